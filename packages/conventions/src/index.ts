@@ -1,0 +1,5 @@
+export * from "./outcomes.js";
+export * from "./version.js";
+export * from "./routing.js";
+export * from "./metrics.js";
+export * from "./spans.js";

@@ -1,0 +1,230 @@
+/**
+ * The metrics contract between the agent side (packages/instrumentation emits
+ * these) and the ops side (packages/gate-rules queries them). One table, so a
+ * rename breaks the build instead of silently breaking a gate.
+ *
+ * Labels are low-cardinality only: never a session id or free text.
+ */
+
+export type InstrumentKind = "counter" | "histogram" | "updown" | "gauge";
+
+export interface MetricDef {
+  /** OpenTelemetry instrument name. */
+  readonly otelName: string;
+  readonly kind: InstrumentKind;
+  /** UCUM unit as given to OpenTelemetry. Units in braces are annotations and never become a suffix. */
+  readonly unit: string;
+  readonly description: string;
+  /** Attribute keys as recorded (Prometheus label = key with dots replaced by underscores). */
+  readonly labels: readonly string[];
+}
+
+/** Labels every agent-canary session metric carries. */
+export const VERSION_LABELS = ["deployment", "version_group", "version_hash"] as const;
+
+const V = VERSION_LABELS;
+
+export const METRICS = {
+  sessions: {
+    otelName: "agent_canary.sessions",
+    kind: "counter",
+    unit: "{session}",
+    description: "Sessions ended, by outcome.",
+    labels: [...V, "outcome"],
+  },
+  loopingSessions: {
+    otelName: "agent_canary.looping_sessions",
+    kind: "counter",
+    unit: "{session}",
+    description: "Sessions in which the loop detector tripped at least once (enforce or record-only).",
+    labels: [...V],
+  },
+  activeSessions: {
+    otelName: "agent_canary.active_sessions",
+    kind: "updown",
+    unit: "{session}",
+    description: "Sessions currently running.",
+    labels: [...V],
+  },
+  sessionCost: {
+    otelName: "agent_canary.session.cost",
+    kind: "histogram",
+    unit: "{USD}",
+    description: "Cost of a session in US dollars, recorded at session end.",
+    labels: [...V],
+  },
+  sessionCostSquared: {
+    otelName: "agent_canary.session.cost_squared",
+    kind: "counter",
+    unit: "{USD2}",
+    description: "Sum of squared session costs, so gates can compute the variance of the mean.",
+    labels: [...V],
+  },
+  sessionTurns: {
+    otelName: "agent_canary.session.turns",
+    kind: "histogram",
+    unit: "{turn}",
+    description: "LLM calls (turns) per session, recorded at session end.",
+    labels: [...V],
+  },
+  sessionTurnsSquared: {
+    otelName: "agent_canary.session.turns_squared",
+    kind: "counter",
+    unit: "{turn2}",
+    description: "Sum of squared turn counts per session.",
+    labels: [...V],
+  },
+  sessionDuration: {
+    otelName: "agent_canary.session.duration",
+    kind: "histogram",
+    unit: "s",
+    description: "Wall-clock duration of a session in seconds.",
+    labels: [...V, "outcome"],
+  },
+  sessionDurationSquared: {
+    otelName: "agent_canary.session.duration_squared",
+    kind: "counter",
+    unit: "{s2}",
+    description: "Sum of squared session durations (seconds squared).",
+    labels: [...V],
+  },
+  loopTrips: {
+    otelName: "agent_canary.loop_trips",
+    kind: "counter",
+    unit: "{trip}",
+    description: "Loop detector trips.",
+    labels: [...V],
+  },
+  toolCalls: {
+    otelName: "agent_canary.tool_calls",
+    kind: "counter",
+    unit: "{call}",
+    description: "Tool calls requested by the model, by tool name.",
+    labels: [...V, "tool"],
+  },
+  qualityScore: {
+    otelName: "agent_canary.quality.score",
+    kind: "histogram",
+    unit: "1",
+    description: "Judge quality scores (0..1) recorded through recordQualityScore().",
+    labels: [...V],
+  },
+  qualityScoreSquared: {
+    otelName: "agent_canary.quality.score_squared",
+    kind: "counter",
+    unit: "{score2}",
+    description: "Sum of squared quality scores.",
+    labels: [...V],
+  },
+  safetyViolations: {
+    otelName: "agent_canary.safety.violations",
+    kind: "counter",
+    unit: "{violation}",
+    description: "Safety violations recorded through recordSafetyViolation().",
+    labels: [...V, "category"],
+  },
+  unsafeSessions: {
+    otelName: "agent_canary.unsafe_sessions",
+    kind: "counter",
+    unit: "{session}",
+    description: "Sessions with at least one safety violation, counted at session end.",
+    labels: [...V],
+  },
+  versionMismatches: {
+    otelName: "agent_canary.version_mismatches",
+    kind: "counter",
+    unit: "{call}",
+    description: "LLM calls whose observed model, system prompt or tools do not match the session's declared version.",
+    labels: [...V],
+  },
+  routingAssignments: {
+    otelName: "agent_canary.routing.assignments",
+    kind: "counter",
+    unit: "{session}",
+    description: "New sessions assigned to a group.",
+    labels: [...V],
+  },
+  routingFailures: {
+    otelName: "agent_canary.routing.failures",
+    kind: "counter",
+    unit: "{session}",
+    description: "Sessions sent to baseline because the rollout state could not be read or was invalid (fail closed).",
+    labels: ["deployment", "reason"],
+  },
+  unpricedCalls: {
+    otelName: "agent_canary.unpriced_calls",
+    kind: "counter",
+    unit: "{call}",
+    description: "LLM calls whose model has no price: their cost is unknown, not zero.",
+    labels: [...V, "model"],
+  },
+  instrumentationErrors: {
+    otelName: "agent_canary.instrumentation.errors",
+    kind: "counter",
+    unit: "{error}",
+    description: "Exceptions caught inside agent-canary; the agent's own call went on.",
+    labels: ["component"],
+  },
+  // GenAI semantic conventions (client metrics), plus our version labels.
+  tokenUsage: {
+    otelName: "gen_ai.client.token.usage",
+    kind: "histogram",
+    unit: "{token}",
+    description: "GenAI semconv: tokens used per LLM call, by gen_ai.token.type.",
+    labels: [...V, "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.token.type"],
+  },
+  operationDuration: {
+    otelName: "gen_ai.client.operation.duration",
+    kind: "histogram",
+    unit: "s",
+    description: "GenAI semconv: duration of an LLM call in seconds.",
+    labels: [...V, "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "error.type"],
+  },
+} as const satisfies Record<string, MetricDef>;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** Metrics the rollout receiver exposes on its own /metrics (prom-client, Prometheus names as-is). */
+export const RECEIVER_METRICS = {
+  canaryPercent: "agent_canary_rollout_canary_percent",
+  phase: "agent_canary_rollout_phase",
+  stage: "agent_canary_rollout_stage",
+  transitions: "agent_canary_rollout_transitions_total",
+  rejected: "agent_canary_receiver_rejected_total",
+  notifications: "agent_canary_receiver_notifications_total",
+} as const;
+
+/**
+ * How the metrics reach Prometheus decides their names:
+ * - "prometheus": the agent serves /metrics with @opentelemetry/exporter-prometheus,
+ *   which adds `_total` to counters but no unit suffix.
+ * - "otlp": metrics go over OTLP into Prometheus (or a collector), whose
+ *   translation adds the unit suffix (`_seconds`) as well as `_total`.
+ */
+export type ExportMode = "prometheus" | "otlp";
+
+const UNIT_SUFFIX: Record<string, string> = { s: "seconds", ms: "milliseconds", By: "bytes", "1": "ratio" };
+
+function sanitise(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_:]/g, "_");
+}
+
+/**
+ * The Prometheus base name of a metric (before `_bucket` / `_sum` / `_count`).
+ * Counters include `_total`.
+ */
+export function prometheusName(metric: MetricDef, mode: ExportMode): string {
+  let name = sanitise(metric.otelName);
+  if (mode === "otlp") {
+    const suffix = UNIT_SUFFIX[metric.unit];
+    // OTLP translation does not add "ratio" to non-gauges; it adds time and size units.
+    if (suffix && suffix !== "ratio" && !name.endsWith(`_${suffix}`)) name = `${name}_${suffix}`;
+  }
+  if (metric.kind === "counter" && !name.endsWith("_total")) name = `${name}_total`;
+  return name;
+}
+
+/** The Prometheus label name of an attribute key. */
+export function prometheusLabel(attributeKey: string): string {
+  return sanitise(attributeKey);
+}

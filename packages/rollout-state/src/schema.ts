@@ -1,0 +1,84 @@
+import { VersionHashSchema } from "@agent-canary/conventions";
+import { z } from "zod";
+
+/** A deployment name: it becomes a Prometheus label value, a file name and a Redis key part. */
+export const DeploymentNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "use 1-63 chars of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
+
+export const PHASES = ["idle", "progressing", "paused", "rolled_back", "promoted"] as const;
+export const PhaseSchema = z.enum(PHASES);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+export const VersionRefSchema = z.object({
+  hash: VersionHashSchema,
+  label: z.string().max(200).optional(),
+});
+export type VersionRef = z.infer<typeof VersionRefSchema>;
+
+export const StageSchema = z.object({
+  percent: z.number().min(0).max(100),
+  minDurationSeconds: z.number().int().min(0),
+  minSessionsPerArm: z.number().int().min(0),
+});
+export type Stage = z.infer<typeof StageSchema>;
+
+export const TenantOverrideSchema = z.enum(["always", "never"]);
+
+/** A capability flag: a tool or feature inside a version, exposed to its own share of sessions. */
+export const CapabilitySchema = z.object({
+  percent: z.number().min(0).max(100),
+  /** Switched off by an alert or an operator; off means 0% whatever the percent says. */
+  enabled: z.boolean().default(true),
+  reason: z.string().optional(),
+});
+
+export const TransitionSchema = z.object({
+  at: z.iso.datetime(),
+  /** Who or what: "alertmanager:<fingerprint>", "grafana:<rule uid>", "cli:<user>", "controller". */
+  by: z.string().min(1),
+  action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant"]),
+  fromPhase: PhaseSchema.optional(),
+  toPhase: PhaseSchema,
+  fromPercent: z.number().min(0).max(100).optional(),
+  toPercent: z.number().min(0).max(100),
+  reason: z.string(),
+  /** Gate evidence: gate name, observed values, thresholds. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type Transition = z.infer<typeof TransitionSchema>;
+
+/** One rollout state per deployment. The router reads it; the receiver and controller write it by compare-and-set. */
+export const RolloutStateSchema = z.object({
+  schemaVersion: z.literal(1).default(1),
+  deployment: DeploymentNameSchema,
+  /** Bumped on every write; compare-and-set is on this number. */
+  revision: z.number().int().min(0),
+  baseline: VersionRefSchema,
+  canary: VersionRefSchema.nullable().default(null),
+  canaryPercent: z.number().min(0).max(100),
+  phase: PhaseSchema,
+  /** Index into `stages`, or null before the first stage / without a plan. */
+  stage: z.number().int().min(0).nullable().default(null),
+  stages: z.array(StageSchema).default([]),
+  stageStartedAt: z.iso.datetime().nullable().default(null),
+  /** After a rollback, canary sessions already running may finish for this long, then are ended. */
+  drainTimeoutSeconds: z.number().int().min(0).default(600),
+  rolledBackAt: z.iso.datetime().nullable().default(null),
+  /** Appended to the session id before hashing; change it to reshuffle buckets between rollouts. */
+  salt: z.string().max(64).default(""),
+  tenantOverrides: z.record(z.string(), TenantOverrideSchema).default({}),
+  capabilities: z.record(z.string(), CapabilitySchema).default({}),
+  updatedAt: z.iso.datetime(),
+  lastTransition: TransitionSchema.nullable().default(null),
+});
+export type RolloutState = z.output<typeof RolloutStateSchema>;
+export type RolloutStateInput = z.input<typeof RolloutStateSchema>;
+
+/** An audit log entry: the transition plus the revisions it moved between. */
+export const AuditEntrySchema = TransitionSchema.extend({
+  deployment: DeploymentNameSchema,
+  fromRevision: z.number().int().min(0).nullable(),
+  toRevision: z.number().int().min(0),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
