@@ -21,6 +21,12 @@ export interface RolloutStore {
   compareAndSet(deployment: string, expectedRevision: number | null, next: RolloutState, audit: AuditEntry): Promise<CasResult>;
   /** Calls back on every change (and once with the current state). Returns an unsubscribe function. */
   watch(deployment: string, onEvent: (event: StateEvent) => void): () => void;
+  /**
+   * Appends an audit entry that records an event without changing the state
+   * (fromRevision = toRevision = the current revision): a resolved alert, a
+   * duplicate delivery. Durable when it resolves. Optional so older stores still fit.
+   */
+  record?(deployment: string, entry: AuditEntry): Promise<void>;
   /** Audit entries, oldest first. */
   auditLog(deployment: string, options?: { limit?: number }): Promise<AuditEntry[]>;
   /** Deployments that have a state. */

@@ -1,0 +1,31 @@
+import type { z } from "zod";
+
+/** A stored state (or audit line) that does not parse or does not match the schema. */
+export class InvalidStateError extends Error {
+  override readonly name = "InvalidStateError";
+  constructor(
+    /** Where the bad data lives: a file path or a Redis key. */
+    readonly source: string,
+    /** The zod path of the first bad field ("" when the whole document is unreadable). */
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`invalid rollout state in ${source}${field ? ` at field "${field}"` : ""}: ${detail}. Fix or remove it, then write it again with \`agent-canary rollout set\`.`);
+  }
+
+  static fromZod(source: string, error: z.ZodError): InvalidStateError {
+    const issue = error.issues[0];
+    const field = issue ? issue.path.map(String).join(".") : "";
+    return new InvalidStateError(source, field, issue?.message ?? error.message);
+  }
+}
+
+/** The store could not take its write lock in time (another writer holds it). */
+export class StoreBusyError extends Error {
+  override readonly name = "StoreBusyError";
+}
+
+/** A caller broke the compare-and-set contract (wrong revision arithmetic, mismatched audit entry). */
+export class CasContractError extends Error {
+  override readonly name = "CasContractError";
+}

@@ -1,0 +1,99 @@
+import { open, rename, type FileHandle } from "node:fs/promises";
+
+/** Opens, runs `body`, fsyncs and closes, even when `body` throws. */
+async function withSyncedHandle(path: string, flags: string, body: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await body(handle);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a directory so a rename or a file creation inside it survives power loss. */
+export function fsyncDirectory(dir: string): Promise<void> {
+  return withSyncedHandle(dir, "r", async () => undefined);
+}
+
+/** Writes and fsyncs a new file (temp names are unique per revision). */
+export function writeFileSynced(path: string, data: string): Promise<void> {
+  return withSyncedHandle(path, "w", (handle) => handle.writeFile(data));
+}
+
+/** Appends and fsyncs. The caller holds the write lock, so appends never interleave. */
+export function appendSynced(path: string, data: string): Promise<void> {
+  return withSyncedHandle(path, "a", (handle) => handle.appendFile(data));
+}
+
+/** rename(2) replaces the target atomically; the directory fsync makes the new name durable. */
+export async function renameSynced(from: string, to: string, dir: string): Promise<void> {
+  await rename(from, to);
+  await fsyncDirectory(dir);
+}
+
+/**
+ * A writer killed mid-append leaves a last line without its newline. Such a line was
+ * never acknowledged, so it is cut off before the next append (or ignored on read).
+ */
+export async function truncateTornTail(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, "r+");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+    let end = size;
+    // Walk back chunk by chunk to the last newline.
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        const keep = start + newline + 1;
+        if (keep !== size) {
+          await handle.truncate(keep);
+          await handle.sync();
+        }
+        return;
+      }
+      end = start;
+    }
+    await handle.truncate(0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last complete line of a file, or undefined if there is none. */
+export async function readLastLine(path: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    let readSize = Math.min(size, 1 << 14);
+    for (;;) {
+      const buffer = Buffer.alloc(readSize);
+      const { bytesRead } = await handle.read(buffer, 0, readSize, size - readSize);
+      const text = buffer.subarray(0, bytesRead).toString("utf8");
+      const lastNewline = text.lastIndexOf("\n");
+      if (lastNewline < 0) return undefined;
+      const previous = text.lastIndexOf("\n", lastNewline - 1);
+      if (previous >= 0 || readSize === size) return text.slice(previous + 1, lastNewline);
+      readSize = Math.min(size, readSize * 4);
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./change.js";
+export * from "./actions.js";
+export * from "./transition.js";

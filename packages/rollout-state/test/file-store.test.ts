@@ -1,0 +1,62 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore } from "@agent-canary/rollout-state";
+import { describe, expect, it } from "vitest";
+import { storeConformance } from "./conformance.js";
+import { seed } from "./fixtures.js";
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "agent-canary-filestore-"));
+}
+
+storeConformance("FileStore", async () => {
+  const dir = await tempDir();
+  const store = new FileStore({ dir, pollIntervalMs: 200 });
+  const other = new FileStore({ dir, pollIntervalMs: 200 });
+  return {
+    store,
+    other,
+    corrupt: (deployment, raw) => writeFile(join(dir, `${deployment}.json`), raw),
+    cleanup: async () => {
+      await store.close();
+      await other.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("FileStore files", () => {
+  it("leaves only the state, the audit log and no temp or lock files after writes", async () => {
+    const dir = await tempDir();
+    const store = new FileStore({ dir });
+    await seed(store, "shop");
+    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("names the file and line of a corrupt audit entry", async () => {
+    const dir = await tempDir();
+    const store = new FileStore({ dir });
+    await seed(store, "shop");
+    await writeFile(join(dir, "shop.audit.jsonl"), '{"broken": true}\n');
+    await expect(store.auditLog("shop")).rejects.toThrow(/shop\.audit\.jsonl:1/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a deployment name that could escape the directory", async () => {
+    const store = new FileStore({ dir: await tempDir() });
+    await expect(store.read("../etc/passwd")).rejects.toThrow(/a-z, 0-9/);
+  });
+
+  it("breaks a lock left by a dead process", async () => {
+    const dir = await tempDir();
+    const store = new FileStore({ dir });
+    await seed(store, "shop");
+    // pid 2^22+1 is above Linux's pid_max default range, so no live process has it.
+    await writeFile(join(dir, "shop.lock"), `${2 ** 22 + 1} deadbeef`);
+    const { bumpPercent } = await import("./fixtures.js");
+    expect(await bumpPercent(store, "shop", "after-crash")).toBe(1);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
