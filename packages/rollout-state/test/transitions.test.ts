@@ -1,0 +1,90 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  FileStore,
+  TransitionRejectedError,
+  UnknownDeploymentError,
+  advance,
+  pause,
+  promote,
+  resume,
+  rollback,
+  setCapability,
+  setPercent,
+  transition,
+  type RolloutStore,
+} from "@agent-canary/rollout-state";
+import { beforeEach, describe, expect, it } from "vitest";
+import { BASELINE, CANARY, seed } from "./fixtures.js";
+
+let store: RolloutStore;
+const meta = { by: "cli:test", reason: "test" };
+
+beforeEach(async () => {
+  store = new FileStore({ dir: await mkdtemp(join(tmpdir(), "agent-canary-transitions-")) });
+});
+
+describe("transitions", () => {
+  it("starts at the first stage of the plan and advances stage by stage", async () => {
+    const started = await seed(store, "shop");
+    expect(started).toMatchObject({ phase: "progressing", stage: 0, canaryPercent: 1, baseline: BASELINE, canary: CANARY });
+    const advanced = await transition(store, "shop", advance("shop", 0), meta);
+    expect(advanced).toMatchObject({ status: "changed", state: { stage: 1, canaryPercent: 5 } });
+    // A second controller that also saw stage 0 does not skip stage 2.
+    expect(await transition(store, "shop", advance("shop", 0), meta)).toMatchObject({ status: "unchanged", state: { stage: 1 } });
+  });
+
+  it("rolls back to 0% once; a second rollback is unchanged and writes nothing", async () => {
+    await seed(store, "shop");
+    const first = await transition(store, "shop", rollback("shop"), { by: "alertmanager:abc", reason: "CostGate firing" });
+    expect(first).toMatchObject({ status: "changed", state: { canaryPercent: 0, phase: "rolled_back", revision: 1, canary: CANARY } });
+    if (first.status === "changed") expect(first.state.rolledBackAt).not.toBeNull();
+    const second = await transition(store, "shop", rollback("shop"), meta);
+    expect(second).toMatchObject({ status: "unchanged", reason: "already rolled back", state: { revision: 1 } });
+    expect(await store.auditLog("shop")).toHaveLength(2);
+  });
+
+  it("holds a progressing rollout and resumes it; resume after rollback is refused", async () => {
+    await seed(store, "shop");
+    expect(await transition(store, "shop", pause("shop", "hold"), meta)).toMatchObject({ state: { phase: "paused" } });
+    expect(await transition(store, "shop", pause("shop"), meta)).toMatchObject({ status: "unchanged" });
+    expect(await transition(store, "shop", resume("shop"), meta)).toMatchObject({ state: { phase: "progressing" } });
+    await transition(store, "shop", rollback("shop"), meta);
+    await expect(transition(store, "shop", resume("shop"), meta)).rejects.toBeInstanceOf(TransitionRejectedError);
+  });
+
+  it("promotes the canary to baseline and refuses to promote without a canary", async () => {
+    await seed(store, "shop");
+    const promoted = await transition(store, "shop", promote("shop"), meta);
+    expect(promoted).toMatchObject({ state: { baseline: CANARY, canary: null, canaryPercent: 0, phase: "promoted" } });
+    await expect(transition(store, "shop", promote("shop"), meta)).rejects.toThrow(/no canary to promote/);
+  });
+
+  it("refuses to raise the percent of a rolled-back rollout", async () => {
+    await seed(store, "shop");
+    await transition(store, "shop", rollback("shop"), meta);
+    await expect(transition(store, "shop", setPercent("shop", 10), meta)).rejects.toThrow(/start a new rollout/);
+  });
+
+  it("turns one capability off without touching the version split", async () => {
+    await seed(store, "shop");
+    await transition(store, "shop", setCapability("shop", "db_write", { percent: 10 }), meta);
+    const off = await transition(store, "shop", setCapability("shop", "db_write", { enabled: false, reason: "gate" }), meta);
+    expect(off).toMatchObject({ state: { canaryPercent: 1, phase: "progressing", capabilities: { db_write: { enabled: false, percent: 10 } } } });
+    expect(await transition(store, "shop", setCapability("shop", "db_write", { enabled: false }), meta)).toMatchObject({ status: "unchanged" });
+  });
+
+  it("names the missing deployment and the command that creates it", async () => {
+    await expect(transition(store, "ghost", rollback("ghost"), meta)).rejects.toBeInstanceOf(UnknownDeploymentError);
+    await expect(transition(store, "ghost", rollback("ghost"), meta)).rejects.toThrow(/rollout start --deployment ghost/);
+  });
+
+  it("writes the transition into the state and the audit log with who and why", async () => {
+    await seed(store, "shop");
+    await transition(store, "shop", rollback("shop"), { by: "alertmanager:fp1", reason: "LoopRate", details: { gate: "loop_rate" } });
+    const state = await store.read("shop");
+    expect(state?.lastTransition).toMatchObject({ by: "alertmanager:fp1", action: "rollback", fromPercent: 1, toPercent: 0, fromPhase: "progressing", toPhase: "rolled_back", details: { gate: "loop_rate" } });
+    expect((await store.auditLog("shop")).at(-1)).toMatchObject({ by: "alertmanager:fp1", fromRevision: 0, toRevision: 1 });
+  });
+});
