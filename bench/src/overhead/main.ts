@@ -1,0 +1,126 @@
+/**
+ * Instrumentation overhead per LLM call and memory per live session.
+ * Every variant runs in its own process (patching is process-wide), rounds
+ * interleave the variants so drifting machine load hits them all alike.
+ *   node --expose-gc src/overhead/main.ts [--calls 20000] [--rounds 3] [--sessions 10000]
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runJsonChild } from "../lib/child.ts";
+import { fmt, table, writeResult } from "../lib/report.ts";
+import { median, quantile } from "../lib/stats.ts";
+import type { LatencyResult, MemoryResult } from "./variant.ts";
+import { VARIANTS, type VariantName } from "./variants.ts";
+
+const SCRIPT = fileURLToPath(new URL("./variant.ts", import.meta.url));
+const FLAGS = ["--expose-gc"];
+
+interface Collected {
+  describe: string;
+  roundMedians: number[];
+  pooled: number[];
+  spans: number;
+  spanNames: Record<string, number>;
+  error?: string;
+}
+
+async function collectLatency(calls: number, rounds: number): Promise<Map<VariantName, Collected>> {
+  const out = new Map<VariantName, Collected>();
+  for (let r = 0; r < rounds; r++) {
+    for (const name of VARIANTS) {
+      const entry = out.get(name) ?? { describe: name, roundMedians: [], pooled: [], spans: 0, spanNames: {} };
+      out.set(name, entry);
+      if (entry.error) continue;
+      try {
+        const res = await runJsonChild<LatencyResult>(SCRIPT, [name, "latency", String(calls)], FLAGS);
+        Object.assign(entry, { describe: res.describe, spans: res.spans, spanNames: res.spanNames });
+        entry.roundMedians.push(median(res.samplesUs));
+        entry.pooled.push(...res.samplesUs);
+      } catch (error) {
+        entry.error = (error as Error).message;
+      }
+    }
+  }
+  return out;
+}
+
+async function collectMemory(sessions: number, rounds: number): Promise<Map<VariantName, { describe: string; heaps: number[]; error?: string }>> {
+  const out = new Map<VariantName, { describe: string; heaps: number[]; error?: string }>();
+  const names: VariantName[] = ["none-openai6", "ours-openai6", "none-openai7", "ours-openai7", "peer-openai6"];
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      const entry = out.get(name) ?? { describe: name, heaps: [] };
+      out.set(name, entry);
+      if (entry.error) continue;
+      try {
+        const res = await runJsonChild<MemoryResult>(SCRIPT, [name, "memory", String(sessions)], FLAGS);
+        entry.describe = res.describe;
+        entry.heaps.push(res.heapUsedBytes);
+      } catch (error) {
+        entry.error = (error as Error).message;
+      }
+    }
+  }
+  return out;
+}
+
+function baselineOf(name: VariantName): VariantName {
+  return name.endsWith("openai6") ? "none-openai6" : "none-openai7";
+}
+
+function latencySection(data: Map<VariantName, Collected>, calls: number, rounds: number): string {
+  const addedOf = (name: VariantName): number => median(data.get(name)?.roundMedians ?? []) - median(data.get(baselineOf(name))?.roundMedians ?? []);
+  const peerAdded = addedOf("peer-openai6");
+  const rows = VARIANTS.map((name) => {
+    const e = data.get(name);
+    if (!e || e.error) return [name, e?.error ?? "not run", "", "", "", "", ""];
+    const med = median(e.roundMedians);
+    const added = name.startsWith("none") ? 0 : addedOf(name);
+    const ratio = name.startsWith("ours") && peerAdded > 0 ? `${fmt(added / peerAdded, 2)}x` : "";
+    const spans = Object.entries(e.spanNames).map(([k, v]) => `${k.split(" ")[0]}: ${fmt(v / (e.spans || 1), 2)}/call`).join(", ");
+    return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), name.startsWith("none") ? "baseline" : fmt(added), ratio, spans];
+  });
+  return [
+    `## Per LLM call (chat.completions.create, canned response through an injected fetch)`,
+    "",
+    `${calls.toLocaleString("en-US")} timed calls per variant per round after a warm-up, ${rounds} rounds interleaved, each variant in a fresh process. ` +
+      `Median = median of the per-round medians; p99 over all rounds' calls pooled. ` +
+      `"Added" = variant median minus the uninstrumented median on the same openai major; "vs peer" = our added time / the peer's added time on openai 6.`,
+    "",
+    table(["variant", "setup", "median µs/call", "p99 µs/call", "added µs/call", "vs peer", "spans exported"], rows),
+  ].join("\n");
+}
+
+function memorySection(data: Awaited<ReturnType<typeof collectMemory>>, sessions: number, rounds: number): string {
+  const rows: string[][] = [];
+  for (const [name, e] of data) {
+    if (e.error) {
+      rows.push([name, e.error, "", ""]);
+      continue;
+    }
+    const heap = median(e.heaps);
+    const base = median(data.get(baselineOf(name))?.heaps ?? []);
+    const per = name.startsWith("none") ? "baseline" : `${fmt((heap - base) / sessions / 1024, 2)} KiB`;
+    rows.push([name, e.describe, fmt(heap / 2 ** 20, 1), per]);
+  }
+  return [
+    `## Memory per live session`,
+    "",
+    `${sessions.toLocaleString("en-US")} sessions started at once, each made one LLM call, holds the response and waits (all live). ` +
+      `Heap used after 4 forced GCs (--expose-gc), median of ${rounds} runs; "per live session" = (variant heap − uninstrumented heap with the same agent work) / ${sessions.toLocaleString("en-US")}. Target: under 4 KiB.`,
+    "",
+    table(["variant", "setup", "heap used MiB", "per live session"], rows),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" }, sessions: { type: "string", default: "10000" } } });
+  const calls = Number(values.calls);
+  const rounds = Number(values.rounds);
+  const sessions = Number(values.sessions);
+  const latency = await collectLatency(calls, rounds);
+  const memory = await collectMemory(sessions, rounds);
+  writeResult("overhead", "Instrumentation overhead", `${latencySection(latency, calls, rounds)}\n\n${memorySection(memory, sessions, rounds)}`);
+}
+
+await main();

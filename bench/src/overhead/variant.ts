@@ -1,0 +1,110 @@
+/**
+ * Runs one variant in this process and prints one JSON line. Run by main.ts
+ * in a fresh process per variant (patching is process-wide), or alone:
+ *   node --expose-gc src/overhead/variant.ts ours-openai7 latency
+ */
+import { messages, MODEL, TOOLS } from "./canned.ts";
+import { setupOtel, type OtelHandles } from "./otel-setup.ts";
+import { loadVariant, VARIANTS, type LoadedVariant, type VariantName } from "./variants.ts";
+
+export interface LatencyResult {
+  variant: VariantName;
+  describe: string;
+  calls: number;
+  /** Per-call wall time in microseconds, in call order. */
+  samplesUs: number[];
+  spans: number;
+  spanNames: Record<string, number>;
+}
+
+export interface MemoryResult {
+  variant: VariantName;
+  describe: string;
+  sessions: number;
+  heapUsedBytes: number;
+}
+
+const TURNS_PER_SESSION = 8;
+
+async function call(v: LoadedVariant, turn: number): Promise<unknown> {
+  return v.client.chat.completions.create({ model: MODEL, messages: messages(turn), tools: TOOLS, temperature: 0.2 });
+}
+
+/** Sessions of a few turns, each call timed on its own; session open/close is outside the timed region. */
+async function runCalls(v: LoadedVariant, calls: number, sink?: Float64Array): Promise<void> {
+  let done = 0;
+  for (let s = 0; done < calls; s++) {
+    await v.inSession(`bench-${s}`, async () => {
+      for (let t = 0; t < TURNS_PER_SESSION && done < calls; t++, done++) {
+        const start = performance.now();
+        await call(v, t);
+        if (sink) sink[done] = (performance.now() - start) * 1000;
+      }
+    });
+  }
+}
+
+async function latency(name: VariantName, otel: OtelHandles, v: LoadedVariant, calls: number): Promise<LatencyResult> {
+  await runCalls(v, Math.min(5000, calls)); // warm-up: JIT, instrument caches, attribute sets
+  const samples = new Float64Array(calls);
+  const before = otel.spans.count;
+  otel.spans.names.clear();
+  await runCalls(v, calls, samples);
+  return {
+    variant: name,
+    describe: v.describe,
+    calls,
+    samplesUs: Array.from(samples, (x) => Math.round(x * 100) / 100),
+    spans: otel.spans.count - before,
+    spanNames: Object.fromEntries(otel.spans.names),
+  };
+}
+
+function forceGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with --expose-gc");
+  for (let i = 0; i < 4; i++) gc();
+}
+
+/**
+ * Starts `count` sessions, each makes one LLM call and then waits (live),
+ * holding its response like an agent mid-task. Heap after forced GC.
+ */
+async function memory(name: VariantName, v: LoadedVariant, count: number): Promise<MemoryResult> {
+  await runCalls(v, 2000); // same warm-up as latency, so lazily built structures exist in every variant
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  let ready!: () => void;
+  const allStarted = new Promise<void>((resolve) => (ready = resolve));
+  const held: unknown[] = [];
+  const live = Array.from({ length: count }, (_, i) =>
+    v.inSession(`live-${i}`, async () => {
+      held[i] = await call(v, i);
+      if (++started === count) ready();
+      await gate;
+    }),
+  );
+  await allStarted;
+  forceGc();
+  const heapUsedBytes = process.memoryUsage().heapUsed;
+  release();
+  await Promise.all(live);
+  return { variant: name, describe: v.describe, sessions: count, heapUsedBytes };
+}
+
+async function main(): Promise<void> {
+  const [name, mode = "latency", countArg] = process.argv.slice(2);
+  if (!VARIANTS.includes(name as VariantName)) throw new Error(`variant must be one of ${VARIANTS.join(", ")}`);
+  const otel = setupOtel();
+  const v = await loadVariant(name as VariantName, otel);
+  const result =
+    mode === "memory"
+      ? await memory(name as VariantName, v, Number(countArg ?? 10_000))
+      : await latency(name as VariantName, otel, v, Number(countArg ?? 20_000));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await otel.tracerProvider.shutdown();
+  await otel.meterProvider.shutdown();
+}
+
+await main();
