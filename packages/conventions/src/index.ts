@@ -3,3 +3,4 @@ export * from "./version.js";
 export * from "./routing.js";
 export * from "./metrics.js";
 export * from "./spans.js";
+export * from "./shadow-metrics.js";

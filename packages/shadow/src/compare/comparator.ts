@@ -1,0 +1,55 @@
+import { z } from "zod";
+import type { RunRecord } from "../run/run-record.js";
+import { findDivergences, type Divergence } from "./divergence.js";
+import { judgeTrigger, runJudge, type Judge, type Judgement } from "./judge.js";
+import { compareKeyMetrics, type KeyMetricComparison } from "./key-metrics.js";
+import { BandsSchema, outputSimilarity, type Embedder, type Similarity } from "./similarity.js";
+
+function isFunction(value: unknown): boolean {
+  return typeof value === "function";
+}
+
+/** The comparison settings a user may give; the defaults are the first source's figures. */
+export const CompareOptionsSchema = z.object({
+  bands: BandsSchema.default({ equivalent: 0.92, review: 0.8 }),
+  /** Relative cost difference that still counts as the same cost (0.25 = ±25%). */
+  costTolerance: z.number().min(0).default(0.25),
+  /** Share of non-divergent pairs sent to the judge; divergent pairs always go. The source suggests 5–10%. */
+  judgeSampleRate: z.number().min(0).max(1).default(0.05),
+  embedder: z.custom<Embedder>(isFunction, "embedder must be an async function (text) => number[]").optional(),
+  judge: z.custom<Judge<never>>(isFunction, "judge must be an async function ({ input, production, candidate, divergences }) => { verdict }").optional(),
+});
+export type CompareOptionsInput = z.input<typeof CompareOptionsSchema>;
+
+export interface PairComparison {
+  readonly similarity: Similarity;
+  readonly keyMetrics: KeyMetricComparison;
+  readonly divergences: Divergence[];
+  readonly judge: Judgement | null;
+}
+
+export interface ComparatorSettings<I> {
+  readonly bands: z.output<typeof BandsSchema>;
+  readonly costTolerance: number;
+  readonly judgeSampleRate: number;
+  readonly embedder?: Embedder | undefined;
+  readonly judge?: Judge<I> | undefined;
+  readonly onEmbedderError?: ((error: unknown) => void) | undefined;
+}
+
+/** Runs the three comparisons in order of cost: key metrics, similarity, then (sometimes) the judge. */
+export async function comparePair<I>(
+  settings: ComparatorSettings<I>,
+  requestId: string,
+  input: I,
+  production: RunRecord,
+  candidate: RunRecord,
+): Promise<PairComparison> {
+  const keyMetrics = compareKeyMetrics(production, candidate, settings.costTolerance);
+  const similarity = await outputSimilarity(production.output, candidate.output, settings);
+  const divergences = findDivergences(candidate, keyMetrics, similarity, settings.costTolerance);
+  const trigger = settings.judge ? judgeTrigger(requestId, divergences, settings.judgeSampleRate) : null;
+  const judge =
+    settings.judge && trigger ? await runJudge(settings.judge, { input, production, candidate, divergences }, trigger) : null;
+  return { similarity, keyMetrics, divergences, judge };
+}

@@ -1,0 +1,60 @@
+import { BUCKETS, bucketOf } from "@agent-canary/conventions";
+import { z } from "zod";
+import type { RunRecord } from "../run/run-record.js";
+import type { Divergence } from "./divergence.js";
+
+export const JUDGE_VERDICTS = ["candidate_better", "equivalent", "production_better"] as const;
+export const JudgeVerdictSchema = z.enum(JUDGE_VERDICTS);
+export type JudgeVerdict = z.infer<typeof JudgeVerdictSchema>;
+
+/** What a judge function must return; checked, since it usually comes from a model. */
+export const JudgeResultSchema = z.object({
+  verdict: JudgeVerdictSchema,
+  /** Optional quality score of the candidate, 0..1. */
+  score: z.number().min(0).max(1).optional(),
+  reason: z.string().optional(),
+});
+export type JudgeResult = z.infer<typeof JudgeResultSchema>;
+
+export interface JudgeRequest<I> {
+  readonly input: I;
+  readonly production: RunRecord;
+  readonly candidate: RunRecord;
+  /** Why this pair is being judged: empty for a random sample. */
+  readonly divergences: readonly Divergence[];
+}
+
+/** An LLM-as-judge: send both answers to an evaluator model with a rubric, return its verdict. */
+export type Judge<I> = (request: JudgeRequest<I>) => Promise<JudgeResult>;
+
+export const JUDGE_TRIGGERS = ["sample", "divergence"] as const;
+export type JudgeTrigger = (typeof JUDGE_TRIGGERS)[number];
+
+export const JudgementSchema = z.union([
+  JudgeResultSchema.extend({ trigger: z.enum(JUDGE_TRIGGERS) }),
+  z.object({ trigger: z.enum(JUDGE_TRIGGERS), error: z.string() }),
+]);
+export type Judgement = z.infer<typeof JudgementSchema>;
+
+/**
+ * Judges are expensive, so they see a sample plus every flagged divergence.
+ * The sample is drawn from the request id's hash, so a replay judges the same
+ * requests as the live run did.
+ */
+export function judgeTrigger(requestId: string, divergences: readonly Divergence[], sampleRate: number): JudgeTrigger | null {
+  if (divergences.length > 0) return "divergence";
+  return bucketOf(requestId, ":shadow-judge") < sampleRate * BUCKETS ? "sample" : null;
+}
+
+export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, trigger: JudgeTrigger): Promise<Judgement> {
+  try {
+    const parsed = JudgeResultSchema.safeParse(await judge(request));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { trigger, error: `judge returned an invalid result at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; return { verdict: "candidate_better" | "equivalent" | "production_better", score?: 0..1, reason?: string }` };
+    }
+    return { ...parsed.data, trigger };
+  } catch (error) {
+    return { trigger, error: error instanceof Error ? error.message : String(error) };
+  }
+}

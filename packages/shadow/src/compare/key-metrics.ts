@@ -1,0 +1,95 @@
+import { canonicalJson } from "@agent-canary/conventions";
+import { z } from "zod";
+import type { RunRecord, ToolCallRecord } from "../run/run-record.js";
+
+export const KEY_FIELDS = ["tool_calls", "write_actions", "outcome", "steps", "turns", "cost_usd"] as const;
+export type KeyField = (typeof KEY_FIELDS)[number];
+
+export const FieldComparisonSchema = z.object({
+  field: z.enum(KEY_FIELDS),
+  production: z.unknown(),
+  candidate: z.unknown(),
+  agree: z.boolean(),
+  /** Where they part: the first differing tool call, a ratio. */
+  detail: z.string().optional(),
+});
+export type FieldComparison = z.infer<typeof FieldComparisonSchema>;
+
+export const KeyMetricComparisonSchema = z.object({
+  fields: z.array(FieldComparisonSchema),
+  /** Same tools in the same order with the same arguments, the same writes and the same outcome. */
+  decisionsAgree: z.boolean(),
+  /** candidate cost / production cost; null when either is unknown or production cost is 0. */
+  costRatio: z.number().nullable(),
+});
+export type KeyMetricComparison = z.infer<typeof KeyMetricComparisonSchema>;
+
+/** A tool call as one comparable string: argument key order does not matter. */
+function signature(call: ToolCallRecord): string {
+  return `${call.name}(${canonicalJson(call.arguments)})`;
+}
+
+function compareSequences(field: KeyField, production: readonly string[], candidate: readonly string[]): FieldComparison {
+  const length = Math.max(production.length, candidate.length);
+  for (let i = 0; i < length; i++) {
+    if (production[i] !== candidate[i]) {
+      return {
+        field,
+        production,
+        candidate,
+        agree: false,
+        detail: `#${i + 1}: production ${production[i] ?? "(none)"}, candidate ${candidate[i] ?? "(none)"}`,
+      };
+    }
+  }
+  return { field, production, candidate, agree: true };
+}
+
+/** Writes production executed versus writes the candidate asked for (and did not get). */
+function writeActions(run: RunRecord): string[] {
+  return run.toolCalls.filter((c) => c.kind === "write").map(signature);
+}
+
+function costField(production: RunRecord, candidate: RunRecord, tolerance: number): { field: FieldComparison; ratio: number | null } {
+  const p = production.costUsd;
+  const c = candidate.costUsd;
+  if (p === null || c === null) {
+    return { field: { field: "cost_usd", production: p, candidate: c, agree: p === c, detail: "cost unknown" }, ratio: null };
+  }
+  if (p === 0) {
+    return { field: { field: "cost_usd", production: p, candidate: c, agree: c === 0 }, ratio: null };
+  }
+  const ratio = c / p;
+  const agree = Math.abs(ratio - 1) <= tolerance;
+  return { field: { field: "cost_usd", production: p, candidate: c, agree, detail: `ratio ${ratio.toFixed(2)}` }, ratio };
+}
+
+/**
+ * Field-by-field comparison of what the two versions did. This catches the
+ * cases text similarity misses: the same words after a different refund, or
+ * different words after the same decisions.
+ */
+export function compareKeyMetrics(production: RunRecord, candidate: RunRecord, costTolerance: number): KeyMetricComparison {
+  const toolCalls = compareSequences("tool_calls", production.toolCalls.map(signature), candidate.toolCalls.map(signature));
+  const writes = compareSequences("write_actions", writeActions(production), writeActions(candidate));
+  const outcome: FieldComparison = {
+    field: "outcome",
+    production: production.outcome,
+    candidate: candidate.outcome,
+    agree: production.outcome === candidate.outcome,
+  };
+  const counts = (["steps", "turns"] as const).map(
+    (field): FieldComparison => ({
+      field,
+      production: production[field],
+      candidate: candidate[field],
+      agree: production[field] === candidate[field],
+    }),
+  );
+  const cost = costField(production, candidate, costTolerance);
+  return {
+    fields: [toolCalls, writes, outcome, ...counts, cost.field],
+    decisionsAgree: toolCalls.agree && writes.agree && outcome.agree,
+    costRatio: cost.ratio,
+  };
+}

@@ -1,0 +1,62 @@
+import type { SpanContext } from "@opentelemetry/api";
+import { comparePair, type ComparatorSettings } from "../compare/comparator.js";
+import type { ComparisonRecord } from "../record/comparison-record.js";
+import type { JsonlAppender } from "../record/jsonl-appender.js";
+import type { RunRecord } from "../run/run-record.js";
+import type { ShadowMetrics } from "../telemetry/shadow-metrics.js";
+import { recordCompareSpan } from "../telemetry/shadow-spans.js";
+import type { ShadowLogger } from "./logger.js";
+
+export interface PairToCompare<I> {
+  readonly id: string;
+  readonly source: "live" | "replay";
+  readonly tenant?: string | undefined;
+  readonly route?: string | undefined;
+  readonly input: I;
+  readonly production: RunRecord;
+  readonly candidate: RunRecord;
+  readonly links: readonly SpanContext[];
+}
+
+export interface SinkSettings<I> {
+  readonly deployment: string;
+  readonly keepInputs: boolean;
+  readonly compare: ComparatorSettings<I>;
+  readonly metrics: ShadowMetrics;
+  readonly file?: JsonlAppender | undefined;
+  readonly logger: ShadowLogger;
+}
+
+/** Compares one pair and sends the result everywhere it goes: the JSONL file, metrics, a span. */
+export async function compareAndRecord<I>(settings: SinkSettings<I>, pair: PairToCompare<I>): Promise<ComparisonRecord> {
+  const comparison = await comparePair(settings.compare, pair.id, pair.input, pair.production, pair.candidate);
+  const record: ComparisonRecord = {
+    schemaVersion: 1,
+    id: pair.id,
+    at: new Date().toISOString(),
+    deployment: settings.deployment,
+    source: pair.source,
+    ...(pair.tenant !== undefined ? { tenant: pair.tenant } : {}),
+    ...(pair.route !== undefined ? { route: pair.route } : {}),
+    ...(settings.keepInputs ? { input: pair.input } : {}),
+    production: pair.production,
+    candidate: pair.candidate,
+    ...comparison,
+  };
+  const { similarity, keyMetrics, judge, divergences } = comparison;
+  settings.metrics.comparison(similarity.score, similarity.method, similarity.band, keyMetrics.decisionsAgree);
+  if (judge && "verdict" in judge) settings.metrics.verdict(judge.verdict, judge.trigger);
+  if (judge && "error" in judge) settings.logger.warn("judge failed; comparison kept without a verdict", { id: pair.id, error: judge.error });
+  recordCompareSpan(
+    { deployment: settings.deployment, versionHash: pair.candidate.versionHash },
+    pair.production.versionHash,
+    { requestId: pair.id, tenant: pair.tenant },
+    pair.links,
+    comparison,
+  );
+  if (divergences.length > 0) {
+    settings.logger.info("candidate diverged from production", { id: pair.id, divergences: divergences.map((d) => d.kind) });
+  }
+  await settings.file?.append(record);
+  return record;
+}

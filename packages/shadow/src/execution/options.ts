@@ -1,0 +1,156 @@
+import { VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
+import { z } from "zod";
+import { CompareOptionsSchema, type ComparatorSettings } from "../compare/comparator.js";
+import type { Embedder } from "../compare/similarity.js";
+import type { Judge } from "../compare/judge.js";
+import type { AgentAnswer, AgentFn, Toolset } from "../run/agent.js";
+import { ToolKindSchema } from "../run/run-record.js";
+import { stderrLogger, type ShadowLogger } from "./logger.js";
+
+function isFunction(value: unknown): boolean {
+  return typeof value === "function";
+}
+const fn = (what: string) => z.custom<(...args: never[]) => unknown>(isFunction, `${what} must be a function`);
+
+const ArmSchema = z.object({
+  run: fn("run (async (input, ctx) => answer)"),
+  version: z.union([VersionHashSchema, VersionSpecSchema], {
+    message: "version must be a 16-hex version hash or a version spec { model, systemPrompt, tools, params }",
+  }),
+  name: z.string().min(1).optional(),
+});
+
+const ToolSchema = z.object({
+  kind: ToolKindSchema,
+  execute: fn("execute"),
+  dryRun: fn("dryRun").optional(),
+});
+
+/** The checked shape of shadow options; functions are checked to be functions and kept as given. */
+export const ShadowOptionsSchema = z.object({
+  deployment: z.string().min(1).default("default"),
+  production: ArmSchema,
+  candidate: ArmSchema,
+  tools: z.record(z.string(), ToolSchema).default({}),
+  /** Share of requests shadowed; start small (e.g. 0.05) and raise it. */
+  sampleRate: z.number().min(0).max(1).default(1),
+  optIn: z
+    .object({ tenants: z.array(z.string()).optional(), routes: z.array(z.string()).optional() })
+    .optional(),
+  /** concurrent: the candidate starts with production; after_production: once production has answered. */
+  candidateStart: z.enum(["concurrent", "after_production"]).default("concurrent"),
+  candidateTimeoutMs: z.number().int().positive().default(30_000),
+  maxConcurrentCandidates: z.number().int().positive().default(4),
+  dryRunResult: fn("dryRunResult").optional(),
+  /** Appends every comparison here (JSONL), for `agent-canary shadow report`. */
+  comparisonsFile: z.string().min(1).optional(),
+  /** Appends every shadowed production input and run here (JSONL), for replay against later candidates. */
+  recordInputsFile: z.string().min(1).optional(),
+  /** Keep the input in comparison records: report examples show it. Turn off for sensitive inputs. */
+  keepInputs: z.boolean().default(true),
+  compare: CompareOptionsSchema.default({ bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0.05 }),
+  logger: z.custom<ShadowLogger>((v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn), "logger needs info() and warn()").optional(),
+});
+
+export interface Arm<I, O extends AgentAnswer | string> {
+  readonly run: AgentFn<I, O>;
+  /** The version hash, or the spec it is computed from. */
+  readonly version: string | VersionSpec;
+  /** Goes to gen_ai.agent.name on the spans. */
+  readonly name?: string;
+}
+
+/** What createShadow() takes. See ShadowOptionsSchema for defaults. */
+export interface ShadowOptions<I, O extends AgentAnswer | string> {
+  readonly deployment?: string;
+  readonly production: Arm<I, O>;
+  readonly candidate: Arm<I, AgentAnswer | string>;
+  readonly tools?: Toolset;
+  readonly sampleRate?: number;
+  readonly optIn?: { readonly tenants?: readonly string[]; readonly routes?: readonly string[] };
+  readonly candidateStart?: "concurrent" | "after_production";
+  readonly candidateTimeoutMs?: number;
+  readonly maxConcurrentCandidates?: number;
+  /** What an intercepted write returns when its tool has no dryRun. Default { ok: true, dryRun: true }. */
+  readonly dryRunResult?: (tool: string, args: unknown) => unknown;
+  readonly comparisonsFile?: string;
+  readonly recordInputsFile?: string;
+  readonly keepInputs?: boolean;
+  readonly compare?: {
+    readonly bands?: { readonly equivalent?: number; readonly review?: number };
+    readonly costTolerance?: number;
+    readonly judgeSampleRate?: number;
+    readonly embedder?: Embedder;
+    readonly judge?: Judge<I>;
+  };
+  readonly logger?: ShadowLogger;
+}
+
+export interface ResolvedArm<I, O extends AgentAnswer | string> {
+  readonly run: AgentFn<I, O>;
+  readonly versionHash: string;
+  readonly name?: string | undefined;
+}
+
+export interface ResolvedShadowOptions<I, O extends AgentAnswer | string> {
+  readonly deployment: string;
+  readonly production: ResolvedArm<I, O>;
+  readonly candidate: ResolvedArm<I, AgentAnswer | string>;
+  readonly tools: Toolset;
+  readonly sampleRate: number;
+  readonly optIn?: { readonly tenants?: readonly string[] | undefined; readonly routes?: readonly string[] | undefined } | undefined;
+  readonly candidateStart: "concurrent" | "after_production";
+  readonly candidateTimeoutMs: number;
+  readonly maxConcurrentCandidates: number;
+  readonly dryRunResult: (tool: string, args: unknown) => unknown;
+  readonly comparisonsFile?: string | undefined;
+  readonly recordInputsFile?: string | undefined;
+  readonly keepInputs: boolean;
+  readonly compare: ComparatorSettings<I>;
+  readonly logger: ShadowLogger;
+}
+
+export class ShadowOptionsError extends Error {
+  constructor(readonly issues: z.core.$ZodIssue[]) {
+    super(
+      `invalid shadow options:\n${issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`,
+    );
+    this.name = "ShadowOptionsError";
+  }
+}
+
+function resolveHash(version: string | VersionSpec): string {
+  return typeof version === "string" ? version : versionHash(version);
+}
+
+const defaultDryRun = (): unknown => ({ ok: true, dryRun: true });
+
+/** Checks options at the boundary and fills in the defaults; functions stay typed as the caller gave them. */
+export function resolveShadowOptions<I, O extends AgentAnswer | string>(options: ShadowOptions<I, O>): ResolvedShadowOptions<I, O> {
+  const parsed = ShadowOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new ShadowOptionsError(parsed.error.issues);
+  const p = parsed.data;
+  return {
+    deployment: p.deployment,
+    production: { run: options.production.run, versionHash: resolveHash(options.production.version), name: p.production.name },
+    candidate: { run: options.candidate.run, versionHash: resolveHash(options.candidate.version), name: p.candidate.name },
+    tools: options.tools ?? {},
+    sampleRate: p.sampleRate,
+    optIn: p.optIn,
+    candidateStart: p.candidateStart,
+    candidateTimeoutMs: p.candidateTimeoutMs,
+    maxConcurrentCandidates: p.maxConcurrentCandidates,
+    dryRunResult: options.dryRunResult ?? defaultDryRun,
+    comparisonsFile: p.comparisonsFile,
+    recordInputsFile: p.recordInputsFile,
+    keepInputs: p.keepInputs,
+    compare: {
+      bands: p.compare.bands,
+      costTolerance: p.compare.costTolerance,
+      judgeSampleRate: p.compare.judgeSampleRate,
+      embedder: options.compare?.embedder,
+      judge: options.compare?.judge,
+    },
+    logger: options.logger ?? stderrLogger,
+  };
+}

@@ -1,0 +1,14 @@
+export { createShadow, ShadowRunner, type ShadowEvents, type ShadowRequest } from "./execution/shadow-runner.js";
+export { ShadowOptionsError, ShadowOptionsSchema, type Arm, type ShadowOptions } from "./execution/options.js";
+export type { ShadowLogger } from "./execution/logger.js";
+export { CandidateTimeoutError } from "./execution/arm-run.js";
+export type { AgentAnswer, AgentFn, ShadowContext, ShadowRole, ToolDefinition, Toolset } from "./run/agent.js";
+export { UnknownToolError } from "./run/run-tracker.js";
+export * from "./run/run-record.js";
+export { lexicalSimilarity, cosineSimilarity, tokenCounts } from "./compare/lexical-similarity.js";
+export * from "./compare/similarity.js";
+export * from "./compare/key-metrics.js";
+export * from "./compare/divergence.js";
+export * from "./compare/judge.js";
+export { CompareOptionsSchema, type CompareOptionsInput } from "./compare/comparator.js";
+export * from "./record/comparison-record.js";

@@ -1,0 +1,99 @@
+import type { AgentAnswer, ShadowContext, ShadowRole, Toolset } from "./agent.js";
+import type { RunOutcome, RunRecord, ToolCallRecord } from "./run-record.js";
+
+export class UnknownToolError extends Error {
+  constructor(name: string, known: readonly string[]) {
+    super(`tool "${name}" is not declared to the shadow runner; declared tools: ${known.join(", ") || "(none)"}. Add it to the \`tools\` option with kind "read" or "write".`);
+    this.name = "UnknownToolError";
+  }
+}
+
+export interface RunTrackerOptions {
+  readonly role: ShadowRole;
+  readonly tools: Toolset;
+  readonly signal: AbortSignal;
+  readonly dryRunResult: (tool: string, args: unknown) => unknown;
+  /** Told of every write the candidate asked for and did not get. */
+  readonly onIntercept?: ((tool: string) => void) | undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Watches one run of one arm: it is the context the agent calls tools through,
+ * and so the only place that decides whether a write is executed. In the
+ * candidate role it never calls a write tool's execute().
+ */
+export class RunTracker implements ShadowContext {
+  readonly role: ShadowRole;
+  readonly signal: AbortSignal;
+  private readonly toolCalls: ToolCallRecord[] = [];
+  private turnCount = 0;
+  private costSum: number | null = null;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly options: RunTrackerOptions) {
+    this.role = options.role;
+    this.signal = options.signal;
+  }
+
+  async callTool(name: string, args: unknown): Promise<unknown> {
+    const tool = Object.hasOwn(this.options.tools, name) ? this.options.tools[name] : undefined;
+    if (!tool) {
+      const error = new UnknownToolError(name, Object.keys(this.options.tools));
+      this.toolCalls.push({ name, kind: "unknown", arguments: args, intercepted: false, error: error.message });
+      throw error;
+    }
+    if (tool.kind === "write" && this.role === "candidate") {
+      this.toolCalls.push({ name, kind: "write", arguments: args, intercepted: true });
+      this.options.onIntercept?.(name);
+      return tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);
+    }
+    const record: ToolCallRecord = { name, kind: tool.kind, arguments: args, intercepted: false };
+    this.toolCalls.push(record);
+    try {
+      return await tool.execute(args, this.signal);
+    } catch (error) {
+      record.error = errorMessage(error);
+      throw error;
+    }
+  }
+
+  recordTurn(usage?: { readonly costUsd?: number | undefined }): void {
+    this.turnCount += 1;
+    if (usage?.costUsd !== undefined) this.costSum = (this.costSum ?? 0) + usage.costUsd;
+  }
+
+  finish(versionHash: string, answer: AgentAnswer | string): RunRecord {
+    const normalised: AgentAnswer = typeof answer === "string" ? { output: answer } : answer;
+    return this.record(versionHash, normalised.outcome ?? "completed", normalised.output, {
+      turns: normalised.turns,
+      costUsd: normalised.costUsd,
+    });
+  }
+
+  fail(versionHash: string, outcome: RunOutcome, error: unknown): RunRecord {
+    return { ...this.record(versionHash, outcome, "", {}), error: errorMessage(error) };
+  }
+
+  private record(
+    versionHash: string,
+    outcome: RunOutcome,
+    output: string,
+    overrides: { turns?: number | undefined; costUsd?: number | undefined },
+  ): RunRecord {
+    const turns = overrides.turns ?? this.turnCount;
+    return {
+      versionHash,
+      output,
+      outcome,
+      toolCalls: this.toolCalls.map((call) => ({ ...call })),
+      turns,
+      steps: turns + this.toolCalls.length,
+      costUsd: overrides.costUsd ?? this.costSum,
+      durationMs: performance.now() - this.startedAt,
+    };
+  }
+}
