@@ -1,1 +1,1 @@
-export {};
+export * from "./receiver/index.js";

@@ -1,0 +1,85 @@
+import {
+  pause,
+  recordEvent,
+  rollback,
+  setCapability,
+  transition,
+  type Mutation,
+  type RolloutStore,
+  type Transition,
+} from "@agent-canary/rollout-state";
+import type { FastifyBaseLogger } from "fastify";
+import type { Alert, AlertSource } from "./payloads.js";
+
+/** What the receiver did with one alert; the webhook reply lists one per alert. */
+export interface AlertOutcome {
+  alertname: string;
+  fingerprint: string;
+  deployment: string | null;
+  outcome: "changed" | "unchanged" | "recorded" | "unknown_deployment" | "ignored";
+  reason: string;
+  revision?: number;
+}
+
+export interface ApplyContext {
+  store: RolloutStore;
+  source: AlertSource;
+  /** Deployments this receiver may change; empty: any with a state. */
+  allowed: ReadonlySet<string>;
+  log: FastifyBaseLogger;
+  now: () => Date;
+}
+
+const ACTIONS = ["rollback", "hold"] as const;
+type AlertAction = (typeof ACTIONS)[number];
+
+function isAction(value: string | undefined): value is AlertAction {
+  return value !== undefined && (ACTIONS as readonly string[]).includes(value);
+}
+
+/** What a firing alert asks for: a capability switched off, a hold, or a rollback. */
+function mutationFor(deployment: string, action: AlertAction, capability: string | undefined, reason: string): { mutation: Mutation; audit: Transition["action"] } {
+  if (capability) return { mutation: setCapability(deployment, capability, { enabled: false, reason }), audit: "capability" };
+  if (action === "hold") return { mutation: pause(deployment, "hold"), audit: "hold" };
+  return { mutation: rollback(deployment), audit: "rollback" };
+}
+
+/**
+ * Applies one alert. Firing alerts act (idempotently: a second delivery finds the
+ * work done and is only recorded); resolved alerts are recorded and never restore
+ * traffic, because "the gate stopped firing" is not "the canary is good".
+ */
+export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<AlertOutcome> {
+  const alertname = alert.labels.alertname ?? "(unnamed)";
+  const fingerprint = alert.fingerprint ?? "";
+  const deployment = alert.labels.deployment ?? null;
+  const base = { alertname, fingerprint, deployment };
+  const action = alert.labels.action;
+  if (!deployment) return { ...base, outcome: "ignored", reason: "the alert has no deployment label" };
+  if (!isAction(action)) return { ...base, outcome: "ignored", reason: `label action="${action ?? ""}" is neither rollback nor hold` };
+  const log = ctx.log.child({ deployment, alertname, fingerprint, action, status: alert.status });
+  const current = ctx.allowed.size === 0 || ctx.allowed.has(deployment) ? await ctx.store.read(deployment) : undefined;
+  if (!current) {
+    log.warn("alert names a deployment this receiver does not manage; nothing changed");
+    return { ...base, outcome: "unknown_deployment", reason: `deployment "${deployment}" is not managed by this receiver (no rollout state or not in --deployments)` };
+  }
+  const by = `${ctx.source}:${fingerprint || alertname}`;
+  const capability = alert.labels.capability;
+  const details = { alertname, fingerprint, status: alert.status, labels: alert.labels, ...(alert.annotations.summary ? { summary: alert.annotations.summary } : {}) };
+  const { mutation, audit } = mutationFor(deployment, action, capability, `${alertname} firing`);
+
+  if (alert.status === "resolved") {
+    await recordEvent(ctx.store, current, { by, action: audit, reason: `${alertname} resolved; traffic is not restored automatically`, details }, ctx.now());
+    log.info("alert resolved; recorded, traffic unchanged");
+    return { ...base, outcome: "recorded", reason: "resolved alerts never restore traffic", revision: current.revision };
+  }
+  const result = await transition(ctx.store, deployment, mutation, { by, reason: `${alertname} firing (${ctx.source})`, details }, { now: ctx.now });
+  if (result.status === "changed") {
+    log.info({ revision: result.state.revision, canaryPercent: result.state.canaryPercent, phase: result.state.phase }, "rollout state changed by alert");
+    return { ...base, outcome: "changed", reason: `${audit} applied`, revision: result.state.revision };
+  }
+  const state = result.state ?? current;
+  await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing again: ${result.reason}`, details }, ctx.now());
+  log.info({ revision: state.revision }, `alert changed nothing: ${result.reason}`);
+  return { ...base, outcome: "unchanged", reason: result.reason, revision: state.revision };
+}

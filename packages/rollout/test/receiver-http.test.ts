@@ -1,0 +1,198 @@
+import type { FileStore } from "@agent-canary/rollout-state";
+import type { Receiver } from "@agent-canary/rollout";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TOKEN, amPayload, grafanaSign, post, seedDeployment, startReceiver, tempStore } from "./helpers.js";
+
+let store: FileStore;
+let receiver: Receiver;
+let url: string;
+
+beforeEach(async () => {
+  store = await tempStore();
+  await seedDeployment(store, "shop");
+  await seedDeployment(store, "billing");
+  ({ receiver, url } = await startReceiver(store));
+});
+afterEach(async () => {
+  await receiver.close();
+});
+
+const rollbackAlert = (deployment = "shop", extra: Record<string, string> = {}) =>
+  JSON.stringify(amPayload([{ labels: { alertname: "CostGate", deployment, action: "rollback", ...extra } }]));
+
+/** Everything a rejected request must leave alone. */
+async function snapshot() {
+  return { shop: await store.read("shop"), audit: await store.auditLog("shop") };
+}
+
+describe("receiver: Alertmanager webhook", () => {
+  it("rolls the canary back to 0 and replies only after the state is durable", async () => {
+    const response = await post(`${url}/hooks/alertmanager`, rollbackAlert());
+    expect(response.status).toBe(200);
+    expect((await response.json()).results[0]).toMatchObject({ outcome: "changed", deployment: "shop", alertname: "CostGate" });
+    const state = await store.read("shop");
+    expect(state).toMatchObject({ canaryPercent: 0, phase: "rolled_back", lastTransition: { by: "alertmanager:fp0", action: "rollback" } });
+    expect(state?.rolledBackAt).not.toBeNull();
+    expect((await store.read("billing"))?.canaryPercent).toBe(25);
+  });
+
+  it("treats a duplicate delivery as a no-op that is recorded in the audit log", async () => {
+    await post(`${url}/hooks/alertmanager`, rollbackAlert());
+    const after = await store.read("shop");
+    const again = await post(`${url}/hooks/alertmanager`, rollbackAlert());
+    expect((await again.json()).results[0]).toMatchObject({ outcome: "unchanged", reason: "already rolled back" });
+    expect((await store.read("shop"))?.revision).toBe(after?.revision);
+    const log = await store.auditLog("shop");
+    expect(log.at(-1)).toMatchObject({ fromRevision: after?.revision, toRevision: after?.revision, reason: expect.stringContaining("firing again") });
+  });
+
+  it("records a resolved alert and never restores traffic", async () => {
+    await post(`${url}/hooks/alertmanager`, rollbackAlert());
+    const rolledBack = await store.read("shop");
+    const resolved = JSON.stringify(amPayload([{ status: "resolved", labels: { alertname: "CostGate", deployment: "shop", action: "rollback" } }]));
+    const response = await post(`${url}/hooks/alertmanager`, resolved);
+    expect((await response.json()).results[0]).toMatchObject({ outcome: "recorded" });
+    expect(await store.read("shop")).toEqual(rolledBack);
+    expect((await store.auditLog("shop")).at(-1)?.reason).toMatch(/resolved; traffic is not restored/);
+  });
+
+  it("pauses on action=hold and keeps traffic where it is", async () => {
+    await post(`${url}/hooks/alertmanager`, JSON.stringify(amPayload([{ labels: { alertname: "LatencyGate", deployment: "shop", action: "hold" } }])));
+    expect(await store.read("shop")).toMatchObject({ phase: "paused", canaryPercent: 25 });
+  });
+
+  it("turns off only the named capability instead of rolling back the version", async () => {
+    await post(`${url}/hooks/alertmanager`, rollbackAlert("shop", { capability: "db_write" }));
+    expect(await store.read("shop")).toMatchObject({ phase: "progressing", canaryPercent: 25, capabilities: { db_write: { enabled: false } } });
+  });
+
+  it("names an unknown deployment in the reply and changes nothing", async () => {
+    const before = await store.list();
+    const response = await post(`${url}/hooks/alertmanager`, rollbackAlert("ghost"));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ unknownDeployments: ["ghost"], results: [{ outcome: "unknown_deployment" }] });
+    expect(await store.list()).toEqual(before);
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/agent_canary_receiver_notifications_total\{source="alertmanager",outcome="unknown_deployment"\} 1/);
+  });
+
+  it("handles concurrent webhooks for two deployments without losing either", async () => {
+    const responses = await Promise.all([
+      ...Array.from({ length: 4 }, () => post(`${url}/hooks/alertmanager`, rollbackAlert("shop"))),
+      ...Array.from({ length: 4 }, () => post(`${url}/hooks/alertmanager`, rollbackAlert("billing"))),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    for (const deployment of ["shop", "billing"]) {
+      const state = await store.read(deployment);
+      expect(state).toMatchObject({ canaryPercent: 0, phase: "rolled_back", revision: 2 });
+      const log = await store.auditLog(deployment);
+      expect(log.filter((e) => e.action === "rollback" && e.toRevision !== e.fromRevision)).toHaveLength(1);
+    }
+  });
+});
+
+describe("receiver: rejected requests change nothing", () => {
+  it("401 without or with wrong credentials", async () => {
+    const before = await snapshot();
+    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { authorization: "" })).status).toBe(401);
+    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { authorization: "Bearer wrong-token-wrong-token" })).status).toBe(401);
+    const basicWrong = `Basic ${Buffer.from("ops:nope").toString("base64")}`;
+    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { authorization: basicWrong })).status).toBe(401);
+    expect((await fetch(`${url}/state`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("accepts basic auth", async () => {
+    const basic = `Basic ${Buffer.from("ops:ops-password-1").toString("base64")}`;
+    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { authorization: basic })).status).toBe(200);
+  });
+
+  it("400 naming the field for a payload of the wrong shape, and for invalid JSON", async () => {
+    const before = await snapshot();
+    const wrongVersion = await post(`${url}/hooks/alertmanager`, JSON.stringify({ ...amPayload([]), version: "3" }));
+    expect(wrongVersion.status).toBe(400);
+    expect(await wrongVersion.json()).toMatchObject({ field: "version", error: expect.stringContaining('version "4"') });
+    const badAlert = await post(`${url}/hooks/alertmanager`, JSON.stringify(amPayload([{ labels: { alertname: "x", deployment: "shop", action: "rollback" }, status: "exploded" as "firing" }])));
+    expect(await badAlert.json()).toMatchObject({ field: "alerts.0.status" });
+    const notJson = await post(`${url}/hooks/alertmanager`, "{ nope");
+    expect(notJson.status).toBe(400);
+    expect((await notJson.json()).error).toMatch(/not valid JSON/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("413 for a body over the limit and 415 for a non-JSON content type", async () => {
+    await receiver.close();
+    ({ receiver, url } = await startReceiver(store, { bodyLimitBytes: 2048 }));
+    const before = await snapshot();
+    const huge = JSON.stringify(amPayload([{ labels: { alertname: "x".repeat(4096), deployment: "shop", action: "rollback" } }]));
+    expect((await post(`${url}/hooks/alertmanager`, huge)).status).toBe(413);
+    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { "content-type": "text/plain" })).status).toBe(415);
+    expect(await snapshot()).toEqual(before);
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/agent_canary_receiver_rejected_total\{reason="body_too_large"\} 1/);
+    expect(metrics).toMatch(/agent_canary_receiver_rejected_total\{reason="unsupported_media_type"\} 1/);
+  });
+});
+
+describe("receiver: Grafana webhook", () => {
+  const grafanaBody = JSON.stringify({
+    receiver: "agent-canary",
+    status: "firing",
+    orgId: 1,
+    alerts: [{ status: "firing", labels: { alertname: "LoopGate", deployment: "shop", action: "rollback" }, annotations: {}, fingerprint: "g1", startsAt: "2026-01-01T00:00:00Z" }],
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: "http://grafana.test",
+    version: "1",
+    groupKey: "{}",
+    truncatedAlerts: 0,
+    title: "[FIRING:1] LoopGate",
+    state: "alerting",
+    message: "",
+  });
+  const grafana = (headers: Record<string, string>) => post(`${url}/hooks/grafana`, grafanaBody, { authorization: "", ...headers });
+
+  it("acts on a payload with a valid timestamped signature", async () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const response = await grafana({ "X-Grafana-Alerting-Signature": grafanaSign(grafanaBody, ts), "X-Grafana-Alerting-Signature-Timestamp": ts });
+    expect(response.status).toBe(200);
+    expect(await store.read("shop")).toMatchObject({ canaryPercent: 0, lastTransition: { by: "grafana:g1" } });
+  });
+
+  it("accepts a signature over the body alone, under Grafana's built-in header name", async () => {
+    expect((await grafana({ "X-Grafana-Alert-Signature": grafanaSign(grafanaBody) })).status).toBe(200);
+  });
+
+  it("401 for an invalid, a missing, or a stale signature, and nothing changes", async () => {
+    const before = await snapshot();
+    const ts = String(Math.floor(Date.now() / 1000));
+    expect((await grafana({ "X-Grafana-Alerting-Signature": grafanaSign(`${grafanaBody} `, ts), "X-Grafana-Alerting-Signature-Timestamp": ts })).status).toBe(401);
+    expect((await grafana({})).status).toBe(401);
+    const old = String(Math.floor(Date.now() / 1000) - 3600);
+    const stale = await grafana({ "X-Grafana-Alerting-Signature": grafanaSign(grafanaBody, old), "X-Grafana-Alerting-Signature-Timestamp": old });
+    expect(stale.status).toBe(401);
+    expect((await stale.json()).error).toMatch(/timestamp skew/);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("receiver: state, health and metrics", () => {
+  it("serves the state of one or all deployments and the canary percent gauge", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const one = await (await fetch(`${url}/state?deployment=shop`, { headers: auth })).json();
+    expect(one).toMatchObject({ deployment: "shop", canaryPercent: 25 });
+    const all = await (await fetch(`${url}/state`, { headers: auth })).json();
+    expect(all.deployments.map((s: { deployment: string }) => s.deployment)).toEqual(["billing", "shop"]);
+    expect((await fetch(`${url}/state?deployment=ghost`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${url}/state?deployment=Bad%20Name`, { headers: auth })).status).toBe(400);
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    await post(`${url}/hooks/alertmanager`, rollbackAlert());
+    const metrics = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+    expect(metrics).toMatch(/agent_canary_rollout_canary_percent\{deployment="shop"\} 0/);
+    expect(metrics).toMatch(/agent_canary_rollout_canary_percent\{deployment="billing"\} 25/);
+    expect(metrics).toMatch(/agent_canary_rollout_phase\{deployment="shop",phase="rolled_back"\} 1/);
+    expect(metrics).toMatch(/agent_canary_rollout_transitions_total\{deployment="shop",action="rollback",source="alertmanager"\} 1/);
+  });
+});
