@@ -1,0 +1,106 @@
+import {
+  type InstrumentationConfig,
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  isWrapped,
+} from "@opentelemetry/instrumentation";
+import { PriceBook, type PriceTable } from "../cost/prices.js";
+import type { AgentSession } from "../session/session.js";
+import { consoleLogger, type Logger, OnceLogger } from "../telemetry/logger.js";
+import { Instruments } from "../telemetry/metrics.js";
+import { makeSafely } from "../telemetry/safely.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
+import type { CallEnv } from "./call.js";
+import { anthropicTargets, openaiTargets, type PatchTarget } from "./targets.js";
+import { wrapCreate } from "./wrap-create.js";
+
+export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig {
+  /** Prices for LLM calls made outside any session (inside one, the session's runtime prices apply). */
+  prices?: PriceTable;
+  logger?: Logger;
+}
+
+/** Supported SDK ranges: the module layouts (resource classes with a prototype `create`) these versions share. */
+export const SUPPORTED = {
+  openai: [">=4.19 <8"],
+  anthropic: [">=0.30 <2"],
+} as const;
+
+/**
+ * OpenTelemetry instrumentation of the openai (chat.completions.create,
+ * responses.create) and @anthropic-ai/sdk (messages.create) SDKs, streaming
+ * included. Constructing it hooks module loading; importing it does nothing.
+ */
+export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryInstrumentationConfig> {
+  private standaloneEnv: CallEnv | undefined;
+
+  constructor(config: AgentCanaryInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  protected override init() {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        "openai",
+        [...SUPPORTED.openai],
+        (exports: unknown) => this.patchTargets(exports, openaiTargets(exports)),
+        (exports: unknown) => this.unpatchTargets(openaiTargets(exports)),
+      ),
+      new InstrumentationNodeModuleDefinition(
+        "@anthropic-ai/sdk",
+        [...SUPPORTED.anthropic],
+        (exports: unknown) => this.patchTargets(exports, anthropicTargets(exports)),
+        (exports: unknown) => this.unpatchTargets(anthropicTargets(exports)),
+      ),
+    ];
+  }
+
+  /**
+   * Instruments an SDK by hand, for bundled apps where module hooks cannot see
+   * the import. Pass the module (`import * as sdk from "openai"`), its client
+   * class or a client instance. Returns the names of the methods patched.
+   */
+  instrument(sdk: unknown): string[] {
+    const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk)];
+    if (targets.length === 0) {
+      throw new TypeError(
+        "instrument() found no openai or @anthropic-ai/sdk client in its argument; pass the SDK module, its default export (the client class) or a client instance",
+      );
+    }
+    this.patchTargets(sdk, targets);
+    return targets.map((t) => t.label);
+  }
+
+  /** The SDK reports a new MeterProvider: rebuild the instruments for calls outside sessions. */
+  protected override _updateMetricInstruments(): void {
+    this.standaloneEnv = undefined;
+  }
+
+  private patchTargets<T>(exports: T, targets: PatchTarget[]): T {
+    for (const t of targets) {
+      if (isWrapped(t.proto.create)) continue;
+      this._wrap(t.proto, "create", (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+    }
+    return exports;
+  }
+
+  private unpatchTargets(targets: PatchTarget[]): void {
+    for (const t of targets) if (isWrapped(t.proto.create)) this._unwrap(t.proto, "create");
+  }
+
+  private envFor(session: AgentSession | undefined): CallEnv {
+    if (session) return session.services;
+    if (!this.standaloneEnv) {
+      const instruments = new Instruments(this.meter);
+      const log = new OnceLogger(this.getConfig().logger ?? consoleLogger);
+      this.standaloneEnv = {
+        tracer: this.tracer,
+        instruments,
+        prices: new PriceBook(this.getConfig().prices),
+        log,
+        safely: makeSafely(instruments, log),
+      };
+    }
+    return this.standaloneEnv;
+  }
+}

@@ -1,0 +1,53 @@
+import { isObj } from "./fields.js";
+import { CHAT_COMPLETIONS, MESSAGES, RESPONSES } from "./shapes.js";
+import type { ApiShape } from "./wrap-create.js";
+
+type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
+
+/** A resource class prototype whose `create` is patched. */
+export interface PatchTarget {
+  proto: { create: CreateFn };
+  shape: ApiShape;
+  label: string;
+}
+
+type Ctor = { prototype?: unknown; [key: string]: unknown };
+
+function isCtor(value: unknown): value is Ctor {
+  return typeof value === "function";
+}
+
+/** The client class from a module namespace, CommonJS exports, the class itself or a client instance. */
+function clientClass(moduleOrClient: unknown, exportName: string): Ctor | undefined {
+  if (!isObj(moduleOrClient) && !isCtor(moduleOrClient)) return undefined;
+  const m = moduleOrClient as Record<string, unknown>;
+  const instanceClass = isObj(moduleOrClient) ? (moduleOrClient as { constructor?: unknown }).constructor : undefined;
+  for (const candidate of [m[exportName], m.default, moduleOrClient, instanceClass]) {
+    if (isCtor(candidate) && (isCtor(candidate.Chat) || isCtor(candidate.Responses) || isCtor(candidate.Messages))) return candidate;
+  }
+  return undefined;
+}
+
+function target(resource: unknown, shape: ApiShape, label: string): PatchTarget[] {
+  if (!isCtor(resource)) return [];
+  const proto = resource.prototype as { create?: unknown } | undefined;
+  return proto && typeof proto.create === "function" ? [{ proto: proto as { create: CreateFn }, shape, label }] : [];
+}
+
+/** chat.completions.create and responses.create of an openai module (v4.19 and later). */
+export function openaiTargets(moduleExports: unknown): PatchTarget[] {
+  const OpenAI = clientClass(moduleExports, "OpenAI");
+  if (!OpenAI) return [];
+  const chat = OpenAI.Chat as Ctor | undefined;
+  return [
+    ...target(chat?.Completions, CHAT_COMPLETIONS, "openai chat.completions"),
+    ...target(OpenAI.Responses, RESPONSES, "openai responses"),
+  ];
+}
+
+/** messages.create of an @anthropic-ai/sdk module. */
+export function anthropicTargets(moduleExports: unknown): PatchTarget[] {
+  const Anthropic = clientClass(moduleExports, "Anthropic");
+  if (!Anthropic) return [];
+  return target(Anthropic.Messages, MESSAGES, "anthropic messages");
+}

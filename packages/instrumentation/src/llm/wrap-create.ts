@@ -1,0 +1,81 @@
+import { context } from "@opentelemetry/api";
+import { currentSession } from "../session/context.js";
+import type { AgentSession } from "../session/session.js";
+import { LlmCall, type CallEnv } from "./call.js";
+import { isObj, type Obj } from "./fields.js";
+import { observeStream } from "./stream.js";
+import type { LlmRequest, LlmResult } from "./types.js";
+
+/** How to read one SDK method's requests, responses and stream items. */
+export interface ApiShape {
+  request(body: Obj): LlmRequest;
+  result(data: unknown): LlmResult;
+  accumulator(): { add(item: unknown): void; result(): LlmResult };
+}
+
+type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Wraps an SDK `create` method. The return value keeps the SDK's own type: an
+ * APIPromise stays an APIPromise (withResponse(), asResponse() work), a
+ * stream stays the SDK's Stream object.
+ */
+export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session: AgentSession | undefined) => CallEnv): CreateFn {
+  return function agentCanaryCreate(this: unknown, ...args: unknown[]): unknown {
+    const session = currentSession();
+    const env = envFor(session);
+    const body = args[0];
+    const request = env.safely("llm-request", () => (isObj(body) ? shape.request(body) : undefined), undefined);
+    // Guard errors (session ended, max turns) are thrown here, before any request is sent.
+    const call = request ? LlmCall.begin(env, session, request) : undefined;
+    if (!call || !request) return original.apply(this, args);
+    let returned: unknown;
+    try {
+      returned = context.with(call.traceContext, () => original.apply(this, args));
+    } catch (error) {
+      call.fail(error);
+      throw error;
+    }
+    return env.safely("llm-attach", () => attach(returned, call, shape, request.stream, env), returned);
+  };
+}
+
+interface PromiseLike {
+  then?: unknown;
+  _thenUnwrap?: unknown;
+  responsePromise?: unknown;
+}
+
+function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boolean, env: CallEnv): unknown {
+  const onData = (data: unknown): unknown => {
+    if (stream && isAsyncIterable(data)) {
+      const acc = shape.accumulator();
+      observeStream(
+        data,
+        { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error) },
+        env.safely,
+      );
+      return data;
+    }
+    const result = env.safely("llm-result", () => shape.result(data), undefined);
+    call.succeed(result ?? { finishReasons: [], toolCalls: [] });
+    return data;
+  };
+  const p = returned as PromiseLike;
+  if (typeof p._thenUnwrap === "function") {
+    // An SDK APIPromise: derive another one so the user's handle keeps its methods.
+    if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error));
+    return (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
+  }
+  if (returned instanceof Promise) {
+    return returned.then(onData, (error: unknown) => {
+      call.fail(error);
+      throw error;
+    });
+  }
+  return onData(returned);
+}
+
+function isAsyncIterable(value: unknown): value is object {
+  return typeof value === "object" && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+}

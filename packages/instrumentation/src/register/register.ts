@@ -1,0 +1,106 @@
+import { FileStore, RedisStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { type IMetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { NodeSDK, type NodeSDKConfiguration } from "@opentelemetry/sdk-node";
+import { AgentCanaryInstrumentation } from "../llm/instrumentation.js";
+import { AgentCanary } from "../runtime/agent-canary.js";
+import { getDefaultRuntime, setDefaultRuntime } from "../runtime/default-runtime.js";
+import type { AgentSession, SessionInit } from "../session/session.js";
+import { type MetricsServer, serveMetrics } from "./metrics-server.js";
+import { type ParsedRegisterOptions, parseRegisterOptions, type RegisterOptions } from "./options.js";
+
+export interface AgentCanaryHandle {
+  readonly runtime: AgentCanary;
+  readonly instrumentation: AgentCanaryInstrumentation;
+  /** Resolves once the metrics endpoint listens; rejects if it cannot (port in use). */
+  readonly ready: Promise<{ metricsUrl: string | undefined }>;
+  session<T>(init: SessionInit, fn: (session: AgentSession) => Promise<T> | T): Promise<T>;
+  /** Flushes spans and metrics, closes the metrics server and the store it opened. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Sets up agent-canary and the OpenTelemetry Node SDK in one call. Returns at
+ * once (no await needed, so it also runs from --require); `ready` says when
+ * the metrics endpoint listens. Invalid options throw an OptionsError naming
+ * each bad option.
+ */
+export function register(options: RegisterOptions): AgentCanaryHandle {
+  const o = parseRegisterOptions(options);
+  if (getDefaultRuntime()) {
+    throw new Error("agent-canary is already registered in this process; call shutdown() on the first handle before registering again");
+  }
+  const { store, ownsStore } = openStore(o.store);
+  const instrumentation = new AgentCanaryInstrumentation({ prices: o.prices, enabled: o.autoInstrument, ...(o.logger ? { logger: o.logger } : {}) });
+  const prometheus = metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const sdk = new NodeSDK(sdkConfiguration(o, instrumentation, prometheus));
+  sdk.start();
+  const runtime = new AgentCanary({ ...o, store });
+  setDefaultRuntime(runtime);
+
+  const serving: Promise<MetricsServer | undefined> = prometheus
+    ? serveMetrics(prometheus, o.metrics.host, o.metrics.port)
+    : Promise.resolve(undefined);
+  // The rejection is reported through `ready`; keep it from being unhandled here.
+  serving.catch(() => undefined);
+
+  let shutdown: Promise<void> | undefined;
+  return {
+    runtime,
+    instrumentation,
+    ready: serving.then((server) => ({ metricsUrl: server?.url })),
+    session: (init, fn) => runtime.session(init, fn),
+    shutdown: () =>
+      (shutdown ??= (async () => {
+        if (getDefaultRuntime() === runtime) setDefaultRuntime(undefined);
+        await runtime.close();
+        instrumentation.disable();
+        const server = await serving.catch(() => undefined);
+        await Promise.all([server?.close(), sdk.shutdown(), ownsStore ? store?.close() : undefined]);
+      })()),
+  };
+}
+
+function openStore(option: ParsedRegisterOptions["store"]): { store: RolloutStore | undefined; ownsStore: boolean } {
+  if (option === undefined) return { store: undefined, ownsStore: false };
+  if (typeof option !== "string") return { store: option, ownsStore: false };
+  if (/^rediss?:\/\//.test(option)) return { store: new RedisStore({ url: option }), ownsStore: true };
+  return { store: new FileStore({ dir: option }), ownsStore: true };
+}
+
+/** Explicit option first, then the standard OTEL_METRICS_EXPORTER, then a Prometheus endpoint. */
+function metricsExporter(o: ParsedRegisterOptions): "prometheus" | "otlp" | "none" {
+  if (o.metrics.exporter) return o.metrics.exporter;
+  const env = process.env.OTEL_METRICS_EXPORTER?.trim();
+  return env === "otlp" || env === "none" || env === "prometheus" ? env : "prometheus";
+}
+
+function sdkConfiguration(
+  o: ParsedRegisterOptions,
+  instrumentation: AgentCanaryInstrumentation,
+  prometheus: PrometheusExporter | undefined,
+): Partial<NodeSDKConfiguration> {
+  const readers: IMetricReader[] = [];
+  if (prometheus) readers.push(prometheus);
+  if (metricsExporter(o) === "otlp") {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(o.metrics.endpoint ? { url: o.metrics.endpoint } : {}),
+        exportIntervalMillis: o.metrics.exportIntervalMillis,
+      }),
+    );
+  }
+  const config: Partial<NodeSDKConfiguration> = {
+    serviceName: o.serviceName ?? process.env.OTEL_SERVICE_NAME ?? o.deployment,
+    instrumentations: [instrumentation],
+    metricReaders: readers,
+  };
+  // Logs are not ours to configure unless the user asks through the standard variable.
+  if (!process.env.OTEL_LOGS_EXPORTER) config.logRecordProcessors = [];
+  const traces = o.traces.exporter ?? (process.env.OTEL_TRACES_EXPORTER ? "env" : "otlp");
+  if (traces === "none") config.spanProcessors = [];
+  else if (traces === "otlp") config.traceExporter = new OTLPTraceExporter(o.traces.endpoint ? { url: o.traces.endpoint } : {});
+  return config;
+}
