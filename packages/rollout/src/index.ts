@@ -1,1 +1,2 @@
 export * from "./receiver/index.js";
+export * from "./controller/index.js";

@@ -1,0 +1,7 @@
+export { startRollout, RolloutController, type ControllerOptions, type RolloutRun, type RolloutResult, type TickOutcome } from "./controller.js";
+export { EvaluatorGateSource, GateReportSchema, FiringGateSchema, type GateSource, type GateReport, type GateQuery, type FiringGate } from "./gate-source.js";
+export { PrometheusGateSource, type PrometheusGateSourceOptions } from "./prometheus-gate-source.js";
+export { ManualClock, scaledClock, systemClock, type Clock } from "./clock.js";
+export { PLAN_TIERS, PlanFileSchema, PlanError, loadPlan, type PlanTier } from "./plans.js";
+export { archiveDeploymentRecord, buildDeploymentRecord, type DeploymentRecord, type StageRecord } from "./archive.js";
+export { stderrLogger, type ProgressLogger } from "./logger.js";

@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+import { StageSchema, type Stage } from "@agent-canary/rollout-state";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const HOUR = 3600;
+
+/**
+ * Plans by risk tier. Stage lengths follow the rollout guidance in the sources
+ * (a medium-risk change: 1% for 4 h, 5% for 8 h, 25% and 50% for a day each; a low-risk
+ * prompt tweak may skip stages; critical changes take weeks), and the final 100%
+ * stage must hold for 4 h before the canary is promoted. Session minimums per arm
+ * grow with the stage (50, 200, 500, 1000) so each step has the samples its gates need.
+ */
+export const PLAN_TIERS = {
+  low: [
+    { percent: 1, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 50 },
+    { percent: 25, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 500 },
+    { percent: 100, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 1000 },
+  ],
+  medium: [
+    { percent: 1, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 50 },
+    { percent: 5, minDurationSeconds: 8 * HOUR, minSessionsPerArm: 200 },
+    { percent: 25, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 500 },
+    { percent: 50, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 1000 },
+    { percent: 100, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 1000 },
+  ],
+  high: [
+    { percent: 1, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 100 },
+    { percent: 5, minDurationSeconds: 48 * HOUR, minSessionsPerArm: 400 },
+    { percent: 25, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 1000 },
+    { percent: 50, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 2000 },
+    { percent: 100, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 2000 },
+  ],
+  critical: [
+    { percent: 1, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 200 },
+    { percent: 5, minDurationSeconds: 96 * HOUR, minSessionsPerArm: 800 },
+    { percent: 25, minDurationSeconds: 168 * HOUR, minSessionsPerArm: 2000 },
+    { percent: 50, minDurationSeconds: 168 * HOUR, minSessionsPerArm: 4000 },
+    { percent: 100, minDurationSeconds: 48 * HOUR, minSessionsPerArm: 4000 },
+  ],
+} as const satisfies Record<string, Stage[]>;
+export type PlanTier = keyof typeof PLAN_TIERS;
+
+export const PlanFileSchema = z.object({
+  stages: z
+    .array(StageSchema)
+    .min(1, "a plan needs at least one stage")
+    .refine((stages) => stages.every((s, i) => i === 0 || s.percent > (stages[i - 1]?.percent ?? 0)), "stage percents must strictly increase"),
+});
+
+/** A plan file could not be used; the message names the file and field. */
+export class PlanError extends Error {
+  override readonly name = "PlanError";
+}
+
+/** A tier name (low, medium, high, critical) or a YAML/JSON file with `stages: [{percent, minDurationSeconds, minSessionsPerArm}]`. */
+export async function loadPlan(tierOrFile: string): Promise<Stage[]> {
+  if (tierOrFile in PLAN_TIERS) return PLAN_TIERS[tierOrFile as PlanTier].map((s) => ({ ...s }));
+  let text: string;
+  try {
+    text = await readFile(tierOrFile, "utf8");
+  } catch (error) {
+    throw new PlanError(`--plan ${tierOrFile}: neither a tier (${Object.keys(PLAN_TIERS).join(", ")}) nor a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new PlanError(`${tierOrFile}: not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  const result = PlanFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new PlanError(`${tierOrFile}: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; e.g. stages: [{percent: 1, minDurationSeconds: 3600, minSessionsPerArm: 50}]`);
+  }
+  return result.data.stages;
+}
