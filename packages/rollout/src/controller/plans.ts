@@ -12,35 +12,28 @@ const HOUR = 3600;
  * stage must hold for 4 h before the canary is promoted. Session minimums per arm
  * grow with the stage (50, 200, 500, 1000) so each step has the samples its gates need.
  */
-export const PLAN_TIERS = {
-  low: [
-    { percent: 1, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 50 },
-    { percent: 25, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 500 },
-    { percent: 100, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 1000 },
-  ],
-  medium: [
-    { percent: 1, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 50 },
-    { percent: 5, minDurationSeconds: 8 * HOUR, minSessionsPerArm: 200 },
-    { percent: 25, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 500 },
-    { percent: 50, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 1000 },
-    { percent: 100, minDurationSeconds: 4 * HOUR, minSessionsPerArm: 1000 },
-  ],
-  high: [
-    { percent: 1, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 100 },
-    { percent: 5, minDurationSeconds: 48 * HOUR, minSessionsPerArm: 400 },
-    { percent: 25, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 1000 },
-    { percent: 50, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 2000 },
-    { percent: 100, minDurationSeconds: 24 * HOUR, minSessionsPerArm: 2000 },
-  ],
-  critical: [
-    { percent: 1, minDurationSeconds: 72 * HOUR, minSessionsPerArm: 200 },
-    { percent: 5, minDurationSeconds: 96 * HOUR, minSessionsPerArm: 800 },
-    { percent: 25, minDurationSeconds: 168 * HOUR, minSessionsPerArm: 2000 },
-    { percent: 50, minDurationSeconds: 168 * HOUR, minSessionsPerArm: 4000 },
-    { percent: 100, minDurationSeconds: 48 * HOUR, minSessionsPerArm: 4000 },
-  ],
-} as const satisfies Record<string, Stage[]>;
-export type PlanTier = keyof typeof PLAN_TIERS;
+/** [percent, hours, minimum sessions per arm] per stage. */
+type StageRow = readonly [number, number, number];
+
+function plan(rows: readonly StageRow[]): Stage[] {
+  return rows.map(([percent, hours, minSessionsPerArm]) => ({ percent, minDurationSeconds: hours * HOUR, minSessionsPerArm }));
+}
+
+const TIER_ROWS = {
+  low: [[1, 4, 50], [25, 4, 500], [100, 4, 1000]],
+  medium: [[1, 4, 50], [5, 8, 200], [25, 24, 500], [50, 24, 1000], [100, 4, 1000]],
+  high: [[1, 24, 100], [5, 48, 400], [25, 72, 1000], [50, 72, 2000], [100, 24, 2000]],
+  critical: [[1, 72, 200], [5, 96, 800], [25, 168, 2000], [50, 168, 4000], [100, 48, 4000]],
+} as const satisfies Record<string, readonly StageRow[]>;
+
+export type PlanTier = keyof typeof TIER_ROWS;
+export const PLAN_TIERS: Record<PlanTier, Stage[]> = {
+  low: plan(TIER_ROWS.low),
+  medium: plan(TIER_ROWS.medium),
+  high: plan(TIER_ROWS.high),
+  critical: plan(TIER_ROWS.critical),
+};
+
 
 export const PlanFileSchema = z.object({
   stages: z
