@@ -33,6 +33,8 @@ export const SUPPORTED = {
  */
 export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryInstrumentationConfig> {
   private standaloneEnv: CallEnv | undefined;
+  /** Patched by instrument(); disable() restores them too. */
+  private manualTargets: PatchTarget[] | undefined;
 
   constructor(config: AgentCanaryInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -68,7 +70,13 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
       );
     }
     this.patchTargets(sdk, targets);
+    (this.manualTargets ??= []).push(...targets);
     return targets.map((t) => t.label);
+  }
+
+  override disable(): void {
+    super.disable();
+    this.unpatchTargets(this.manualTargets?.splice(0) ?? []);
   }
 
   /** The SDK reports a new MeterProvider: rebuild the instruments for calls outside sessions. */

@@ -1,5 +1,5 @@
 import { ATTR, type ParsedVersionSpec, SPAN_NAMES, type SessionOutcome, type VersionGroup } from "@agent-canary/conventions";
-import { type Attributes, type Context, context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, INVALID_SPAN_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { CallCost } from "../cost/prices.js";
 import {
   AgentCanaryGuardError,
@@ -72,7 +72,13 @@ export class AgentSession {
     this.version = assignment.version.spec;
     this.signal = this.controller.signal;
     this.loopDetector = new LoopDetector(services.guards.loop);
-    this.span = services.tracer.startSpan(
+    this.span = services.safely("session-span", () => this.startSpan(init), trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+    this.spanContext = trace.setSpan(context.active(), this.span);
+  }
+
+  private startSpan(init: SessionInit): Span {
+    const { services, assignment } = this;
+    return services.tracer.startSpan(
       `${SPAN_NAMES.invokeAgent} ${services.agentName}`,
       {
         kind: SpanKind.INTERNAL,
@@ -89,7 +95,6 @@ export class AgentSession {
       },
       context.active(),
     );
-    this.spanContext = trace.setSpan(context.active(), this.span);
   }
 
   /** Labels every session metric carries: low cardinality only. */
@@ -176,19 +181,7 @@ export class AgentSession {
       this.services.instruments.record("toolCalls", 1, { ...this.metricLabels, tool: name });
       this.feedLoopDetector(signature);
     }
-    const span = this.services.tracer.startSpan(
-      `${SPAN_NAMES.executeTool} ${name}`,
-      {
-        kind: SpanKind.INTERNAL,
-        attributes: {
-          ...this.spanAttributes(),
-          [ATTR.operationName]: "execute_tool",
-          [ATTR.toolName]: name,
-          ...(options.callId ? { [ATTR.toolCallId]: options.callId } : {}),
-        },
-      },
-      this.spanContext,
-    );
+    const span = this.services.safely("tool-span", () => this.startToolSpan(name, options.callId), trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
     try {
       return await context.with(trace.setSpan(this.spanContext, span), run);
     } catch (error) {
@@ -199,6 +192,22 @@ export class AgentSession {
     } finally {
       span.end();
     }
+  }
+
+  private startToolSpan(name: string, callId: string | undefined): Span {
+    return this.services.tracer.startSpan(
+      `${SPAN_NAMES.executeTool} ${name}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          ...this.spanAttributes(),
+          [ATTR.operationName]: "execute_tool",
+          [ATTR.toolName]: name,
+          ...(callId ? { [ATTR.toolCallId]: callId } : {}),
+        },
+      },
+      this.spanContext,
+    );
   }
 
   /** Throws the error that ended this session, if one did. Called before every LLM and tool call. */

@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** What the stand-in answers to one request. `usage: null` answers without usage. */
+export interface Reply {
+  model?: string;
+  text?: string;
+  toolCalls?: { name: string; args: Record<string, unknown> }[];
+  usage?: { input: number; output: number; cached?: number } | null;
+}
+
+export type Api = "chat" | "responses" | "messages";
+export type Script = (api: Api, body: Record<string, unknown>) => Reply;
+
+/**
+ * A local HTTP server speaking the three wire protocols the SDKs use
+ * (OpenAI chat completions and responses, Anthropic messages), streaming
+ * included, so tests run the real SDKs end to end without the internet.
+ */
+export async function startLlmStandIn(script: Script) {
+  const requests: { api: Api; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw || "{}") as Record<string, unknown>;
+    const api: Api | undefined = req.url?.endsWith("/chat/completions") ? "chat" : req.url?.endsWith("/responses") ? "responses" : req.url?.endsWith("/messages") ? "messages" : undefined;
+    if (!api) {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+      return;
+    }
+    if (typeof body.model === "string" && body.model.startsWith("fail-")) {
+      res.statusCode = 400;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "scripted failure" } }));
+      return;
+    }
+    requests.push({ api, body });
+    const reply = { model: String(body.model), ...script(api, body) };
+    res.setHeader("x-request-id", `req_${requests.length}`);
+    if (body.stream === true) {
+      res.setHeader("content-type", "text/event-stream");
+      for (const [event, data] of streamEvents(api, reply, body)) {
+        res.write(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+      }
+      res.end();
+      return;
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(fullResponse(api, reply)));
+  }
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function fullResponse(api: Api, r: Reply): unknown {
+  const calls = r.toolCalls ?? [];
+  if (api === "chat") {
+    return {
+      id: "chatcmpl-1", object: "chat.completion", created: 1, model: r.model,
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: r.text ?? null, ...(calls.length ? { tool_calls: calls.map((c, i) => ({ id: `call_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) } : {}) },
+        finish_reason: calls.length ? "tool_calls" : "stop",
+      }],
+      ...(r.usage ? { usage: { prompt_tokens: r.usage.input, completion_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output, prompt_tokens_details: { cached_tokens: r.usage.cached ?? 0 } } } : {}),
+    };
+  }
+  if (api === "responses") {
+    return {
+      id: "resp_1", object: "response", created_at: 1, model: r.model, status: "completed",
+      output: [
+        ...(r.text ? [{ type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: r.text, annotations: [] }] }] : []),
+        ...calls.map((c, i) => ({ type: "function_call", id: `fc_${i}`, call_id: `call_${i}`, name: c.name, arguments: JSON.stringify(c.args), status: "completed" })),
+      ],
+      ...(r.usage ? { usage: { input_tokens: r.usage.input, output_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output, input_tokens_details: { cached_tokens: r.usage.cached ?? 0 }, output_tokens_details: { reasoning_tokens: 0 } } } : {}),
+    };
+  }
+  return {
+    id: "msg_1", type: "message", role: "assistant", model: r.model,
+    content: [...(r.text ? [{ type: "text", text: r.text }] : []), ...calls.map((c, i) => ({ type: "tool_use", id: `toolu_${i}`, name: c.name, input: c.args }))],
+    stop_reason: calls.length ? "tool_use" : "end_turn", stop_sequence: null,
+    usage: r.usage ? { input_tokens: r.usage.input, output_tokens: r.usage.output, cache_read_input_tokens: r.usage.cached ?? 0, cache_creation_input_tokens: 0 } : undefined,
+  };
+}
+
+function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Generator<[string | undefined, unknown]> {
+  const calls = r.toolCalls ?? [];
+  if (api === "chat") {
+    const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: r.model };
+    yield [undefined, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
+    if (r.text) for (const word of r.text.split(/(?= )/)) yield [undefined, { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] }];
+    for (const [i, c] of calls.entries()) {
+      const args = JSON.stringify(c.args);
+      const half = Math.floor(args.length / 2);
+      // Name first, then the arguments in two fragments, as the API streams them.
+      yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: `call_${i}`, type: "function", function: { name: c.name, arguments: "" } }] }, finish_reason: null }] }];
+      yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(0, half) } }] }, finish_reason: null }] }];
+      yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(half) } }] }, finish_reason: null }] }];
+    }
+    yield [undefined, { ...base, choices: [{ index: 0, delta: {}, finish_reason: calls.length ? "tool_calls" : "stop" }] }];
+    const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    if (wantsUsage && r.usage) {
+      yield [undefined, { ...base, choices: [], usage: { prompt_tokens: r.usage.input, completion_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output, prompt_tokens_details: { cached_tokens: r.usage.cached ?? 0 } } }];
+    }
+    yield [undefined, "[DONE]"];
+    return;
+  }
+  if (api === "responses") {
+    const full = fullResponse(api, r) as Record<string, unknown>;
+    yield ["response.created", { type: "response.created", sequence_number: 0, response: { ...full, status: "in_progress", output: [], usage: null } }];
+    if (r.text) yield ["response.output_text.delta", { type: "response.output_text.delta", sequence_number: 1, item_id: "msg_1", output_index: 0, content_index: 0, delta: r.text }];
+    yield ["response.completed", { type: "response.completed", sequence_number: 2, response: full }];
+    return;
+  }
+  const usage = r.usage ?? { input: 0, output: 0 };
+  yield ["message_start", { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: r.model, content: [], stop_reason: null, stop_sequence: null, usage: r.usage ? { input_tokens: usage.input, output_tokens: 1, cache_read_input_tokens: usage.cached ?? 0, cache_creation_input_tokens: 0 } : {} } }];
+  let index = 0;
+  if (r.text) {
+    yield ["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }];
+    yield ["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: r.text } }];
+    yield ["content_block_stop", { type: "content_block_stop", index }];
+    index++;
+  }
+  for (const [i, c] of calls.entries()) {
+    const args = JSON.stringify(c.args);
+    yield ["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: `toolu_${i}`, name: c.name, input: {} } }];
+    yield ["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: args.slice(0, 3) } }];
+    yield ["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: args.slice(3) } }];
+    yield ["content_block_stop", { type: "content_block_stop", index }];
+    index++;
+  }
+  yield ["message_delta", { type: "message_delta", delta: { stop_reason: calls.length ? "tool_use" : "end_turn", stop_sequence: null }, usage: r.usage ? { output_tokens: usage.output } : {} }];
+  yield ["message_stop", { type: "message_stop" }];
+}

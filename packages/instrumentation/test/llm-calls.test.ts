@@ -1,0 +1,345 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { ATTR, versionHash } from "@agent-canary/conventions";
+import {
+  AgentCanary,
+  AgentCanaryGuardError,
+  AgentCanaryInstrumentation,
+  BudgetExceededError,
+  LoopDetectedError,
+  MaxTurnsError,
+  type AgentCanaryOptions,
+} from "@agent-canary/instrumentation";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Reply, type Script, startLlmStandIn } from "./helpers/llm-stand-in.js";
+import { testTelemetry } from "./helpers/otel.js";
+import { BASELINE } from "./helpers/versions.js";
+
+const USAGE = { input: 1200, output: 300, cached: 200 };
+let next: Reply = { text: "hello", usage: USAGE };
+const script: Script = () => next;
+
+let standIn: Awaited<ReturnType<typeof startLlmStandIn>>;
+let openai: OpenAI;
+let anthropic: Anthropic;
+const instrumentation = new AgentCanaryInstrumentation({ enabled: false });
+
+beforeAll(async () => {
+  standIn = await startLlmStandIn((api, body) => script(api, body));
+  // Vitest loads the SDKs outside Node's module hooks, so they are instrumented by hand,
+  // through the same patch the hooks apply (hooked loading is covered by the consumer tests).
+  instrumentation.instrument(OpenAI);
+  instrumentation.instrument(Anthropic);
+  openai = new OpenAI({ apiKey: "test", baseURL: `${standIn.url}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: "test", baseURL: standIn.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  instrumentation.disable();
+  await standIn.close();
+});
+
+function runtimeWith(options: Partial<AgentCanaryOptions> = {}) {
+  const telemetry = testTelemetry();
+  const runtime = new AgentCanary({
+    deployment: "support-agent",
+    versions: { baseline: BASELINE },
+    tracerProvider: telemetry.tracerProvider,
+    meterProvider: telemetry.meterProvider,
+    logger: telemetry.logger,
+    ...options,
+  });
+  return { runtime, telemetry };
+}
+
+/** A request built from the declared version, as an agent should. */
+const chatBody = (extra: Record<string, unknown> = {}) => ({
+  model: BASELINE.model,
+  temperature: 0.2,
+  messages: [
+    { role: "system" as const, content: BASELINE.systemPrompt! },
+    { role: "user" as const, content: "Where is my order A1?" },
+  ],
+  tools: BASELINE.tools!.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description, parameters: t.parameters } })),
+  ...extra,
+});
+
+const HASH = versionHash(BASELINE);
+// gpt-4o-mini: $0.15 / $0.60 / $0.075 per 1M (input / output / cached input).
+const EXPECTED_COST = ((1200 - 200) * 0.15 + 200 * 0.075 + 300 * 0.6) / 1e6;
+
+describe("openai chat.completions", () => {
+  it("records a chat span with GenAI attributes, cost and tool calls, keeping the APIPromise shape", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { toolCalls: [{ name: "lookup_order", args: { orderId: "A1" } }], usage: USAGE };
+    const { data, request_id } = await runtime.session({ id: "c-1" }, () => openai.chat.completions.create(chatBody()).withResponse());
+    expect(data.choices[0]?.message.tool_calls?.[0]).toMatchObject({ function: { name: "lookup_order" } });
+    expect(request_id).toMatch(/^req_/);
+    const [span] = telemetry.finished("chat");
+    expect(span?.name).toBe("chat gpt-4o-mini");
+    expect(span?.attributes).toMatchObject({
+      [ATTR.operationName]: "chat",
+      [ATTR.providerName]: "openai",
+      [ATTR.requestModel]: "gpt-4o-mini",
+      [ATTR.responseModel]: "gpt-4o-mini",
+      [ATTR.inputTokens]: 1200,
+      [ATTR.outputTokens]: 300,
+      [ATTR.versionHash]: HASH,
+      [ATTR.versionGroup]: "baseline",
+      [ATTR.deployment]: "support-agent",
+      [ATTR.sessionId]: "c-1",
+      [ATTR.versionMismatch]: false,
+      "gen_ai.response.finish_reasons": ["tool_calls"],
+    });
+    expect(span?.attributes[ATTR.costUsd]).toBeCloseTo(EXPECTED_COST, 12);
+    const [agent] = telemetry.finished("invoke_agent");
+    expect(span?.parentSpanContext?.spanId).toBe(agent?.spanContext().spanId);
+    expect(agent?.attributes).toMatchObject({ [ATTR.agentName]: "support-agent", [ATTR.agentVersion]: HASH, [ATTR.outcome]: "completed" });
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "lookup_order", version_hash: HASH })).toBe(1);
+    expect(await telemetry.histogramSum("agent_canary.session.cost")).toBeCloseTo(EXPECTED_COST, 12);
+    expect(await telemetry.metricValue("gen_ai.client.token.usage", { "gen_ai.token.type": "input", version_group: "baseline" })).toBe(1);
+  });
+
+  it("reads usage and streamed tool-call fragments from a stream", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "Let me check.", toolCalls: [{ name: "lookup_order", args: { orderId: "A1" } }], usage: USAGE };
+    const text = await runtime.session({ id: "c-2" }, async () => {
+      const stream = await openai.chat.completions.create(chatBody({ stream: true, stream_options: { include_usage: true } }));
+      let out = "";
+      for await (const chunk of stream) out += chunk.choices[0]?.delta.content ?? "";
+      return out;
+    });
+    expect(text).toBe("Let me check.");
+    const [span] = telemetry.finished("chat");
+    expect(span?.attributes).toMatchObject({ [ATTR.inputTokens]: 1200, [ATTR.outputTokens]: 300, "agent_canary.llm.stream": true, "agent_canary.tool_calls": ["lookup_order"] });
+    expect(span?.attributes[ATTR.costUsd]).toBeCloseTo(EXPECTED_COST, 12);
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "lookup_order" })).toBe(1);
+  });
+
+  it("records a stream without usage as usage unknown, never as 0 tokens, and leaves the session out of the cost histogram", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "ok", usage: USAGE };
+    const cost = await runtime.session({ id: "c-3" }, async (s) => {
+      const stream = await openai.chat.completions.create(chatBody({ stream: true }));
+      for await (const _ of stream) void _;
+      return s.cost;
+    });
+    expect(cost).toBeUndefined();
+    const [span] = telemetry.finished("chat");
+    expect(span?.attributes["agent_canary.usage.unknown"]).toBe(true);
+    expect(span?.attributes[ATTR.inputTokens]).toBeUndefined();
+    expect(await telemetry.metricValue("agent_canary.session.cost")).toBe(0);
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "completed" })).toBe(1);
+    expect(await telemetry.metricValue("gen_ai.client.token.usage")).toBe(0);
+  });
+
+  it("flags a call whose model or prompt differs from the declared version, warning once", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "ok", usage: USAGE };
+    await runtime.session({ id: "c-4" }, async () => {
+      await openai.chat.completions.create(chatBody({ model: "gpt-4o" }));
+      await openai.chat.completions.create(chatBody({ model: "gpt-4o" }));
+      await openai.chat.completions.create(chatBody());
+    });
+    const spans = telemetry.finished("chat");
+    expect(spans.map((s) => s.attributes[ATTR.versionMismatch])).toEqual([true, true, false]);
+    expect(spans[2]?.attributes[ATTR.observedVersionHash]).toBe(HASH);
+    expect(await telemetry.metricValue("agent_canary.version_mismatches", { version_hash: HASH })).toBe(2);
+    expect(telemetry.warnings.filter((w) => w.includes('model "gpt-4o"'))).toHaveLength(1);
+  });
+
+  it("counts an unpriced model and warns once; its cost is unknown, not zero", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "ok", usage: USAGE };
+    const cost = await runtime.session({ id: "c-5" }, async (s) => {
+      await openai.chat.completions.create(chatBody({ model: "in-house-llm" }));
+      await openai.chat.completions.create(chatBody({ model: "in-house-llm" }));
+      return s.cost;
+    });
+    expect(cost).toBeUndefined();
+    expect(await telemetry.metricValue("agent_canary.unpriced_calls", { model: "in-house-llm" })).toBe(2);
+    expect(telemetry.warnings.filter((w) => w.includes('no price for model "in-house-llm"'))).toHaveLength(1);
+    expect(await telemetry.metricValue("agent_canary.session.cost")).toBe(0);
+  });
+
+  it("uses user prices over the defaults", async () => {
+    const { runtime } = runtimeWith({ prices: { "in-house-llm": { input: 1, output: 2 } } });
+    next = { text: "ok", usage: { input: 1_000_000, output: 500_000 } };
+    const cost = await runtime.session({ id: "c-6" }, async (s) => {
+      await openai.chat.completions.create(chatBody({ model: "in-house-llm" }));
+      return s.cost;
+    });
+    expect(cost).toBeCloseTo(2, 10);
+  });
+
+  it("records an API error on the span and rethrows the SDK's own error", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    const error = await runtime.session({ id: "c-7" }, () => openai.chat.completions.create(chatBody({ model: "fail-model" })).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const [span] = telemetry.finished("chat");
+    expect(span?.status.code).toBe(2);
+    expect(span?.attributes["error.type"]).toBe("BadRequestError");
+    expect(await telemetry.metricValue("gen_ai.client.operation.duration", { "error.type": "BadRequestError" })).toBe(1);
+  });
+});
+
+describe("openai responses", () => {
+  it("records non-streamed and streamed responses with usage and function calls", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "Looking.", toolCalls: [{ name: "search_kb", args: { query: "refund" } }], usage: USAGE };
+    const body = { model: BASELINE.model, instructions: BASELINE.systemPrompt, temperature: 0.2, input: "refund policy?", tools: BASELINE.tools!.map((t) => ({ type: "function" as const, name: t.name, description: t.description ?? null, parameters: t.parameters ?? null, strict: false })) };
+    await runtime.session({ id: "r-1" }, async () => {
+      const r = await openai.responses.create(body);
+      expect(r.output_text).toBe("Looking.");
+      const stream = await openai.responses.create({ ...body, stream: true });
+      for await (const _ of stream) void _;
+    });
+    const spans = telemetry.finished("chat");
+    expect(spans).toHaveLength(2);
+    for (const span of spans) {
+      expect(span.attributes).toMatchObject({ "agent_canary.llm.api": "responses", [ATTR.inputTokens]: 1200, [ATTR.outputTokens]: 300, [ATTR.versionMismatch]: false, "agent_canary.tool_calls": ["search_kb"] });
+    }
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "search_kb" })).toBe(2);
+  });
+});
+
+describe("anthropic messages", () => {
+  const CLAUDE = { ...BASELINE, model: "claude-haiku-4-5-20251001" };
+  const body = {
+    model: CLAUDE.model,
+    max_tokens: 512,
+    temperature: 0.2,
+    system: CLAUDE.systemPrompt,
+    messages: [{ role: "user" as const, content: "Where is A1?" }],
+    tools: CLAUDE.tools!.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters as { type: "object" } })),
+  };
+
+  it("records non-streamed and streamed messages, usage split across stream events", async () => {
+    const { runtime, telemetry } = runtimeWith({ versions: { baseline: CLAUDE } });
+    next = { text: "Checking.", toolCalls: [{ name: "lookup_order", args: { orderId: "A1" } }], usage: USAGE };
+    await runtime.session({ id: "a-1" }, async () => {
+      const message = await anthropic.messages.create(body);
+      expect(message.content.some((b) => b.type === "tool_use")).toBe(true);
+      const stream = await anthropic.messages.create({ ...body, stream: true });
+      for await (const _ of stream) void _;
+    });
+    const spans = telemetry.finished("chat");
+    expect(spans).toHaveLength(2);
+    // Anthropic reports cache reads apart; the GenAI input count includes them.
+    // claude-haiku-4-5: $1 / $5 / $0.10 per 1M.
+    const costOf = ((1400 - 200) * 1 + 200 * 0.1 + 300 * 5) / 1e6;
+    for (const span of spans) {
+      expect(span.attributes).toMatchObject({ [ATTR.providerName]: "anthropic", [ATTR.inputTokens]: 1400, [ATTR.outputTokens]: 300, [ATTR.versionMismatch]: false, "agent_canary.tool_calls": ["lookup_order"] });
+      expect(span.attributes[ATTR.costUsd]).toBeCloseTo(costOf, 12);
+    }
+  });
+});
+
+describe("guards", () => {
+  const loopReply: Reply = { toolCalls: [{ name: "search_kb", args: { query: "refund" } }], usage: { input: 100, output: 10 } };
+
+  it("trips the loop detector on repeated requested tool calls and ends the session", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = loopReply;
+    let calls = 0;
+    const error = await runtime
+      .session({ id: "g-1" }, async (s) => {
+        for (;;) {
+          const r = await openai.chat.completions.create(chatBody());
+          calls++;
+          for (const c of r.choices[0]?.message.tool_calls ?? []) {
+            if (c.type === "function") await s.tool(c.function.name, c.function.arguments, () => "no results");
+          }
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoopDetectedError);
+    expect(error).toBeInstanceOf(AgentCanaryGuardError);
+    expect(calls).toBe(2); // the third identical request completes the cycle and throws
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "loop_detected" })).toBe(1);
+    expect(await telemetry.metricValue("agent_canary.loop_trips")).toBe(1);
+    expect(await telemetry.metricValue("agent_canary.looping_sessions")).toBe(1);
+    // s.tool() ran calls the model asked for: they were counted once, from the responses.
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "search_kb" })).toBe(3);
+    expect(telemetry.finished("agent_canary.loop_trip")).toHaveLength(1);
+    expect(telemetry.finished("execute_tool")).toHaveLength(2);
+  });
+
+  it("only records a trip in record mode", async () => {
+    const { runtime, telemetry } = runtimeWith({ guards: { mode: "record" } });
+    next = loopReply;
+    await runtime.session({ id: "g-2" }, async () => {
+      for (let i = 0; i < 4; i++) await openai.chat.completions.create(chatBody());
+    });
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "completed" })).toBe(1);
+    expect(await telemetry.metricValue("agent_canary.loop_trips")).toBe(1);
+    expect(await telemetry.metricValue("agent_canary.looping_sessions")).toBe(1);
+  });
+
+  it("ends a session at its budget and at its turn limit, and keeps it ended", async () => {
+    const { runtime, telemetry } = runtimeWith({ guards: { budgetUsd: 0.0005, maxTurns: 10 } });
+    next = { text: "ok", usage: USAGE }; // ~$0.00034 per call
+    let after: unknown;
+    const budget = await runtime
+      .session({ id: "g-3" }, async () => {
+        try {
+          for (;;) await openai.chat.completions.create(chatBody());
+        } catch (e) {
+          // A call in an ended session throws at once, before any request is sent.
+          try {
+            await openai.chat.completions.create(chatBody());
+          } catch (x) {
+            after = x;
+          }
+          throw e;
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(budget).toBeInstanceOf(BudgetExceededError);
+    expect(after).toBe(budget);
+    const turns = await runtimeWith({ guards: { maxTurns: 3 } }).runtime
+      .session({ id: "g-4" }, async () => {
+        for (;;) await openai.chat.completions.create(chatBody());
+      })
+      .catch((e: unknown) => e);
+    expect(turns).toBeInstanceOf(MaxTurnsError);
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "budget_exceeded" })).toBe(1);
+  });
+});
+
+describe("never breaking the agent", () => {
+  it("keeps the agent's calls working when the tracer throws, and counts the errors", async () => {
+    const telemetry = testTelemetry();
+    const brokenTracerProvider = {
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error("exporter bug");
+        },
+        startActiveSpan: () => {
+          throw new Error("exporter bug");
+        },
+      }),
+    };
+    const runtime = new AgentCanary({
+      deployment: "support-agent",
+      versions: { baseline: BASELINE },
+      tracerProvider: brokenTracerProvider,
+      meterProvider: telemetry.meterProvider,
+      logger: telemetry.logger,
+    });
+    next = { text: "still works", usage: USAGE };
+    const answer = await runtime.session({ id: "n-1" }, async (s) => {
+      const r = await openai.chat.completions.create(chatBody());
+      const tool = await s.tool("lookup_order", { orderId: "A1" }, () => "shipped");
+      return `${r.choices[0]?.message.content} / ${tool}`;
+    });
+    expect(answer).toBe("still works / shipped");
+    expect(await telemetry.metricValue("agent_canary.instrumentation.errors")).toBeGreaterThanOrEqual(3);
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "completed" })).toBe(1);
+  });
+
+  it("passes calls outside any session through, recording a plain chat span", async () => {
+    next = { text: "no session", usage: USAGE };
+    const r = await openai.chat.completions.create(chatBody());
+    expect(r.choices[0]?.message.content).toBe("no session");
+  });
+});
