@@ -10,6 +10,8 @@ export interface ArmRunSettings {
   readonly tools: Toolset;
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
   readonly onIntercept?: ((tool: string) => void) | undefined;
+  /** Replay re-runs production only when no run was recorded, and then it must not write either. */
+  readonly interceptProductionWrites?: boolean | undefined;
 }
 
 export interface ArmRunResult<O> {
@@ -102,6 +104,7 @@ function tracked(role: ShadowRole, settings: ArmRunSettings, signal: AbortSignal
     role,
     tools: settings.tools,
     signal,
+    interceptWrites: role === "candidate" || settings.interceptProductionWrites === true,
     dryRunResult: settings.dryRunResult,
     onIntercept: role === "candidate" ? settings.onIntercept : undefined,
   });

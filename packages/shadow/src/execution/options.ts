@@ -10,9 +10,11 @@ import { stderrLogger, type ShadowLogger } from "./logger.js";
 function isFunction(value: unknown): boolean {
   return typeof value === "function";
 }
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>(isFunction, `${what} must be a function`);
+export const fn = (what: string) => z.custom<(...args: never[]) => unknown>(isFunction, `${what} must be a function`);
 
-const ArmSchema = z.object({
+const SHARE = "must be a share between 0 and 1, e.g. 0.05 for 5%";
+
+export const ArmSchema = z.object({
   run: fn("run (async (input, ctx) => answer)"),
   version: z.union([VersionHashSchema, VersionSpecSchema], {
     message: "version must be a 16-hex version hash or a version spec { model, systemPrompt, tools, params }",
@@ -20,11 +22,43 @@ const ArmSchema = z.object({
   name: z.string().min(1).optional(),
 });
 
-const ToolSchema = z.object({
+export const ToolSchema = z.object({
   kind: ToolKindSchema,
   execute: fn("execute"),
   dryRun: fn("dryRun").optional(),
 });
+
+export const COMPARE_DEFAULTS = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0.05 };
+
+export const LoggerSchema = z.custom<ShadowLogger>(
+  (v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn) && isFunction((v as ShadowLogger).info),
+  "logger needs info(message, fields) and warn(message, fields)",
+);
+
+/** The user-facing comparison settings, shared by live shadowing and replay. */
+export interface CompareSettingsInput<I> {
+  readonly bands?: { readonly equivalent?: number; readonly review?: number };
+  readonly costTolerance?: number;
+  readonly judgeSampleRate?: number;
+  readonly embedder?: Embedder;
+  readonly judge?: Judge<I>;
+}
+
+/** Checked numbers from zod, functions as the caller typed them. */
+export function comparatorSettings<I>(
+  parsed: z.output<typeof CompareOptionsSchema>,
+  given: CompareSettingsInput<I> | undefined,
+  logger: ShadowLogger,
+): ComparatorSettings<I> {
+  return {
+    bands: parsed.bands,
+    costTolerance: parsed.costTolerance,
+    judgeSampleRate: parsed.judgeSampleRate,
+    embedder: given?.embedder,
+    judge: given?.judge,
+    onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: String(error) }),
+  };
+}
 
 /** The checked shape of shadow options; functions are checked to be functions and kept as given. */
 export const ShadowOptionsSchema = z.object({
@@ -33,7 +67,7 @@ export const ShadowOptionsSchema = z.object({
   candidate: ArmSchema,
   tools: z.record(z.string(), ToolSchema).default({}),
   /** Share of requests shadowed; start small (e.g. 0.05) and raise it. */
-  sampleRate: z.number().min(0).max(1).default(1),
+  sampleRate: z.number().min(0, SHARE).max(1, SHARE).default(1),
   optIn: z
     .object({ tenants: z.array(z.string()).optional(), routes: z.array(z.string()).optional() })
     .optional(),
@@ -48,8 +82,8 @@ export const ShadowOptionsSchema = z.object({
   recordInputsFile: z.string().min(1).optional(),
   /** Keep the input in comparison records: report examples show it. Turn off for sensitive inputs. */
   keepInputs: z.boolean().default(true),
-  compare: CompareOptionsSchema.default({ bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0.05 }),
-  logger: z.custom<ShadowLogger>((v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn), "logger needs info() and warn()").optional(),
+  compare: CompareOptionsSchema.default(COMPARE_DEFAULTS),
+  logger: LoggerSchema.optional(),
 });
 
 export interface Arm<I, O extends AgentAnswer | string> {
@@ -76,13 +110,7 @@ export interface ShadowOptions<I, O extends AgentAnswer | string> {
   readonly comparisonsFile?: string;
   readonly recordInputsFile?: string;
   readonly keepInputs?: boolean;
-  readonly compare?: {
-    readonly bands?: { readonly equivalent?: number; readonly review?: number };
-    readonly costTolerance?: number;
-    readonly judgeSampleRate?: number;
-    readonly embedder?: Embedder;
-    readonly judge?: Judge<I>;
-  };
+  readonly compare?: CompareSettingsInput<I>;
   readonly logger?: ShadowLogger;
 }
 
@@ -111,15 +139,18 @@ export interface ResolvedShadowOptions<I, O extends AgentAnswer | string> {
 }
 
 export class ShadowOptionsError extends Error {
-  constructor(readonly issues: z.core.$ZodIssue[]) {
+  constructor(
+    readonly issues: z.core.$ZodIssue[],
+    what = "shadow options",
+  ) {
     super(
-      `invalid shadow options:\n${issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`,
+      `invalid ${what}:\n${issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`,
     );
     this.name = "ShadowOptionsError";
   }
 }
 
-function resolveHash(version: string | VersionSpec): string {
+export function resolveHash(version: string | VersionSpec): string {
   return typeof version === "string" ? version : versionHash(version);
 }
 
@@ -130,6 +161,7 @@ export function resolveShadowOptions<I, O extends AgentAnswer | string>(options:
   const parsed = ShadowOptionsSchema.safeParse(options);
   if (!parsed.success) throw new ShadowOptionsError(parsed.error.issues);
   const p = parsed.data;
+  const logger = options.logger ?? stderrLogger;
   return {
     deployment: p.deployment,
     production: { run: options.production.run, versionHash: resolveHash(options.production.version), name: p.production.name },
@@ -144,13 +176,7 @@ export function resolveShadowOptions<I, O extends AgentAnswer | string>(options:
     comparisonsFile: p.comparisonsFile,
     recordInputsFile: p.recordInputsFile,
     keepInputs: p.keepInputs,
-    compare: {
-      bands: p.compare.bands,
-      costTolerance: p.compare.costTolerance,
-      judgeSampleRate: p.compare.judgeSampleRate,
-      embedder: options.compare?.embedder,
-      judge: options.compare?.judge,
-    },
-    logger: options.logger ?? stderrLogger,
+    compare: comparatorSettings(p.compare, options.compare, logger),
+    logger,
   };
 }

@@ -57,7 +57,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     this.sink = {
       deployment: s.deployment,
       keepInputs: s.keepInputs,
-      compare: { ...s.compare, onEmbedderError: (error) => s.logger.warn("embedder failed; lexical similarity used", { error: String(error) }) },
+      compare: s.compare,
       metrics: this.metrics,
       file: s.comparisonsFile ? new JsonlAppender(s.comparisonsFile) : undefined,
       logger: s.logger,
@@ -110,7 +110,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
   }
 
   private async productionOnly(input: I): Promise<O> {
-    return this.settings.production.run(input, new RunTracker({ ...this.armSettings(), role: "production", signal: new AbortController().signal }));
+    return this.settings.production.run(input, new RunTracker({ ...this.armSettings(), role: "production", interceptWrites: false, signal: new AbortController().signal }));
   }
 
   private armSettings(): ArmRunSettings {

@@ -12,6 +12,8 @@ export interface RunTrackerOptions {
   readonly role: ShadowRole;
   readonly tools: Toolset;
   readonly signal: AbortSignal;
+  /** Writes are recorded and answered with their dry-run result, never executed. Always on for the candidate. */
+  readonly interceptWrites: boolean;
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
   /** Told of every write the candidate asked for and did not get. */
   readonly onIntercept?: ((tool: string) => void) | undefined;
@@ -24,7 +26,7 @@ function errorMessage(error: unknown): string {
 /**
  * Watches one run of one arm: it is the context the agent calls tools through,
  * and so the only place that decides whether a write is executed. In the
- * candidate role it never calls a write tool's execute().
+ * candidate role (or with interceptWrites) it never calls a write tool's execute().
  */
 export class RunTracker implements ShadowContext {
   readonly role: ShadowRole;
@@ -46,7 +48,7 @@ export class RunTracker implements ShadowContext {
       this.toolCalls.push({ name, kind: "unknown", arguments: args, intercepted: false, error: error.message });
       throw error;
     }
-    if (tool.kind === "write" && this.role === "candidate") {
+    if (tool.kind === "write" && (this.role === "candidate" || this.options.interceptWrites)) {
       this.toolCalls.push({ name, kind: "write", arguments: args, intercepted: true });
       this.options.onIntercept?.(name);
       return tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);

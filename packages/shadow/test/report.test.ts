@@ -1,0 +1,122 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { addShadowCommands, createShadow, judgeDuration, recommendedDuration, type AgentFn } from "../src/index.js";
+import { orderDesk } from "./support/tools.js";
+
+const quiet = { info: () => undefined, warn: () => undefined };
+
+describe("recommended shadow duration", () => {
+  it("follows the source: 3–5 days at 10k+/day, else 2 weeks or 5,000 requests, +50% for a model swap", () => {
+    expect(recommendedDuration({ risk: "medium", trafficPerDay: 20_000, modelSwap: false })).toMatchObject({ minDays: 3, orMinRequests: null, required: true });
+    expect(recommendedDuration({ risk: "high", trafficPerDay: 20_000, modelSwap: true })).toMatchObject({ minDays: 7.5, orMinRequests: null });
+    expect(recommendedDuration({ risk: "medium", trafficPerDay: 2_000, modelSwap: false })).toMatchObject({ minDays: 14, orMinRequests: 5_000 });
+    expect(recommendedDuration({ risk: "high", modelSwap: true })).toMatchObject({ minDays: 21, orMinRequests: 7_500 });
+    expect(recommendedDuration({ risk: "critical", trafficPerDay: 50_000, modelSwap: false })).toMatchObject({ minDays: 14, orMinRequests: null });
+    expect(recommendedDuration({ risk: "low", trafficPerDay: 50_000, modelSwap: false }).required).toBe(false);
+  });
+
+  it("is met by enough days, or at low traffic by enough distinct requests", () => {
+    const lowTraffic = recommendedDuration({ risk: "medium", trafficPerDay: 1_000, modelSwap: false });
+    expect(judgeDuration(lowTraffic, 3, 5_000).met).toBe(true);
+    expect(judgeDuration(lowTraffic, 13.9, 4_999).met).toBe(false);
+    expect(judgeDuration(lowTraffic, 14, 10).met).toBe(true);
+    const highTraffic = recommendedDuration({ risk: "medium", trafficPerDay: 30_000, modelSwap: false });
+    expect(judgeDuration(highTraffic, 2.5, 75_000).met).toBe(false);
+    expect(judgeDuration(highTraffic, null, 75_000).met).toBe(false);
+  });
+});
+
+const answer =
+  (amount: number, text: string): AgentFn<string, string> =>
+  async (orderId, ctx) => {
+    await ctx.callTool("issue_refund", { orderId, amount });
+    return text;
+  };
+
+async function recordComparisons(file: string): Promise<void> {
+  const { tools } = orderDesk();
+  const shadow = createShadow<string, string>({
+    production: { run: answer(42, "We refunded 42 dollars for your order, it will arrive in five days."), version: "aaaaaaaaaaaaaaaa" },
+    candidate: {
+      run: async (orderId, ctx) =>
+        orderId.startsWith("odd")
+          ? answer(420, "Sorry, I can not discuss refunds.")(orderId, ctx)
+          : answer(42, "We refunded 42 dollars for your order, it will arrive in five days.")(orderId, ctx),
+      version: "bbbbbbbbbbbbbbbb",
+    },
+    tools,
+    comparisonsFile: file,
+    maxConcurrentCandidates: 16,
+    compare: { judge: async () => ({ verdict: "production_better", score: 0.1, reason: "refused a valid refund" }), judgeSampleRate: 0 },
+    logger: quiet,
+  });
+  for (let i = 0; i < 8; i++) await shadow.run(`even-${i}`, { requestId: `even-${i}` });
+  for (let i = 0; i < 2; i++) await shadow.run(`odd-${i}`, { requestId: `odd-${i}` });
+  await shadow.close();
+}
+
+async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c: Buffer) => (out += c.toString()));
+  stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const program = new Command("agent-canary").exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: (s) => (out += s) });
+  addShadowCommands(program, { stdout, stderr });
+  let exitCode: number | undefined;
+  try {
+    await program.parseAsync(["node", "agent-canary", ...args]);
+  } catch (error) {
+    exitCode = (error as { exitCode?: number }).exitCode;
+  }
+  return { stdout: out, stderr: err, exitCode };
+}
+
+describe("shadow report command", () => {
+  it("summarises similarity, disagreements with examples, judge verdicts and the duration rule", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-report-"));
+    const file = join(dir, "comparisons.jsonl");
+    await recordComparisons(file);
+
+    const { stdout, exitCode } = await runCli(["shadow", "report", file, "--risk", "high", "--traffic-per-day", "2000", "--model-swap"]);
+    expect(exitCode).toBeUndefined();
+    expect(stdout).toContain("10 comparisons (live 10, replay 0)");
+    expect(stdout).toContain("aaaaaaaaaaaaaaaa → bbbbbbbbbbbbbbbb (10)");
+    expect(stdout).toMatch(/equivalent 8 \(80\.0%\), similar 0 \(0\.0%\), needs review 2 \(20\.0%\)/);
+    expect(stdout).toContain("decisions agree: 8/10 (80.0%)");
+    expect(stdout).toContain("2/10 comparisons diverge (20.0%)");
+    expect(stdout).toContain("- odd-");
+    expect(stdout).toContain("candidate:  Sorry, I can not discuss refunds.");
+    expect(stdout).toContain("judge:      production_better (refused a valid refund)");
+    expect(stdout).toContain("judged 2 (sample 0, divergence 2), errors 0");
+    expect(stdout).toContain("intercepted candidate writes: issue_refund 10");
+    expect(stdout).toContain("recommended: high risk, < 10,000 requests/day or unknown traffic, model swap (+50%): 21 days or 7,500 distinct requests");
+    expect(stdout).toContain("NOT MET");
+
+    const json = await runCli(["shadow", "report", file, "--risk", "low", "--format", "json"]);
+    const report = JSON.parse(json.stdout) as { similarity: { bands: Record<string, number> }; duration: { required: boolean } };
+    expect(report.similarity.bands).toEqual({ equivalent: 8, similar: 0, review: 2 });
+    expect(report.duration.required).toBe(false);
+  });
+
+  it("names the flag or the file line that is wrong", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-report-"));
+    const file = join(dir, "bad.jsonl");
+    await writeFile(file, '{"schemaVersion":1}\n');
+    const badLine = await runCli(["shadow", "report", file, "--risk", "medium"]);
+    expect(badLine.exitCode).toBe(1);
+    expect(badLine.stderr).toContain(`${file}:1: field "id"`);
+
+    const badTraffic = await runCli(["shadow", "report", file, "--risk", "medium", "--traffic-per-day", "lots"]);
+    expect(badTraffic.exitCode).toBe(2);
+    expect(badTraffic.stderr).toContain("--traffic-per-day: --traffic-per-day must be a number");
+
+    const badRisk = await runCli(["shadow", "report", file, "--risk", "huge"]);
+    expect(badRisk.stderr).toMatch(/--risk <tier>' argument 'huge' is invalid/);
+  });
+});

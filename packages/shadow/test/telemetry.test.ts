@@ -1,0 +1,76 @@
+import { ATTR, SHADOW_ATTR, SHADOW_METRICS, SHADOW_SPAN_NAMES } from "@agent-canary/conventions";
+import { trace } from "@opentelemetry/api";
+import { afterAll, describe, expect, it } from "vitest";
+import { createShadow, type AgentFn } from "../src/index.js";
+import { installTelemetry } from "./support/telemetry.js";
+import { orderDesk } from "./support/tools.js";
+
+const telemetry = installTelemetry();
+afterAll(() => telemetry.shutdown());
+
+const PRODUCTION = "aaaaaaaaaaaaaaaa";
+const CANDIDATE = "bbbbbbbbbbbbbbbb";
+
+const refund =
+  (amount: number): AgentFn<string> =>
+  async (orderId, ctx) => {
+    await ctx.callTool("issue_refund", { orderId, amount });
+    return `refunded ${amount}`;
+  };
+
+describe("shadow telemetry", () => {
+  it("links the candidate span to the production span, both carrying their version, and counts what happened", async () => {
+    const { tools } = orderDesk();
+    const shadow = createShadow({
+      deployment: "support",
+      production: { run: refund(42), version: PRODUCTION, name: "support-agent" },
+      candidate: { run: refund(420), version: CANDIDATE, name: "support-agent" },
+      tools,
+      logger: { info: () => undefined, warn: () => undefined },
+    });
+    await trace.getTracer("test").startActiveSpan("http request", async (request) => {
+      await shadow.run("A-1", { requestId: "req-1", tenant: "acme" });
+      request.end();
+    });
+    await shadow.close();
+
+    const spans = telemetry.spans.getFinishedSpans();
+    const byName = (name: string) => spans.find((s) => s.name === name);
+    const http = byName("http request");
+    const production = byName(SHADOW_SPAN_NAMES.production);
+    const candidate = byName(SHADOW_SPAN_NAMES.candidate);
+    const compare = byName(SHADOW_SPAN_NAMES.compare);
+
+    expect([http, production, candidate, compare].every((s) => s !== undefined)).toBe(true);
+    // Production belongs to the user's request; the candidate is its own trace, linked back.
+    expect(production?.parentSpanContext?.spanId).toBe(http?.spanContext().spanId);
+    expect(candidate?.spanContext().traceId).not.toBe(http?.spanContext().traceId);
+    expect(candidate?.links.map((l) => l.context.spanId)).toEqual([production?.spanContext().spanId]);
+    expect(compare?.links.map((l) => l.context.spanId)).toEqual([production?.spanContext().spanId, candidate?.spanContext().spanId]);
+
+    expect(production?.attributes).toMatchObject({
+      [ATTR.versionHash]: PRODUCTION,
+      [ATTR.versionGroup]: "baseline",
+      [ATTR.deployment]: "support",
+      [ATTR.tenant]: "acme",
+      [SHADOW_ATTR.role]: "production",
+    });
+    expect(candidate?.attributes).toMatchObject({
+      [ATTR.versionHash]: CANDIDATE,
+      [ATTR.versionGroup]: "canary",
+      [SHADOW_ATTR.role]: "candidate",
+      [SHADOW_ATTR.interceptedWrites]: 1,
+    });
+    expect(compare?.attributes).toMatchObject({ [SHADOW_ATTR.decisionsAgree]: false, [SHADOW_ATTR.productionVersionHash]: PRODUCTION });
+
+    const points = await telemetry.points();
+    const labels = { deployment: "support", version_hash: CANDIDATE, production_version_hash: PRODUCTION };
+    const point = (name: string, extra: Record<string, string>) =>
+      points.find((p) => p.name === name && Object.entries({ ...labels, ...extra }).every(([k, v]) => p.attributes[k] === v));
+    expect(point(SHADOW_METRICS.requests.otelName, { decision: "shadowed" })?.value).toBe(1);
+    expect(point(SHADOW_METRICS.candidateRuns.otelName, { result: "completed" })?.value).toBe(1);
+    expect(point(SHADOW_METRICS.interceptedWrites.otelName, { tool: "issue_refund" })?.value).toBe(1);
+    expect(point(SHADOW_METRICS.comparisons.otelName, { decision: "disagree" })?.value).toBe(1);
+    expect(point(SHADOW_METRICS.similarity.otelName, { method: "lexical" })?.value).toMatchObject({ count: 1 });
+  });
+});
