@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const DURATION_RE = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
+
+/** Seconds in a Prometheus duration string such as "90s", "1h30m" or "2d". */
+export function durationSeconds(text: string): number {
+  if (!DURATION_RE.test(text)) throw new Error(`"${text}" is not a duration; write e.g. "30s", "5m", "2h", "1d"`);
+  let total = 0;
+  for (const match of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(match[1]) * (UNIT_SECONDS[match[2] ?? "s"] ?? 1);
+  return total;
+}
+
+/** The shortest Prometheus duration string for a whole number of seconds. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  let rest = Math.round(seconds);
+  let out = "";
+  for (const [unit, size] of [["d", 86_400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    const count = Math.floor(rest / size);
+    if (count > 0) out += `${count}${unit}`;
+    rest -= count * size;
+  }
+  return out;
+}
+
+/** A duration as written in the config: kept as text (it goes into PromQL verbatim) and checked here. */
+export const DurationSchema = z
+  .string()
+  .regex(DURATION_RE, 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"');

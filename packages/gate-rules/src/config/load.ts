@@ -1,0 +1,87 @@
+import { readFile } from "node:fs/promises";
+import { isNode, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { resolveConfig, type ConfigIssue, type GatesConfig } from "./resolve.js";
+import { GatesConfigInputSchema } from "./schema.js";
+
+/** One thing wrong with a config, located as precisely as the source allows. */
+export interface ConfigProblem {
+  readonly file: string;
+  /** 1-based; undefined when the field is missing (then the line of its parent). */
+  readonly line: number | undefined;
+  /** Dotted path such as gates[1].threshold. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A config that cannot be used; nothing was generated or changed. */
+export class GatesConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(formatProblem).join("\n"));
+    this.name = "GatesConfigError";
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}${p.line ? `:${p.line}` : ""}: ${p.field || "(top level)"}: ${p.message}`;
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
+}
+
+/** The line of the deepest node along `path` that exists in the document. */
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as (string | number)[], true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function zodProblems(file: string, doc: Document, counter: LineCounter, error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    let path: PropertyKey[] = issue.path;
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      // Point at the unknown key itself: that is the line to fix.
+      path = [...issue.path, issue.keys[0] ?? ""];
+      message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}; check the spelling against the config reference in README.md`;
+    }
+    return { file, line: lineOf(doc, counter, path), field: fieldName(path), message };
+  });
+}
+
+function resolveProblems(file: string, doc: Document, counter: LineCounter, issues: ConfigIssue[]): ConfigProblem[] {
+  return issues.map((i) => ({ file, line: lineOf(doc, counter, i.path), field: fieldName(i.path), message: i.message }));
+}
+
+/**
+ * Parses gates config text (YAML, or JSON which is YAML too) into a resolved
+ * config. Throws GatesConfigError listing every problem with its line.
+ */
+export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new GatesConfigError(
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line, field: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new GatesConfigError(zodProblems(file, doc, counter, parsed.error));
+  const resolved = resolveConfig(parsed.data);
+  if ("issues" in resolved) throw new GatesConfigError(resolveProblems(file, doc, counter, resolved.issues));
+  return resolved.config;
+}
+
+export async function loadGatesConfig(path: string): Promise<GatesConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found; pass the path of your gates.yaml" : String(error);
+    throw new GatesConfigError([{ file: path, line: undefined, field: "", message: reason }]);
+  }
+  return parseGatesConfig(text, path);
+}

@@ -1,0 +1,88 @@
+import type { Stage } from "@agent-canary/rollout-state";
+import type { GateKind } from "../gates/kinds.js";
+import type { GateInput, RISK_TIERS, PRESET_NAMES } from "./schema.js";
+
+export type RiskTier = (typeof RISK_TIERS)[number];
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** A gate of a preset: every field written out, so a preset reads as a table. */
+export type PresetGate = Required<Pick<GateInput, "kind" | "name" | "comparison" | "threshold" | "window" | "minSamples" | "for" | "action" | "severity">> &
+  Pick<GateInput, "method" | "description">;
+
+const HOUR = 3600;
+const stage = (percent: number, hours: number, minSessionsPerArm: number): Stage => ({
+  percent,
+  minDurationSeconds: hours * HOUR,
+  minSessionsPerArm,
+});
+
+/**
+ * Stage plans per risk tier, after the first source's timeline: a medium-risk
+ * change goes 1% (4h) → 5% (8h) → 25% (24h) → 50% (24h) → 100%; a low-risk
+ * prompt tweak takes an accelerated 1% → 25% → 100% with 4h stages; a critical
+ * architecture change spends three to four weeks in canary. Minimum sessions
+ * per arm follow the second source's schedule (50 / 200 / 500 / 1000).
+ */
+export const ROLLOUT_PLANS: Record<RiskTier, readonly Stage[]> = {
+  low: [stage(1, 4, 50), stage(25, 4, 500), stage(100, 0, 0)],
+  medium: [stage(1, 4, 50), stage(5, 8, 200), stage(25, 24, 500), stage(50, 24, 1000), stage(100, 0, 0)],
+  high: [stage(1, 12, 100), stage(5, 24, 300), stage(25, 48, 1000), stage(50, 48, 2000), stage(100, 0, 0)],
+  critical: [stage(1, 48, 200), stage(5, 120, 500), stage(25, 168, 2000), stage(50, 168, 5000), stage(100, 0, 0)],
+};
+
+/**
+ * Ours. Thresholds are tolerances (the null hypothesis is "the canary is at most
+ * this much worse"); the always-valid boundary decides when the data show the
+ * tolerance is exceeded. Windows are long on purpose: the canary's series only
+ * exist since the canary started, so a long window is a growing sample (where
+ * the confidence-sequence guarantee holds exactly) and few windows fit in a
+ * rollout (few chances of a false alarm). STATISTICS.md has the simulations.
+ */
+const RECOMMENDED: readonly PresetGate[] = [
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.25, window: "12h", minSamples: 50, for: "3m", action: "rollback", severity: "critical" },
+  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 1.5, window: "24h", minSamples: 200, for: "3m", action: "rollback", severity: "critical" },
+  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.95, window: "12h", minSamples: 100, for: "3m", action: "rollback", severity: "critical" },
+  { kind: "p95_turns", name: "turns", comparison: "ratio", threshold: 1.25, window: "12h", minSamples: 50, for: "3m", action: "hold", severity: "warning" },
+  { kind: "error_rate", name: "errors", comparison: "delta", threshold: 0.01, window: "24h", minSamples: 200, for: "3m", action: "rollback", severity: "critical" },
+  { kind: "p95_latency", name: "latency", comparison: "ratio", threshold: 1.15, window: "12h", minSamples: 100, for: "3m", action: "hold", severity: "warning" },
+  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.05, window: "12h", minSamples: 100, for: "3m", action: "hold", severity: "warning" },
+  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, window: "24h", minSamples: 100, for: "3m", action: "rollback", severity: "critical" },
+];
+
+/**
+ * The first source's table, as written: point comparisons (no significance
+ * test). Its cost gate compares the median; Prometheus histograms give a
+ * reliable mean but only an interpolated median, so this gate compares means.
+ */
+const FIRST_SOURCE: readonly PresetGate[] = [
+  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.1, window: "1h", minSamples: 200, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "error_rate", name: "reliability", comparison: "delta", threshold: 0.01, window: "30m", minSamples: 500, for: "30m", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.2, window: "2h", minSamples: 300, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, window: "1h", minSamples: 1, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "p95_latency", name: "latency", comparison: "ratio", threshold: 1.15, window: "30m", minSamples: 500, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+];
+
+/**
+ * The second source's gate function, as written: ratio thresholds on the point
+ * estimates once the canary has 50 sessions. It names p95 turns as a metric
+ * without a threshold; 1.5x is ours.
+ */
+const SECOND_SOURCE: readonly PresetGate[] = [
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.3, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 3, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.85, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "p95_turns", name: "turns", comparison: "ratio", threshold: 1.5, window: "24h", minSamples: 50, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+];
+
+export const PRESETS: Record<PresetName, readonly PresetGate[]> = {
+  recommended: RECOMMENDED,
+  "first-source": FIRST_SOURCE,
+  "second-source": SECOND_SOURCE,
+};
+
+/** The recommended gate of a kind: the defaults for any field a user leaves out. */
+export function kindDefaults(kind: GateKind): PresetGate {
+  const gate = RECOMMENDED.find((g) => g.kind === kind);
+  if (!gate) throw new Error(`internal: no recommended gate for kind ${kind}`);
+  return gate;
+}

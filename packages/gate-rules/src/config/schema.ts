@@ -1,0 +1,82 @@
+import { DeploymentNameSchema, StageSchema } from "@agent-canary/rollout-state";
+import { z } from "zod";
+import { GATE_KINDS } from "../gates/kinds.js";
+import { DurationSchema } from "./duration.js";
+
+export const ACTIONS = ["hold", "rollback"] as const;
+export const SEVERITIES = ["critical", "warning", "info"] as const;
+export const COMPARISONS = ["ratio", "delta"] as const;
+export const RISK_TIERS = ["low", "medium", "high", "critical"] as const;
+export const PRESET_NAMES = ["recommended", "first-source", "second-source"] as const;
+export const EXPORT_MODES = ["prometheus", "otlp"] as const;
+
+const GateNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, "use lower-case letters, digits and '_' (it becomes the `gate` label), e.g. cost");
+
+/**
+ * One gate as written by a user. Only `kind` is required: every other field
+ * falls back to the recommended value for that kind (see presets.ts).
+ */
+export const GateInputSchema = z.strictObject({
+  kind: z.enum(GATE_KINDS, { error: `kind must be one of ${GATE_KINDS.join(", ")}` }),
+  name: GateNameSchema.optional(),
+  comparison: z.enum(COMPARISONS, { error: "comparison must be ratio (canary / baseline) or delta (canary - baseline)" }).optional(),
+  threshold: z.number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" }).min(0).optional(),
+  window: DurationSchema.optional(),
+  minSamples: z.number().int().min(1, "minSamples is at least 1 session per arm").optional(),
+  alpha: z.number().gt(0).lt(0.5, "alpha is a false-alarm probability below 0.5, e.g. 0.0025").optional(),
+  for: DurationSchema.optional(),
+  action: z.enum(ACTIONS, { error: "action must be hold or rollback" }).optional(),
+  severity: z.enum(SEVERITIES, { error: `severity must be one of ${SEVERITIES.join(", ")}` }).optional(),
+  /** Outcome-based rate gates only: which session outcomes count as events. */
+  outcomes: z.array(z.string()).min(1).optional(),
+  /**
+   * always_valid (default): fail only when the data show the tolerance is exceeded,
+   * at a confidence-sequence boundary. threshold_only: fail whenever the point
+   * estimate crosses the threshold (what the source documents do; weak).
+   */
+  method: z.enum(["always_valid", "threshold_only"], { error: "method must be always_valid or threshold_only" }).optional(),
+  /** Mixture scale of the always-valid boundary, in sessions; defaults to minSamples. */
+  rho: z.number().gt(0).optional(),
+  description: z.string().optional(),
+});
+export type GateInput = z.infer<typeof GateInputSchema>;
+
+export const RolloutPlanInputSchema = z.strictObject({
+  tier: z.enum(RISK_TIERS, { error: `tier must be one of ${RISK_TIERS.join(", ")}` }).default("medium"),
+  /** Replaces the tier's stages when given. */
+  stages: z.array(StageSchema).min(1).optional(),
+});
+
+export const ReceiverSchema = z.strictObject({
+  url: z.url({ error: "receiver.url must be an absolute URL such as http://agent-canary-receiver:8080" }).default("http://127.0.0.1:8080"),
+  /** File holding the bearer token Alertmanager sends; Alertmanager reads it at send time. */
+  credentialsFile: z.string().min(1).default("/etc/alertmanager/agent-canary-receiver-token"),
+});
+
+export const AlertmanagerSettingsSchema = z.strictObject({
+  groupWait: DurationSchema.default("0s"),
+  groupInterval: DurationSchema.default("30s"),
+  repeatInterval: DurationSchema.default("1h"),
+});
+
+export const GatesConfigInputSchema = z.strictObject({
+  deployments: z.array(DeploymentNameSchema).min(1, "list at least one deployment, e.g. deployments: [support-agent]"),
+  export: z.enum(EXPORT_MODES, { error: "export must be prometheus (exporter-prometheus /metrics) or otlp (OTLP into Prometheus)" }).default("prometheus"),
+  evaluationInterval: DurationSchema.default("1m"),
+  preset: z.enum(PRESET_NAMES, { error: `preset must be one of ${PRESET_NAMES.join(", ")}` }).default("recommended"),
+  /** Probability of any false rollback or hold over the whole rollout, split over the gates without their own alpha. */
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  /** How long the gates watch one rollout; defaults to the plan's total stage time. */
+  horizon: DurationSchema.optional(),
+  rollout: RolloutPlanInputSchema.default({ tier: "medium" }),
+  gates: z.array(GateInputSchema).optional(),
+  receiver: ReceiverSchema.default({ url: "http://127.0.0.1:8080", credentialsFile: "/etc/alertmanager/agent-canary-receiver-token" }),
+  alertmanager: AlertmanagerSettingsSchema.default({ groupWait: "0s", groupInterval: "30s", repeatInterval: "1h" }),
+  runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
+  /** Grafana datasource uid the Grafana alert rules query. */
+  grafanaDatasourceUid: z.string().min(1).default("prometheus"),
+});
+export type GatesConfigInput = z.input<typeof GatesConfigInputSchema>;
+export type ParsedGatesConfigInput = z.output<typeof GatesConfigInputSchema>;

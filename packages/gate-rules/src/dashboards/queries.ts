@@ -1,0 +1,66 @@
+import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, type ExportMode } from "@agent-canary/conventions";
+import type { Gate } from "../config/resolve.js";
+import { KIND_SPECS } from "../gates/kinds.js";
+import { RECORDED } from "../prometheus/names.js";
+import { alertName } from "../prometheus/rules.js";
+
+/** Every panel query selects with braces, so the metric names can be checked against the catalog. */
+export const DEPLOYMENT = `deployment=~"$deployment"`;
+
+export interface PanelQuery {
+  expr: string;
+  legend: string;
+}
+
+export function gateQueries(gate: Gate): { arms: PanelQuery; value: PanelQuery[]; evidence: PanelQuery[] } {
+  const sel = `{gate="${gate.name}",${DEPLOYMENT}}`;
+  return {
+    arms: { expr: `${RECORDED.estimate}${sel}`, legend: "{{deployment}} {{version_group}}" },
+    value: [
+      { expr: `${RECORDED.value}${sel}`, legend: `{{deployment}} canary ${gate.comparison === "ratio" ? "/" : "-"} baseline` },
+      { expr: `${RECORDED.threshold}{gate="${gate.name}"}`, legend: "threshold" },
+      ...(KIND_SPECS[gate.kind].family === "mean" && (KIND_SPECS[gate.kind] as { reportsP95: boolean }).reportsP95
+        ? [{ expr: `${RECORDED.p95Ratio}${sel}`, legend: "{{deployment}} p95 canary / baseline" }]
+        : []),
+    ],
+    evidence: [
+      { expr: `${RECORDED.statistic}${sel}`, legend: "{{deployment}} z" },
+      { expr: `${RECORDED.boundary}${sel}`, legend: "{{deployment}} boundary" },
+    ],
+  };
+}
+
+/** The overview row: where the rollout stands and what the agents do. */
+export function overviewQueries(mode: ExportMode, gates: readonly Gate[]): Record<string, PanelQuery[]> {
+  const name = (key: keyof typeof METRICS): string => prometheusName(METRICS[key], mode);
+  const model = prometheusLabel("gen_ai.request.model");
+  const tokenType = prometheusLabel("gen_ai.token.type");
+  const alerts = gates.map(alertName).join("|");
+  return {
+    rolloutPercent: [{ expr: `${RECEIVER_METRICS.canaryPercent}{${DEPLOYMENT}}`, legend: "{{deployment}}" }],
+    firingGates: [{ expr: `ALERTS{alertname=~"${alerts}",alertstate="firing",${DEPLOYMENT}}`, legend: "{{deployment}} {{gate}} ({{action}})" }],
+    outcomes: [
+      {
+        expr: `sum by (version_group, outcome) (rate(${name("sessions")}{${DEPLOYMENT}}[$__rate_interval]))`,
+        legend: "{{version_group}} {{outcome}}",
+      },
+    ],
+    tokensByModel: [
+      {
+        expr: `sum by (${model}, ${tokenType}) (rate(${name("tokenUsage")}_sum{${DEPLOYMENT}}[$__rate_interval]))`,
+        legend: `{{${model}}} {{${tokenType}}}`,
+      },
+    ],
+    costByGroup: [
+      { expr: `sum by (version_group) (rate(${name("sessionCost")}_sum{${DEPLOYMENT}}[$__rate_interval]))`, legend: "{{version_group}} USD/s" },
+      { expr: `sum by (model) (rate(${name("unpricedCalls")}{${DEPLOYMENT}}[$__rate_interval]))`, legend: "unpriced calls {{model}}" },
+    ],
+    activeVersions: [
+      { expr: `sum by (deployment, version_group, version_hash) (${name("activeSessions")}{${DEPLOYMENT}})`, legend: "{{version_group}} {{version_hash}}" },
+    ],
+    versionMismatches: [
+      { expr: `sum by (version_group, version_hash) (rate(${name("versionMismatches")}{${DEPLOYMENT}}[$__rate_interval]))`, legend: "{{version_group}} {{version_hash}}" },
+      { expr: `sum by (reason) (rate(${name("routingFailures")}{${DEPLOYMENT}}[$__rate_interval]))`, legend: "routing failure {{reason}}" },
+    ],
+  };
+}

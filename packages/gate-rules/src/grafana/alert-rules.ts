@@ -1,0 +1,84 @@
+import * as alerting from "@grafana/grafana-foundation-sdk/alerting";
+import * as expr from "@grafana/grafana-foundation-sdk/expr";
+import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
+import type { GatesConfig, Gate } from "../config/resolve.js";
+import { KIND_SPECS } from "../gates/kinds.js";
+import { RECORDED } from "../prometheus/names.js";
+import { alertName } from "../prometheus/rules.js";
+
+export const GRAFANA_FOLDER = "agent-canary";
+export const GRAFANA_RULE_GROUP = "agent-canary-gates";
+
+function promQuery(refId: string, query: string, config: GatesConfig, windowSeconds: number): alerting.QueryBuilder {
+  return new alerting.QueryBuilder(refId)
+    .datasourceUid(config.grafanaDatasourceUid)
+    .relativeTimeRange({ from: windowSeconds, to: 0 })
+    .model(new prometheus.DataqueryBuilder().expr(query).instant().refId(refId));
+}
+
+function exprQuery(refId: string, model: expr.TypeMathBuilder | expr.TypeThresholdBuilder): alerting.QueryBuilder {
+  return new alerting.QueryBuilder(refId).datasourceUid("__expr__").model(model.refId(refId));
+}
+
+/**
+ * The same decision as the Prometheus alert: the gate's z above its boundary.
+ * Grafana evaluates the recorded series, so Prometheus must load the recording rules.
+ */
+function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
+  const sel = `{gate="${gate.name}"}`;
+  const spec = KIND_SPECS[gate.kind];
+  return new alerting.RuleBuilder(alertName(gate))
+    .uid(`agent-canary-${gate.name}`.slice(0, 40))
+    .ruleGroup(GRAFANA_RULE_GROUP)
+    .folderUID(GRAFANA_FOLDER)
+    .orgID(1)
+    .queries([
+      promQuery("Z", `${RECORDED.statistic}${sel}`, config, 600),
+      promQuery("B", `${RECORDED.boundary}${sel}`, config, 600),
+      promQuery("V", `${RECORDED.value}${sel}`, config, 600),
+      exprQuery("C", new expr.TypeMathBuilder().expression("$Z - $B")),
+      exprQuery("F", new expr.TypeThresholdBuilder().expression("C").conditions([{ evaluator: { type: "gt", params: [0] } }])),
+    ])
+    .condition("F")
+    // No statistic means too few sessions: not a failure, and not "no data" noise.
+    .noDataState("OK")
+    .execErrState("Error")
+    .forDuration(gate.forSeconds > 0 ? gate.for : "0s")
+    .labels({ gate: gate.name, action: gate.action, severity: gate.severity })
+    .annotations({
+      summary: `${spec.title} of the canary of {{ $labels.deployment }} is worse than its baseline beyond tolerance (${gate.action}).`,
+      description: `${spec.title} over ${gate.window}: ${gate.comparison} {{ $values.V }} against threshold ${gate.threshold}; z {{ $values.Z }} above boundary {{ $values.B }}. Action: ${gate.action}.`,
+      runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
+    })
+    .build();
+}
+
+/** A Grafana alerting provisioning file (apiVersion 1) with one rule per gate. */
+export function grafanaAlertRules(config: GatesConfig): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    groups: [
+      {
+        orgId: 1,
+        name: GRAFANA_RULE_GROUP,
+        folder: GRAFANA_FOLDER,
+        interval: config.evaluationInterval,
+        rules: config.gates.map((gate) => {
+          const rule = ruleFor(gate, config);
+          return {
+            uid: rule.uid,
+            title: rule.title,
+            condition: rule.condition,
+            // The SDK builds class instances; the file wants their plain data.
+            data: JSON.parse(JSON.stringify(rule.data)) as unknown,
+            noDataState: rule.noDataState,
+            execErrState: rule.execErrState,
+            for: rule.for,
+            labels: rule.labels,
+            annotations: rule.annotations,
+          };
+        }),
+      },
+    ],
+  };
+}
