@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { defaultContext, type CliContext } from "./io.js";
+import { addReceiverCommand } from "./receiver-command.js";
+import { addRolloutSubcommands } from "./rollout-commands.js";
+
+export { CliError, type CliContext } from "./io.js";
+export { describeState } from "./rollout-commands.js";
+
+/** Adds `receiver` and `rollout start|status|set|pause|resume|rollback|promote` to the agent-canary program. */
+export function addRolloutCommands(program: Command, context: Partial<CliContext> = {}): Command {
+  const ctx = { ...defaultContext(), ...context };
+  addReceiverCommand(program, ctx);
+  const rollout = program
+    .command("rollout")
+    .description("start, inspect and change rollouts (every change is compare-and-set and audited as cli:<user>)")
+    .addHelpText("after", "\nExample:\n  $ agent-canary rollout status --deployment support-bot\n");
+  addRolloutSubcommands(rollout, ctx);
+  return program;
+}

@@ -1,0 +1,61 @@
+import { readFile } from "node:fs/promises";
+import { VersionHashSchema, VersionSpecSchema, versionHash } from "@agent-canary/conventions";
+import type { VersionRef } from "@agent-canary/rollout-state";
+import { parse as parseYaml } from "yaml";
+import { CliError } from "./io.js";
+
+/** --baseline / --canary: a 16-hex version hash, or a version spec file (YAML/JSON) whose hash is computed. */
+export async function parseVersionRef(flag: string, value: string): Promise<VersionRef> {
+  if (VersionHashSchema.safeParse(value).success) return { hash: value };
+  let text: string;
+  try {
+    text = await readFile(value, "utf8");
+  } catch {
+    throw new CliError(`${flag} ${value}: neither a 16-hex version hash nor a readable version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new CliError(`${value}: not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  const spec = VersionSpecSchema.safeParse(data);
+  if (!spec.success) {
+    const issue = spec.error.issues[0];
+    throw new CliError(`${value}: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"} (a version spec has model, systemPrompt, tools, params)`);
+  }
+  return { hash: versionHash(spec.data), ...(spec.data.label ? { label: spec.data.label } : {}) };
+}
+
+export function parsePercent(flag: string, value: string): number {
+  const percent = Number(value);
+  if (value.trim() === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new CliError(`${flag} ${value}: give a number from 0 to 100, e.g. ${flag} 5`);
+  }
+  return percent;
+}
+
+export function parsePositiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} ${value}: give a whole number of 0 or more`);
+  return n;
+}
+
+/** Non-empty lines of a secrets file (one secret per line lets you rotate: old and new both valid). */
+export async function readSecretLines(flag: string, path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  if (lines.length === 0) throw new CliError(`${flag} ${path}: the file is empty; put one secret per line`);
+  return lines;
+}
+
+export function secretFromEnv(flag: string, env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new CliError(`${flag} ${name}: environment variable ${name} is not set or empty`);
+  return value;
+}

@@ -1,0 +1,218 @@
+import { join } from "node:path";
+import {
+  FileStore,
+  pause,
+  promote,
+  resume,
+  rollback,
+  setPercent,
+  start,
+  transition,
+  type Mutation,
+  type RolloutState,
+  type RolloutStore,
+  type TransitionResult,
+} from "@agent-canary/rollout-state";
+import { Command, Option } from "commander";
+import { archiveDeploymentRecord, buildDeploymentRecord } from "../controller/archive.js";
+import { startRollout } from "../controller/controller.js";
+import { loadPlan } from "../controller/plans.js";
+import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
+import { parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
+import { CliError, type CliContext } from "./io.js";
+import { runAction, withStore } from "./run-action.js";
+
+interface CommonFlags {
+  deployment: string;
+  store: string;
+  reason?: string;
+}
+
+function storeOption(ctx: CliContext): Option {
+  // The default honours AGENT_CANARY_STORE so one export serves every command.
+  return new Option("--store <spec>", "where rollout state lives: file:<dir> or redis://host:port (env AGENT_CANARY_STORE)").default(
+    ctx.env.AGENT_CANARY_STORE ?? "file:./rollout-state",
+  );
+}
+
+function example(lines: string[]): string {
+  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+}
+
+/** A one-screen summary of a state. */
+export function describeState(state: RolloutState): string {
+  const stage = state.stage === null ? "no stage" : `stage ${state.stage + 1} of ${state.stages.length}`;
+  const version = (v: { hash: string; label?: string | undefined } | null) => (v ? `${v.hash}${v.label ? ` (${v.label})` : ""}` : "none");
+  const lines = [
+    `deployment ${state.deployment}  revision ${state.revision}  phase ${state.phase}  canary ${state.canaryPercent}% (${stage})`,
+    `  baseline ${version(state.baseline)}  canary ${version(state.canary)}`,
+  ];
+  const capabilities = Object.entries(state.capabilities);
+  if (capabilities.length) lines.push(`  capabilities ${capabilities.map(([name, c]) => `${name}=${c.enabled ? `${c.percent}%` : "off"}`).join(", ")}`);
+  const last = state.lastTransition;
+  if (last) lines.push(`  last: ${last.action} by ${last.by} at ${last.at}: ${last.reason}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function report(ctx: CliContext, result: TransitionResult): void {
+  if (result.status === "changed") ctx.out(`changed (revision ${result.state.revision})\n${describeState(result.state)}`);
+  else ctx.out(`unchanged: ${result.reason}\n${result.state ? describeState(result.state) : ""}`);
+}
+
+/** Adds a state-changing subcommand that applies one mutation through compare-and-set. */
+function addTransitionCommand(
+  parent: Command,
+  ctx: CliContext,
+  spec: { name: string; summary: string; example: string; extra?: (cmd: Command) => Command; mutation: (flags: CommonFlags & Record<string, string>) => Mutation; after?: (store: RolloutStore, flags: CommonFlags & Record<string, string>, result: TransitionResult) => Promise<void> },
+): void {
+  const command = parent
+    .command(spec.name)
+    .description(spec.summary)
+    .requiredOption("--deployment <name>", "the deployment to change")
+    .addOption(storeOption(ctx))
+    .option("--reason <text>", "why; kept in the audit log", "manual change via CLI");
+  spec.extra?.(command);
+  command.addHelpText("after", example([spec.example]));
+  command.action(async (flags: CommonFlags & Record<string, string>, cmd: Command) =>
+    runAction(cmd, () =>
+      withStore(flags.store, async (store) => {
+        const result = await transition(store, flags.deployment, spec.mutation(flags), { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" });
+        report(ctx, result);
+        await spec.after?.(store, flags, result);
+      }),
+    ),
+  );
+}
+
+/** Where the deployment record goes: next to the state for a file store, ./rollout-records otherwise. */
+function defaultArchiveDir(store: RolloutStore): string {
+  return store instanceof FileStore ? join(store.dir, "records") : "rollout-records";
+}
+
+export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
+  rollout
+    .command("start")
+    .description("start a rollout of --canary against --baseline at the plan's first stage; with --prometheus-url, keep driving it to promotion or rollback")
+    .requiredOption("--deployment <name>", "the deployment to roll out")
+    .requiredOption("--canary <hash|file>", "the new version: a 16-hex version hash or a version spec file")
+    .option("--baseline <hash|file>", "the current version (required the first time; defaults to the deployment's baseline)")
+    .option("--plan <tier|file>", "low, medium, high, critical, or a YAML/JSON file with stages", "medium")
+    .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
+    .option("--salt <text>", "reshuffles routing buckets for this rollout")
+    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (ALERTS and session counts)")
+    .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")
+    .option("--archive-dir <dir>", "where the deployment record is written when the rollout ends")
+    .addOption(storeOption(ctx))
+    .addHelpText(
+      "after",
+      example([
+        "agent-canary rollout start --deployment support-bot --baseline 3f2a9c0d1e4b5a6f --canary ./versions/v2.yaml --plan medium",
+        "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --prometheus-url http://127.0.0.1:9090",
+      ]),
+    )
+    .action(async (flags: Record<string, string | undefined> & { deployment: string; canary: string; store: string; plan: string; interval: string }, cmd: Command) =>
+      runAction(cmd, async () => {
+        const canary = await parseVersionRef("--canary", flags.canary);
+        const baseline = flags.baseline === undefined ? undefined : await parseVersionRef("--baseline", flags.baseline);
+        const stages = await loadPlan(flags.plan);
+        const drain = flags.drainTimeout === undefined ? undefined : parsePositiveInt("--drain-timeout", flags.drainTimeout);
+        const startInput = { canary, stages, ...(baseline ? { baseline } : {}), ...(drain === undefined ? {} : { drainTimeoutSeconds: drain }), ...(flags.salt === undefined ? {} : { salt: flags.salt }) };
+        await withStore(flags.store, async (store) => {
+          const by = `cli:${ctx.user}`;
+          const result = await transition(store, flags.deployment, start({ deployment: flags.deployment, ...startInput }), { by, reason: `start rollout of ${canary.hash}` });
+          report(ctx, result);
+          if (!flags.prometheusUrl) {
+            ctx.out("the rollout stays at this stage until a controller advances it: rerun with --prometheus-url, or use `rollout set`\n");
+            return;
+          }
+          const run = startRollout({
+            store,
+            deployment: flags.deployment,
+            gates: new PrometheusGateSource({ url: flags.prometheusUrl }),
+            intervalMs: parsePositiveInt("--interval", flags.interval) * 1000,
+            archiveDir: flags.archiveDir ?? defaultArchiveDir(store),
+            by: `controller:${ctx.user}`,
+          });
+          const stop = () => run.stop();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+          try {
+            const outcome = await run.done;
+            ctx.out(`rollout ended: ${outcome.kind}: ${outcome.reason}\n`);
+          } finally {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+          }
+        });
+      }),
+    );
+
+  rollout
+    .command("status")
+    .description("show the rollout state of one deployment (or all) and its latest audit entries")
+    .option("--deployment <name>", "one deployment; all when absent")
+    .option("--audit <n>", "how many audit entries to show", "5")
+    .option("--json", "print JSON instead of text")
+    .addOption(storeOption(ctx))
+    .addHelpText("after", example(["agent-canary rollout status --deployment support-bot --audit 10", "agent-canary rollout status --store redis://127.0.0.1:6379 --json"]))
+    .action(async (flags: { deployment?: string; audit: string; json?: boolean; store: string }, cmd: Command) =>
+      runAction(cmd, () =>
+        withStore(flags.store, async (store) => {
+          const limit = parsePositiveInt("--audit", flags.audit);
+          const names = flags.deployment ? [flags.deployment] : await store.list();
+          const entries = await Promise.all(names.map(async (name) => ({ name, state: await store.read(name), audit: await store.auditLog(name, { limit }) })));
+          if (flags.deployment && !entries[0]?.state) throw new CliError(`--deployment ${flags.deployment}: no rollout state in ${flags.store}; start one with \`agent-canary rollout start\``);
+          if (flags.json) {
+            ctx.out(`${JSON.stringify(entries.map(({ state, audit }) => ({ state, audit })), null, 2)}\n`);
+            return;
+          }
+          if (entries.length === 0) ctx.out(`no deployments in ${flags.store}\n`);
+          for (const { state, audit } of entries) {
+            if (!state) continue;
+            ctx.out(describeState(state));
+            for (const e of audit) ctx.out(`    r${e.toRevision} ${e.at} ${e.action} ${e.fromPercent ?? "-"}%→${e.toPercent}% by ${e.by}: ${e.reason}\n`);
+          }
+        }),
+      ),
+    );
+
+  addTransitionCommand(rollout, ctx, {
+    name: "set",
+    summary: "set the canary percent by hand (the phase is unchanged)",
+    example: "agent-canary rollout set --deployment support-bot --percent 10 --reason 'more traffic for the judge'",
+    extra: (cmd) => cmd.requiredOption("--percent <0-100>", "the new canary percent"),
+    mutation: (flags) => setPercent(flags.deployment, parsePercent("--percent", flags.percent ?? "")),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "pause",
+    summary: "stop progression at the current percent",
+    example: "agent-canary rollout pause --deployment support-bot --reason 'investigating latency'",
+    mutation: (flags) => pause(flags.deployment),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "resume",
+    summary: "let a paused (or held) rollout progress again",
+    example: "agent-canary rollout resume --deployment support-bot --reason 'latency explained by provider incident'",
+    mutation: (flags) => resume(flags.deployment),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "rollback",
+    summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain",
+    example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
+    mutation: (flags) => rollback(flags.deployment),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "promote",
+    summary: "make the canary the new baseline and end the rollout; archives the deployment record",
+    example: "agent-canary rollout promote --deployment support-bot --reason 'all gates green at 50%'",
+    extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
+    mutation: (flags) => promote(flags.deployment),
+    after: async (store, flags, result) => {
+      if (result.status !== "changed") return;
+      const previous = result.previous;
+      const versions = previous ? { baseline: previous.baseline, canary: previous.canary } : undefined;
+      const record = await buildDeploymentRecord(store, flags.deployment, "promoted", new Date(result.state.updatedAt), versions);
+      ctx.out(`deployment record: ${await archiveDeploymentRecord(flags.archiveDir ?? defaultArchiveDir(store), record)}\n`);
+    },
+  });
+}

@@ -1,0 +1,31 @@
+import { InvalidStateError, StoreBusyError, StoreSpecError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
+import type { Command } from "commander";
+import { ZodError } from "zod";
+import { PlanError } from "../controller/plans.js";
+import { CliError } from "./io.js";
+
+const USER_ERRORS = [CliError, TransitionRejectedError, TransitionConflictError, StoreSpecError, PlanError, InvalidStateError, StoreBusyError];
+
+/** Turns a known failure into a one-line error with exit code 1; anything else is a bug and keeps its stack. */
+export async function runAction(command: Command, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (USER_ERRORS.some((type) => error instanceof type)) command.error(`error: ${(error as Error).message}`, { exitCode: 1, code: "agent-canary.error" });
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      command.error(`error: ${issue?.path.join(".") || "input"}: ${issue?.message ?? error.message}`, { exitCode: 1, code: "agent-canary.error" });
+    }
+    throw error;
+  }
+}
+
+/** Opens the store named by --store, runs `body`, and always closes it (Redis connections would keep the process alive). */
+export async function withStore<T>(spec: string, body: (store: RolloutStore) => Promise<T>): Promise<T> {
+  const store = openStore(spec);
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addRolloutCommands } from "@agent-canary/rollout";
+import { FileStore } from "@agent-canary/rollout-state";
+import { versionHash } from "@agent-canary/conventions";
+import { Command, CommanderError } from "commander";
+import { beforeEach, describe, expect, it } from "vitest";
+
+let dir: string;
+let storeSpec: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "agent-canary-cli-"));
+  storeSpec = `file:${join(dir, "state")}`;
+});
+
+/** Runs the CLI in-process; returns what it printed, or the error it exited with. */
+async function cli(...args: string[]): Promise<{ out: string; error?: string; exitCode?: number }> {
+  let out = "";
+  let err = "";
+  const program = new Command("agent-canary").exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  addRolloutCommands(program, { out: (s) => (out += s), env: {}, user: "tester" });
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return { out };
+  } catch (error) {
+    if (error instanceof CommanderError) return { out, error: `${err}${error.message}`, exitCode: error.exitCode };
+    throw error;
+  }
+}
+
+describe("agent-canary rollout CLI", () => {
+  it("starts, shows, sets, pauses, resumes, rolls back and audits every change as cli:<user>", async () => {
+    const started = await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    expect(started.out).toMatch(/changed \(revision 0\)/);
+    expect(started.out).toMatch(/canary 1% \(stage 1 of 3\)/);
+    expect((await cli("rollout", "set", "--deployment", "shop", "--percent", "10", "--store", storeSpec)).out).toMatch(/canary 10%/);
+    expect((await cli("rollout", "pause", "--deployment", "shop", "--store", storeSpec)).out).toMatch(/phase paused/);
+    expect((await cli("rollout", "resume", "--deployment", "shop", "--store", storeSpec)).out).toMatch(/phase progressing/);
+    expect((await cli("rollout", "rollback", "--deployment", "shop", "--reason", "cost up 3x", "--store", storeSpec)).out).toMatch(/phase rolled_back +canary 0%/);
+    expect((await cli("rollout", "rollback", "--deployment", "shop", "--store", storeSpec)).out).toMatch(/unchanged: already rolled back/);
+    const status = await cli("rollout", "status", "--deployment", "shop", "--audit", "2", "--store", storeSpec);
+    expect(status.out).toMatch(/r4 .* rollback 10%→0% by cli:tester: cost up 3x/);
+    const json = JSON.parse((await cli("rollout", "status", "--json", "--store", storeSpec)).out) as { state: { revision: number } }[];
+    expect(json.map((e) => e.state.revision)).toEqual([4]);
+  });
+
+  it("takes a version spec file for --canary and promotes with an archived record", async () => {
+    const specFile = join(dir, "v2.yaml");
+    await writeFile(specFile, "model: gpt-4o-mini\nsystemPrompt: You are helpful.\nlabel: v2\n");
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", specFile, "--store", storeSpec);
+    const store = new FileStore({ dir: join(dir, "state") });
+    expect((await store.read("shop"))?.canary).toEqual({ hash: versionHash({ model: "gpt-4o-mini", systemPrompt: "You are helpful." }), label: "v2" });
+    const promoted = await cli("rollout", "promote", "--deployment", "shop", "--store", storeSpec);
+    expect(promoted.out).toMatch(/phase promoted/);
+    expect(await readdir(join(dir, "state", "records"))).toHaveLength(1);
+  });
+
+  it("names the flag and the fix on bad input, and changes nothing", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
+    const badPercent = await cli("rollout", "set", "--deployment", "shop", "--percent", "150", "--store", storeSpec);
+    expect(badPercent).toMatchObject({ exitCode: 1, error: expect.stringContaining("--percent 150: give a number from 0 to 100") });
+    const missing = await cli("rollout", "set", "--deployment", "shop", "--store", storeSpec);
+    expect(missing.error).toMatch(/required option '--percent <0-100>' not specified/);
+    const badStore = await cli("rollout", "status", "--store", "postgres://x");
+    expect(badStore.error).toMatch(/neither file:<dir> nor redis:\/\/host:port/);
+    const badPlan = await cli("rollout", "start", "--deployment", "other", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "fast", "--store", storeSpec);
+    expect(badPlan.error).toMatch(/--plan fast: neither a tier \(low, medium, high, critical\)/);
+    const badVersion = await cli("rollout", "start", "--deployment", "other", "--baseline", "v1", "--canary", "00000000000000bb", "--store", storeSpec);
+    expect(badVersion.error).toMatch(/--baseline v1: neither a 16-hex version hash nor a readable version spec file/);
+    const unknown = await cli("rollout", "rollback", "--deployment", "ghost", "--store", storeSpec);
+    expect(unknown.error).toMatch(/no rollout state; create it with `agent-canary rollout start --deployment ghost/);
+    const store = new FileStore({ dir: join(dir, "state") });
+    expect(await store.list()).toEqual(["shop"]);
+    expect((await store.read("shop"))?.revision).toBe(0);
+  });
+
+  it("has --help with an example on every command", async () => {
+    for (const args of [["receiver"], ["rollout"], ...["start", "status", "set", "pause", "resume", "rollback", "promote"].map((c) => ["rollout", c])]) {
+      const help = await cli(...args, "--help");
+      expect(help.out, args.join(" ")).toMatch(/Example:\n\s+\$ agent-canary /);
+    }
+  });
+
+  it("refuses to run the receiver without credentials and says which flags give them", async () => {
+    const result = await cli("receiver", "--store", storeSpec);
+    expect(result.error).toMatch(/auth: no credentials configured: give a bearer token \(--token-file \/ --token-env\)/);
+    const emptyToken = join(dir, "token");
+    await writeFile(emptyToken, "\n");
+    expect((await cli("receiver", "--token-file", emptyToken)).error).toMatch(/--token-file .*: the file is empty/);
+  });
+});
