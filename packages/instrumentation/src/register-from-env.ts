@@ -7,14 +7,25 @@
  * variables keep working. No top-level await: this module must load under
  * require() too.
  */
-import { register as registerLoaderHook } from "node:module";
+import { register as registerAsyncLoader } from "node:module";
+import { register as registerSyncLoader, supportsSyncHooks } from "import-in-the-middle/register-hooks.mjs";
 import { optionsFromEnv } from "./register/env.js";
 import { parseRegisterOptions } from "./register/options.js";
 import { type AgentCanaryHandle, register } from "./register/register.js";
 
+/**
+ * ESM imports are only visible to a loader hook. Synchronous in-thread hooks
+ * (module.registerHooks) are preferred: the asynchronous loader thread breaks
+ * require() of ES modules in CommonJS apps. Only the SDK modules are hooked.
+ */
+function installEsmLoaderHook(): void {
+  if (supportsSyncHooks()) registerSyncLoader({ include: ["openai", "@anthropic-ai/sdk"] });
+  else registerAsyncLoader("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+}
+
 function start(): AgentCanaryHandle | undefined {
   if (process.env.AGENT_CANARY_DISABLED === "1") return undefined;
-  registerLoaderHook("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+  installEsmLoaderHook();
   const options = parseRegisterOptions(
     optionsFromEnv(process.env),
     `agent-canary settings from AGENT_CANARY_* variables${process.env.AGENT_CANARY_CONFIG ? ` and ${process.env.AGENT_CANARY_CONFIG}` : ""}`,

@@ -1,0 +1,60 @@
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { versionHash } from "@agent-canary/conventions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLlmStandIn } from "./helpers/llm-stand-in.js";
+import { BASELINE } from "./helpers/versions.js";
+
+const run = promisify(execFile);
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+
+/** Real node processes loading the built package the way users do: --import for ESM, --require for CommonJS. */
+describe("consumers", () => {
+  let standIn: Awaited<ReturnType<typeof startLlmStandIn>>;
+  beforeAll(async () => {
+    standIn = await startLlmStandIn(() => ({ text: "hello from the stand-in", usage: { input: 50, output: 7 } }));
+  });
+  afterAll(() => standIn.close());
+
+  const env = () => ({
+    ...process.env,
+    OPENAI_BASE_URL: `${standIn.url}/v1`,
+    AGENT_CANARY_DEPLOYMENT: "support-agent",
+    AGENT_CANARY_BASELINE: JSON.stringify(BASELINE),
+    AGENT_CANARY_METRICS_PORT: "0",
+    AGENT_CANARY_METRICS_HOST: "127.0.0.1",
+    AGENT_CANARY_TRACES_EXPORTER: "none",
+  });
+
+  it.each([
+    ["ESM", "--import", "consumer-esm.mjs"],
+    ["CommonJS", "--require", "consumer-cjs.cjs"],
+  ])("%s app is auto-instrumented and exits cleanly after shutdown", async (_kind, flag, script) => {
+    const { stdout } = await run(process.execPath, [flag, "@agent-canary/instrumentation/register", join(fixtures, script)], { cwd: fixtures, env: env() });
+    const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as { answer: string; wrapped: boolean; sessions: string[]; tokens: string[] };
+    expect(report.answer).toBe("hello from the stand-in");
+    expect(report.wrapped).toBe(true);
+    const labels = `deployment="support-agent",version_group="baseline",version_hash="${versionHash(BASELINE)}"`;
+    expect(report.sessions.join("\n")).toContain(labels);
+    expect(report.sessions.join("\n")).toContain('outcome="completed"');
+    expect(report.tokens.join("\n")).toContain('gen_ai_token_type="input"');
+  });
+
+  it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers", async () => {
+    const tsc = join(fixtures, "..", "..", "..", "..", "node_modules", ".bin", "tsc");
+    // Throws with the compiler's diagnostics if either consumer does not type-check.
+    await run(tsc, ["-p", join(fixtures, "types")]);
+  });
+
+  it("fails fast on invalid settings, naming the variable's field and the fix", async () => {
+    const bad = { ...env(), AGENT_CANARY_METRICS_PORT: "nine", AGENT_CANARY_BASELINE: JSON.stringify({ systemPrompt: "x" }) };
+    const failure = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "-e", "0"], { cwd: fixtures, env: bad }).catch((e: { stderr: string; code: number }) => e);
+    expect("code" in failure && failure.code).not.toBe(0);
+    const stderr = "stderr" in failure ? failure.stderr : "";
+    expect(stderr).toContain("versions.baseline.model");
+    expect(stderr).toContain("metrics.port");
+    expect(stderr).toContain("AGENT_CANARY_");
+  });
+});
