@@ -67,8 +67,12 @@ describe("agent-canary rollout CLI", () => {
     expect(badStore.error).toMatch(/neither file:<dir> nor redis:\/\/host:port/);
     const badPlan = await cli("rollout", "start", "--deployment", "other", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "fast", "--store", storeSpec);
     expect(badPlan.error).toMatch(/--plan fast: neither a tier \(low, medium, high, critical\)/);
+    const planFile = join(dir, "plan.yaml");
+    await writeFile(planFile, "stages:\n  - percent: 5\n    minDurationSeconds: 60\n    minSessionsPerArm: 10\n  - percent: 250\n    minDurationSeconds: 60\n    minSessionsPerArm: 10\n");
+    const badPlanFile = await cli("rollout", "start", "--deployment", "other", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", planFile, "--store", storeSpec);
+    expect(badPlanFile.error).toMatch(/plan\.yaml:5: field "stages\.1\.percent"/);
     const badVersion = await cli("rollout", "start", "--deployment", "other", "--baseline", "v1", "--canary", "00000000000000bb", "--store", storeSpec);
-    expect(badVersion.error).toMatch(/--baseline v1: neither a 16-hex version hash nor a readable version spec file/);
+    expect(badVersion.error).toMatch(/--baseline v1: neither a 16-hex version hash nor an existing version spec file/);
     const unknown = await cli("rollout", "rollback", "--deployment", "ghost", "--store", storeSpec);
     expect(unknown.error).toMatch(/no rollout state; create it with `agent-canary rollout start --deployment ghost/);
     const store = new FileStore({ dir: join(dir, "state") });

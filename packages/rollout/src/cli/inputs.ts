@@ -1,30 +1,18 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { VersionHashSchema, VersionSpecSchema, versionHash } from "@agent-canary/conventions";
 import type { VersionRef } from "@agent-canary/rollout-state";
-import { parse as parseYaml } from "yaml";
+import { readYamlFile } from "../yaml-file.js";
 import { CliError } from "./io.js";
 
 /** --baseline / --canary: a 16-hex version hash, or a version spec file (YAML/JSON) whose hash is computed. */
 export async function parseVersionRef(flag: string, value: string): Promise<VersionRef> {
   if (VersionHashSchema.safeParse(value).success) return { hash: value };
-  let text: string;
-  try {
-    text = await readFile(value, "utf8");
-  } catch {
-    throw new CliError(`${flag} ${value}: neither a 16-hex version hash nor a readable version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
+  if (!existsSync(value)) {
+    throw new CliError(`${flag} ${value}: neither a 16-hex version hash nor an existing version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new CliError(`${value}: not valid YAML or JSON: ${(error as Error).message}`);
-  }
-  const spec = VersionSpecSchema.safeParse(data);
-  if (!spec.success) {
-    const issue = spec.error.issues[0];
-    throw new CliError(`${value}: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"} (a version spec has model, systemPrompt, tools, params)`);
-  }
-  return { hash: versionHash(spec.data), ...(spec.data.label ? { label: spec.data.label } : {}) };
+  const spec = await readYamlFile(flag, value, VersionSpecSchema, "a version spec has model, systemPrompt, tools, params");
+  return { hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) };
 }
 
 export function parsePercent(flag: string, value: string): number {

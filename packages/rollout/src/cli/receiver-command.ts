@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { openStore } from "@agent-canary/rollout-state";
 import { Command } from "commander";
-import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { readYamlFile } from "../yaml-file.js";
 import { ReceiverConfigSchema, type ReceiverConfigInput } from "../receiver/config.js";
 import { createReceiver } from "../receiver/server.js";
 import { parsePositiveInt, readSecretLines, secretFromEnv } from "./inputs.js";
@@ -28,16 +28,8 @@ interface ReceiverFlags {
   logLevel: string;
 }
 
-async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(`--config ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const data: unknown = parseYaml(text);
-  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new CliError(`--config ${path}: expected a YAML mapping of receiver settings (port, host, store, auth, deployments)`);
-  return data as Record<string, unknown>;
+function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  return readYamlFile("--config", path, z.record(z.string(), z.unknown()), "expected a YAML mapping of receiver settings (port, host, store, auth, deployments)");
 }
 
 /** Config file first, then flags on top; secrets come from files or the environment, never from flags. */

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { StageSchema, type Stage } from "@agent-canary/rollout-state";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ConfigFileError, readYamlFile } from "../yaml-file.js";
 
 const HOUR = 3600;
 
@@ -42,30 +42,10 @@ export const PlanFileSchema = z.object({
     .refine((stages) => stages.every((s, i) => i === 0 || s.percent > (stages[i - 1]?.percent ?? 0)), "stage percents must strictly increase"),
 });
 
-/** A plan file could not be used; the message names the file and field. */
-export class PlanError extends Error {
-  override readonly name = "PlanError";
-}
-
 /** A tier name (low, medium, high, critical) or a YAML/JSON file with `stages: [{percent, minDurationSeconds, minSessionsPerArm}]`. */
 export async function loadPlan(tierOrFile: string): Promise<Stage[]> {
   if (tierOrFile in PLAN_TIERS) return PLAN_TIERS[tierOrFile as PlanTier].map((s) => ({ ...s }));
-  let text: string;
-  try {
-    text = await readFile(tierOrFile, "utf8");
-  } catch (error) {
-    throw new PlanError(`--plan ${tierOrFile}: neither a tier (${Object.keys(PLAN_TIERS).join(", ")}) nor a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new PlanError(`${tierOrFile}: not valid YAML or JSON: ${(error as Error).message}`);
-  }
-  const result = PlanFileSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new PlanError(`${tierOrFile}: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; e.g. stages: [{percent: 1, minDurationSeconds: 3600, minSessionsPerArm: 50}]`);
-  }
-  return result.data.stages;
+  if (!existsSync(tierOrFile)) throw new ConfigFileError(`--plan ${tierOrFile}: neither a tier (${Object.keys(PLAN_TIERS).join(", ")}) nor an existing file`);
+  const plan = await readYamlFile("--plan", tierOrFile, PlanFileSchema, "e.g. stages: [{percent: 1, minDurationSeconds: 3600, minSessionsPerArm: 50}]");
+  return plan.stages;
 }

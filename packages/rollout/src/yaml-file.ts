@@ -1,0 +1,32 @@
+import { readFile } from "node:fs/promises";
+import { LineCounter, isNode, parseDocument } from "yaml";
+import type { z } from "zod";
+
+/** A config file that cannot be used; the message names the file, the line and field where known, and the fix. */
+export class ConfigFileError extends Error {
+  override readonly name = "ConfigFileError";
+}
+
+/**
+ * Reads a YAML (or JSON) file and validates it with `schema`. A schema error names
+ * the field's zod path and its line in the file, followed by `hint`.
+ */
+export async function readYamlFile<S extends z.ZodType>(label: string, path: string, schema: S, hint: string): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigFileError(`${label}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const syntax = doc.errors[0];
+  if (syntax) throw new ConfigFileError(`${path}: not valid YAML or JSON: ${syntax.message.split("\n")[0]}`);
+  const result = schema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const fieldPath = issue?.path.map(String) ?? [];
+  const node = fieldPath.length ? doc.getIn(fieldPath, true) : undefined;
+  const where = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : "";
+  throw new ConfigFileError(`${path}${where}: field "${fieldPath.join(".")}": ${issue?.message ?? "invalid"}; ${hint}`);
+}
