@@ -151,7 +151,9 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return state;
     }
     const names = await store.list();
-    return { deployments: await Promise.all(names.map((name) => store.read(name))) };
+    // One unreadable state must not hide the others: it is reported in place.
+    const deployments = await Promise.all(names.map((name) => store.read(name).catch((error: unknown) => ({ deployment: name, error: (error as Error).message }))));
+    return { deployments };
   });
 
   app.get("/healthz", async (_request, reply) => {
