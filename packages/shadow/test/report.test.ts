@@ -1,10 +1,9 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { addShadowCommands, createShadow, judgeDuration, recommendedDuration, type AgentFn } from "../src/index.js";
+import { createShadow, judgeDuration, recommendedDuration, type AgentFn } from "../src/index.js";
+import { runShadowCli } from "./support/cli.js";
 import { orderDesk } from "./support/tools.js";
 
 const quiet = { info: () => undefined, warn: () => undefined };
@@ -59,31 +58,13 @@ async function recordComparisons(file: string): Promise<void> {
   await shadow.close();
 }
 
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const program = new Command("agent-canary").exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: (s) => (out += s) });
-  addShadowCommands(program, { stdout, stderr });
-  let exitCode: number | undefined;
-  try {
-    await program.parseAsync(["node", "agent-canary", ...args]);
-  } catch (error) {
-    exitCode = (error as { exitCode?: number }).exitCode;
-  }
-  return { stdout: out, stderr: err, exitCode };
-}
-
 describe("shadow report command", () => {
   it("summarises similarity, disagreements with examples, judge verdicts and the duration rule", async () => {
     const dir = await mkdtemp(join(tmpdir(), "shadow-report-"));
     const file = join(dir, "comparisons.jsonl");
     await recordComparisons(file);
 
-    const { stdout, exitCode } = await runCli(["shadow", "report", file, "--risk", "high", "--traffic-per-day", "2000", "--model-swap"]);
+    const { stdout, exitCode } = await runShadowCli(["shadow", "report", file, "--risk", "high", "--traffic-per-day", "2000", "--model-swap"]);
     expect(exitCode).toBeUndefined();
     expect(stdout).toContain("10 comparisons (live 10, replay 0)");
     expect(stdout).toContain("aaaaaaaaaaaaaaaa → bbbbbbbbbbbbbbbb (10)");
@@ -98,7 +79,7 @@ describe("shadow report command", () => {
     expect(stdout).toContain("recommended: high risk, < 10,000 requests/day or unknown traffic, model swap (+50%): 21 days or 7,500 distinct requests");
     expect(stdout).toContain("NOT MET");
 
-    const json = await runCli(["shadow", "report", file, "--risk", "low", "--format", "json"]);
+    const json = await runShadowCli(["shadow", "report", file, "--risk", "low", "--format", "json"]);
     const report = JSON.parse(json.stdout) as { similarity: { bands: Record<string, number> }; duration: { required: boolean } };
     expect(report.similarity.bands).toEqual({ equivalent: 8, similar: 0, review: 2 });
     expect(report.duration.required).toBe(false);
@@ -108,15 +89,15 @@ describe("shadow report command", () => {
     const dir = await mkdtemp(join(tmpdir(), "shadow-report-"));
     const file = join(dir, "bad.jsonl");
     await writeFile(file, '{"schemaVersion":1}\n');
-    const badLine = await runCli(["shadow", "report", file, "--risk", "medium"]);
+    const badLine = await runShadowCli(["shadow", "report", file, "--risk", "medium"]);
     expect(badLine.exitCode).toBe(1);
     expect(badLine.stderr).toContain(`${file}:1: field "id"`);
 
-    const badTraffic = await runCli(["shadow", "report", file, "--risk", "medium", "--traffic-per-day", "lots"]);
+    const badTraffic = await runShadowCli(["shadow", "report", file, "--risk", "medium", "--traffic-per-day", "lots"]);
     expect(badTraffic.exitCode).toBe(2);
     expect(badTraffic.stderr).toContain("--traffic-per-day: --traffic-per-day must be a number");
 
-    const badRisk = await runCli(["shadow", "report", file, "--risk", "huge"]);
+    const badRisk = await runShadowCli(["shadow", "report", file, "--risk", "huge"]);
     expect(badRisk.stderr).toMatch(/--risk <tier>' argument 'huge' is invalid/);
   });
 });

@@ -81,6 +81,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     const release = this.limiter.tryAcquire();
     if (!release) {
       this.metrics.candidateRun("dropped");
+      this.settings.logger.info("candidate run dropped: every slot is taken", { id, limit: this.limiter.limit });
       this.emit("dropped", { id, reason: "concurrency_limit" });
     }
     let candidate: Promise<ArmRunResult<AgentAnswer | string>> | undefined;

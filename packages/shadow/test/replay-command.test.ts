@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runShadowCli } from "./support/cli.js";
+
+/** A candidate module as a user would write it for `agent-canary shadow replay --agent`. */
+const AGENT_MODULE = `
+const refunds = [];
+export default {
+  deployment: "support",
+  candidate: {
+    version: "cccccccccccccccc",
+    run: async (input, ctx) => {
+      await ctx.callTool("issue_refund", { orderId: input.orderId, amount: 10 });
+      return "refund of 10 issued";
+    },
+  },
+  tools: {
+    issue_refund: { kind: "write", execute: (args) => { refunds.push(args); throw new Error("a replay must never write"); } },
+  },
+};
+`;
+
+function recordedLine(id: string): string {
+  return JSON.stringify({
+    id,
+    input: { orderId: id },
+    production: {
+      versionHash: "aaaaaaaaaaaaaaaa",
+      output: "refund of 10 issued",
+      outcome: "completed",
+      toolCalls: [{ name: "issue_refund", kind: "write", arguments: { orderId: id, amount: 10 }, intercepted: false }],
+      turns: 1,
+      steps: 2,
+      costUsd: 0.001,
+      durationMs: 12,
+    },
+  });
+}
+
+describe("shadow replay command", () => {
+  it("loads the candidate module, replays every recorded input and appends comparisons", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-replay-cli-"));
+    const agent = join(dir, "candidate.mjs");
+    const inputs = join(dir, "inputs.jsonl");
+    const out = join(dir, "comparisons.jsonl");
+    await writeFile(agent, AGENT_MODULE);
+    await writeFile(inputs, `${["o-1", "o-2", "o-3", "o-4"].map(recordedLine).join("\n")}\n`);
+
+    const { stdout: printed, stderr: progress, exitCode } = await runShadowCli(["shadow", "replay", "--inputs", inputs, "--agent", agent, "--out", out, "--concurrency", "2"]);
+    expect(exitCode).toBeUndefined();
+    expect(printed).toBe(`replayed 4 inputs: 4 compared, 0 divergent, 0 candidate failures; comparisons appended to ${out}\n`);
+    expect(progress).toContain("4/4 inputs");
+    const lines = (await readFile(out, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { deployment: string; keyMetrics: { decisionsAgree: boolean } });
+    expect(lines).toHaveLength(4);
+    expect(lines.every((l) => l.deployment === "support" && l.keyMetrics.decisionsAgree)).toBe(true);
+  });
+
+  it("says what the module must export when it does not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-replay-cli-"));
+    const agent = join(dir, "empty.mjs");
+    await writeFile(agent, "export default {};\n");
+    await writeFile(join(dir, "in.jsonl"), "");
+    const { stderr: err, exitCode } = await runShadowCli(["shadow", "replay", "--inputs", join(dir, "in.jsonl"), "--agent", agent, "--out", join(dir, "o.jsonl")]);
+    expect(exitCode).toBe(1);
+    expect(err).toContain("its default export must be an object with at least { candidate: { run, version } }");
+  });
+});

@@ -1,0 +1,29 @@
+import { PassThrough } from "node:stream";
+import { Command } from "commander";
+import { addShadowCommands } from "../../src/index.js";
+
+export interface CliRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when commander exited (an error); undefined on success. */
+  readonly exitCode: number | undefined;
+}
+
+/** Runs `agent-canary <args>` with only the shadow commands, capturing what they print. */
+export async function runShadowCli(args: readonly string[]): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const out = new PassThrough();
+  const err = new PassThrough();
+  out.on("data", (c: Buffer) => (stdout += c.toString()));
+  err.on("data", (c: Buffer) => (stderr += c.toString()));
+  const program = new Command("agent-canary").exitOverride().configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
+  addShadowCommands(program, { stdout: out, stderr: err });
+  let exitCode: number | undefined;
+  try {
+    await program.parseAsync(["node", "agent-canary", ...args]);
+  } catch (error) {
+    exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+  }
+  return { stdout, stderr, exitCode };
+}
