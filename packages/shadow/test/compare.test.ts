@@ -84,7 +84,7 @@ describe("pair comparison", () => {
     });
     const result = await comparePair(settings, "r1", "input", run(), candidate);
     expect(result.similarity.band).toBe("review");
-    expect(result.divergences.map((d) => d.kind).sort()).toEqual(["cost", "decisions", "decisions", "similarity"].sort());
+    expect(result.divergences.map((d) => d.kind).sort()).toEqual(["cost", "decisions", "similarity"].sort());
   });
 
   it("uses the embedder when given and falls back to lexical when it fails", async () => {

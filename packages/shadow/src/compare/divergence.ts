@@ -21,13 +21,14 @@ export function findDivergences(
   if (candidate.error !== undefined) {
     found.push({ kind: "candidate_failed", detail: `${candidate.outcome}: ${candidate.error}` });
   }
-  for (const field of keyMetrics.fields) {
-    if (field.agree) continue;
-    if (field.field === "tool_calls" || field.field === "write_actions") {
-      found.push({ kind: "decisions", detail: `${field.field} ${field.detail ?? "differ"}` });
-    } else if (field.field === "outcome") {
-      found.push({ kind: "outcome", detail: `production ${String(field.production)}, candidate ${String(field.candidate)}` });
-    }
+  // Tool calls and writes are one decision divergence: a different write is always a different tool call too.
+  const decisions = keyMetrics.fields.filter((f) => !f.agree && (f.field === "tool_calls" || f.field === "write_actions"));
+  if (decisions.length > 0) {
+    found.push({ kind: "decisions", detail: decisions.map((f) => `${f.field} ${f.detail ?? "differ"}`).join("; ") });
+  }
+  const outcome = keyMetrics.fields.find((f) => f.field === "outcome" && !f.agree);
+  if (outcome) {
+    found.push({ kind: "outcome", detail: `production ${String(outcome.production)}, candidate ${String(outcome.candidate)}` });
   }
   if (similarity.band === "review") {
     found.push({ kind: "similarity", detail: `${similarity.method} similarity ${similarity.score.toFixed(3)} is in the review band` });
