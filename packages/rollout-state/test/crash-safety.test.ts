@@ -8,27 +8,35 @@ import { bumpPercent, seed } from "./fixtures.js";
 
 const WRITER = join(import.meta.dirname, "fixtures", "crash-writer.mjs");
 
-/** Runs the writer, kills it with SIGKILL `delayMs` after it is ready, returns the last revision it acknowledged. */
-function runAndKill(dir: string, delayMs: number): Promise<number | undefined> {
+/**
+ * Runs the writer and kills it with SIGKILL `delayMs` after its `afterAcks`-th
+ * acknowledgement (or after it is ready, for 0), so the kill lands at a random point
+ * inside a write however fast or loaded the machine is. Returns the last revision it acknowledged.
+ */
+function runAndKill(dir: string, afterAcks: number, delayMs: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRITER, dir, "shop"], { stdio: ["ignore", "pipe", "pipe"] });
     let lastAck: number | undefined;
+    let acks = 0;
     let buffered = "";
     let stderr = "";
+    const killSoon = () => setTimeout(() => child.kill("SIGKILL"), delayMs);
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
       for (const line of lines) {
-        if (line === "ready") setTimeout(() => child.kill("SIGKILL"), delayMs);
+        if (line === "ready" && afterAcks === 0) killSoon();
         const match = /^ack (\d+)$/.exec(line);
-        if (match) lastAck = Number(match[1]);
+        if (!match) continue;
+        lastAck = Number(match[1]);
+        if (++acks === afterAcks) killSoon();
       }
     });
-    child.on("exit", (_code, signal) => {
+    child.on("exit", (code, signal) => {
       if (signal === "SIGKILL") resolve(lastAck);
-      else reject(new Error(`writer exited on its own (${String(_code)}): ${stderr}`));
+      else reject(new Error(`writer exited on its own (${String(code)}): ${stderr}`));
     });
   });
 }
@@ -46,7 +54,7 @@ describe("FileStore crash safety", () => {
     await seed(store, "shop");
     let acknowledged = 0;
     for (let round = 0; round < 30; round++) {
-      const lastAck = await runAndKill(dir, Math.random() * 60);
+      const lastAck = await runAndKill(dir, Math.floor(Math.random() * 5), Math.random() * 10);
       if (lastAck !== undefined) acknowledged = Math.max(acknowledged, lastAck);
       const state = await store.read("shop");
       expect(state, `round ${round}`).toBeDefined();
