@@ -4,14 +4,13 @@ import { GuardsSchema } from "../guards/config.js";
 import { OptionsError } from "../options-error.js";
 import { AgentCanaryOptionsSchema, StoreInstanceSchema } from "../runtime/options.js";
 
-/** Where the rollout state lives: a RolloutStore, a redis:// URL, or a directory for the file store. */
+/**
+ * Where the rollout state lives: a RolloutStore, a store spec as the CLI takes
+ * it (file:<dir> or redis://host:port), or a bare directory for the file store.
+ */
 export const StoreOptionSchema = z.union(
-  [
-    StoreInstanceSchema,
-    z.string().regex(/^rediss?:\/\//, "a Redis store is given as redis://host:port[/db]"),
-    z.string().min(1).refine((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s), "a file store is given as a directory path, not a URL"),
-  ],
-  "store: pass a directory path (file store), a redis:// URL, or a RolloutStore instance",
+  [StoreInstanceSchema, z.string().min(1)],
+  "store: pass file:<dir> (or a directory path), redis://host:port, or a RolloutStore instance",
 );
 
 const TracesSchema = z

@@ -1,4 +1,5 @@
-import { FileStore, RedisStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { openStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { OptionsError } from "../options-error.js";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -32,7 +33,7 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   if (getDefaultRuntime()) {
     throw new Error("agent-canary is already registered in this process; call shutdown() on the first handle before registering again");
   }
-  const { store, ownsStore } = openStore(o.store);
+  const { store, ownsStore } = openStoreOption(o.store);
   const instrumentation = new AgentCanaryInstrumentation({ prices: o.prices, enabled: o.autoInstrument, ...(o.logger ? { logger: o.logger } : {}) });
   const prometheus = metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
   const sdk = new NodeSDK(sdkConfiguration(o, instrumentation, prometheus));
@@ -63,11 +64,16 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   };
 }
 
-function openStore(option: ParsedRegisterOptions["store"]): { store: RolloutStore | undefined; ownsStore: boolean } {
+function openStoreOption(option: ParsedRegisterOptions["store"]): { store: RolloutStore | undefined; ownsStore: boolean } {
   if (option === undefined) return { store: undefined, ownsStore: false };
   if (typeof option !== "string") return { store: option, ownsStore: false };
-  if (/^rediss?:\/\//.test(option)) return { store: new RedisStore({ url: option }), ownsStore: true };
-  return { store: new FileStore({ dir: option }), ownsStore: true };
+  // A bare path means the file store; anything URL-shaped goes to openStore as it is, to be named if unknown.
+  const spec = /^(file:|[a-z][a-z0-9+.-]*:\/\/)/i.test(option) ? option : `file:${option}`;
+  try {
+    return { store: openStore(spec), ownsStore: true };
+  } catch (error) {
+    throw new OptionsError("register() options", [{ path: "store", message: error instanceof Error ? error.message : String(error) }]);
+  }
 }
 
 /** Explicit option first, then the standard OTEL_METRICS_EXPORTER, then a Prometheus endpoint. */

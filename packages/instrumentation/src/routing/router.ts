@@ -105,8 +105,8 @@ export class Router {
     if (!this.options.store) return { group: "baseline", version: versions.baseline };
     const current = this.current;
     if (!current || current.kind === "failed") {
-      const reason = current?.kind === "failed" ? current.reason : "unavailable";
-      this.fail(reason, current?.kind === "failed" ? current.detail : "no rollout state arrived in time");
+      const reason = current?.reason ?? "unavailable";
+      this.fail(reason, current?.detail ?? "the router was closed before any rollout state arrived");
       return { group: "baseline", version: versions.baseline, failure: reason };
     }
     const { state } = current;
@@ -188,5 +188,7 @@ export class Router {
     });
     await Promise.race([this.firstEvent, timeout]);
     clearTimeout(timer);
+    // Later sessions must not each wait again: fail closed until an event arrives.
+    this.current ??= { kind: "failed", reason: "unavailable", detail: `no rollout state arrived within ${this.options.stateTimeoutMs} ms (is the store reachable?)` };
   }
 }
