@@ -57,6 +57,13 @@ describe("agent-canary rollout CLI", () => {
     expect(await readdir(join(dir, "state", "records"))).toHaveLength(1);
   });
 
+  it("takes the plan from a gates.yaml's rollout section", async () => {
+    const gatesFile = join(dir, "gates.yaml");
+    await writeFile(gatesFile, "deployments: [shop]\nrollout:\n  stages:\n    - { percent: 2, minDurationSeconds: 60, minSessionsPerArm: 10 }\n    - { percent: 100, minDurationSeconds: 60, minSessionsPerArm: 10 }\n");
+    const started = await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", gatesFile, "--store", storeSpec);
+    expect(started.out).toMatch(/canary 2% \(stage 1 of 2\)/);
+  });
+
   it("names the flag and the fix on bad input, and changes nothing", async () => {
     await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
     const badPercent = await cli("rollout", "set", "--deployment", "shop", "--percent", "150", "--store", storeSpec);

@@ -84,7 +84,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     .command("receiver")
     .description("run the alert webhook receiver: Alertmanager and Grafana alerts roll back or hold rollouts")
     .option("--config <file>", "YAML file with receiver settings (flags override it)")
-    .option("--port <port>", "port to listen on (default 9095)")
+    .option("--port <port>", "port to listen on (default 8080)")
     .option("--host <host>", "address to listen on (default 127.0.0.1; use 0.0.0.0 to accept remote Alertmanagers)")
     .option("--store <spec>", "rollout state store: file:<dir> or redis://host:port (default file:./rollout-state)", ctx.env.AGENT_CANARY_STORE)
     .option("--token-file <file>", "bearer tokens, one per line")
@@ -102,7 +102,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .addHelpText(
       "after",
-      `\nExample:\n  $ agent-canary receiver --store file:/var/lib/agent-canary --token-file /etc/agent-canary/token --deployments support-bot\n\nAlertmanager side:\n  receivers:\n    - name: agent-canary\n      webhook_configs:\n        - url: http://127.0.0.1:9095/hooks/alertmanager\n          send_resolved: true\n          http_config: { authorization: { type: Bearer, credentials_file: /etc/agent-canary/token } }\n`,
+      `\nExample:\n  $ agent-canary receiver --store file:/var/lib/agent-canary --token-file /etc/agent-canary/token --deployments support-bot\n\nAlertmanager side:\n  receivers:\n    - name: agent-canary\n      webhook_configs:\n        - url: http://127.0.0.1:8080/hooks/alertmanager\n          send_resolved: true\n          http_config: { authorization: { type: Bearer, credentials_file: /etc/agent-canary/token } }\n`,
     )
     .action(async (flags: ReceiverFlags, cmd: Command) =>
       runAction(cmd, async () => {

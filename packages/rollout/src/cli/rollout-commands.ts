@@ -96,11 +96,12 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     .requiredOption("--deployment <name>", "the deployment to roll out")
     .requiredOption("--canary <hash|file>", "the new version: a 16-hex version hash or a version spec file")
     .option("--baseline <hash|file>", "the current version (required the first time; defaults to the deployment's baseline)")
-    .option("--plan <tier|file>", "low, medium, high, critical, or a YAML/JSON file with stages", "medium")
+    .option("--plan <tier|file>", "low, medium, high, critical, a gates.yaml (its rollout section), or a YAML/JSON file with stages", "medium")
     .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
     .option("--salt <text>", "reshuffles routing buckets for this rollout")
     .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (ALERTS and session counts)")
     .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")
+    .addOption(new Option("--export <mode>", "how the agent's metrics reach Prometheus (decides metric names)").choices(["prometheus", "otlp"]).default("prometheus"))
     .option("--archive-dir <dir>", "where the deployment record is written when the rollout ends")
     .addOption(storeOption(ctx))
     .addHelpText(
@@ -128,7 +129,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           const run = startRollout({
             store,
             deployment: flags.deployment,
-            gates: new PrometheusGateSource({ url: flags.prometheusUrl }),
+            gates: new PrometheusGateSource({ url: flags.prometheusUrl, exportMode: flags.export === "otlp" ? "otlp" : "prometheus" }),
             intervalMs: parsePositiveInt("--interval", flags.interval) * 1000,
             archiveDir: flags.archiveDir ?? defaultArchiveDir(store),
             by: `controller:${ctx.user}`,

@@ -2,6 +2,6 @@ export { startRollout, RolloutController, type ControllerOptions, type RolloutRu
 export { EvaluatorGateSource, GateReportSchema, FiringGateSchema, type GateSource, type GateReport, type GateQuery, type FiringGate } from "./gate-source.js";
 export { PrometheusGateSource, type PrometheusGateSourceOptions } from "./prometheus-gate-source.js";
 export { ManualClock, scaledClock, systemClock, type Clock } from "./clock.js";
-export { PLAN_TIERS, PlanFileSchema, loadPlan, type PlanTier } from "./plans.js";
+export { PlanFileSchema, loadPlan } from "./plans.js";
 export { archiveDeploymentRecord, buildDeploymentRecord, type DeploymentRecord, type StageRecord } from "./archive.js";
 export { stderrLogger, type ProgressLogger } from "./logger.js";

@@ -23,7 +23,7 @@ export const GrafanaSignatureSchema = z.object({
 export const ReceiverConfigSchema = z
   .object({
     host: z.string().min(1).default("127.0.0.1"),
-    port: z.number().int().min(0).max(65535).default(9095),
+    port: z.number().int().min(0).max(65535).default(8080),
     /** file:<dir> or redis://host:port */
     store: z.string().min(1).default("file:./rollout-state"),
     auth: z
