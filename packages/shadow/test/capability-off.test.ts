@@ -1,11 +1,13 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { versionHash, type VersionSpec } from "@agent-canary/conventions";
+import { versionHash } from "@agent-canary/conventions";
+import { BASELINE_VERSION, CANARY_VERSION, makeTask, runSupportSession, seeded, startModelServer, type ModelServer, type SupportTask } from "@agent-canary/example-support-agent";
 import { AgentCanary } from "@agent-canary/instrumentation";
 import { createReceiver, ReceiverConfigSchema, type Receiver } from "@agent-canary/rollout";
 import { DEFAULT_STAGE_PERCENTS, FileStore, setCapability, setPercent, stagesFrom, start, transition } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -17,13 +19,16 @@ const DEPLOYMENT = "support";
 const TOKEN = "shadow-test-token-0123456789";
 const CAPABILITY = "issue_refund";
 
-const v1: VersionSpec = { model: "support-model-1", systemPrompt: "You help customers with orders.", tools: [{ name: "lookup_order" }] };
-const v2: VersionSpec = { ...v1, tools: [{ name: "lookup_order" }, { name: "issue_refund" }] };
+const v1 = BASELINE_VERSION;
+const v2 = CANARY_VERSION;
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let store: FileStore;
 let receiver: Receiver;
 let url: string;
 let agentCanary: AgentCanary;
+let models: ModelServer;
+let client: OpenAI;
 
 beforeAll(async () => {
   store = new FileStore({ dir: await mkdtemp(join(tmpdir(), "shadow-capability-")), pollIntervalMs: 100 });
@@ -35,22 +40,29 @@ beforeAll(async () => {
   const config = ReceiverConfigSchema.parse({ port: 0, auth: { bearerTokens: [TOKEN] } });
   receiver = createReceiver({ config, store, logger: false });
   url = await receiver.listen();
-  agentCanary = new AgentCanary({ deployment: DEPLOYMENT, versions: { baseline: v1, canary: v2 }, store });
+  agentCanary = new AgentCanary({ deployment: DEPLOYMENT, versions: { baseline: v1, canary: v2 }, store, logger: quiet });
+  models = await startModelServer({ defaultBehaviour: { taskFailureRate: 0, loopRate: 0, extraSearchRate: 0 } });
+  client = new OpenAI({ baseURL: models.baseURL, apiKey: "local-test", maxRetries: 0 });
 });
 
 afterAll(async () => {
   await agentCanary?.close();
   await receiver?.close();
+  await models?.close();
 });
 
-/** The agent offers the refund tool only when the capability is on for the session. */
-async function toolsOffered(sessionId: string): Promise<{ group: string; versionHash: string; tools: string[] }> {
-  return agentCanary.session({ id: sessionId }, (s) => ({
-    group: s.group,
-    versionHash: s.versionHash,
-    tools: s.version.tools.map((t) => t.name).filter((name) => name !== CAPABILITY || s.capability(CAPABILITY)),
-  }));
+/** One refund conversation of the example agent, its refund tool behind the capability flag. */
+async function refundConversation(sessionId: string, task: SupportTask) {
+  return agentCanary.session({ id: sessionId }, async (s) => {
+    const result = await runSupportSession(client, s, task, { refundCapability: CAPABILITY });
+    return { group: s.group, versionHash: s.versionHash, refundsOn: s.capability(CAPABILITY), answer: result.answer };
+  });
 }
+
+const refundTasks = (() => {
+  const random = seeded("capability-off");
+  return Array.from({ length: 40 }, (_, i) => makeTask(random, `C-${i}`)).filter((t) => t.kind === "refund");
+})();
 
 function alertmanagerPayload(labels: Record<string, string>): string {
   return JSON.stringify({
@@ -78,9 +90,12 @@ function alertmanagerPayload(labels: Record<string, string>): string {
 }
 
 describe("capability switched off by an alert", () => {
-  it("removes the refund tool from new sessions while the new version keeps 100% of traffic", async () => {
-    const before = await toolsOffered("session-before");
-    expect(before).toEqual({ group: "canary", versionHash: versionHash(v2), tools: ["lookup_order", "issue_refund"] });
+  it("stops refunds in new sessions of the example agent while the new version keeps 100% of traffic", async () => {
+    const [first, second] = refundTasks;
+    if (!first || !second) throw new Error("the seed gave fewer than two refund tasks");
+    const before = await refundConversation("session-before", first);
+    expect(before).toMatchObject({ group: "canary", versionHash: versionHash(v2), refundsOn: true });
+    expect(before.answer).toMatch(new RegExp(`^Refund R-${first.orderId} of \\d+ USD is on its way\\.$`));
 
     const response = await fetch(`${url}/hooks/alertmanager`, {
       method: "POST",
@@ -96,7 +111,9 @@ describe("capability switched off by an alert", () => {
 
     // Routers learn of the change through the store's watch; then new sessions lose the tool but keep the version.
     await waitFor(() => agentCanary.rolloutState?.capabilities[CAPABILITY]?.enabled === false, { what: "router sees the capability off" });
-    const after = await toolsOffered("session-after");
-    expect(after).toEqual({ group: "canary", versionHash: versionHash(v2), tools: ["lookup_order"] });
+    const after = await refundConversation("session-after", second);
+    expect(after).toMatchObject({ group: "canary", versionHash: versionHash(v2), refundsOn: false });
+    expect(after.answer).toBe("I have passed your refund request to a colleague: refunds are handled by a human for this customer; say so.");
+    expect((await store.read(DEPLOYMENT))?.canaryPercent).toBe(100);
   });
 });
