@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore } from "@agent-canary/rollout-state";
+import { waitFor } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
 import { storeConformance } from "./conformance.js";
 import { seed } from "./fixtures.js";
@@ -42,6 +43,17 @@ describe("FileStore files", () => {
     await writeFile(join(dir, "shop.audit.jsonl"), '{"broken": true}\n');
     await expect(store.auditLog("shop")).rejects.toThrow(/shop\.audit\.jsonl:1/);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("watches a directory that does not exist yet and hears of the first state written there", async () => {
+    const dir = join(await tempDir(), "not-yet");
+    const watcher = new FileStore({ dir, pollIntervalMs: 100 });
+    const events: string[] = [];
+    const stop = watcher.watch("shop", (event) => events.push(event.kind));
+    await waitFor(() => events[0] === "missing", { what: "missing event" });
+    await seed(new FileStore({ dir }), "shop");
+    await waitFor(() => events.includes("state"), { what: "state event after the directory appeared" });
+    stop();
   });
 
   it("refuses a deployment name that could escape the directory", async () => {

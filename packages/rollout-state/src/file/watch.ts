@@ -55,16 +55,26 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
   };
 
   let watcher: FSWatcher | undefined;
-  try {
-    watcher = fsWatch(options.dir, { persistent: false }, (_event, filename) => {
-      if (filename === null || filename === name) schedule();
-    });
-    // A watcher error (directory removed) leaves the poll to carry on.
-    watcher.on("error", () => watcher?.close());
-  } catch {
-    // The directory does not exist yet: the poll notices when it appears.
-  }
-  const poll = setInterval(() => void check(), options.pollIntervalMs);
+  const startWatcher = (): void => {
+    if (watcher || stopped) return;
+    try {
+      watcher = fsWatch(options.dir, { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === name) schedule();
+      });
+      // A watcher error (directory removed) leaves the poll to carry on and retry.
+      watcher.on("error", () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      // The directory does not exist yet: the poll retries until it appears.
+    }
+  };
+  startWatcher();
+  const poll = setInterval(() => {
+    startWatcher();
+    void check();
+  }, options.pollIntervalMs);
   poll.unref();
   void check();
 
