@@ -234,6 +234,24 @@ describe("anthropic messages", () => {
   });
 });
 
+describe("SDK helpers built on create()", () => {
+  it("records openai chat.completions.stream() and anthropic messages.stream()", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "streamed helper", usage: USAGE };
+    const texts = await runtime.session({ id: "h-1" }, async () => {
+      const chat = await openai.chat.completions.stream(chatBody({ stream_options: { include_usage: true } })).finalChatCompletion();
+      const message = await anthropic.messages
+        .stream({ model: "claude-haiku-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }] })
+        .finalMessage();
+      return [chat.choices[0]?.message.content, message.content[0]?.type === "text" ? message.content[0].text : ""];
+    });
+    expect(texts).toEqual(["streamed helper", "streamed helper"]);
+    const spans = telemetry.finished("chat");
+    expect(spans.map((s) => s.attributes[ATTR.providerName])).toEqual(["openai", "anthropic"]);
+    for (const span of spans) expect(span.attributes[ATTR.outputTokens]).toBe(300);
+  });
+});
+
 describe("guards", () => {
   const loopReply: Reply = { toolCalls: [{ name: "search_kb", args: { query: "refund" } }], usage: { input: 100, output: 10 } };
 
@@ -335,6 +353,14 @@ describe("never breaking the agent", () => {
     expect(answer).toBe("still works / shipped");
     expect(await telemetry.metricValue("agent_canary.instrumentation.errors")).toBeGreaterThanOrEqual(3);
     expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "completed" })).toBe(1);
+  });
+
+  it("ends a session whose code throws with outcome error, rethrowing the agent's error", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    const failure = new Error("tool backend down");
+    await expect(runtime.session({ id: "n-2" }, () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "error" })).toBe(1);
+    expect(telemetry.finished("invoke_agent")[0]?.attributes["error.type"]).toBe("Error");
   });
 
   it("passes calls outside any session through, recording a plain chat span", async () => {

@@ -42,6 +42,12 @@ export const RegisterOptionsSchema = AgentCanaryOptionsSchema.omit({ store: true
   prices: PriceTableSchema.default({}),
   traces: TracesSchema,
   metrics: MetricsSchema,
+  /**
+   * true: start the OpenTelemetry Node SDK with the traces and metrics settings
+   * here. false: the app already runs its own SDK; use its global providers and
+   * ignore `traces` and `metrics`.
+   */
+  startSdk: z.boolean().default(true),
   /** Hook the openai and @anthropic-ai/sdk modules (default true). */
   autoInstrument: z.boolean().default(true),
 });

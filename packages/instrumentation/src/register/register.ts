@@ -35,9 +35,9 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   }
   const { store, ownsStore } = openStoreOption(o.store);
   const instrumentation = new AgentCanaryInstrumentation({ prices: o.prices, enabled: o.autoInstrument, ...(o.logger ? { logger: o.logger } : {}) });
-  const prometheus = metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
-  const sdk = new NodeSDK(sdkConfiguration(o, instrumentation, prometheus));
-  sdk.start();
+  const prometheus = o.startSdk && metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const sdk = o.startSdk ? new NodeSDK(sdkConfiguration(o, instrumentation, prometheus)) : undefined;
+  sdk?.start();
   const runtime = new AgentCanary({ ...o, store });
   setDefaultRuntime(runtime);
 
@@ -59,7 +59,7 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
         await runtime.close();
         instrumentation.disable();
         const server = await serving.catch(() => undefined);
-        await Promise.all([server?.close(), sdk.shutdown(), ownsStore ? store?.close() : undefined]);
+        await Promise.all([server?.close(), sdk?.shutdown(), ownsStore ? store?.close() : undefined]);
       })()),
   };
 }
