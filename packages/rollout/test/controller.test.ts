@@ -11,7 +11,7 @@ import {
   type GateReport,
   type GateSource,
 } from "@agent-canary/rollout";
-import { resume, rollback, stagesFrom, start, transition, type FileStore } from "@agent-canary/rollout-state";
+import { resume, rollback, stagesFrom, start, transition, type FileStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BASELINE, CANARY, tempStore } from "./helpers.js";
 
@@ -138,6 +138,28 @@ describe("rollout controller", () => {
     const run = startRollout({ store, deployment: "shop", gates, clock, intervalMs: MINUTE, log: quietLog });
     await transition(store, "shop", rollback("shop"), { by: "alertmanager:x", reason: "gate" });
     expect(await run.done).toMatchObject({ kind: "rolled_back", reason: "rolled back (by someone else)" });
+  });
+
+  it("keeps going after a failed store read, and stops for a deployment that does not exist", async () => {
+    await started();
+    // The file store, except that its first read fails as a dropped Redis connection would.
+    let failures = 1;
+    const flaky: RolloutStore = {
+      read: async (deployment) => {
+        if (failures-- > 0) throw new Error("connection reset");
+        return store.read(deployment);
+      },
+      compareAndSet: (...args) => store.compareAndSet(...args),
+      record: (deployment, entry) => store.record(deployment, entry),
+      watch: (deployment, onEvent) => store.watch(deployment, onEvent),
+      auditLog: (deployment, options) => store.auditLog(deployment, options),
+      list: () => store.list(),
+      close: () => store.close(),
+    };
+    const run = startRollout({ store: flaky, deployment: "shop", gates, clock, intervalMs: MINUTE, log: quietLog });
+    gates.firing = [{ name: "AgentCanaryCostRegression", action: "rollback" }];
+    expect(await run.done).toMatchObject({ kind: "rolled_back" });
+    await expect(startRollout({ store, deployment: "ghost", gates, clock, log: quietLog }).done).rejects.toThrow(/no rollout state/);
   });
 
   it("validates what an embedded evaluator returns", async () => {

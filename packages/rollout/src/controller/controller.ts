@@ -5,6 +5,7 @@ import {
   rollback,
   start,
   transition,
+  TransitionRejectedError,
   UnknownDeploymentError,
   type RolloutState,
   type RolloutStore,
@@ -143,8 +144,14 @@ export class RolloutController {
     const interval = this.options.intervalMs ?? 30_000;
     for (;;) {
       if (signal.aborted) return { kind: "stopped", final: true, reason: "stopped" };
-      const outcome = await this.tick();
-      if (outcome.final) return outcome;
+      try {
+        const outcome = await this.tick();
+        if (outcome.final) return outcome;
+      } catch (error) {
+        // A deployment that is gone or a refused transition will not heal; a store hiccup may.
+        if (error instanceof TransitionRejectedError) throw error;
+        this.log.error({ deployment: this.options.deployment, err: (error as Error).message }, "evaluation failed; retrying at the next interval");
+      }
       try {
         await this.clock.sleep(interval, signal);
       } catch {
