@@ -100,5 +100,11 @@ describe("agent-canary rollout CLI", () => {
     const emptyToken = join(dir, "token");
     await writeFile(emptyToken, "\n");
     expect((await cli("receiver", "--token-file", emptyToken)).error).toMatch(/--token-file .*: the file is empty/);
+    expect((await cli("receiver", "--token-env", "NO_SUCH_VAR")).error).toMatch(/--token-env NO_SUCH_VAR: environment variable NO_SUCH_VAR is not set/);
+    const config = join(dir, "receiver.yaml");
+    await writeFile(config, "port: eighty\nauth:\n  bearerTokens: [0123456789abcdef0123]\n");
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver config \(.*receiver\.yaml\): port: Invalid input: expected number/);
+    await writeFile(config, "port: [unclosed\n");
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml: not valid YAML or JSON/);
   });
 });
