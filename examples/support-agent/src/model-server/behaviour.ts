@@ -5,7 +5,7 @@ import { between, type Random, seeded } from "./random.js";
 /** How a model behaves. The defaults are a healthy agent: ~92% of tasks done, ~0.5% natural loops. */
 export const BehaviourSchema = z.object({
   /** Share of sessions in which the model answers without the facts the tools gave it. */
-  taskFailureRate: z.number().min(0).max(1).default(0.08),
+  taskFailureRate: z.number().min(0).max(1).default(0.07),
   /** Share of sessions in which the model calls the same tool with the same arguments forever. */
   loopRate: z.number().min(0).max(1).default(0.005),
   /** Multiplies output tokens (verbosity, hidden reasoning). */
