@@ -5,6 +5,7 @@ import { orderDesk } from "./support/tools.js";
 
 const PRODUCTION = "aaaaaaaaaaaaaaaa";
 const CANDIDATE = "bbbbbbbbbbbbbbbb";
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const quiet = { info: () => undefined, warn: () => undefined };
 
 const refundAgent: AgentFn<{ orderId: string }> = async (input, ctx) => {
@@ -21,7 +22,13 @@ describe("shadow runner", () => {
     const held = gate();
     const events: string[] = [];
     const shadow = createShadow({
-      production: { run: async () => "production answer", version: PRODUCTION },
+      production: {
+        run: async () => {
+          await ioTurn(); // production waits on I/O (its model), as a real agent does
+          return "production answer";
+        },
+        version: PRODUCTION,
+      },
       candidate: {
         run: async () => {
           events.push("candidate running");
@@ -156,6 +163,7 @@ describe("shadow runner", () => {
       production: { run: async () => "p", version: PRODUCTION },
       candidate: { run: async () => (sampled++, "c"), version: CANDIDATE },
       sampleRate: 0.1,
+      maxConcurrentCandidates: 2000,
       logger: quiet,
     });
     for (let i = 0; i < 2000; i++) await sampledShadow.run("x", { requestId: `req-${i}` });
@@ -165,7 +173,7 @@ describe("shadow runner", () => {
     expect(sampled).toBeLessThan(250);
   });
 
-  it("starts the candidate after production when asked to", async () => {
+  it("starts the candidate only after the caller has production's answer when asked to", async () => {
     const order: string[] = [];
     const shadow = createShadow({
       production: { run: async () => (order.push("production"), "p"), version: PRODUCTION },
@@ -174,8 +182,9 @@ describe("shadow runner", () => {
       logger: quiet,
     });
     await shadow.run("x");
+    order.push("caller");
     await shadow.close();
-    expect(order).toEqual(["production", "candidate"]);
+    expect(order).toEqual(["production", "caller", "candidate"]);
   });
 
   it("rejects bad options naming the field and the fix", () => {

@@ -85,15 +85,17 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
       this.emit("dropped", { id, reason: "concurrency_limit" });
     }
     let candidate: Promise<ArmRunResult<AgentAnswer | string>> | undefined;
-    const startCandidate = (link: SpanContext) => {
-      this.emit("candidate_started", { id });
-      return runCandidate(this.settings.candidate, this.armSettings(), input, meta, this.settings.candidateTimeoutMs, link);
-    };
+    // Always on the next turn of the event loop: production's own synchronous start
+    // (or, after production, the caller's continuation) runs before any candidate code.
+    const launch = (link: SpanContext) =>
+      nextTurn().then(() => {
+        this.emit("candidate_started", { id });
+        return runCandidate(this.settings.candidate, this.armSettings(), input, meta, this.settings.candidateTimeoutMs, link);
+      });
     const production = await runProduction(this.settings.production, this.armSettings(), input, meta, (link) => {
-      // A microtask later, so production's own synchronous start goes first.
-      if (release && this.settings.candidateStart === "concurrent") candidate = Promise.resolve(link).then(startCandidate);
+      if (release && this.settings.candidateStart === "concurrent") candidate = launch(link);
     });
-    if (release && !candidate) candidate = startCandidate(production.spanContext);
+    if (release && !candidate) candidate = launch(production.spanContext);
     this.emit("production_answered", { id, run: production.record });
 
     if (this.inputsFile) this.track(id, this.inputsFile.append(this.recordedInput(meta, input, production.record)));
@@ -168,6 +170,10 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     this.background.add(tracked);
     void tracked.finally(() => this.background.delete(tracked));
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Creates a shadow runner: production answers the caller, the candidate is compared in the background. */
