@@ -67,6 +67,7 @@ function addReportCommand(shadow: Command, io: ShadowCommandIo): void {
     .option("--model-swap", "the candidate changes the model: +50% duration")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--examples <n>", "disagreement examples to show", "5")
+    .addHelpText("after", "\nExample:\n  $ agent-canary shadow report shadow/comparisons.jsonl --risk high --model-swap --traffic-per-day 4000\n")
     .action(async (file: string, raw: Record<string, unknown>, command: Command) => {
       const flags = ReportFlagsSchema.safeParse(raw);
       if (!flags.success) flagError(command, flags.error.issues);
@@ -90,6 +91,7 @@ function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
     .option("--concurrency <n>", "candidate runs at once", "4")
     .option("--timeout-ms <n>", "candidate timeout per input")
     .option("--no-progress", "no progress bar")
+    .addHelpText("after", "\nExample:\n  $ agent-canary shadow replay --inputs shadow/inputs.jsonl --agent ./shadow-candidate.js --out shadow/comparisons.jsonl\n")
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const flags = ReplayFlagsSchema.safeParse(raw);
       if (!flags.success) flagError(command, flags.error.issues);
@@ -111,10 +113,10 @@ function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
     });
 }
 
-/** Adds `shadow report` and `shadow replay` to a commander program (the agent-canary bin). */
+/** Adds `shadow report` and `shadow replay` to a commander program (the agent-canary bin); returns the program. */
 export function addShadowCommands(program: Command, io: ShadowCommandIo = { stdout: process.stdout, stderr: process.stderr }): Command {
   const shadow = program.command("shadow").description("Shadow mode: compare a candidate version with production on real traffic");
   addReportCommand(shadow, io);
   addReplayCommand(shadow, io);
-  return shadow;
+  return program;
 }
