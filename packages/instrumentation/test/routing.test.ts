@@ -98,6 +98,16 @@ describe("router", () => {
     expect(await groupOf(later!)).toBe("baseline");
   });
 
+  it("routes a pinned canary id afresh once the drain deadline has passed", async () => {
+    const store = await fileStore();
+    await startRollout(store, 100, { drainTimeoutSeconds: 0 });
+    const { groupOf, runtime } = await setup(store);
+    expect(await groupOf("resumed-1")).toBe("canary");
+    await rollBack(store);
+    await waitFor(() => runtime.rolloutState?.phase === "rolled_back");
+    expect(await groupOf("resumed-1")).toBe("baseline");
+  });
+
   it("applies tenant overrides, and none after a rollback", async () => {
     const store = await fileStore();
     await startRollout(store, 0);

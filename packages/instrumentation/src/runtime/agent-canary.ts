@@ -102,9 +102,7 @@ export class AgentCanary {
       return await this.router.assign(init.id, init.tenant);
     } catch (error) {
       // Routing must never stop the agent: count it and run the baseline.
-      this.services.safely("routing", () => {
-        throw error;
-      }, undefined);
+      this.services.safely.report("routing", error);
       const version = this.versions.baseline;
       return { group: "baseline", version, resumed: false, pin: { group: "baseline", versionHash: version.hash, capabilities: new Map() } };
     }
