@@ -173,8 +173,13 @@ describe("openai chat.completions", () => {
 
   it("records an API error on the span and rethrows the SDK's own error", async () => {
     const { runtime, telemetry } = runtimeWith();
-    const error = await runtime.session({ id: "c-7" }, () => openai.chat.completions.create(chatBody({ model: "fail-model" })).catch((e: unknown) => e));
+    const [error, cost] = await runtime.session({ id: "c-7" }, async (s) => [
+      await openai.chat.completions.create(chatBody({ model: "fail-model" })).catch((e: unknown) => e),
+      s.cost,
+    ]);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    // Providers do not bill a request they refused: the session's cost stays known.
+    expect(cost).toBe(0);
     const [span] = telemetry.finished("chat");
     expect(span?.status.code).toBe(2);
     expect(span?.attributes["error.type"]).toBe("BadRequestError");

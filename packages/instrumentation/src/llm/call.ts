@@ -76,7 +76,12 @@ export class LlmCall {
     this.session?.endTurn(cost ?? { known: false, reason: "usage_unknown" }, result.toolCalls);
   }
 
-  fail(error: unknown): void {
+  /**
+   * Records a failed call. `billed: false` (the API answered with an error, or
+   * the request never left) costs nothing, as providers do not bill errors; a
+   * stream that broke mid-way was partly billed, so its cost is unknown.
+   */
+  fail(error: unknown, billed: boolean): void {
     if (this.ended) return;
     this.ended = true;
     this.env.safely(
@@ -91,8 +96,7 @@ export class LlmCall {
       },
       undefined,
     );
-    // A failed call has no usage: the session's cost is no longer fully known.
-    this.session?.endTurn({ known: false, reason: "usage_unknown" }, []);
+    this.session?.endTurn(billed ? { known: false, reason: "usage_unknown" } : { known: true, usd: 0 }, []);
   }
 
   private record(result: LlmResult) {

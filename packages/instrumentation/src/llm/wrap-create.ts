@@ -33,7 +33,7 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
     try {
       returned = context.with(call.traceContext, () => original.apply(this, args));
     } catch (error) {
-      call.fail(error);
+      call.fail(error, false);
       throw error;
     }
     return env.safely("llm-attach", () => attach(returned, call, shape, request.stream, env), returned);
@@ -52,7 +52,7 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
       const acc = shape.accumulator();
       observeStream(
         data,
-        { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error) },
+        { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error, true) },
         env.safely,
       );
       return data;
@@ -64,12 +64,12 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
   const p = returned as PromiseLike;
   if (typeof p._thenUnwrap === "function") {
     // An SDK APIPromise: derive another one so the user's handle keeps its methods.
-    if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error));
+    if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error, false));
     return (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
   }
   if (returned instanceof Promise) {
     return returned.then(onData, (error: unknown) => {
-      call.fail(error);
+      call.fail(error, false);
       throw error;
     });
   }
