@@ -20,3 +20,5 @@ export * from "./report/shadow-duration.js";
 export { buildShadowReport, SIMILARITY_EDGES, type ShadowReport, type ReportOptions } from "./report/shadow-report.js";
 export { renderShadowReport } from "./report/render-report.js";
 export { addShadowCommands, type ShadowCommandIo } from "./cli/shadow-commands.js";
+export { createOpenAIJudge, DEFAULT_JUDGE_RUBRIC, type ChatCompletionsClient, type OpenAIJudgeOptions } from "./providers/openai-judge.js";
+export { createOpenAIEmbedder, type EmbeddingsClient } from "./providers/openai-embedder.js";

@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Judge, JudgeRequest, JudgeResult } from "../compare/judge.js";
+import type { RunRecord } from "../run/run-record.js";
+
+/**
+ * The part of an OpenAI-compatible client the judge uses. The `openai` SDK's
+ * client fits it; so does anything that speaks chat completions.
+ */
+export interface ChatCompletionsClient {
+  readonly chat: {
+    readonly completions: {
+      create(
+        body: {
+          model: string;
+          messages: { role: "system" | "user"; content: string }[];
+          response_format: { type: "json_object" };
+          temperature: number;
+        },
+        options?: { signal?: AbortSignal },
+      ): PromiseLike<{ choices: readonly { message: { content: string | null } }[] }>;
+    };
+  };
+}
+
+export const DEFAULT_JUDGE_RUBRIC = [
+  "You compare two answers of a customer-facing AI agent to the same request.",
+  "Judge correctness first (facts the tools returned, the right action taken), then helpfulness, then tone.",
+  "Length and wording alone are not a reason to prefer an answer.",
+].join(" ");
+
+/** What the judge model must reply; A and B are positions, not versions. */
+const JudgeReplySchema = z.object({
+  better: z.enum(["A", "B", "tie"]),
+  scoreA: z.number().min(0).max(1),
+  scoreB: z.number().min(0).max(1),
+  reason: z.string().max(2000).optional(),
+});
+
+export interface OpenAIJudgeOptions {
+  readonly client: ChatCompletionsClient;
+  readonly model: string;
+  readonly rubric?: string;
+  /** Turns the agent input into the text the judge sees; default JSON. */
+  readonly describeInput?: (input: unknown) => string;
+}
+
+function describeRun(run: RunRecord): Record<string, unknown> {
+  return {
+    answer: run.output,
+    outcome: run.outcome,
+    tool_calls: run.toolCalls.map((c) => ({ tool: c.name, arguments: c.arguments })),
+  };
+}
+
+/**
+ * Which version is shown first. Judge models favour a position, so half the
+ * pairs are swapped, deterministically (a re-judged pair is shown the same way).
+ */
+function candidateFirst(request: JudgeRequest<unknown>): boolean {
+  const digest = createHash("sha256").update(`${request.production.output}\u0000${request.candidate.output}`).digest();
+  return (digest[0] ?? 0) % 2 === 1;
+}
+
+/**
+ * An LLM-as-judge over any chat completions API: both runs go to `model` with
+ * a rubric, as anonymous answers A and B in a deterministic random order; its
+ * JSON reply is checked and mapped back to production and candidate.
+ */
+export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
+  const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(input));
+  return async (request): Promise<JudgeResult> => {
+    const swap = candidateFirst(request as JudgeRequest<unknown>);
+    const [a, b] = swap ? [request.candidate, request.production] : [request.production, request.candidate];
+    const user = JSON.stringify({ request: describeInput(request.input), A: describeRun(a), B: describeRun(b) });
+    const completion = await options.client.chat.completions.create({
+      model: options.model,
+      temperature: 0,
+      response_format: { type: "json_object" },
+      messages: [
+        {
+          role: "system",
+          content: `${options.rubric ?? DEFAULT_JUDGE_RUBRIC} Reply with one JSON object: {"better": "A" | "B" | "tie", "scoreA": 0..1, "scoreB": 0..1, "reason": "one sentence"}.`,
+        },
+        { role: "user", content: user },
+      ],
+    });
+    const content = completion.choices[0]?.message.content ?? "";
+    const reply = JudgeReplySchema.parse(JSON.parse(content));
+    const candidateIs = swap ? "A" : "B";
+    const verdict = reply.better === "tie" ? "equivalent" : reply.better === candidateIs ? "candidate_better" : "production_better";
+    return { verdict, score: swap ? reply.scoreA : reply.scoreB, ...(reply.reason ? { reason: reply.reason } : {}) };
+  };
+}
