@@ -85,7 +85,7 @@ describe("router", () => {
   it("pins a session id to its group across a percent change and a rollback", async () => {
     const store = await fileStore();
     await startRollout(store, 50, { drainTimeoutSeconds: 3600 });
-    const { groupOf, runtime } = await setup(store);
+    const { groupOf, runtime, telemetry } = await setup(store);
     const [pinned, later] = idsWhere(true, 50, 2);
     expect(await groupOf(pinned!)).toBe("canary");
     await setCanaryPercent(store, 0);
@@ -96,6 +96,8 @@ describe("router", () => {
     await waitFor(() => runtime.rolloutState?.phase === "rolled_back");
     expect(await groupOf(pinned!)).toBe("canary");
     expect(await groupOf(later!)).toBe("baseline");
+    // Two ids were assigned; their resumed sessions were not assignments.
+    expect(await telemetry.metricValue("agent_canary.routing.assignments")).toBe(2);
   });
 
   it("routes a pinned canary id afresh once the drain deadline has passed", async () => {

@@ -76,9 +76,10 @@ export class AgentCanary {
     if (this.closed) throw new Error(`AgentCanary for deployment "${this.deployment}" is closed; create a new one or call register() again`);
     const parsed = SessionInitSchema.safeParse(init);
     if (!parsed.success) throw OptionsError.fromZod("session options", parsed.error);
-    const session = new AgentSession(parsed.data, await this.assign(parsed.data), this.services);
+    const assignment = await this.assign(parsed.data);
+    const session = new AgentSession(parsed.data, assignment, this.services);
     this.active.add(session);
-    this.services.safely("session-start", () => this.recordStart(session), undefined);
+    this.services.safely("session-start", () => this.recordStart(session, assignment), undefined);
     try {
       const result = await sessionStorage.run(session, () => context.with(session.traceContext, () => fn(session)));
       session.finish(undefined);
@@ -108,9 +109,10 @@ export class AgentCanary {
     }
   }
 
-  private recordStart(session: AgentSession): void {
+  private recordStart(session: AgentSession, assignment: Assignment): void {
     this.services.instruments.record("activeSessions", 1, session.metricLabels);
-    this.services.instruments.record("routingAssignments", 1, session.metricLabels);
+    // A resumed id keeps its earlier assignment: only new ones are counted.
+    if (!assignment.resumed) this.services.instruments.record("routingAssignments", 1, session.metricLabels);
     const state = this.router.state;
     session.setDrainDeadline(this.router.drainDeadline(), state?.drainTimeoutSeconds ?? 0);
   }
