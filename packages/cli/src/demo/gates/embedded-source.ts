@@ -1,0 +1,76 @@
+import {
+  alertName,
+  armsFromSessions,
+  evaluateGates,
+  type BucketBoundaries,
+  type Gate,
+  type GateResult,
+  type GatesConfig,
+} from "@agent-canary/gate-rules";
+import { BUCKETS } from "@agent-canary/instrumentation";
+import type { FiringGate, GateQuery, GateReport, GateSource } from "@agent-canary/rollout";
+import type { SessionLog } from "./session-log.js";
+
+/** The instrumentation's histogram buckets, so p95 figures match what Prometheus would compute. */
+const BOUNDARIES: BucketBoundaries = {
+  cost: BUCKETS.usd,
+  turns: BUCKETS.turns,
+  duration: BUCKETS.sessionSeconds,
+  quality: BUCKETS.score,
+};
+
+export interface GateSnapshot {
+  at: Date;
+  results: GateResult[];
+  firing: FiringGate[];
+}
+
+/**
+ * The embedded mode's gate source: the TypeScript evaluator of the same gate
+ * config the Prometheus rules come from, over the sessions the fleet recorded.
+ * It applies each gate's `for` like Prometheus does: a gate fires once it has
+ * failed on every evaluation for that long (on the demo's clock).
+ */
+export class EmbeddedGateSource implements GateSource {
+  private readonly failingSince = new Map<string, number>();
+  private last: GateSnapshot | undefined;
+
+  constructor(
+    private readonly config: GatesConfig,
+    private readonly log: SessionLog,
+  ) {}
+
+  /** The latest evaluation, for the timeline. */
+  get snapshot(): GateSnapshot | undefined {
+    return this.last;
+  }
+
+  async report(query: GateQuery): Promise<GateReport> {
+    const now = query.now.getTime();
+    const windowOf = (gate: Gate) => armsFromSessions(this.log.endedBetween(now - gate.windowSeconds * 1000, now), BOUNDARIES);
+    const results = evaluateGates(this.config, windowOf);
+    const firing = results.flatMap((result) => this.firingGate(result, now));
+    this.last = { at: query.now, results, firing };
+    const values: Record<string, number> = {};
+    for (const r of results) if (Number.isFinite(r.value)) values[r.gate] = r.value;
+    return { firing, sessions: this.log.countBetween(query.since.getTime(), now), values };
+  }
+
+  private firingGate(result: GateResult, now: number): FiringGate[] {
+    if (result.verdict !== "fail") {
+      this.failingSince.delete(result.gate);
+      return [];
+    }
+    const since = this.failingSince.get(result.gate) ?? now;
+    this.failingSince.set(result.gate, since);
+    const gate = this.config.gates.find((g) => g.name === result.gate);
+    if (!gate || now - since < gate.forSeconds * 1000) return [];
+    return [
+      {
+        name: alertName(gate),
+        action: result.action,
+        details: { gate: result.gate, value: result.value, threshold: result.threshold, statistic: result.statistic, boundary: result.boundary, samples: result.samples },
+      },
+    ];
+  }
+}

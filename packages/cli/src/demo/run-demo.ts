@@ -1,0 +1,46 @@
+import { demoGatesConfig } from "./config.js";
+import { SessionLog } from "./gates/session-log.js";
+import { startEmbeddedOps } from "./ops/embedded.js";
+import type { OpsSide } from "./ops/ops-side.js";
+import { scenariosOf, type DemoOptions } from "./options.js";
+import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
+import { runScenario } from "./run-scenario.js";
+import { SCENARIOS } from "./scenarios.js";
+
+export const DEMO_EXIT = { ok: 0, misbehaved: 1, failed: 2 } as const;
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Runs the chosen scenarios one after another; returns the exit code. */
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const out = options.json ? undefined : write;
+  const summaries: ScenarioSummary[] = [];
+  try {
+    for (const name of scenariosOf(options.scenario)) {
+      const scenario = SCENARIOS[name];
+      const log = new SessionLog();
+      const config = demoGatesConfig();
+      const ops: OpsSide = await startEmbeddedOps(config, log);
+      try {
+        summaries.push(await runScenario(scenario, config, ops, { seed: options.seed, concurrency: options.concurrency, speed: options.speed, write: out }, log));
+      } finally {
+        await ops.close();
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return DEMO_EXIT.failed;
+  }
+  report(summaries, options.json);
+  return summaries.every((s) => s.ok) ? DEMO_EXIT.ok : DEMO_EXIT.misbehaved;
+}
+
+function report(summaries: readonly ScenarioSummary[], json: boolean): void {
+  if (json) {
+    write(JSON.stringify({ ok: summaries.every((s) => s.ok), scenarios: summaries }, null, 2));
+    return;
+  }
+  write("");
+  write("summary");
+  for (const s of summaries) write(`  ${s.ok ? "✔" : "✘"} ${formatSummaryLine(s)}`);
+}

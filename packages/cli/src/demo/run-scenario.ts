@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { versionHash } from "@agent-canary/conventions";
+import { planSeconds, type GatesConfig } from "@agent-canary/gate-rules";
+import type { Logger } from "@agent-canary/instrumentation";
+import { scaledClock, startRollout, type Clock, type RolloutResult } from "@agent-canary/rollout";
+import { start, transition, type RolloutState } from "@agent-canary/rollout-state";
+import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEPLOYMENT } from "./config.js";
+import { drainProblems, drainReport, type DrainReport } from "./drain.js";
+import { startAgentSide, type AgentSide } from "./fleet/agent.js";
+import { Traffic } from "./fleet/traffic.js";
+import type { SessionLog } from "./gates/session-log.js";
+import type { OpsSide } from "./ops/ops-side.js";
+import { formatSimulated } from "./report/format.js";
+import { scenarioHeader } from "./report/header.js";
+import type { ScenarioOutcome, ScenarioSummary } from "./report/summary.js";
+import { Timeline } from "./report/timeline.js";
+import type { Scenario } from "./scenarios.js";
+
+export interface RunSettings {
+  seed: number;
+  concurrency: number;
+  /** Multiplies the base time compression. */
+  speed: number;
+  /** Where the timeline goes; undefined prints nothing (--json). */
+  write: ((line: string) => void) | undefined;
+}
+
+/** Real milliseconds between two evaluations of the controller. */
+const TICK_REAL_MS = 250;
+/** Real milliseconds of traffic after a rollback, to show where new sessions go. */
+const AFTER_ROLLBACK_REAL_MS = 1500;
+/** A rollout that has not ended after this many times its plan is stopped (a held healthy canary, say). */
+const HORIZON_PLANS = 3;
+/** Drain timeout written into the state: long enough that in-flight sessions finish on their own. */
+const DRAIN_TIMEOUT_SECONDS = 600;
+
+const ref = (spec: typeof DEMO_BASELINE) => ({ hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) });
+
+/** Agent warnings go to the timeline; its debug and info chatter does not. */
+function agentLogger(timeline: Timeline): Logger {
+  const say = (message: string) => timeline.line(`agent: ${message}`);
+  return { debug: () => undefined, info: () => undefined, warn: say, error: say };
+}
+
+/** Writes the start transition before traffic flows, so the first sessions already see the rollout. */
+async function startState(ops: OpsSide, config: GatesConfig, clock: Clock, seed: number): Promise<void> {
+  await transition(
+    ops.store,
+    DEPLOYMENT,
+    start({ deployment: DEPLOYMENT, baseline: ref(DEMO_BASELINE), canary: ref(DEMO_CANARY), stages: [...config.rollout.stages], drainTimeoutSeconds: DRAIN_TIMEOUT_SECONDS, salt: `demo-${seed}` }),
+    { by: "cli:demo", reason: `demo: start rollout of ${versionHash(DEMO_CANARY)}` },
+    { now: () => clock.now() },
+  );
+}
+
+/** Stops the controller once the horizon passes, so a held rollout cannot hang the demo. */
+function horizonGuard(stop: () => void, config: GatesConfig, factor: number): NodeJS.Timeout {
+  const realMs = (HORIZON_PLANS * planSeconds(config.rollout.stages) * 1000) / factor;
+  return setTimeout(stop, realMs);
+}
+
+/** Waits until this agent's router has seen the rollback; returns when (demo clock ms). */
+async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number> {
+  for (;;) {
+    const state = agent.rolloutState();
+    if (state?.phase === "rolled_back") return clock.now().getTime();
+    await sleep(5);
+  }
+}
+
+function outcomeOf(result: RolloutResult, state: RolloutState | undefined): ScenarioOutcome {
+  if (result.kind === "rolled_back" || result.kind === "promoted") return result.kind;
+  return state?.phase === "paused" ? "held" : "stopped";
+}
+
+export async function runScenario(scenario: Scenario, config: GatesConfig, ops: OpsSide, settings: RunSettings, log: SessionLog): Promise<ScenarioSummary> {
+  const factor = BASE_TIME_FACTOR * settings.speed;
+  const clock = scaledClock(factor);
+  const origin = clock.now().getTime();
+  const realStart = performance.now();
+  const timeline = new Timeline({ clock, origin, gates: () => ops.gateView(), write: settings.write });
+  const clockText = `clock: ${formatSimulated(factor)} of rollout per real second; ${ops.description}`;
+  for (const line of scenarioHeader(scenario, config, DEMO_BASELINE, DEMO_CANARY, clockText)) settings.write?.(line);
+
+  // The state first, so the agent's very first sessions already follow the rollout.
+  await startState(ops, config, clock, settings.seed);
+  timeline.line(`▶ rollout started: canary at ${config.rollout.stages[0]?.percent ?? 0}%`);
+  const agent = await startAgentSide(scenario, { seed: settings.seed, store: ops.store, logger: agentLogger(timeline) });
+  const traffic = new Traffic({
+    client: agent.client,
+    runSession: agent.runSession,
+    concurrency: settings.concurrency,
+    seed: settings.seed,
+    clock,
+    log,
+    onError: (error) => timeline.line(`! session error: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  try {
+    traffic.start();
+    const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
+    const guard = horizonGuard(() => run.stop(), config, factor);
+    const result = await run.done.finally(() => clearTimeout(guard));
+    const state = await ops.store.read(DEPLOYMENT);
+    const drain = result.kind === "rolled_back" && state ? await watchDrain(agent, traffic, log, clock, state, timeline) : undefined;
+    await traffic.stop();
+    return summarise(scenario, result, state, log, ops, drain, {
+      simulatedSeconds: (clock.now().getTime() - origin) / 1000,
+      realSeconds: (performance.now() - realStart) / 1000,
+    });
+  } finally {
+    await traffic.stop();
+    await agent.close();
+  }
+}
+
+/** After a rollback: keep traffic flowing a moment, then report where sessions went. */
+async function watchDrain(agent: AgentSide, traffic: Traffic, log: SessionLog, clock: Clock, state: RolloutState, timeline: Timeline): Promise<DrainReport> {
+  const rolledBackAt = Date.parse(state.rolledBackAt ?? state.updatedAt);
+  const sawAt = await routerSawRollback(agent, clock);
+  const running = [...traffic.inFlight().values()].filter((r) => r.group === "canary").length;
+  timeline.line(`drain: the agent's router saw the rollback; ${running} canary sessions still running, new sessions go to baseline`);
+  await sleep(AFTER_ROLLBACK_REAL_MS);
+  await traffic.stop();
+  const report = drainReport(log.all(), rolledBackAt, sawAt);
+  const outcomes = Object.entries(report.inFlightOutcomes).map(([o, n]) => `${n} ${o}`).join(", ") || "none";
+  timeline.line(`drain: ${report.inFlightCanary} canary sessions in flight at the rollback finished on canary (${outcomes})`);
+  timeline.line(`drain: sessions started since the router saw it: ${report.startedAfter.baseline} baseline, ${report.startedAfter.canary} canary`);
+  return report;
+}
+
+function summarise(
+  scenario: Scenario,
+  result: RolloutResult,
+  state: RolloutState | undefined,
+  log: SessionLog,
+  ops: OpsSide,
+  drain: DrainReport | undefined,
+  time: { simulatedSeconds: number; realSeconds: number },
+): ScenarioSummary {
+  const outcome = outcomeOf(result, state);
+  const problems: string[] = [];
+  if (outcome !== scenario.expect) problems.push(`the rollout ended ${outcome}: ${result.reason}`);
+  if (drain) problems.push(...drainProblems(drain));
+  const sessions = { baseline: 0, canary: 0 };
+  for (const s of log.all()) sessions[s.group] += 1;
+  const last = state?.lastTransition;
+  return {
+    scenario: scenario.name,
+    expected: scenario.expect,
+    outcome,
+    ok: problems.length === 0,
+    firedGates: outcome === "rolled_back" || outcome === "held" ? ops.firedGates() : [],
+    lastPercent: outcome === "rolled_back" ? (last?.fromPercent ?? 0) : (state?.canaryPercent ?? 0),
+    stagesPassed: outcome === "promoted" ? (state?.stages.length ?? 0) : (state?.stage ?? 0),
+    sessions,
+    simulatedSeconds: time.simulatedSeconds,
+    realSeconds: time.realSeconds,
+    ...(drain ? { drain } : {}),
+    problems,
+  };
+}
