@@ -12,7 +12,7 @@ export * from "./compare/divergence.js";
 export * from "./compare/judge.js";
 export { CompareOptionsSchema, type CompareOptionsInput } from "./compare/comparator.js";
 export * from "./record/comparison-record.js";
-export { JsonlLineError, readJsonl, readAllJsonl } from "./record/jsonl-reader.js";
+export { JsonlLineError, readJsonl, readAllJsonl, type ReadJsonlOptions } from "./record/jsonl-reader.js";
 export { RecordedInputSchema, type RecordedInput } from "./replay/recorded-input.js";
 export { replayShadow, type ReplayOptions, type ReplaySummary } from "./replay/replay.js";
 export { progressBar, silentProgress, type ReplayProgress } from "./replay/progress.js";

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,6 +35,12 @@ const answer =
     await ctx.callTool("issue_refund", { orderId, amount });
     return text;
   };
+
+async function recordedFile(dir: string): Promise<string> {
+  const file = join(dir, "recorded.jsonl");
+  await recordComparisons(file);
+  return file;
+}
 
 async function recordComparisons(file: string): Promise<void> {
   const { tools } = orderDesk();
@@ -85,13 +91,23 @@ describe("shadow report command", () => {
     expect(report.duration.required).toBe(false);
   });
 
-  it("names the flag or the file line that is wrong", async () => {
+  it("names the flag or the file line that is wrong, and skips only a last line cut short", async () => {
     const dir = await mkdtemp(join(tmpdir(), "shadow-report-"));
     const file = join(dir, "bad.jsonl");
     await writeFile(file, '{"schemaVersion":1}\n');
     const badLine = await runShadowCli(["shadow", "report", file, "--risk", "medium"]);
     expect(badLine.exitCode).toBe(1);
     expect(badLine.stderr).toContain(`${file}:1: field "id"`);
+
+    const goodThenCut = join(dir, "cut.jsonl");
+    const [firstLine] = (await readFile(await recordedFile(dir), "utf8")).split("\n");
+    await writeFile(goodThenCut, `${firstLine}\n{"schemaVersion":1,"id":"cut-sh`);
+    const cut = await runShadowCli(["shadow", "report", goodThenCut, "--risk", "medium"]);
+    expect(cut.exitCode).toBeUndefined();
+    expect(cut.stderr).toContain(`warning: ${goodThenCut}:2: not valid JSON`);
+    expect(cut.stdout).toContain("1 comparisons (live 1, replay 0)");
+    await writeFile(goodThenCut, `{"schemaVersion":1,"id":"cut-sh\n${firstLine}\n`);
+    expect((await runShadowCli(["shadow", "report", goodThenCut, "--risk", "medium"])).stderr).toContain(`${goodThenCut}:1: not valid JSON`);
 
     const badTraffic = await runShadowCli(["shadow", "report", file, "--risk", "medium", "--traffic-per-day", "lots"]);
     expect(badTraffic.exitCode).toBe(2);

@@ -72,7 +72,9 @@ function addReportCommand(shadow: Command, io: ShadowCommandIo): void {
       const flags = ReportFlagsSchema.safeParse(raw);
       if (!flags.success) flagError(command, flags.error.issues);
       try {
-        const records = await readAllJsonl(file, ComparisonRecordSchema, "Each line must be a comparison written by the shadow runner (comparisonsFile) or by `shadow replay --out`.");
+        const records = await readAllJsonl(file, ComparisonRecordSchema, "Each line must be a comparison written by the shadow runner (comparisonsFile) or by `shadow replay --out`.", {
+          onTruncatedLastLine: (error) => io.stderr.write(`warning: ${error.message}; skipped (a write cut short by a crash?)\n`),
+        });
         const report = buildShadowReport(records, flags.data);
         io.stdout.write(flags.data.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderShadowReport(report, file));
       } catch (error) {
