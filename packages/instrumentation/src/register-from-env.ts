@@ -31,12 +31,7 @@ function start(): AgentCanaryHandle | undefined {
     `agent-canary settings from AGENT_CANARY_* variables${process.env.AGENT_CANARY_CONFIG ? ` and ${process.env.AGENT_CANARY_CONFIG}` : ""}`,
   );
   const handle = register(options);
-  handle.ready.then(
-    ({ metricsUrl }) => {
-      if (metricsUrl) console.info(`[agent-canary] deployment ${options.deployment}: metrics on ${metricsUrl}`);
-    },
-    (error: unknown) => console.error(`[agent-canary] ${error instanceof Error ? error.message : String(error)}`),
-  );
+  handle.ready.catch((error: unknown) => console.error(`[agent-canary] ${error instanceof Error ? error.message : String(error)}`));
   // Flush telemetry when the event loop drains. No SIGTERM handler: adding one
   // would stop the default exit; apps that trap SIGTERM call handle.shutdown().
   process.once("beforeExit", () => void handle.shutdown());

@@ -15,6 +15,8 @@ export interface CallEnv {
   readonly prices: PriceBook;
   readonly log: OnceLogger;
   readonly safely: Safely;
+  /** Labels for calls outside a session (a session's own labels apply inside one). */
+  readonly outsideSessionLabels?: Attributes;
 }
 
 /**
@@ -152,7 +154,7 @@ export class LlmCall {
   }
 
   private versionLabels(): Attributes {
-    return this.session?.metricLabels ?? {};
+    return this.session?.metricLabels ?? this.env.outsideSessionLabels ?? {};
   }
 
   private metricAttributes(responseModel: string | undefined): Attributes {

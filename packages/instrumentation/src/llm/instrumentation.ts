@@ -18,6 +18,8 @@ export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig 
   /** Prices for LLM calls made outside any session (inside one, the session's runtime prices apply). */
   prices?: PriceTable;
   logger?: Logger;
+  /** The deployment label for metrics of LLM calls made outside any session. */
+  deployment?: string;
 }
 
 /** Supported SDK ranges: the module layouts (resource classes with a prototype `create`) these versions share. */
@@ -107,6 +109,7 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
         prices: new PriceBook(this.getConfig().prices),
         log,
         safely: makeSafely(instruments, log),
+        ...(this.getConfig().deployment ? { outsideSessionLabels: { deployment: this.getConfig().deployment } } : {}),
       };
     }
     return this.standaloneEnv;

@@ -6,6 +6,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { type IMetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK, type NodeSDKConfiguration } from "@opentelemetry/sdk-node";
 import { AgentCanaryInstrumentation } from "../llm/instrumentation.js";
+import { consoleLogger } from "../telemetry/logger.js";
 import { AgentCanary } from "../runtime/agent-canary.js";
 import { getDefaultRuntime, setDefaultRuntime } from "../runtime/default-runtime.js";
 import type { AgentSession, SessionInit } from "../session/session.js";
@@ -34,7 +35,12 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
     throw new Error("agent-canary is already registered in this process; call shutdown() on the first handle before registering again");
   }
   const { store, ownsStore } = openStoreOption(o.store);
-  const instrumentation = new AgentCanaryInstrumentation({ prices: o.prices, enabled: o.autoInstrument, ...(o.logger ? { logger: o.logger } : {}) });
+  const instrumentation = new AgentCanaryInstrumentation({
+    prices: o.prices,
+    enabled: o.autoInstrument,
+    deployment: o.deployment,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
   const prometheus = o.startSdk && metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
   const sdk = o.startSdk ? new NodeSDK(sdkConfiguration(o, instrumentation, prometheus)) : undefined;
   sdk?.start();
@@ -44,8 +50,17 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   const serving: Promise<MetricsServer | undefined> = prometheus
     ? serveMetrics(prometheus, o.metrics.host, o.metrics.port)
     : Promise.resolve(undefined);
-  // The rejection is reported through `ready`; keep it from being unhandled here.
-  serving.catch(() => undefined);
+  const logger = o.logger ?? consoleLogger;
+  serving.then(
+    (server) =>
+      logger.info(
+        `deployment ${o.deployment}: baseline ${runtime.versions.baseline.hash}${runtime.versions.canary ? `, canary ${runtime.versions.canary.hash}` : ""}; ` +
+          `rollout state ${typeof o.store === "string" ? `from ${o.store}` : o.store ? "from the given store" : "not used (all sessions run the baseline)"}; ` +
+          `metrics ${server ? `on ${server.url}` : o.startSdk ? `over ${metricsExporter(o)}` : "through the app's own OpenTelemetry SDK"}`,
+      ),
+    // The rejection is reported through `ready`; here it must not go unhandled.
+    () => undefined,
+  );
 
   let shutdown: Promise<void> | undefined;
   return {
