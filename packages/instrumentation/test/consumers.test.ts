@@ -4,8 +4,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { versionHash } from "@agent-canary/conventions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileStore } from "@agent-canary/rollout-state";
+import { makeTempDir } from "@agent-canary/testkit";
 import { startLlmStandIn } from "./helpers/llm-stand-in.js";
-import { BASELINE } from "./helpers/versions.js";
+import { startRollout } from "./helpers/state.js";
+import { BASELINE, CANARY } from "./helpers/versions.js";
 
 const run = promisify(execFile);
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -13,8 +16,14 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 /** Real node processes loading the built package the way users do: --import for ESM, --require for CommonJS. */
 describe("consumers", () => {
   let standIn: Awaited<ReturnType<typeof startLlmStandIn>>;
+  let stateDir = "";
   beforeAll(async () => {
     standIn = await startLlmStandIn(() => ({ text: "hello from the stand-in", usage: { input: 50, output: 7 } }));
+    // A rollout at 100%: the preloaded app must read it from the file store and run the canary.
+    stateDir = await makeTempDir("instr-consumers");
+    const store = new FileStore({ dir: stateDir });
+    await startRollout(store, 100);
+    await store.close();
   });
   afterAll(() => standIn.close());
 
@@ -23,6 +32,8 @@ describe("consumers", () => {
     OPENAI_BASE_URL: `${standIn.url}/v1`,
     AGENT_CANARY_DEPLOYMENT: "support-agent",
     AGENT_CANARY_BASELINE: JSON.stringify(BASELINE),
+    AGENT_CANARY_CANARY: JSON.stringify(CANARY),
+    AGENT_CANARY_STORE: `file:${stateDir}`,
     AGENT_CANARY_METRICS_PORT: "0",
     AGENT_CANARY_METRICS_HOST: "127.0.0.1",
     AGENT_CANARY_TRACES_EXPORTER: "none",
@@ -31,12 +42,12 @@ describe("consumers", () => {
   it.each([
     ["ESM", "--import", "consumer-esm.mjs"],
     ["CommonJS", "--require", "consumer-cjs.cjs"],
-  ])("%s app is auto-instrumented and exits cleanly after shutdown", async (_kind, flag, script) => {
+  ])("%s app is auto-instrumented, routed from the file store, and exits cleanly after shutdown", async (_kind, flag, script) => {
     const { stdout } = await run(process.execPath, [flag, "@agent-canary/instrumentation/register", join(fixtures, script)], { cwd: fixtures, env: env() });
     const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as { answer: string; wrapped: boolean; sessions: string[]; tokens: string[] };
     expect(report.answer).toBe("hello from the stand-in");
     expect(report.wrapped).toBe(true);
-    const labels = `deployment="support-agent",version_group="baseline",version_hash="${versionHash(BASELINE)}"`;
+    const labels = `deployment="support-agent",version_group="canary",version_hash="${versionHash(CANARY)}"`;
     expect(report.sessions.join("\n")).toContain(labels);
     expect(report.sessions.join("\n")).toContain('outcome="completed"');
     expect(report.tokens.join("\n")).toContain('gen_ai_token_type="input"');
