@@ -17,13 +17,16 @@ function isCtor(value: unknown): value is Ctor {
   return typeof value === "function";
 }
 
-/** The client class from a module namespace, CommonJS exports, the class itself or a client instance. */
-function clientClass(moduleOrClient: unknown, exportName: string): Ctor | undefined {
+/**
+ * The client class from a module namespace, CommonJS exports, the class itself
+ * or a client instance: the first candidate carrying the `marker` resource class.
+ */
+function clientClass(moduleOrClient: unknown, exportName: string, marker: string): Ctor | undefined {
   if (!isObj(moduleOrClient) && !isCtor(moduleOrClient)) return undefined;
   const m = moduleOrClient as Record<string, unknown>;
   const instanceClass = isObj(moduleOrClient) ? (moduleOrClient as { constructor?: unknown }).constructor : undefined;
   for (const candidate of [m[exportName], m.default, moduleOrClient, instanceClass]) {
-    if (isCtor(candidate) && (isCtor(candidate.Chat) || isCtor(candidate.Responses) || isCtor(candidate.Messages))) return candidate;
+    if (isCtor(candidate) && isCtor(candidate[marker])) return candidate;
   }
   return undefined;
 }
@@ -36,7 +39,7 @@ function target(resource: unknown, shape: ApiShape, label: string): PatchTarget[
 
 /** chat.completions.create and responses.create of an openai module (v4.19 and later). */
 export function openaiTargets(moduleExports: unknown): PatchTarget[] {
-  const OpenAI = clientClass(moduleExports, "OpenAI");
+  const OpenAI = clientClass(moduleExports, "OpenAI", "Chat");
   if (!OpenAI) return [];
   const chat = OpenAI.Chat as Ctor | undefined;
   return [
@@ -47,7 +50,7 @@ export function openaiTargets(moduleExports: unknown): PatchTarget[] {
 
 /** messages.create of an @anthropic-ai/sdk module. */
 export function anthropicTargets(moduleExports: unknown): PatchTarget[] {
-  const Anthropic = clientClass(moduleExports, "Anthropic");
+  const Anthropic = clientClass(moduleExports, "Anthropic", "Messages");
   if (!Anthropic) return [];
   return target(Anthropic.Messages, MESSAGES, "anthropic messages");
 }
