@@ -14,13 +14,17 @@ export interface ArmRunSettings {
   readonly interceptProductionWrites?: boolean | undefined;
 }
 
-export interface ArmRunResult<O> {
+/** What one arm did, and the span it did it in (for links). */
+export interface ArmTrace {
   readonly record: RunRecord;
-  /** The agent's own answer, unchanged; absent when it threw. */
-  readonly answer?: O;
-  readonly thrown?: unknown;
   readonly spanContext: SpanContext;
 }
+
+/** Production's run: its trace, and the agent's own answer (unchanged) or what it threw. */
+export type ArmRunResult<O> = ArmTrace & (
+  | { readonly ok: true; readonly answer: O }
+  | { readonly ok: false; readonly thrown: unknown }
+);
 
 function identity<I, O extends AgentAnswer | string>(arm: ResolvedArm<I, O>, deployment: string): ArmIdentity {
   return { deployment, versionHash: arm.versionHash, agentName: arm.name };
@@ -41,11 +45,11 @@ export function runProduction<I, O extends AgentAnswer | string>(
       const answer = await arm.run(input, tracker);
       const record = tracker.finish(arm.versionHash, answer);
       endArmSpan(span, record);
-      return { record, answer, spanContext: span.spanContext() };
+      return { ok: true, record, answer, spanContext: span.spanContext() };
     } catch (thrown) {
       const record = tracker.fail(arm.versionHash, "error", thrown);
       endArmSpan(span, record);
-      return { record, thrown, spanContext: span.spanContext() };
+      return { ok: false, record, thrown, spanContext: span.spanContext() };
     }
   });
 }
@@ -71,7 +75,7 @@ export function runCandidate<I>(
   request: SpanRequest,
   timeoutMs: number,
   linkTo: SpanContext | undefined,
-): Promise<ArmRunResult<AgentAnswer | string>> {
+): Promise<ArmTrace> {
   return withArmSpan("candidate", identity(arm, settings.deployment), request, linkTo, async (span) => {
     const abort = new AbortController();
     const tracker = tracked("candidate", settings, abort.signal);

@@ -9,7 +9,7 @@ import type { RunRecord } from "../run/run-record.js";
 import { RunTracker } from "../run/run-tracker.js";
 import { ShadowMetrics } from "../telemetry/shadow-metrics.js";
 import { admit } from "./admission.js";
-import { runCandidate, runProduction, type ArmRunResult, type ArmRunSettings } from "./arm-run.js";
+import { runCandidate, runProduction, type ArmRunResult, type ArmRunSettings, type ArmTrace } from "./arm-run.js";
 import { compareAndRecord, type SinkSettings } from "./comparison-sink.js";
 import { resolveShadowOptions, type ResolvedShadowOptions, type ShadowOptions } from "./options.js";
 import { SlotLimiter } from "./slot-limiter.js";
@@ -84,7 +84,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
       this.settings.logger.info("candidate run dropped: every slot is taken", { id, limit: this.limiter.limit });
       this.emit("dropped", { id, reason: "concurrency_limit" });
     }
-    let candidate: Promise<ArmRunResult<AgentAnswer | string>> | undefined;
+    let candidate: Promise<ArmTrace> | undefined;
     // Always on the next turn of the event loop: production's own synchronous start
     // (or, after production, the caller's continuation) runs before any candidate code.
     const launch = (link: SpanContext) =>
@@ -101,8 +101,8 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     if (this.inputsFile) this.track(id, this.inputsFile.append(this.recordedInput(meta, input, production.record)));
     if (candidate && release) this.track(id, this.finishPair(meta, input, production, candidate).finally(release));
 
-    if ("thrown" in production) throw production.thrown;
-    return production.answer as O;
+    if (!production.ok) throw production.thrown;
+    return production.answer;
   }
 
   /** Stops shadowing new requests and waits for every candidate run, comparison and write under way. */
@@ -129,7 +129,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     meta: { requestId: string; tenant?: string | undefined; route?: string | undefined },
     input: I,
     production: ArmRunResult<O>,
-    candidatePromise: Promise<ArmRunResult<AgentAnswer | string>>,
+    candidatePromise: Promise<ArmTrace>,
   ): Promise<void> {
     const candidate = await candidatePromise;
     this.metrics.candidateRun(candidate.record.outcome === "timeout" ? "timeout" : candidate.record.error !== undefined ? "error" : "completed");

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Judge, JudgeRequest, JudgeResult } from "../compare/judge.js";
+import type { Judge, JudgeResult } from "../compare/judge.js";
 import type { RunRecord } from "../run/run-record.js";
 
 /**
@@ -57,7 +57,7 @@ function describeRun(run: RunRecord): Record<string, unknown> {
  * Which version is shown first. Judge models favour a position, so half the
  * pairs are swapped, deterministically (a re-judged pair is shown the same way).
  */
-function candidateFirst(request: JudgeRequest<unknown>): boolean {
+function candidateFirst(request: { readonly production: RunRecord; readonly candidate: RunRecord }): boolean {
   const digest = createHash("sha256").update(`${request.production.output}\u0000${request.candidate.output}`).digest();
   return (digest[0] ?? 0) % 2 === 1;
 }
@@ -70,7 +70,7 @@ function candidateFirst(request: JudgeRequest<unknown>): boolean {
 export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
   const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(input));
   return async (request): Promise<JudgeResult> => {
-    const swap = candidateFirst(request as JudgeRequest<unknown>);
+    const swap = candidateFirst(request);
     const [a, b] = swap ? [request.candidate, request.production] : [request.production, request.candidate];
     const user = JSON.stringify({ request: describeInput(request.input), A: describeRun(a), B: describeRun(b) });
     const completion = await options.client.chat.completions.create({

@@ -162,13 +162,10 @@ async function loadItems<I>(options: ReplayOptions<I>, inputsFile: string): Prom
 
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  // One iterator shared by every worker: each next() hands out a different item.
+  const queue = items.values();
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
+    for (const item of queue) await work(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
-
