@@ -62,7 +62,7 @@ function resolveProblems(file: string, doc: Document, counter: LineCounter, issu
  */
 export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new GatesConfigError(
       doc.errors.map((e) => ({ file, line: e.linePos?.[0].line, field: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` })),

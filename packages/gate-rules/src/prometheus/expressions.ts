@@ -72,7 +72,7 @@ function marginExpr(gate: Gate, c: string, b: string, correction: string): strin
   const sign = KIND_SPECS[gate.kind].harm === "higher" ? "" : "-";
   const core =
     gate.comparison === "ratio" ? `${sign}(${c} - ${num(gate.threshold)} * ${b})` : `${sign}(${c} - ${b}) - ${num(gate.threshold)}`;
-  return correction ? `(${core} - ${correction})` : `(${core})`;
+  return correction ? `(${core} - (${correction}))` : `(${core})`;
 }
 
 function rateVariance(gate: Gate, xc: string, nc: string, xb: string, nb: string): { variance: string; correction: string } {

@@ -62,15 +62,29 @@ function lookup(record: string, gate: Gate, format: string): string {
   return `{{ with printf \`${record}{gate="${gate.name}",deployment="%s"}\` $labels.deployment | query }}{{ . | first | value | printf "${format}" }}{{ end }}`;
 }
 
-function annotations(gate: Gate, config: GatesConfig): Record<string, string> {
+/** The numbers an alert annotation shows: Go template snippets in the rule file, rendered text in tests. */
+export interface AnnotationSlots {
+  value: string;
+  z: string;
+  boundary: string;
+}
+
+export const TEMPLATE_SLOTS = (gate: Gate): AnnotationSlots => ({
+  value: lookup(RECORDED.value, gate, "%.4f"),
+  z: '{{ $value | printf "%.2f" }}',
+  boundary: lookup(RECORDED.boundary, gate, "%.2f"),
+});
+
+/** summary, description and runbook_url of a gate's alert. */
+export function gateAnnotations(gate: Gate, config: GatesConfig, slots: AnnotationSlots): Record<string, string> {
   const spec = KIND_SPECS[gate.kind];
   const worse = spec.harm === "higher" ? "higher" : "lower";
   const tolerance = gate.comparison === "ratio" ? `canary/baseline ratio ${gate.threshold}` : `a difference of ${gate.threshold}`;
   return {
     summary: `${spec.title} of the canary of {{ $labels.deployment }} is worse than its baseline beyond tolerance (${gate.action}).`,
     description:
-      `${spec.title} (${worse} is worse) over ${gate.window}: ${gate.comparison} ${lookup(RECORDED.value, gate, "%.4f")} against a tolerance of ${tolerance}. ` +
-      `z = {{ $value | printf "%.2f" }} above the boundary ${lookup(RECORDED.boundary, gate, "%.2f")} ` +
+      `${spec.title} (${worse} is worse) over ${gate.window}: ${gate.comparison} ${slots.value} against a tolerance of ${tolerance}. ` +
+      `z = ${slots.z} above the boundary ${slots.boundary} ` +
       `(at least ${gate.minSamples} sessions per arm, false-alarm budget ${gate.alpha}). Action: ${gate.action}.`,
     runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
   };
@@ -87,7 +101,7 @@ export function alertingRules(config: GatesConfig): RuleFile<AlertingRule> {
           expr: gateExpressions(gate, config).alert,
           ...(gate.forSeconds > 0 ? { for: gate.for } : {}),
           labels: { gate: gate.name, action: gate.action, severity: gate.severity },
-          annotations: annotations(gate, config),
+          annotations: gateAnnotations(gate, config, TEMPLATE_SLOTS(gate)),
         })),
       },
     ],
