@@ -81,7 +81,8 @@ export async function loadGatesConfig(path: string): Promise<GatesConfig> {
     text = await readFile(path, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found; pass the path of your gates.yaml" : String(error);
-    throw new GatesConfigError([{ file: path, line: undefined, field: "", message: reason }]);
+    // Not a config problem but an I/O one: the CLI exits 2 for it.
+    throw new Error(`${path}: ${reason}`);
   }
   return parseGatesConfig(text, path);
 }

@@ -1,0 +1,67 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterEach, describe, expect, it } from "vitest";
+import { addGateRulesCommands, EXIT, RULE_FILES } from "../dist/index.js";
+import { tempDir } from "./helpers/promtool.js";
+
+async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const program = addGateRulesCommands(new Command("agent-canary").exitOverride(), { out: (l) => out.push(l), err: (l) => err.push(l) });
+  process.exitCode = undefined;
+  await program.parseAsync(args, { from: "user" });
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { code, out, err };
+}
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("CLI commands", () => {
+  it("validate: 0 for a good config, 1 with file:line: field for a bad one, 2 for a missing file", async () => {
+    dir = await tempDir("cli");
+    const good = join(dir, "gates.yaml");
+    const bad = join(dir, "bad.yaml");
+    await writeFile(good, "deployments: [a]\n");
+    await writeFile(bad, "deployments: [a]\nexport: prom\n");
+    expect((await cli(["validate", good])).code).toBe(EXIT.ok);
+    const invalid = await cli(["validate", bad]);
+    expect(invalid.code).toBe(EXIT.invalidConfig);
+    expect(invalid.err[0]).toMatch(new RegExp(`${bad}:2: export: export must be prometheus`));
+    const missing = await cli(["validate", join(dir, "missing.yaml")]);
+    expect(missing.code).toBe(EXIT.io);
+    expect(missing.err[0]).toContain("file not found");
+  });
+
+  it("rules writes every file; an invalid config writes nothing", async () => {
+    dir = await tempDir("cli");
+    const config = join(dir, "gates.yaml");
+    await writeFile(config, "deployments: [a]\n");
+    const ok = await cli(["rules", "--config", config, "--out", join(dir, "out")]);
+    expect(ok.code).toBe(EXIT.ok);
+    for (const path of Object.values(RULE_FILES)) expect((await readFile(join(dir, "out", path), "utf8")).length).toBeGreaterThan(100);
+    await writeFile(config, "deployments: []\n");
+    const failed = await cli(["rules", "--config", config, "--out", join(dir, "out2")]);
+    expect(failed.code).toBe(EXIT.invalidConfig);
+    await expect(readFile(join(dir, "out2", RULE_FILES.recording))).rejects.toThrow();
+  });
+
+  it("dashboards writes the dashboard JSON; every command has help with examples", async () => {
+    dir = await tempDir("cli");
+    expect((await cli(["dashboards", "--out", dir])).code).toBe(EXIT.ok);
+    const json = JSON.parse(await readFile(join(dir, "agent-canary-gates.json"), "utf8")) as { uid: string };
+    expect(json.uid).toBe("agent-canary-gates");
+    const program = addGateRulesCommands(new Command("agent-canary"));
+    for (const name of ["validate", "rules", "dashboards"]) {
+      const command = program.commands.find((c) => c.name() === name);
+      let help = "";
+      command?.configureOutput({ writeOut: (s) => (help += s) }).outputHelp();
+      expect(help).toContain("Examples:");
+    }
+  });
+});
