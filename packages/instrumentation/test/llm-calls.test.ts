@@ -171,6 +171,18 @@ describe("openai chat.completions", () => {
     expect(cost).toBeCloseTo(2, 10);
   });
 
+  it("ends the span of a call read raw through asResponse(), with usage unknown", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "raw", usage: USAGE };
+    const body = await runtime.session({ id: "c-8" }, async () => {
+      const response = await openai.chat.completions.create(chatBody()).asResponse();
+      return (await response.json()) as { choices: { message: { content: string } }[] };
+    });
+    expect(body.choices[0]?.message.content).toBe("raw");
+    const [span] = telemetry.finished("chat");
+    expect(span?.attributes["agent_canary.usage.unknown"]).toBe(true);
+  });
+
   it("records an API error on the span and rethrows the SDK's own error", async () => {
     const { runtime, telemetry } = runtimeWith();
     const [error, cost] = await runtime.session({ id: "c-7" }, async (s) => [

@@ -65,7 +65,9 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
   if (typeof p._thenUnwrap === "function") {
     // An SDK APIPromise: derive another one so the user's handle keeps its methods.
     if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error, false));
-    return (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
+    const derived = (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
+    endOnRawResponse(derived, call);
+    return derived;
   }
   if (returned instanceof Promise) {
     return returned.then(onData, (error: unknown) => {
@@ -74,6 +76,30 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
     });
   }
   return onData(returned);
+}
+
+/**
+ * `.asResponse()` hands the raw HTTP response over unparsed, so no usage will be
+ * seen: the call is recorded then, with usage unknown. withResponse() parses
+ * first (parsedPromise is set), and is recorded from the parsed body as usual.
+ */
+function endOnRawResponse(derived: unknown, call: LlmCall): void {
+  const target = derived as { asResponse?: unknown; parsedPromise?: unknown };
+  const asResponse = target.asResponse;
+  if (typeof asResponse !== "function") return;
+  Object.defineProperty(derived, "asResponse", {
+    configurable: true,
+    writable: true,
+    value: function (this: typeof target, ...args: unknown[]) {
+      const parsing = this.parsedPromise !== undefined;
+      const response = (asResponse as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      if (parsing) return response;
+      return response.then((raw) => {
+        call.succeed({ finishReasons: [], toolCalls: [] });
+        return raw;
+      });
+    },
+  });
 }
 
 function isAsyncIterable(value: unknown): value is object {
