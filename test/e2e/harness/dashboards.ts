@@ -102,7 +102,7 @@ export async function dashboardQueries(dir: string, values: Readonly<Record<stri
   return queries;
 }
 
-/** A panel is per-group when its query keeps the version_group label (or filters on it). */
-export function isPerGroup(template: string): boolean {
-  return /\bversion_group\b/.test(template);
+/** A query's result is per group when its series keep the version_group label. */
+export function isPerGroupResult(samples: readonly { metric: Record<string, string> }[]): boolean {
+  return samples.some((s) => s.metric.version_group !== undefined);
 }

@@ -49,11 +49,13 @@ function hostPort(url: string): string {
 }
 
 /**
- * Starts the ops stack on free loopback ports. `agentTargets` are the agents'
- * /metrics endpoints (host:port) Prometheus scrapes next to the receiver.
- * Everything started is stopped by `stop()`, also when a later step fails.
+ * Starts the ops stack on free loopback ports. `startAgents` gets the Redis
+ * URL (agents follow the rollout state there) and returns the agents'
+ * /metrics endpoints (host:port) for Prometheus to scrape next to the
+ * receiver. Everything this starts is stopped by `stop()`, also when a later
+ * step fails; the agents are the caller's to stop.
  */
-export async function startOpsStack(agentTargets: string[]): Promise<OpsStack> {
+export async function startOpsStack(startAgents: (redisUrl: string) => Promise<string[]>): Promise<OpsStack> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((error: unknown) => console.error("stopping the e2e stack:", error));
@@ -76,6 +78,7 @@ export async function startOpsStack(agentTargets: string[]): Promise<OpsStack> {
     const store = new RedisStore({ url: redis.redisUrl });
     stops.push(() => store.close());
 
+    const agentTargets = await startAgents(redis.redisUrl);
     const gates = resolveGates(receiverUrl);
     // The same files `agent-canary rules` writes, used as a user would deploy them.
     const rulesDir = await makeTempDir("e2e-rules");
