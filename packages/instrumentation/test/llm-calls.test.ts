@@ -267,6 +267,14 @@ describe("SDK helpers built on create()", () => {
     expect(spans.map((s) => s.attributes[ATTR.providerName])).toEqual(["openai", "anthropic"]);
     for (const span of spans) expect(span.attributes[ATTR.outputTokens]).toBe(300);
   });
+
+  it("records anthropic beta.messages.create", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "beta", usage: USAGE };
+    await runtime.session({ id: "h-2" }, () => anthropic.beta.messages.create({ model: "claude-haiku-4-5", max_tokens: 64, messages: [{ role: "user", content: "hi" }] }));
+    const [span] = telemetry.finished("chat");
+    expect(span?.attributes).toMatchObject({ [ATTR.providerName]: "anthropic", [ATTR.inputTokens]: 1400, [ATTR.outputTokens]: 300 });
+  });
 });
 
 describe("guards", () => {

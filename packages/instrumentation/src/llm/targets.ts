@@ -48,9 +48,10 @@ export function openaiTargets(moduleExports: unknown): PatchTarget[] {
   ];
 }
 
-/** messages.create of an @anthropic-ai/sdk module. */
+/** messages.create and beta.messages.create of an @anthropic-ai/sdk module. */
 export function anthropicTargets(moduleExports: unknown): PatchTarget[] {
   const Anthropic = clientClass(moduleExports, "Anthropic", "Messages");
   if (!Anthropic) return [];
-  return target(Anthropic.Messages, MESSAGES, "anthropic messages");
+  const beta = Anthropic.Beta as Ctor | undefined;
+  return [...target(Anthropic.Messages, MESSAGES, "anthropic messages"), ...target(beta?.Messages, MESSAGES, "anthropic beta.messages")];
 }

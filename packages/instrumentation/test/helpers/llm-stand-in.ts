@@ -29,7 +29,8 @@ export async function startLlmStandIn(script: Script) {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw || "{}") as Record<string, unknown>;
-    const api: Api | undefined = req.url?.endsWith("/chat/completions") ? "chat" : req.url?.endsWith("/responses") ? "responses" : req.url?.endsWith("/messages") ? "messages" : undefined;
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const api: Api | undefined = path.endsWith("/chat/completions") ? "chat" : path.endsWith("/responses") ? "responses" : path.endsWith("/messages") ? "messages" : undefined;
     if (!api) {
       res.statusCode = 404;
       res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
