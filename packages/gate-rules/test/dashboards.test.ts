@@ -1,0 +1,61 @@
+import { METRICS, prometheusName, RECEIVER_METRICS } from "@agent-canary/conventions";
+import { startPrometheus, type PrometheusHandle } from "@agent-canary/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultDashboardConfig, gatesDashboard, parseGatesConfig, RECORDED } from "../dist/index.js";
+
+interface PanelLike {
+  type?: string;
+  title?: string;
+  targets?: { expr?: string }[];
+}
+
+function panelsOf(config = defaultDashboardConfig()): PanelLike[] {
+  return (gatesDashboard(config).panels ?? []) as PanelLike[];
+}
+
+/** Every name a panel may select: the catalog under both export modes, the receiver's gauges, our recordings, ALERTS. */
+function knownNames(): Set<string> {
+  const names = new Set<string>(["ALERTS", ...Object.values(RECEIVER_METRICS), ...Object.values(RECORDED)]);
+  for (const def of Object.values(METRICS)) {
+    for (const mode of ["prometheus", "otlp"] as const) {
+      const base = prometheusName(def, mode);
+      for (const suffix of ["", "_sum", "_count", "_bucket"]) names.add(`${base}${suffix}`);
+    }
+  }
+  return names;
+}
+
+/** Grafana variables and macros replaced by what Grafana would send. */
+const substitute = (expr: string) => expr.replace(/\$__rate_interval/g, "5m").replace(/\$deployment/g, ".*");
+
+let prometheus: PrometheusHandle;
+beforeAll(async () => {
+  prometheus = await startPrometheus();
+});
+afterAll(async () => {
+  await prometheus?.stop();
+});
+
+describe("dashboard", () => {
+  it("has a datasource variable, a deployment variable and panels for every gate", () => {
+    const d = gatesDashboard(defaultDashboardConfig());
+    const vars = (d.templating?.list ?? []).map((v) => [v.name, v.type]);
+    expect(vars).toEqual(expect.arrayContaining([["datasource", "datasource"], ["deployment", "query"]]));
+    const titles = panelsOf().map((p) => p.title ?? "");
+    for (const gate of defaultDashboardConfig().gates) expect(titles.filter((t) => t.startsWith("Gate ") && t.includes(`Gate ${gate.name} `))).toHaveLength(1);
+    expect(titles).toEqual(expect.arrayContaining(["Canary percent", "Firing gates", "Session outcomes", "Tokens by model", "Active versions"]));
+  });
+
+  for (const mode of ["prometheus", "otlp"] as const) {
+    it(`every panel query parses in Prometheus and selects only known metric names (${mode} export)`, async () => {
+      const exprs = panelsOf(parseGatesConfig(`deployments: [a]\nexport: ${mode}\n`)).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ""));
+      expect(exprs.length).toBeGreaterThan(20);
+      const known = knownNames();
+      for (const expr of exprs) {
+        for (const match of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)) expect(known, `${match[1]} in ${expr}`).toContain(match[1]);
+        // An instant query of an empty server fails only when the expression does not parse.
+        await expect(prometheus.query(substitute(expr)), expr).resolves.toEqual(expect.any(Array));
+      }
+    });
+  }
+});
