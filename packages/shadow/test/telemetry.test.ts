@@ -73,4 +73,29 @@ describe("shadow telemetry", () => {
     expect(point(SHADOW_METRICS.comparisons.otelName, { decision: "disagree" })?.value).toBe(1);
     expect(point(SHADOW_METRICS.similarity.otelName, { method: "lexical" })?.value).toMatchObject({ count: 1 });
   });
+
+  it("counts requests left out, dropped candidates and timeouts under their own labels", async () => {
+    const never = () => new Promise<string>(() => undefined);
+    const shadow = createShadow({
+      deployment: "limits",
+      production: { run: async () => "p", version: PRODUCTION },
+      candidate: { run: never, version: CANDIDATE },
+      optIn: { tenants: ["acme"] },
+      maxConcurrentCandidates: 1,
+      candidateTimeoutMs: 5,
+      logger: { info: () => undefined, warn: () => undefined },
+    });
+    await shadow.run("x", { tenant: "acme" });
+    await shadow.run("x", { tenant: "acme" });
+    await shadow.run("x", { tenant: "globex" });
+    await shadow.close();
+
+    const points = await telemetry.points();
+    const value = (name: string, extra: Record<string, string>) =>
+      points.find((p) => p.name === name && p.attributes.deployment === "limits" && Object.entries(extra).every(([k, v]) => p.attributes[k] === v))?.value;
+    expect(value(SHADOW_METRICS.requests.otelName, { decision: "shadowed" })).toBe(2);
+    expect(value(SHADOW_METRICS.requests.otelName, { decision: "not_opted_in" })).toBe(1);
+    expect(value(SHADOW_METRICS.candidateRuns.otelName, { result: "dropped" })).toBe(1);
+    expect(value(SHADOW_METRICS.candidateRuns.otelName, { result: "timeout" })).toBe(1);
+  });
 });
