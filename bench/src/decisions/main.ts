@@ -1,8 +1,10 @@
 /**
  * Decision quality by simulation: false rollbacks on identical versions (A/A)
  * and canary sessions needed to catch real regressions, for our recommended
- * gates and the two source documents' gates, all evaluated by gate-rules'
- * TypeScript evaluator. Run alone: node src/decisions/main.ts [--aa-runs 400] [--runs 200]
+ * gates and gate-rules' presets of the two source documents (gate-rules'
+ * simulateRollout and evaluator), plus the second source's gate function as
+ * written at its own cadence (session-cadence.ts).
+ * Run alone: node src/decisions/main.ts [--aa-runs 600] [--runs 200]
  */
 import { parseArgs } from "node:util";
 import { parseGatesConfig, sessionModel, simulateRollout, type GatesConfig, type PresetName } from "@agent-canary/gate-rules";
@@ -10,7 +12,7 @@ import { fmt, pct, table, writeResult } from "../lib/report.ts";
 import { quantile, wilson } from "../lib/stats.ts";
 import { fixedSampleN, gateTolerance, NO_DIFFERENCE } from "./reference.ts";
 import { CANARY_PERCENT, REGRESSIONS, SESSIONS_PER_MINUTE, type Regression } from "./scenarios.ts";
-import { simulateCadence } from "./session-cadence.ts";
+import { SECOND_SOURCE_CHECKS, simulateCadence } from "./session-cadence.ts";
 
 const PRESETS: readonly PresetName[] = ["recommended", "second-source", "first-source"];
 const DETECTION_HOURS = 48;
@@ -44,26 +46,25 @@ function aaEveryMinute(preset: PresetName, runs: number): string[] {
   }
   const count = fired.filter(Boolean).length;
   const hours = config.rollout.stages.reduce((s, st) => s + st.minDurationSeconds, 0) / 3600;
-  return [preset, `rollback gates (${gates.join(", ")}) every minute over the ${hours} h medium plan`, String(runs), interval(count, runs), tally(fired)];
+  const label = preset === "recommended" ? "ours: recommended" : `gate-rules ${preset} preset`;
+  return [label, `rollback gates (${gates.join(", ")}) every minute over the ${hours} h medium plan`, String(runs), interval(count, runs), tally(fired)];
 }
 
 /** A/A under the second source's own cadence: cumulative data, a check every 10 canary sessions from 50 on, 5% canary. */
 function aaCadence(runs: number): string[][] {
-  const config = configOf("second-source");
-  const gates = config.gates.filter((g) => g.action === "rollback");
   const model = sessionModel();
   const firedAt: (number | undefined)[] = [];
   const names: (string | undefined)[] = [];
   const horizon = Math.max(...CADENCE_AA_HORIZONS);
   for (let r = 0; r < runs; r++) {
-    const res = simulateCadence({ gates, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: horizon, checkEvery: 10, seed: 5000 + r });
+    const res = simulateCadence({ checks: SECOND_SOURCE_CHECKS, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: horizon, checkEvery: 10, seed: 5000 + r });
     firedAt.push(res.firedAt);
     names.push(res.gate);
   }
   return CADENCE_AA_HORIZONS.map((h) => {
     const count = firedAt.filter((f) => f !== undefined && f <= h).length;
     const which = names.filter((_, i) => (firedAt[i] ?? Infinity) <= h);
-    return ["second-source", `its own cadence: every 10 canary sessions, cumulative, ${h} canary sessions at ${CANARY_PERCENT}%`, String(runs), interval(count, runs), tally(which)];
+    return ["second source, as written", `its gate function (point ratios; cost 1.30x, loops 3x, completion 0.85x) every 10 canary sessions from 50 on, cumulative, ${h} canary sessions at ${CANARY_PERCENT}%`, String(runs), interval(count, runs), tally(which)];
   });
 }
 
@@ -98,12 +99,12 @@ function detectEveryMinute(preset: PresetName, regression: Regression, runs: num
 }
 
 function detectCadence(regression: Regression, runs: number, reference: number): string {
-  const gate = configOf("second-source").gates.find((g) => g.kind === regression.kind);
-  if (!gate) return "no gate for this metric";
+  const check = SECOND_SOURCE_CHECKS.find((c) => c.kind === regression.kind);
+  if (!check) return "no check for this metric in its gate function";
   const sessions: (number | undefined)[] = [];
   for (let r = 0; r < runs; r++) {
     const res = simulateCadence({
-      gates: [gate],
+      checks: [check],
       baseline: sessionModel(),
       canary: sessionModel(regression.canary),
       canaryPercent: CANARY_PERCENT,
@@ -113,7 +114,7 @@ function detectCadence(regression: Regression, runs: number, reference: number):
     });
     sessions.push(res.firedAt);
   }
-  return `${summarise(sessions, runs, reference).cell} [${gate.action}]`;
+  return `${summarise(sessions, runs, reference).cell} [rollback]`;
 }
 
 function detectionTable(runs: number): string {
@@ -133,13 +134,13 @@ function detectionTable(runs: number): string {
     ];
   });
   return table(
-    ["regression (canary vs baseline)", "fixed-sample n, null: no difference", "fixed-sample n, null: our gate's tolerance", "ours: recommended, every minute", "second source, its cadence", "second source, every minute", "first source, every minute"],
+    ["regression (canary vs baseline)", "fixed-sample n, null: no difference", "fixed-sample n, null: our gate's tolerance", "ours: recommended, every minute", "second source as written, its cadence", "gate-rules second-source preset, every minute", "first source, every minute"],
     rows,
   );
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { "aa-runs": { type: "string", default: "400" }, runs: { type: "string", default: "200" } } });
+  const { values } = parseArgs({ options: { "aa-runs": { type: "string", default: "600" }, runs: { type: "string", default: "200" } } });
   const aaRuns = Number(values["aa-runs"]);
   const runs = Number(values.runs);
   const started = Date.now();
@@ -152,7 +153,8 @@ function main(): void {
     "Decision quality (simulated)",
     `Simulated agent: gate-rules' TYPICAL_AGENT session model (completion 92%, loops 0.5%, errors 1%, lognormal cost with median $0.04 and sigma 0.8, lognormal turns with median 6 and sigma 0.5). ` +
       `${SESSIONS_PER_MINUTE} sessions a minute in total (Poisson), routed at random by the stage's percent; gates evaluated by gate-rules' evaluateGate/simulateRollout over their rolling windows, with their \`for\`. ` +
-      `False-alarm budget α = ${ALPHA} for the recommended preset. Whole run took ${minutes} min on the shared machine.\n\n` +
+      `False-alarm budget α = ${ALPHA} for the recommended preset. ` +
+      `"Second source as written" is its gate function re-implemented literally in bench/ (point ratios on per-version totals, checked every 10 canary sessions from 50 on); gate-rules' \`second-source\` preset keeps its thresholds but its threshold_only test subtracts a continuity correction of half a session per arm, so it fires less often than the source's plain comparison. Whole run took ${minutes} min on the shared machine.\n\n` +
       `## A/A: identical versions, false rollbacks\n\nTarget: at most 1%.\n\n${aa}\n\n` +
       `## Regressions at ${CANARY_PERCENT}% canary: canary sessions until the gate for that metric fires\n\n` +
       `Median canary sessions to the first firing of the gate whose job it is (p90; median / fixed-sample n; share of ${runs} runs that caught it within ${DETECTION_HOURS} h = ${fmt(DETECTION_HOURS * 60 * SESSIONS_PER_MINUTE * 0.05, 0)} canary sessions); the gate's action in brackets. ` +

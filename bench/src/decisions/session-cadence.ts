@@ -1,14 +1,33 @@
 /**
- * The second source's own procedure, as it describes it: sessions accumulate
- * from the start of the canary (no window), and the gate function runs after
- * every 10 new canary sessions once the canary has 50. Each run uses
- * gate-rules' evaluateGate on the second-source preset's gates, so the gate
- * arithmetic is the product's, only the cadence is the source's.
+ * The second source's own procedure, as it is written: per-version totals
+ * since the canary started (no window, no significance test), and the gate
+ * function run after every 10 new canary sessions once the canary has 50.
+ * The checks are the source's point comparisons, including its edge cases:
+ * a baseline without loops makes the loop ratio infinite (so it rolls back),
+ * and a baseline without cost makes the cost ratio 1.
  */
-import { addSession, emptyArm, evaluateGate, seededRandom, type ArmPair, type Gate, type SessionSampler } from "@agent-canary/gate-rules";
+import { addSession, emptyArm, seededRandom, type ArmPair, type ArmStats, type GateKind, type SessionSampler } from "@agent-canary/gate-rules";
+
+export interface SourceCheck {
+  name: string;
+  kind: GateKind;
+  fails(arms: ArmPair): boolean;
+}
+
+const MIN_CANARY_SESSIONS = 50;
+
+const avgCost = (a: ArmStats): number => a.cost.sum / a.sessions;
+const loopRate = (a: ArmStats): number => a.loopingSessions / a.sessions;
+const completion = (a: ArmStats): number => (a.outcomes.completed ?? 0) / a.sessions;
+
+export const SECOND_SOURCE_CHECKS: readonly SourceCheck[] = [
+  { name: "cost", kind: "cost_per_session", fails: ({ canary, baseline }) => (avgCost(baseline) ? avgCost(canary) / avgCost(baseline) : 1) > 1.3 },
+  { name: "loops", kind: "loop_rate", fails: ({ canary, baseline }) => (loopRate(baseline) ? loopRate(canary) / loopRate(baseline) : Number.POSITIVE_INFINITY) > 3 },
+  { name: "completion", kind: "task_completion_rate", fails: ({ canary, baseline }) => completion(canary) < completion(baseline) * 0.85 },
+];
 
 export interface CadenceOptions {
-  gates: readonly Gate[];
+  checks: readonly SourceCheck[];
   baseline: SessionSampler;
   canary: SessionSampler;
   canaryPercent: number;
@@ -19,7 +38,7 @@ export interface CadenceOptions {
 }
 
 export interface CadenceResult {
-  /** Canary sessions when the first gate fired, or undefined when none did within the horizon. */
+  /** Canary sessions when the first check failed, or undefined when none did within the horizon. */
   firedAt: number | undefined;
   gate: string | undefined;
 }
@@ -33,10 +52,9 @@ export function simulateCadence(o: CadenceOptions): CadenceResult {
     addSession(isCanary ? arms.canary : arms.baseline, isCanary ? o.canary(rng, "canary") : o.baseline(rng, "baseline"));
     if (!isCanary) continue;
     canarySessions++;
-    if (canarySessions % o.checkEvery !== 0) continue;
-    for (const gate of o.gates) {
-      if (evaluateGate(gate, arms).verdict === "fail") return { firedAt: canarySessions, gate: gate.name };
-    }
+    if (canarySessions < MIN_CANARY_SESSIONS || canarySessions % o.checkEvery !== 0 || arms.baseline.sessions === 0) continue;
+    const failed = o.checks.find((c) => c.fails(arms));
+    if (failed) return { firedAt: canarySessions, gate: failed.name };
   }
   return { firedAt: undefined, gate: undefined };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,7 +9,8 @@ export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const gib = (totalmem() / 2 ** 30).toFixed(0);
-  return `${cpus().length} x ${cpu.trim()}, ${gib} GiB, Node ${process.version}, ${process.platform}; shared with other builds and tests while measured`;
+  const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
+  return `${cpus().length} x ${cpu.trim()}, ${gib} GiB, Node ${process.version}, ${process.platform}; shared with other builds and tests while measured (load average ${load} when the file was written)`;
 }
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

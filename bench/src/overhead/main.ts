@@ -18,6 +18,7 @@ const FLAGS = ["--expose-gc"];
 interface Collected {
   describe: string;
   roundMedians: number[];
+  sessionUs: number[];
   pooled: number[];
   spans: number;
   spanNames: Record<string, number>;
@@ -28,7 +29,7 @@ async function collectLatency(calls: number, rounds: number): Promise<Map<Varian
   const out = new Map<VariantName, Collected>();
   for (let r = 0; r < rounds; r++) {
     for (const name of VARIANTS) {
-      const entry = out.get(name) ?? { describe: name, roundMedians: [], pooled: [], spans: 0, spanNames: {} };
+      const entry = out.get(name) ?? { describe: name, roundMedians: [], sessionUs: [], pooled: [], spans: 0, spanNames: {} };
       out.set(name, entry);
       if (entry.error) continue;
       try {
@@ -36,6 +37,7 @@ async function collectLatency(calls: number, rounds: number): Promise<Map<Varian
         Object.assign(entry, { describe: res.describe, spans: res.spans, spanNames: res.spanNames });
         entry.roundMedians.push(median(res.samplesUs));
         entry.pooled.push(...res.samplesUs);
+        entry.sessionUs.push(...res.sessionUs);
       } catch (error) {
         entry.error = (error as Error).message;
       }
@@ -44,18 +46,27 @@ async function collectLatency(calls: number, rounds: number): Promise<Map<Varian
   return out;
 }
 
-async function collectMemory(sessions: number, rounds: number): Promise<Map<VariantName, { describe: string; heaps: number[]; error?: string }>> {
-  const out = new Map<VariantName, { describe: string; heaps: number[]; error?: string }>();
+interface MemoryCollected {
+  describe: string;
+  heaps: number[];
+  /** Heap growth from idle to all sessions live, per run. */
+  growth: number[];
+  error?: string;
+}
+
+async function collectMemory(sessions: number, rounds: number): Promise<Map<VariantName, MemoryCollected>> {
+  const out = new Map<VariantName, MemoryCollected>();
   const names: VariantName[] = ["none-openai6", "ours-openai6", "none-openai7", "ours-openai7", "peer-openai6"];
   for (let r = 0; r < rounds; r++) {
     for (const name of names) {
-      const entry = out.get(name) ?? { describe: name, heaps: [] };
+      const entry: MemoryCollected = out.get(name) ?? { describe: name, heaps: [], growth: [] };
       out.set(name, entry);
       if (entry.error) continue;
       try {
         const res = await runJsonChild<MemoryResult>(SCRIPT, [name, "memory", String(sessions)], FLAGS);
         entry.describe = res.describe;
         entry.heaps.push(res.heapUsedBytes);
+        entry.growth.push(res.heapUsedBytes - res.idleHeapBytes);
       } catch (error) {
         entry.error = (error as Error).message;
       }
@@ -73,43 +84,49 @@ function latencySection(data: Map<VariantName, Collected>, calls: number, rounds
   const peerAdded = addedOf("peer-openai6");
   const rows = VARIANTS.map((name) => {
     const e = data.get(name);
-    if (!e || e.error) return [name, e?.error ?? "not run", "", "", "", "", ""];
+    if (!e || e.error) return [name, e?.error ?? "not run", "", "", "", "", "", ""];
     const med = median(e.roundMedians);
     const added = name.startsWith("none") ? 0 : addedOf(name);
     const ratio = name.startsWith("ours") && peerAdded > 0 ? `${fmt(added / peerAdded, 2)}x` : "";
     const spans = Object.entries(e.spanNames).map(([k, v]) => `${k.split(" ")[0]}: ${fmt(v / (e.spans || 1), 2)}/call`).join(", ");
-    return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), name.startsWith("none") ? "baseline" : fmt(added), ratio, spans];
+    const session = name.startsWith("ours") ? fmt(median(e.sessionUs)) : "";
+    return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), name.startsWith("none") ? "baseline" : fmt(added), ratio, session, spans];
   });
   return [
     `## Per LLM call (chat.completions.create, canned response through an injected fetch)`,
     "",
     `${calls.toLocaleString("en-US")} timed calls per variant per round after a warm-up, ${rounds} rounds interleaved, each variant in a fresh process. ` +
       `Median = median of the per-round medians; p99 over all rounds' calls pooled. ` +
-      `"Added" = variant median minus the uninstrumented median on the same openai major; "vs peer" = our added time / the peer's added time on openai 6.`,
+      `"Added" = variant median minus the uninstrumented median on the same openai major; "vs peer" = our added time / the peer's added time on openai 6. ` +
+      `Sessions have ${8} calls; "session start+end" is, per session, its wall time minus its calls' time (routing decision and pinning, invoke_agent span, session metrics), once per session, not per call.`,
     "",
-    table(["variant", "setup", "median µs/call", "p99 µs/call", "added µs/call", "vs peer", "spans exported"], rows),
+    table(["variant", "setup", "median µs/call", "p99 µs/call", "added µs/call", "vs peer", "session start+end µs (median)", "spans exported"], rows),
   ].join("\n");
 }
 
-function memorySection(data: Awaited<ReturnType<typeof collectMemory>>, sessions: number, rounds: number): string {
+function memorySection(data: Map<VariantName, MemoryCollected>, sessions: number, rounds: number): string {
   const rows: string[][] = [];
+  const kib = (bytes: number): string => `${fmt(bytes / sessions / 1024, 2)} KiB`;
   for (const [name, e] of data) {
     if (e.error) {
-      rows.push([name, e.error, "", ""]);
+      rows.push([name, e.error, "", "", ""]);
       continue;
     }
     const heap = median(e.heaps);
-    const base = median(data.get(baselineOf(name))?.heaps ?? []);
-    const per = name.startsWith("none") ? "baseline" : `${fmt((heap - base) / sessions / 1024, 2)} KiB`;
-    rows.push([name, e.describe, fmt(heap / 2 ** 20, 1), per]);
+    const base = data.get(baselineOf(name));
+    const isBase = name.startsWith("none");
+    const simple = isBase ? "baseline" : kib(heap - median(base?.heaps ?? []));
+    const marginal = isBase ? "baseline" : kib(median(e.growth) - median(base?.growth ?? []));
+    rows.push([name, e.describe, fmt(heap / 2 ** 20, 1), simple, marginal]);
   }
   return [
     `## Memory per live session`,
     "",
     `${sessions.toLocaleString("en-US")} sessions started at once, each made one LLM call, holds the response and waits (all live). ` +
-      `Heap used after 4 forced GCs (--expose-gc), median of ${rounds} runs; "per live session" = (variant heap − uninstrumented heap with the same agent work) / ${sessions.toLocaleString("en-US")}. Target: under 4 KiB.`,
+      `Heap used after 4 forced GCs (--expose-gc), median of ${rounds} runs. "Per live session, total" = (variant heap − uninstrumented heap with the same agent work) / ${sessions.toLocaleString("en-US")}, which also spreads the library's one-off cost (code, instruments, runtime) over the sessions; ` +
+      `"marginal" = (variant's growth from idle to all live − the uninstrumented growth) / ${sessions.toLocaleString("en-US")}, what each additional live session costs. Target: under 4 KiB.`,
     "",
-    table(["variant", "setup", "heap used MiB", "per live session"], rows),
+    table(["variant", "setup", "heap used MiB", "per live session, total", "per live session, marginal"], rows),
   ].join("\n");
 }
 

@@ -1,8 +1,10 @@
 /**
  * Runs one variant in this process and prints one JSON line. Run by main.ts
  * in a fresh process per variant (patching is process-wide), or alone:
- *   node --expose-gc src/overhead/variant.ts ours-openai7 latency
+ *   node --expose-gc src/overhead/variant.ts ours-openai7 latency [calls]
+ *   node --expose-gc src/overhead/variant.ts ours-openai7 memory [sessions] [heap snapshot file]
  */
+import { writeHeapSnapshot } from "node:v8";
 import { messages, MODEL, TOOLS } from "./canned.ts";
 import { setupOtel, type OtelHandles } from "./otel-setup.ts";
 import { loadVariant, VARIANTS, type LoadedVariant, type VariantName } from "./variants.ts";
@@ -15,12 +17,16 @@ export interface LatencyResult {
   samplesUs: number[];
   spans: number;
   spanNames: Record<string, number>;
+  /** Per session: its wall time minus its calls' time (routing, span and metric work at start and end), µs. */
+  sessionUs: number[];
 }
 
 export interface MemoryResult {
   variant: VariantName;
   describe: string;
   sessions: number;
+  /** Heap after warm-up with no session live (library, instruments, caches in place). */
+  idleHeapBytes: number;
   heapUsedBytes: number;
 }
 
@@ -30,17 +36,25 @@ async function call(v: LoadedVariant, turn: number): Promise<unknown> {
   return v.client.chat.completions.create({ model: MODEL, messages: messages(turn), tools: TOOLS, temperature: 0.2 });
 }
 
-/** Sessions of a few turns, each call timed on its own; session open/close is outside the timed region. */
-async function runCalls(v: LoadedVariant, calls: number, sink?: Float64Array): Promise<void> {
+/**
+ * Sessions of a few turns, each call timed on its own; session start and end
+ * are outside the per-call figures and reported apart in `sessionSink`.
+ */
+async function runCalls(v: LoadedVariant, calls: number, sink?: Float64Array, sessionSink?: number[]): Promise<void> {
   let done = 0;
   for (let s = 0; done < calls; s++) {
+    let inCalls = 0;
+    const sessionStart = performance.now();
     await v.inSession(`bench-${s}`, async () => {
       for (let t = 0; t < TURNS_PER_SESSION && done < calls; t++, done++) {
         const start = performance.now();
         await call(v, t);
-        if (sink) sink[done] = (performance.now() - start) * 1000;
+        const took = performance.now() - start;
+        inCalls += took;
+        if (sink) sink[done] = took * 1000;
       }
     });
+    sessionSink?.push((performance.now() - sessionStart - inCalls) * 1000);
   }
 }
 
@@ -49,7 +63,8 @@ async function latency(name: VariantName, otel: OtelHandles, v: LoadedVariant, c
   const samples = new Float64Array(calls);
   const before = otel.spans.count;
   otel.spans.names.clear();
-  await runCalls(v, calls, samples);
+  const sessionUs: number[] = [];
+  await runCalls(v, calls, samples, sessionUs);
   return {
     variant: name,
     describe: v.describe,
@@ -57,6 +72,7 @@ async function latency(name: VariantName, otel: OtelHandles, v: LoadedVariant, c
     samplesUs: Array.from(samples, (x) => Math.round(x * 100) / 100),
     spans: otel.spans.count - before,
     spanNames: Object.fromEntries(otel.spans.names),
+    sessionUs: sessionUs.map((x) => Math.round(x * 100) / 100),
   };
 }
 
@@ -70,8 +86,10 @@ function forceGc(): void {
  * Starts `count` sessions, each makes one LLM call and then waits (live),
  * holding its response like an agent mid-task. Heap after forced GC.
  */
-async function memory(name: VariantName, v: LoadedVariant, count: number): Promise<MemoryResult> {
+async function memory(name: VariantName, v: LoadedVariant, count: number, snapshotFile?: string): Promise<MemoryResult> {
   await runCalls(v, 2000); // same warm-up as latency, so lazily built structures exist in every variant
+  forceGc();
+  const idleHeapBytes = process.memoryUsage().heapUsed;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let started = 0;
@@ -88,19 +106,20 @@ async function memory(name: VariantName, v: LoadedVariant, count: number): Promi
   await allStarted;
   forceGc();
   const heapUsedBytes = process.memoryUsage().heapUsed;
+  if (snapshotFile) writeHeapSnapshot(snapshotFile);
   release();
   await Promise.all(live);
-  return { variant: name, describe: v.describe, sessions: count, heapUsedBytes };
+  return { variant: name, describe: v.describe, sessions: count, idleHeapBytes, heapUsedBytes };
 }
 
 async function main(): Promise<void> {
-  const [name, mode = "latency", countArg] = process.argv.slice(2);
+  const [name, mode = "latency", countArg, snapshotFile] = process.argv.slice(2);
   if (!VARIANTS.includes(name as VariantName)) throw new Error(`variant must be one of ${VARIANTS.join(", ")}`);
   const otel = setupOtel();
   const v = await loadVariant(name as VariantName, otel);
   const result =
     mode === "memory"
-      ? await memory(name as VariantName, v, Number(countArg ?? 10_000))
+      ? await memory(name as VariantName, v, Number(countArg ?? 10_000), snapshotFile)
       : await latency(name as VariantName, otel, v, Number(countArg ?? 20_000));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await otel.tracerProvider.shutdown();
