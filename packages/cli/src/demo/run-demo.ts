@@ -1,7 +1,8 @@
-import { demoGatesConfig } from "./config.js";
+import { BASE_TIME_FACTOR } from "./config.js";
 import { SessionLog } from "./gates/session-log.js";
 import { startEmbeddedOps } from "./ops/embedded.js";
 import type { OpsSide } from "./ops/ops-side.js";
+import { checkServers, startAgentMetrics, startStackOps } from "./ops/stack.js";
 import { scenariosOf, type DemoOptions } from "./options.js";
 import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
 import { runScenario } from "./run-scenario.js";
@@ -13,16 +14,23 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Runs the chosen scenarios one after another; returns the exit code. */
 export async function runDemo(options: DemoOptions): Promise<number> {
-  const out = options.json ? undefined : write;
+  if (options.stack) {
+    try {
+      checkServers();
+    } catch (error) {
+      process.stderr.write(`agent-canary demo --stack needs real servers: ${(error as Error).message}\nWithout --stack the demo runs on embedded defaults and needs none.\n`);
+      return DEMO_EXIT.failed;
+    }
+  }
   const summaries: ScenarioSummary[] = [];
+  const agentMetrics = options.stack ? await startAgentMetrics() : undefined;
   try {
     for (const name of scenariosOf(options.scenario)) {
-      const scenario = SCENARIOS[name];
       const log = new SessionLog();
-      const config = demoGatesConfig();
-      const ops: OpsSide = await startEmbeddedOps(config, log);
+      const ops: OpsSide = agentMetrics ? await startStackOps(agentMetrics.target, BASE_TIME_FACTOR * options.speed) : await startEmbeddedOps(log);
       try {
-        summaries.push(await runScenario(scenario, config, ops, { seed: options.seed, concurrency: options.concurrency, speed: options.speed, write: out }, log));
+        const settings = { seed: options.seed, concurrency: options.concurrency, speed: options.speed, write: options.json ? undefined : write };
+        summaries.push(await runScenario(SCENARIOS[name], ops, settings, log));
       } finally {
         await ops.close();
       }
@@ -30,6 +38,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } catch (error) {
     process.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return DEMO_EXIT.failed;
+  } finally {
+    await agentMetrics?.close();
   }
   report(summaries, options.json);
   return summaries.every((s) => s.ok) ? DEMO_EXIT.ok : DEMO_EXIT.misbehaved;

@@ -73,7 +73,8 @@ function outcomeOf(result: RolloutResult, state: RolloutState | undefined): Scen
   return state?.phase === "paused" ? "held" : "stopped";
 }
 
-export async function runScenario(scenario: Scenario, config: GatesConfig, ops: OpsSide, settings: RunSettings, log: SessionLog): Promise<ScenarioSummary> {
+export async function runScenario(scenario: Scenario, ops: OpsSide, settings: RunSettings, log: SessionLog): Promise<ScenarioSummary> {
+  const config = ops.config;
   const factor = BASE_TIME_FACTOR * settings.speed;
   const clock = scaledClock(factor);
   const origin = clock.now().getTime();
@@ -100,8 +101,10 @@ export async function runScenario(scenario: Scenario, config: GatesConfig, ops: 
     const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
     const guard = horizonGuard(() => run.stop(), config, factor);
     const result = await run.done.finally(() => clearTimeout(guard));
+    const endedAt = clock.now().getTime();
     const state = await ops.store.read(DEPLOYMENT);
-    const drain = result.kind === "rolled_back" && state ? await watchDrain(agent, traffic, log, clock, state, timeline) : undefined;
+    announceWriter(result, state, timeline);
+    const drain = result.kind === "rolled_back" ? await watchDrain(agent, traffic, log, clock, endedAt, timeline) : undefined;
     await traffic.stop();
     return summarise(scenario, result, state, log, ops, drain, {
       simulatedSeconds: (clock.now().getTime() - origin) / 1000,
@@ -113,9 +116,24 @@ export async function runScenario(scenario: Scenario, config: GatesConfig, ops: 
   }
 }
 
-/** After a rollback: keep traffic flowing a moment, then report where sessions went. */
-async function watchDrain(agent: AgentSide, traffic: Traffic, log: SessionLog, clock: Clock, state: RolloutState, timeline: Timeline): Promise<DrainReport> {
-  const rolledBackAt = Date.parse(state.rolledBackAt ?? state.updatedAt);
+/**
+ * Who wrote the final transition: with --stack the receiver (told by
+ * Alertmanager) and the controller (reading the same alerts) race to roll
+ * back, and either is correct; the state's last transition says who won.
+ */
+function announceWriter(result: RolloutResult, state: RolloutState | undefined, timeline: Timeline): void {
+  const t = state?.lastTransition;
+  if (!t || (result.kind !== "rolled_back" && result.kind !== "promoted")) return;
+  timeline.line(`state: ${state.phase} at ${t.toPercent}%, written by ${t.by} (${t.reason})`);
+}
+
+/**
+ * After a rollback: keep traffic flowing a moment, then report where sessions
+ * went. `rolledBackAt` is when the demo learned of the rollback, on its own
+ * clock (the receiver stamps the state with real time, the controller with
+ * the compressed one).
+ */
+async function watchDrain(agent: AgentSide, traffic: Traffic, log: SessionLog, clock: Clock, rolledBackAt: number, timeline: Timeline): Promise<DrainReport> {
   const sawAt = await routerSawRollback(agent, clock);
   const running = [...traffic.inFlight().values()].filter((r) => r.group === "canary").length;
   timeline.line(`drain: the agent's router saw the rollback; ${running} canary sessions still running, new sessions go to baseline`);
@@ -150,7 +168,8 @@ function summarise(
     outcome,
     ok: problems.length === 0,
     firedGates: outcome === "rolled_back" || outcome === "held" ? ops.firedGates() : [],
-    lastPercent: outcome === "rolled_back" ? (last?.fromPercent ?? 0) : (state?.canaryPercent ?? 0),
+    // Rollback and promotion both leave the canary percent at 0; the percent it ended from is the story.
+    lastPercent: outcome === "rolled_back" || outcome === "promoted" ? (last?.fromPercent ?? 0) : (state?.canaryPercent ?? 0),
     stagesPassed: outcome === "promoted" ? (state?.stages.length ?? 0) : (state?.stage ?? 0),
     sessions,
     simulatedSeconds: time.simulatedSeconds,

@@ -1,3 +1,4 @@
+import type { GatesConfig } from "@agent-canary/gate-rules";
 import type { GateSource } from "@agent-canary/rollout";
 import type { RolloutStore } from "@agent-canary/rollout-state";
 import type { GateView } from "../report/format.js";
@@ -8,6 +9,8 @@ import type { GateView } from "../report/format.js";
  * Alertmanager and the receiver.
  */
 export interface OpsSide {
+  /** The gate config in force: the same one the Prometheus rules come from. */
+  config: GatesConfig;
   /** The store the agent's router follows and the controller writes. */
   store: RolloutStore;
   gates: GateSource;

@@ -4,7 +4,10 @@ import { KIND_SPECS, type GateResult } from "@agent-canary/gate-rules";
 export type GateView = Pick<
   GateResult,
   "gate" | "kind" | "action" | "verdict" | "comparison" | "value" | "threshold" | "statistic" | "boundary" | "samples" | "minSamples"
->;
+> & {
+  /** For a failing gate: false while its alert waits out `for` (pending), true once it fires. Unknown when absent. */
+  firing?: boolean;
+};
 
 /** "3h05m" from simulated seconds: the rollout's own time, as an operator would read it. */
 export function formatSimulated(seconds: number): string {
@@ -44,7 +47,7 @@ export function formatGate(result: GateView): string {
   }
   const value = `${formatValue(result, result.value)} (${formatTolerance(result)})`.padEnd(24);
   const z = `z ${result.statistic.toFixed(2).padStart(6)} vs ${result.boundary.toFixed(2)}`;
-  const action = result.verdict === "fail" ? ` → ${result.action}` : "";
+  const action = result.verdict !== "fail" ? "" : result.firing === false ? ` (pending: ${result.action} once it has failed for its \`for\`)` : ` → ${result.action}`;
   return `${name} ${VERDICT[result.verdict].padEnd(4)}  ${value} ${z}${action}`;
 }
 
