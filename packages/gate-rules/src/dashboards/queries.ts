@@ -1,6 +1,6 @@
 import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, type ExportMode } from "@agent-canary/conventions";
 import type { Gate } from "../config/resolve.js";
-import { KIND_SPECS } from "../gates/kinds.js";
+import { reportsP95 } from "../gates/kinds.js";
 import { RECORDED } from "../prometheus/names.js";
 import { alertName } from "../prometheus/rules.js";
 
@@ -19,7 +19,7 @@ export function gateQueries(gate: Gate): { arms: PanelQuery; value: PanelQuery[]
     value: [
       { expr: `${RECORDED.value}${sel}`, legend: `{{deployment}} canary ${gate.comparison === "ratio" ? "/" : "-"} baseline` },
       { expr: `${RECORDED.threshold}{gate="${gate.name}"}`, legend: "threshold" },
-      ...(KIND_SPECS[gate.kind].family === "mean" && (KIND_SPECS[gate.kind] as { reportsP95: boolean }).reportsP95
+      ...(reportsP95(gate.kind)
         ? [{ expr: `${RECORDED.p95Ratio}${sel}`, legend: "{{deployment}} p95 canary / baseline" }]
         : []),
     ],

@@ -97,3 +97,9 @@ export const KIND_SPECS: Record<GateKind, KindSpec> = {
     events: { metric: "unsafeSessions" },
   },
 };
+
+/** Whether a gate kind records the p95 of each arm next to its test. */
+export function reportsP95(kind: GateKind): boolean {
+  const spec = KIND_SPECS[kind];
+  return spec.family === "mean" && spec.reportsP95;
+}

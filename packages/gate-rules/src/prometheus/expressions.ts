@@ -1,5 +1,5 @@
 import type { Gate, GatesConfig } from "../config/resolve.js";
-import { KIND_SPECS } from "../gates/kinds.js";
+import { KIND_SPECS, reportsP95 } from "../gates/kinds.js";
 import { RATE_FLOOR } from "../stats/comparison.js";
 import { gateSources, RECORDED } from "./names.js";
 
@@ -53,7 +53,7 @@ function armRecords(gate: Gate, config: GatesConfig): GateExpressions["arms"] {
     record: RECORDED.variance,
     expr: `clamp_min((${arm(RECORDED.sumSquares)} - ${arm(RECORDED.sum)} ^ 2 / ${arm(RECORDED.samples)}) / (${arm(RECORDED.samples)} - 1), 0)`,
   });
-  if (KIND_SPECS[gate.kind].family === "mean" && (KIND_SPECS[gate.kind] as { reportsP95: boolean }).reportsP95) {
+  if (reportsP95(gate.kind)) {
     out.push({
       record: RECORDED.p95,
       expr: `histogram_quantile(0.95, sum by (deployment, version_group, le) (increase(${src.histogram}_bucket${sel}[${gate.window}])))`,
