@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alertingRules,
   alertName,
+  blindAlertName,
   evaluateGate,
   gateAnnotations,
   PRESETS,
@@ -69,8 +70,8 @@ function expectedAlert(gate: Gate, bins: ReturnType<typeof minuteBins>) {
   return { exp_labels: { deployment: DEPLOYMENT, gate: gate.name, action: gate.action, severity: gate.severity }, exp_annotations: annotations };
 }
 
-function unitTest(name: string, s: Scenario, body: Record<string, unknown>) {
-  return { name, interval: "1m", input_series: promtoolSeries(counterSeries(s, minuteBins(s), config.export)), ...body };
+function unitTest(name: string, s: Scenario, body: Record<string, unknown>, mode = config.export) {
+  return { name, interval: "1m", input_series: promtoolSeries(counterSeries(s, minuteBins(s), mode)), ...body };
 }
 
 async function promtoolTest(gate: Gate, tests: Record<string, unknown>[]): Promise<void> {
@@ -133,12 +134,45 @@ describe("promtool test rules, per gate kind", () => {
           ],
         }),
         unitTest("identical versions", same, {
-          alert_rule_test: checks.map((t) => ({ eval_time: `${t}m`, alertname: alertName(gate), exp_alerts: [] })),
+          alert_rule_test: checks.flatMap((t) => [alertName(gate), blindAlertName(gate)].map((alertname) => ({ eval_time: `${t}m`, alertname, exp_alerts: [] }))),
         }),
         unitTest("below minimum samples", few, {
-          alert_rule_test: [{ eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [] }],
+          alert_rule_test: [
+            { eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [] },
+            { eval_time: `${END}m`, alertname: blindAlertName(gate), exp_alerts: [] },
+          ],
         }),
       ]);
     });
   }
+});
+
+describe("a gate that cannot see its series", () => {
+  it("raises its Blind alert when the agent exports OTLP names but the config says prometheus", async () => {
+    const gate = config.gates.find((g) => g.kind === "p95_latency");
+    if (!gate) throw new Error("no latency gate");
+    const s = scenario(14, {});
+    const blind = {
+      exp_labels: { deployment: DEPLOYMENT, gate: gate.name, severity: "warning" },
+      exp_annotations: Object.fromEntries(
+        Object.entries(alertingRules(config).groups[0]?.rules.find((r) => r.alert === blindAlertName(gate))?.annotations ?? {}).map(([k, v]) => [
+          k,
+          v.replace("{{ $labels.deployment }}", DEPLOYMENT),
+        ]),
+      ),
+    };
+    await promtoolTest(gate, [
+      unitTest(
+        "otlp names",
+        s,
+        {
+          alert_rule_test: [
+            { eval_time: `${END}m`, alertname: blindAlertName(gate), exp_alerts: [blind] },
+            { eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [] },
+          ],
+        },
+        "otlp",
+      ),
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { METRICS, prometheusName } from "@agent-canary/conventions";
 import type { Gate, GatesConfig } from "../config/resolve.js";
 import { KIND_SPECS, reportsP95 } from "../gates/kinds.js";
 import { RATE_FLOOR } from "../stats/comparison.js";
@@ -14,6 +15,12 @@ export interface GateExpressions {
   gate: { record: string; expr: string }[];
   /** The alert condition. */
   alert: string;
+  /**
+   * Sessions flow but the gate has no statistic: its series are missing or
+   * misnamed (an export mode that does not match how the agent exports, a judge
+   * that never scores). A gate that cannot see must not pass silently.
+   */
+  blind: string;
 }
 
 /** A number as PromQL reads it back exactly (shortest round-trip form). */
@@ -134,10 +141,18 @@ function gateRecords(gate: Gate): GateExpressions["gate"] {
   return out;
 }
 
+function blindExpr(gate: Gate, config: GatesConfig): string {
+  const sessions = prometheusName(METRICS.sessions, config.export);
+  const arm = (group: string) =>
+    `sum by (deployment) (increase(${sessions}${selector(config, `,version_group="${group}"`)}[${gate.window}])) >= ${gate.minSamples}`;
+  return `(${arm("canary")})\nand on (deployment) (${arm("baseline")})\nunless on (deployment) ${RECORDED.statistic}{gate="${gate.name}"}`;
+}
+
 export function gateExpressions(gate: Gate, config: GatesConfig): GateExpressions {
   return {
     arms: armRecords(gate, config),
     gate: gateRecords(gate),
     alert: `${RECORDED.statistic}{gate="${gate.name}"}\n> ${RECORDED.boundary}{gate="${gate.name}"}`,
+    blind: blindExpr(gate, config),
   };
 }

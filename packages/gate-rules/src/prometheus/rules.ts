@@ -90,19 +90,45 @@ export function gateAnnotations(gate: Gate, config: GatesConfig, slots: Annotati
   };
 }
 
+/** Name of the alert that says a gate cannot see its data. */
+export function blindAlertName(gate: Gate): string {
+  return alertName(gate).replace(/Failed$/, "Blind");
+}
+
+/** No `action` label: nothing to hold or roll back, a person has to look (Alertmanager keeps it off the receiver). */
+function blindRule(gate: Gate, config: GatesConfig): AlertingRule {
+  const spec = KIND_SPECS[gate.kind];
+  return {
+    alert: blindAlertName(gate),
+    expr: gateExpressions(gate, config).blind,
+    for: gate.window,
+    labels: { gate: gate.name, severity: "warning" },
+    annotations: {
+      summary: `The ${gate.name} gate of {{ $labels.deployment }} has sessions in both arms but no statistic: it cannot fail.`,
+      description:
+        `${spec.title} needs its series under the names export: ${config.export} produces (see the metric catalog); ` +
+        `check that the agent exports them with that mode and that both arms reach ${gate.minSamples} samples in ${gate.window}.`,
+      runbook_url: `${config.runbookBaseUrl}#blind-gates`,
+    },
+  };
+}
+
 export function alertingRules(config: GatesConfig): RuleFile<AlertingRule> {
   return {
     groups: [
       {
         name: "agent-canary-gates",
         interval: config.evaluationInterval,
-        rules: config.gates.map((gate) => ({
-          alert: alertName(gate),
-          expr: gateExpressions(gate, config).alert,
-          ...(gate.forSeconds > 0 ? { for: gate.for } : {}),
-          labels: { gate: gate.name, action: gate.action, severity: gate.severity },
-          annotations: gateAnnotations(gate, config, TEMPLATE_SLOTS(gate)),
-        })),
+        rules: config.gates.flatMap((gate) => [
+          {
+            alert: alertName(gate),
+            expr: gateExpressions(gate, config).alert,
+            ...(gate.forSeconds > 0 ? { for: gate.for } : {}),
+            labels: { gate: gate.name, action: gate.action, severity: gate.severity },
+            annotations: gateAnnotations(gate, config, TEMPLATE_SLOTS(gate)),
+          },
+          blindRule(gate, config),
+        ]),
       },
     ],
   };
