@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dashboardQueries, isPerGroupResult } from "./harness/dashboards.js";
 import { DEPLOYMENT } from "./harness/gates-config.js";
 import { expectDrain, expectRolledBackByAlert, rollBackThroughAlerts, type Regression } from "./harness/regression.js";
+import { Slot } from "./harness/slot.js";
 
 /**
  * A canary that writes four times the output tokens (about twice the cost per
@@ -10,29 +11,25 @@ import { expectDrain, expectRolledBackByAlert, rollBackThroughAlerts, type Regre
  * and the rollout state in Redis that the agent's router follows.
  */
 describe("e2e: a canary that costs twice as much per session", () => {
-  let regression: Regression | undefined;
-  const started = () => {
-    if (!regression) throw new Error("the regression run did not start");
-    return regression;
-  };
+  const slot = new Slot<Regression>("the cost regression run");
 
   beforeAll(async () => {
-    regression = await rollBackThroughAlerts("cost regression", { tokenScale: 4 }, 11);
+    slot.set(await rollBackThroughAlerts("cost regression", { tokenScale: 4 }, 11));
   });
   afterAll(async () => {
-    await regression?.run.stop();
+    await slot.current?.run.stop();
   });
 
   it("is rolled back by the cost gate's alert through Alertmanager and the receiver", async () => {
-    await expectRolledBackByAlert(started(), ["AgentCanaryCostGateFailed"]);
+    await expectRolledBackByAlert(slot.get(), ["AgentCanaryCostGateFailed"]);
   });
 
   it("lets canary sessions in flight at the rollback finish on canary and sends new sessions to baseline", async () => {
-    await expectDrain(started());
+    await expectDrain(slot.get());
   });
 
   it("has data in every dashboard panel, for both groups where the panel is per group", async () => {
-    const { prometheus } = started().run.stack;
+    const { prometheus } = slot.get().run.stack;
     const queries = await dashboardQueries(new URL("../../dashboards", import.meta.url).pathname, {
       deployment: DEPLOYMENT,
       datasource: "prometheus",

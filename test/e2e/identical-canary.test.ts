@@ -3,6 +3,7 @@ import { waitFor } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENT } from "./harness/gates-config.js";
 import { CANARY_PERCENT, startRun, type Run } from "./harness/scenario.js";
+import { Slot } from "./harness/slot.js";
 
 /** How long the gates watch the identical canary once every gate has its minimum samples. */
 const HORIZON_MS = 30_000;
@@ -12,21 +13,17 @@ const HORIZON_MS = 30_000;
  * gate evaluating once a second, none may fire within the horizon.
  */
 describe("e2e: an identical canary", () => {
-  let run: Run | undefined;
-  const started = () => {
-    if (!run) throw new Error("the run did not start");
-    return run;
-  };
+  const slot = new Slot<Run>("the identical-canary run");
 
   beforeAll(async () => {
-    run = await startRun({}, 37);
+    slot.set(await startRun({}, 37));
   });
   afterAll(async () => {
-    await run?.stop();
+    await slot.current?.stop();
   });
 
   it("is not rolled back or held while every gate evaluates it", async () => {
-    const { stack } = started();
+    const { stack } = slot.get();
     // Only a gate with its minimum samples on both arms can fire: wait until all are live.
     const gateNames = stack.gates.gates.map((g) => g.name);
     await waitFor(

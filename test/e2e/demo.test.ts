@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+
+const CLI_DIR = fileURLToPath(new URL("../../packages/cli", import.meta.url));
+
+/**
+ * `agent-canary demo` as the README's first command, through its commander
+ * definition, in a child process (the demo registers OpenTelemetry globals
+ * and patches the openai SDK; a process of its own keeps that out of the test).
+ */
+function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const program = [
+    'import { Command } from "commander";',
+    'import { addDemoCommand } from "./dist/demo/index.js";',
+    'await addDemoCommand(new Command("agent-canary")).parseAsync(process.argv.slice(1), { from: "user" });',
+  ].join("\n");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", program, "--", "demo", ...args], { cwd: CLI_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const SummarySchema = z.object({
+  ok: z.boolean(),
+  scenarios: z.array(
+    z.object({
+      scenario: z.string(),
+      outcome: z.string(),
+      ok: z.boolean(),
+      firedGates: z.array(z.string()),
+      sessions: z.object({ baseline: z.number(), canary: z.number() }),
+      drain: z
+        .object({ inFlightCanary: z.number(), inFlightOutcomes: z.record(z.string(), z.number()), startedAfter: z.object({ baseline: z.number(), canary: z.number() }) })
+        .optional(),
+      problems: z.array(z.string()),
+    }),
+  ),
+});
+
+describe("e2e: agent-canary demo (embedded, no servers)", () => {
+  it("rolls back the cost and loop regressions, drains their canary sessions, and promotes the identical canary", async () => {
+    const result = await runDemo(["--json", "--seed", "5"]);
+    if (result.code !== 0) console.error(result.stderr, result.stdout);
+    expect(result.code).toBe(0);
+    const summary = SummarySchema.parse(JSON.parse(result.stdout));
+    const byName = Object.fromEntries(summary.scenarios.map((s) => [s.scenario, s]));
+    for (const s of summary.scenarios) console.log(`demo ${s.scenario}: ${s.outcome} ${s.firedGates.join(",")} ${JSON.stringify(s.sessions)} drain ${JSON.stringify(s.drain ?? {})}`);
+
+    expect(byName.cost).toMatchObject({ outcome: "rolled_back", firedGates: ["cost"] });
+    expect(byName.loop?.outcome).toBe("rolled_back");
+    expect(byName.loop?.firedGates.some((g) => g === "loops" || g === "completion")).toBe(true);
+    expect(byName.healthy).toMatchObject({ outcome: "promoted", firedGates: [] });
+    for (const name of ["cost", "loop"]) {
+      const drain = byName[name]?.drain;
+      expect(drain?.startedAfter.canary).toBe(0);
+      expect(drain?.startedAfter.baseline).toBeGreaterThan(0);
+      expect(drain?.inFlightOutcomes.drain_timeout ?? 0).toBe(0);
+    }
+    expect(summary.ok).toBe(true);
+  });
+
+  it("names the flag and the fix when an option is invalid", async () => {
+    const result = await runDemo(["--concurrency", "0"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--concurrency must be at least 1");
+  });
+});
