@@ -70,10 +70,10 @@ export const GatesConfigInputSchema = z.strictObject({
   alpha: z.number().gt(0).lt(0.5).default(0.01),
   /** How long the gates watch one rollout; defaults to the plan's total stage time. */
   horizon: DurationSchema.optional(),
-  rollout: RolloutPlanInputSchema.default({ tier: "medium" }),
+  rollout: RolloutPlanInputSchema.prefault({}),
   gates: z.array(GateInputSchema).optional(),
-  receiver: ReceiverSchema.default({ url: "http://127.0.0.1:8080", credentialsFile: "/etc/alertmanager/agent-canary-receiver-token" }),
-  alertmanager: AlertmanagerSettingsSchema.default({ groupWait: "0s", groupInterval: "30s", repeatInterval: "1h" }),
+  receiver: ReceiverSchema.prefault({}),
+  alertmanager: AlertmanagerSettingsSchema.prefault({}),
   runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
   /** Grafana datasource uid the Grafana alert rules query. */
   grafanaDatasourceUid: z.string().min(1).default("prometheus"),
