@@ -1,0 +1,45 @@
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { alertingRules, generateRuleFiles, parseGatesConfig, recordingRules, RULE_FILES } from "../dist/index.js";
+
+interface GrafanaFile {
+  apiVersion: number;
+  groups: {
+    name: string;
+    folder: string;
+    interval: string;
+    rules: {
+      uid: string;
+      title: string;
+      condition: string;
+      for: string;
+      labels: Record<string, string>;
+      data: { refId: string; datasourceUid: string; model: { expr?: string; type?: string; expression?: string; conditions?: { evaluator: { type: string; params: number[] } }[] } }[];
+    }[];
+  }[];
+}
+
+describe("Grafana alert rules", () => {
+  it("mean the same as the Prometheus alerts: same names, labels and for, z minus boundary above 0 on recorded series", () => {
+    const config = parseGatesConfig("deployments: [a]\nevaluationInterval: 30s\n");
+    const file = parse(generateRuleFiles(config).find((f) => f.path === RULE_FILES.grafana)?.content ?? "") as GrafanaFile;
+    expect(file.apiVersion).toBe(1);
+    const group = file.groups[0];
+    expect(group?.interval).toBe("30s");
+    const recorded = new Set(recordingRules(config).groups.flatMap((g) => g.rules.map((r) => r.record)));
+    const prometheusAlerts = alertingRules(config).groups[0]?.rules.filter((r) => r.alert.endsWith("GateFailed")) ?? [];
+    expect(group?.rules.map((r) => r.title)).toEqual(prometheusAlerts.map((r) => r.alert));
+    for (const rule of group?.rules ?? []) {
+      const twin = prometheusAlerts.find((a) => a.alert === rule.title);
+      expect(rule.labels).toEqual(twin?.labels);
+      expect(rule.for).toBe(twin?.for ?? "0s");
+      for (const q of rule.data.filter((d) => d.datasourceUid !== "__expr__")) {
+        expect(recorded).toContain(q.model.expr?.slice(0, q.model.expr.indexOf("{")));
+      }
+      const condition = rule.data.find((d) => d.refId === rule.condition)?.model;
+      expect(condition).toMatchObject({ type: "threshold", expression: "C", conditions: [{ evaluator: { type: "gt", params: [0] } }] });
+      expect(rule.data.find((d) => d.refId === "C")?.model.expression).toBe("$Z - $B");
+      expect(new Set(group?.rules.map((r) => r.uid)).size).toBe(group?.rules.length);
+    }
+  });
+});
