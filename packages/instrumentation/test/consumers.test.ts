@@ -53,6 +53,13 @@ describe("consumers", () => {
     expect(report.tokens.join("\n")).toContain('gen_ai_token_type="input"');
   });
 
+  it("records the calls of a CommonJS app that required openai before calling register()", async () => {
+    const { stdout } = await run(process.execPath, [join(fixtures, "consumer-late-register.cjs")], { cwd: fixtures, env: env() });
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { turns: number; cost: number };
+    expect(result.turns).toBe(1);
+    expect(result.cost).toBeGreaterThan(0);
+  });
+
   it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers", async () => {
     const tsc = join(fixtures, "..", "..", "..", "..", "node_modules", ".bin", "tsc");
     // Throws with the compiler's diagnostics if either consumer does not type-check.

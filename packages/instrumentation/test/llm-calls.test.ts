@@ -380,6 +380,41 @@ describe("never breaking the agent", () => {
     expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "completed" })).toBe(1);
   });
 
+  it("keeps the agent's calls and tools working when every metric instrument throws", async () => {
+    const telemetry = testTelemetry();
+    const fail = () => {
+      throw new Error("meter bug");
+    };
+    const brokenInstrument = { add: fail, record: fail };
+    const brokenMeterProvider = {
+      getMeter: () => ({
+        createCounter: () => brokenInstrument,
+        createUpDownCounter: () => brokenInstrument,
+        createHistogram: () => brokenInstrument,
+        createGauge: () => brokenInstrument,
+      }),
+    };
+    const runtime = new AgentCanary({
+      deployment: "support-agent",
+      versions: { baseline: BASELINE },
+      tracerProvider: telemetry.tracerProvider,
+      meterProvider: brokenMeterProvider,
+      logger: telemetry.logger,
+    });
+    next = { toolCalls: [{ name: "lookup_order", args: { orderId: "A1" } }], usage: USAGE };
+    const answer = await runtime.session({ id: "n-meter" }, async (s) => {
+      const r = await openai.chat.completions.create(chatBody());
+      const requested = await s.tool("lookup_order", { orderId: "A1" }, () => "shipped");
+      const own = await s.tool("search_kb", { query: "returns" }, () => "KB-1");
+      return `${r.choices[0]?.message.tool_calls?.length} / ${requested} / ${own}`;
+    });
+    expect(answer).toBe("1 / shipped / KB-1");
+    // Every span still ends, with its attributes, though no metric could be recorded.
+    expect(telemetry.finished("invoke_agent")[0]?.attributes[ATTR.outcome]).toBe("completed");
+    expect(telemetry.finished("chat")[0]?.attributes[ATTR.costUsd]).toBeCloseTo(EXPECTED_COST, 12);
+    expect(telemetry.finished("execute_tool")).toHaveLength(2);
+  });
+
   it("ends a session whose code throws with outcome error, rethrowing the agent's error", async () => {
     const { runtime, telemetry } = runtimeWith();
     const failure = new Error("tool backend down");

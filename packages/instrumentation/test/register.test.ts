@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { OptionsError, register, session } from "@agent-canary/instrumentation";
 import { makeTempDir } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
@@ -51,5 +53,30 @@ describe("register()", () => {
 
   it("names a store spec it cannot open", () => {
     expect(() => register({ deployment: "support-agent", versions: { baseline: BASELINE }, store: "mysql://db" })).toThrow(/store: .*neither file:<dir> nor redis/);
+  });
+
+  it("shuts down without rejecting when the collector refuses the final export, and logs why", async () => {
+    // A collector that answers every export with 400: the SDK's flush fails at once (no retries).
+    const collector = createServer((req, res) => {
+      req.resume();
+      res.writeHead(400).end("bad request");
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const warnings: string[] = [];
+    const handle = register({
+      deployment: "support-agent",
+      versions: { baseline: BASELINE },
+      traces: { endpoint: `${url}/v1/traces` },
+      metrics: { exporter: "otlp", endpoint: `${url}/v1/metrics` },
+      logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    });
+    try {
+      await session({ id: "s-1" }, () => "done");
+      await expect(handle.shutdown()).resolves.toBeUndefined();
+      expect(warnings.join("\n")).toMatch(/shutdown could not finish cleanly/);
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
   });
 });

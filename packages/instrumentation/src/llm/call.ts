@@ -1,12 +1,14 @@
 import { ATTR, SPAN_NAMES } from "@agent-canary/conventions";
 import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import type { PriceBook } from "../cost/prices.js";
+import type { CallCost, PriceBook } from "../cost/prices.js";
 import type { AgentSession } from "../session/session.js";
 import type { OnceLogger } from "../telemetry/logger.js";
 import type { Instruments } from "../telemetry/metrics.js";
 import type { Safely } from "../telemetry/safely.js";
 import { declaredFingerprint, describeMismatch, observedFingerprint } from "../version/fingerprint.js";
 import type { LlmRequest, LlmResult } from "./types.js";
+
+const USAGE_UNKNOWN: CallCost = { known: false, reason: "usage_unknown" };
 
 /** What recording a call needs: the session's services inside a session, the instrumentation's own outside. */
 export interface CallEnv {
@@ -73,9 +75,13 @@ export class LlmCall {
   succeed(result: LlmResult): void {
     if (this.ended) return;
     this.ended = true;
-    const cost = this.env.safely("llm-call-end", () => this.record(result), undefined);
+    const model = result.responseModel ?? this.request.model;
+    const cost = this.env.safely("llm-call-cost", () => this.env.prices.cost(model, result.usage), undefined) ?? USAGE_UNKNOWN;
+    // Span and metrics apart: a failing meter must not leave the span open, nor the other way round.
+    this.env.safely("llm-call-end", () => this.endSpan(result, cost), undefined);
+    this.env.safely("llm-call-metrics", () => this.recordMetrics(result, model, cost), undefined);
     // Outside safely(): a guard trip must reach the agent.
-    this.session?.endTurn(cost ?? { known: false, reason: "usage_unknown" }, result.toolCalls);
+    this.session?.endTurn(cost, result.toolCalls);
   }
 
   /**
@@ -86,57 +92,58 @@ export class LlmCall {
   fail(error: unknown, billed: boolean): void {
     if (this.ended) return;
     this.ended = true;
+    const type = error instanceof Error ? error.constructor.name : "Error";
     this.env.safely(
       "llm-call-error",
       () => {
-        const type = error instanceof Error ? error.constructor.name : "Error";
         this.span.recordException(error instanceof Error ? error : String(error));
         this.span.setAttribute("error.type", type);
         this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        this.env.instruments.record("operationDuration", this.seconds(), { ...this.metricAttributes(undefined), "error.type": type });
         this.span.end();
       },
       undefined,
     );
-    this.session?.endTurn(billed ? { known: false, reason: "usage_unknown" } : { known: true, usd: 0 }, []);
+    this.env.safely(
+      "llm-call-metrics",
+      () => this.env.instruments.record("operationDuration", this.seconds(), { ...this.metricAttributes(undefined), "error.type": type }),
+      undefined,
+    );
+    this.session?.endTurn(billed ? USAGE_UNKNOWN : { known: true, usd: 0 }, []);
   }
 
-  private record(result: LlmResult) {
-    const attrs = this.metricAttributes(result.responseModel);
-    const model = result.responseModel ?? this.request.model;
-    const cost = this.env.prices.cost(model, result.usage);
-    const spanAttrs: Attributes = {
+  private endSpan(result: LlmResult, cost: CallCost): void {
+    const { usage } = result;
+    this.span.setAttributes({
       ...(result.responseModel ? { [ATTR.responseModel]: result.responseModel } : {}),
       ...(result.responseId ? { "gen_ai.response.id": result.responseId } : {}),
       "gen_ai.response.finish_reasons": result.finishReasons,
-    };
+      ...(usage ? { [ATTR.inputTokens]: usage.inputTokens, [ATTR.outputTokens]: usage.outputTokens } : { "agent_canary.usage.unknown": true }),
+      ...(usage && usage.cachedInputTokens > 0 ? { "gen_ai.usage.cache_read.input_tokens": usage.cachedInputTokens } : {}),
+      ...(cost.known ? { [ATTR.costUsd]: cost.usd } : cost.reason === "unpriced_model" ? { "agent_canary.cost.unknown": "unpriced_model" } : {}),
+      ...(result.toolCalls.length > 0 ? { "agent_canary.tool_calls": result.toolCalls.map((c) => c.name) } : {}),
+    });
+    this.span.end();
+  }
+
+  private recordMetrics(result: LlmResult, model: string, cost: CallCost): void {
+    const attrs = this.metricAttributes(result.responseModel);
     if (result.usage) {
-      spanAttrs[ATTR.inputTokens] = result.usage.inputTokens;
-      spanAttrs[ATTR.outputTokens] = result.usage.outputTokens;
-      if (result.usage.cachedInputTokens > 0) spanAttrs["gen_ai.usage.cache_read.input_tokens"] = result.usage.cachedInputTokens;
       this.env.instruments.record("tokenUsage", result.usage.inputTokens, { ...attrs, "gen_ai.token.type": "input" });
       this.env.instruments.record("tokenUsage", result.usage.outputTokens, { ...attrs, "gen_ai.token.type": "output" });
     } else {
-      spanAttrs["agent_canary.usage.unknown"] = true;
       this.env.log.warnOnce(
         `usage-unknown:${this.request.api}:${this.request.stream}`,
         `an ${this.request.provider} ${this.request.api} response${this.request.stream ? " stream" : ""} carried no token usage; its cost is recorded as unknown${this.request.api === "chat.completions" && this.request.stream ? ' (pass stream_options: { include_usage: true } to get usage on streams)' : ""}`,
       );
     }
-    if (cost.known) spanAttrs[ATTR.costUsd] = cost.usd;
-    else if (cost.reason === "unpriced_model") {
-      spanAttrs["agent_canary.cost.unknown"] = "unpriced_model";
+    if (!cost.known && cost.reason === "unpriced_model") {
       this.env.instruments.record("unpricedCalls", 1, { ...this.versionLabels(), model });
       this.env.log.warnOnce(
         `unpriced:${model}`,
         `no price for model "${model}": its calls' cost is unknown (not $0) and sessions using it are left out of the cost histogram; add it with the "prices" option, e.g. prices: { "${model}": { input: 2.5, output: 10 } } (USD per 1M tokens)`,
       );
     }
-    if (result.toolCalls.length > 0) spanAttrs["agent_canary.tool_calls"] = result.toolCalls.map((c) => c.name);
-    this.span.setAttributes(spanAttrs);
     this.env.instruments.record("operationDuration", this.seconds(), attrs);
-    this.span.end();
-    return cost;
   }
 
   private checkVersion(session: AgentSession): void {

@@ -10,6 +10,7 @@ import { consoleLogger } from "../telemetry/logger.js";
 import { AgentCanary } from "../runtime/agent-canary.js";
 import { getDefaultRuntime, setDefaultRuntime } from "../runtime/default-runtime.js";
 import type { AgentSession, SessionInit } from "../session/session.js";
+import { instrumentLoadedSdks } from "./loaded-sdks.js";
 import { type MetricsServer, serveMetrics } from "./metrics-server.js";
 import { type ParsedRegisterOptions, parseRegisterOptions, type RegisterOptions } from "./options.js";
 
@@ -19,7 +20,11 @@ export interface AgentCanaryHandle {
   /** Resolves once the metrics endpoint listens; rejects if it cannot (port in use). */
   readonly ready: Promise<{ metricsUrl: string | undefined }>;
   session<T>(init: SessionInit, fn: (session: AgentSession) => Promise<T> | T): Promise<T>;
-  /** Flushes spans and metrics, closes the metrics server and the store it opened. Idempotent. */
+  /**
+   * Flushes spans and metrics, closes the metrics server and the store it
+   * opened. Idempotent. Never rejects: an export that fails (collector down)
+   * is logged, as telemetry must not crash the agent on its way out.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   const prometheus = o.startSdk && metricsExporter(o) === "prometheus" ? new PrometheusExporter({ preventServerStart: true }) : undefined;
   const sdk = o.startSdk ? new NodeSDK(sdkConfiguration(o, instrumentation, prometheus)) : undefined;
   sdk?.start();
+  if (o.autoInstrument) instrumentLoadedSdks(instrumentation);
   const runtime = new AgentCanary({ ...o, store });
   setDefaultRuntime(runtime);
 
@@ -56,7 +62,7 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
       logger.info(
         `deployment ${o.deployment}: baseline ${runtime.versions.baseline.hash}${runtime.versions.canary ? `, canary ${runtime.versions.canary.hash}` : ""}; ` +
           `rollout state ${typeof o.store === "string" ? `from ${o.store}` : o.store ? "from the given store" : "not used (all sessions run the baseline)"}; ` +
-          `metrics ${server ? `on ${server.url}` : o.startSdk ? `over ${metricsExporter(o)}` : "through the app's own OpenTelemetry SDK"}`,
+          `metrics ${metricsTarget(o, server)}`,
       ),
     // The rejection is reported through `ready`; here it must not go unhandled.
     () => undefined,
@@ -74,9 +80,16 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
         await runtime.close();
         instrumentation.disable();
         const server = await serving.catch(() => undefined);
-        await Promise.all([server?.close(), sdk?.shutdown(), ownsStore ? store?.close() : undefined]);
+        const steps = await Promise.allSettled([server?.close(), sdk?.shutdown(), ownsStore ? store?.close() : undefined]);
+        for (const step of steps) {
+          if (step.status === "rejected") logger.warn(`shutdown could not finish cleanly (telemetry not yet exported may be lost): ${errorMessage(step.reason)}`);
+        }
       })()),
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function openStoreOption(option: ParsedRegisterOptions["store"]): { store: RolloutStore | undefined; ownsStore: boolean } {
@@ -87,8 +100,15 @@ function openStoreOption(option: ParsedRegisterOptions["store"]): { store: Rollo
   try {
     return { store: openStore(spec), ownsStore: true };
   } catch (error) {
-    throw new OptionsError("register() options", [{ path: "store", message: error instanceof Error ? error.message : String(error) }]);
+    throw new OptionsError("register() options", [{ path: "store", message: errorMessage(error) }]);
   }
+}
+
+function metricsTarget(o: ParsedRegisterOptions, server: MetricsServer | undefined): string {
+  if (server) return `on ${server.url}`;
+  if (!o.startSdk) return "through the app's own OpenTelemetry SDK";
+  const exporter = metricsExporter(o);
+  return exporter === "none" ? "off (exporter none)" : `over ${exporter}`;
 }
 
 /** Explicit option first, then the standard OTEL_METRICS_EXPORTER, then a Prometheus endpoint. */

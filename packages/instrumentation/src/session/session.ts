@@ -178,7 +178,7 @@ export class AgentSession {
     this.throwIfEnded();
     const signature = callSignature(name, args);
     if (!this.consumePending(signature)) {
-      this.services.instruments.record("toolCalls", 1, { ...this.metricLabels, tool: name });
+      this.countToolCall(name);
       this.feedLoopDetector(signature);
     }
     const span = this.services.safely("tool-span", () => this.startToolSpan(name, options.callId), trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
@@ -234,7 +234,7 @@ export class AgentSession {
     for (const call of toolCalls) {
       const signature = callSignature(call.name, call.arguments);
       this.pendingToolCalls.set(signature, (this.pendingToolCalls.get(signature) ?? 0) + 1);
-      this.services.instruments.record("toolCalls", 1, { ...this.metricLabels, tool: call.name });
+      this.countToolCall(call.name);
       this.feedLoopDetector(signature);
     }
     const { budgetUsd } = this.services.guards;
@@ -270,7 +270,9 @@ export class AgentSession {
     this.finished = true;
     clearTimeout(this.drainTimer);
     const outcome = this.outcomeFor(error);
-    this.services.safely("session-end", () => this.recordEnd(outcome, error), undefined);
+    // Span and metrics apart: a failing meter must not leave the span open, nor the other way round.
+    this.services.safely("session-end", () => this.endSpan(outcome, error), undefined);
+    this.services.safely("session-metrics", () => this.recordEndMetrics(outcome), undefined);
     return outcome;
   }
 
@@ -281,7 +283,7 @@ export class AgentSession {
     return this.explicitOutcome ?? "completed";
   }
 
-  private recordEnd(outcome: SessionOutcome, error: unknown): void {
+  private recordEndMetrics(outcome: SessionOutcome): void {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const labels = this.metricLabels;
     const m = this.services.instruments;
@@ -300,7 +302,9 @@ export class AgentSession {
     m.record("sessionDurationSquared", seconds * seconds, labels);
     if (this.loopTrips > 0) m.record("loopingSessions", 1, labels);
     if (this.safetyViolations > 0) m.record("unsafeSessions", 1, labels);
+  }
 
+  private endSpan(outcome: SessionOutcome, error: unknown): void {
     this.span.setAttributes({
       [ATTR.outcome]: outcome,
       [ATTR.turn]: this.turnCount,
@@ -316,6 +320,11 @@ export class AgentSession {
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
     }
     this.span.end();
+  }
+
+  /** Outside safely() only guard errors may reach the agent, so a failing meter is caught here. */
+  private countToolCall(name: string): void {
+    this.services.safely("tool-count", () => this.services.instruments.record("toolCalls", 1, { ...this.metricLabels, tool: name }), undefined);
   }
 
   private consumePending(signature: string): boolean {
