@@ -8,7 +8,7 @@ import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
 import { runScenario } from "./run-scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
-export const DEMO_EXIT = { ok: 0, misbehaved: 1, failed: 2 } as const;
+export const DEMO_EXIT = { ok: 0, misbehaved: 1, failed: 2, interrupted: 130 } as const;
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -23,13 +23,28 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
   }
   const summaries: ScenarioSummary[] = [];
+  // Ctrl-C stops the current rollout and skips the rest, so cleanup still runs; a second Ctrl-C exits at once.
+  const interrupted = new AbortController();
+  const onSigint = () => {
+    process.stderr.write("\nagent-canary demo: stopping (Ctrl-C again to exit at once)\n");
+    interrupted.abort();
+    process.once("SIGINT", () => process.exit(130));
+  };
+  process.once("SIGINT", onSigint);
   const agentMetrics = options.stack ? await startAgentMetrics() : undefined;
   try {
     for (const name of scenariosOf(options.scenario)) {
+      if (interrupted.signal.aborted) break;
       const log = new SessionLog();
       const ops: OpsSide = agentMetrics ? await startStackOps(agentMetrics.target, BASE_TIME_FACTOR * options.speed) : await startEmbeddedOps(log);
       try {
-        const settings = { seed: options.seed, concurrency: options.concurrency, speed: options.speed, write: options.json ? undefined : write };
+        const settings = {
+          seed: options.seed,
+          concurrency: options.concurrency,
+          speed: options.speed,
+          write: options.json ? undefined : write,
+          signal: interrupted.signal,
+        };
         summaries.push(await runScenario(SCENARIOS[name], ops, settings, log));
       } finally {
         await ops.close();
@@ -39,9 +54,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     process.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return DEMO_EXIT.failed;
   } finally {
+    process.removeListener("SIGINT", onSigint);
     await agentMetrics?.close();
   }
   report(summaries, options.json);
+  if (interrupted.signal.aborted) {
+    process.stderr.write("agent-canary demo: interrupted; the last scenario did not finish\n");
+    return DEMO_EXIT.interrupted;
+  }
   return summaries.every((s) => s.ok) ? DEMO_EXIT.ok : DEMO_EXIT.misbehaved;
 }
 

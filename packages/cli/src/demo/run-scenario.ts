@@ -23,6 +23,8 @@ export interface RunSettings {
   speed: number;
   /** Where the timeline goes; undefined prints nothing (--json). */
   write: ((line: string) => void) | undefined;
+  /** Aborted on Ctrl-C: the rollout stops, sessions finish, servers and temp dirs are cleaned up. */
+  signal: AbortSignal;
 }
 
 /** Real milliseconds between two evaluations of the controller. */
@@ -100,7 +102,13 @@ export async function runScenario(scenario: Scenario, ops: OpsSide, settings: Ru
     traffic.start();
     const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
     const guard = horizonGuard(() => run.stop(), config, factor);
-    const result = await run.done.finally(() => clearTimeout(guard));
+    const interrupt = () => run.stop();
+    settings.signal.addEventListener("abort", interrupt, { once: true });
+    if (settings.signal.aborted) run.stop();
+    const result = await run.done.finally(() => {
+      clearTimeout(guard);
+      settings.signal.removeEventListener("abort", interrupt);
+    });
     const endedAt = clock.now().getTime();
     const state = await ops.store.read(DEPLOYMENT);
     announceWriter(result, state, timeline);
