@@ -3,6 +3,7 @@ import { addGateRulesCommands } from "@agent-canary/gate-rules";
 import { addRolloutCommands } from "@agent-canary/rollout";
 import { addShadowCommands } from "@agent-canary/shadow";
 import { Command } from "commander";
+import { addDemoCommand } from "./demo/index.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version(version, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true);
+  addDemoCommand(program);
   addGateRulesCommands(program);
   addRolloutCommands(program);
   addShadowCommands(program);
