@@ -4,3 +4,4 @@ export * from "./routing.js";
 export * from "./metrics.js";
 export * from "./spans.js";
 export * from "./shadow-metrics.js";
+export * from "./metrics-doc.js";

@@ -50,7 +50,7 @@ export const METRICS = {
     otelName: "agent_canary.session.cost",
     kind: "histogram",
     unit: "{USD}",
-    description: "Cost of a session in US dollars, recorded at session end.",
+    description: "Cost of a session in US dollars, recorded at session end; sessions with an unpriced call or unknown usage are left out (see unpriced_calls), so _count means sessions of known cost.",
     labels: [...V],
   },
   sessionCostSquared: {
