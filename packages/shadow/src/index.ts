@@ -22,3 +22,4 @@ export { renderShadowReport } from "./report/render-report.js";
 export { addShadowCommands, type ShadowCommandIo } from "./cli/shadow-commands.js";
 export { createOpenAIJudge, DEFAULT_JUDGE_RUBRIC, type ChatCompletionsClient, type OpenAIJudgeOptions } from "./providers/openai-judge.js";
 export { createOpenAIEmbedder, type EmbeddingsClient } from "./providers/openai-embedder.js";
+export { readinessChecks, signTestPValue, DEFAULT_MIN_SIMILARITY, type ReadinessCheck, type ReadinessInput } from "./report/readiness.js";

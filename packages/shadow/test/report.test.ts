@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createShadow, judgeDuration, recommendedDuration, type AgentFn } from "../src/index.js";
+import { createShadow, judgeDuration, recommendedDuration, signTestPValue, type AgentFn } from "../src/index.js";
 import { runShadowCli } from "./support/cli.js";
 import { orderDesk } from "./support/tools.js";
 
@@ -26,6 +26,15 @@ describe("recommended shadow duration", () => {
     const highTraffic = recommendedDuration({ risk: "medium", trafficPerDay: 30_000, modelSwap: false });
     expect(judgeDuration(highTraffic, 2.5, 75_000).met).toBe(false);
     expect(judgeDuration(highTraffic, null, 75_000).met).toBe(false);
+  });
+});
+
+describe("readiness", () => {
+  it("uses an exact one-sided sign test on judge preferences", () => {
+    expect(signTestPValue(9, 1)).toBeCloseTo(11 / 1024, 10);
+    expect(signTestPValue(5, 5)).toBeCloseTo(638 / 1024, 10);
+    expect(signTestPValue(0, 0)).toBe(1);
+    expect(signTestPValue(600, 400)).toBeLessThan(1e-9);
   });
 });
 
@@ -84,6 +93,16 @@ describe("shadow report command", () => {
     expect(stdout).toContain("intercepted candidate writes: issue_refund 10");
     expect(stdout).toContain("recommended: high risk, < 10,000 requests/day or unknown traffic, model swap (+50%): 21 days or 7,500 distinct requests");
     expect(stdout).toContain("NOT MET");
+    expect(stdout).toContain("## Readiness: NOT READY");
+    expect(stdout).toMatch(/FAIL {2}duration {3}needs high risk/);
+    expect(stdout).toMatch(/FAIL {2}similarity mean similarity 0\.\d{3} \(threshold 0\.90\)/);
+    expect(stdout).toContain("pass  judge      production better 2, candidate better 0: sign test p = 0.250");
+
+    // --check turns the verdict into an exit status for a pipeline.
+    expect((await runShadowCli(["shadow", "report", file, "--risk", "low", "--check"])).exitCode).toBe(1);
+    const lenient = await runShadowCli(["shadow", "report", file, "--risk", "low", "--check", "--min-similarity", "0.7"]);
+    expect(lenient.exitCode).toBeUndefined();
+    expect(lenient.stdout).toContain("## Readiness: READY for a canary");
 
     const json = await runShadowCli(["shadow", "report", file, "--risk", "low", "--format", "json"]);
     const report = JSON.parse(json.stdout) as { similarity: { bands: Record<string, number> }; duration: { required: boolean } };

@@ -24,6 +24,8 @@ const ReportFlagsSchema = z.object({
   modelSwap: z.boolean().default(false),
   format: z.enum(["text", "json"]).default("text"),
   examples: z.coerce.number().int().min(0, "--examples must be 0 or more").default(5),
+  minSimilarity: z.coerce.number({ message: "--min-similarity must be a number" }).min(0, "--min-similarity must be in 0..1").max(1, "--min-similarity must be in 0..1").optional(),
+  check: z.boolean().default(false),
 });
 
 const ReplayFlagsSchema = z.object({
@@ -67,19 +69,24 @@ function addReportCommand(shadow: Command, io: ShadowCommandIo): void {
     .option("--model-swap", "the candidate changes the model: +50% duration")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--examples <n>", "disagreement examples to show", "5")
+    .option("--min-similarity <x>", "mean similarity the readiness check asks for (default 0.90)")
+    .option("--check", "exit with status 1 unless every readiness check passes (for CI)")
     .addHelpText("after", "\nExample:\n  $ agent-canary shadow report shadow/comparisons.jsonl --risk high --model-swap --traffic-per-day 4000\n")
     .action(async (file: string, raw: Record<string, unknown>, command: Command) => {
       const flags = ReportFlagsSchema.safeParse(raw);
       if (!flags.success) flagError(command, flags.error.issues);
+      let notReady = false;
       try {
         const records = await readAllJsonl(file, ComparisonRecordSchema, "Each line must be a comparison written by the shadow runner (comparisonsFile) or by `shadow replay --out`.", {
           onTruncatedLastLine: (error) => io.stderr.write(`warning: ${error.message}; skipped (a write cut short by a crash?)\n`),
         });
         const report = buildShadowReport(records, flags.data);
         io.stdout.write(flags.data.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderShadowReport(report, file));
+        notReady = flags.data.check && report.readiness.some((c) => !c.passed);
       } catch (error) {
         failure(command, error);
       }
+      if (notReady) command.error("shadow report: not ready for a canary (see Readiness)", { exitCode: 1, code: "agent-canary.shadow.not-ready" });
     });
 }
 

@@ -84,6 +84,11 @@ function durationSection(r: ShadowReport): string {
   ]);
 }
 
+function readinessSection(r: ShadowReport): string {
+  const ready = r.readiness.every((c) => c.passed);
+  return section(`Readiness: ${ready ? "READY for a canary" : "NOT READY"}`, r.readiness.map((c) => `  ${c.passed ? "pass" : "FAIL"}  ${c.check.padEnd(10)} ${c.detail}`));
+}
+
 /** The plain-text report `agent-canary shadow report` prints. */
 export function renderShadowReport(r: ShadowReport, file: string): string {
   const window = r.window ? `${r.window.first} … ${r.window.last}` : "no live comparisons";
@@ -94,5 +99,5 @@ export function renderShadowReport(r: ShadowReport, file: string): string {
     `versions (production → candidate): ${pairs}`,
     "",
   ].join("\n");
-  return [head, similaritySection(r), decisionsSection(r), disagreementsSection(r), judgeSection(r), durationSection(r)].join("\n");
+  return [head, similaritySection(r), decisionsSection(r), disagreementsSection(r), judgeSection(r), durationSection(r), readinessSection(r)].join("\n");
 }

@@ -3,6 +3,7 @@ import { DIVERGENCE_KINDS, type Divergence } from "../compare/divergence.js";
 import { JUDGE_VERDICTS, type JudgeVerdict } from "../compare/judge.js";
 import { SIMILARITY_BANDS, type SimilarityBand } from "../compare/similarity.js";
 import type { ComparisonRecord } from "../record/comparison-record.js";
+import { readinessChecks, type ReadinessCheck } from "./readiness.js";
 import { judgeDuration, recommendedDuration, type DurationInput, type DurationVerdict } from "./shadow-duration.js";
 
 /** Bucket edges for the similarity distribution: coarse below review, fine around the 0.80 / 0.92 bands. */
@@ -55,6 +56,7 @@ export interface ShadowReport {
   };
   readonly examples: DisagreementExample[];
   readonly duration: DurationVerdict;
+  readonly readiness: ReadinessCheck[];
 }
 
 function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -140,6 +142,8 @@ function observedDays(live: readonly ComparisonRecord[]): { days: number | null;
 export interface ReportOptions extends Omit<DurationInput, "trafficPerDay"> {
   readonly trafficPerDay?: number | undefined;
   readonly examples?: number;
+  /** Mean similarity the readiness check asks for; default 0.90. */
+  readonly minSimilarity?: number | undefined;
 }
 
 /** Turns recorded comparisons into the numbers a reviewer needs to decide: go to canary, keep shadowing, or stop. */
@@ -158,12 +162,21 @@ export function buildShadowReport(records: readonly ComparisonRecord[], options:
     versionPairs[pair] = (versionPairs[pair] ?? 0) + 1;
   }
   const distinctRequests = new Set(records.map((r) => r.id)).size;
+  const similarity = similarityPart(records);
+  const judge = judgePart(records);
+  const duration = judgeDuration(recommendedDuration(options), days, distinctRequests);
+  const readinessInput = {
+    duration,
+    meanSimilarity: similarity.mean,
+    productionBetter: judge.verdicts.production_better,
+    candidateBetter: judge.verdicts.candidate_better,
+  };
   return {
     comparisons: records.length,
     sources: { live: live.length, replay: records.length - live.length },
     versionPairs,
     window,
-    similarity: similarityPart(records),
+    similarity,
     decisionsAgree: records.filter((r) => r.keyMetrics.decisionsAgree).length,
     fieldDisagreements,
     divergences,
@@ -174,8 +187,9 @@ export function buildShadowReport(records: readonly ComparisonRecord[], options:
       steps: meansOf(records, (r) => r.steps),
     },
     interceptedWrites,
-    judge: judgePart(records),
+    judge,
     examples: examplesOf(records, options.examples ?? 5),
-    duration: judgeDuration(recommendedDuration(options), days, distinctRequests),
+    duration,
+    readiness: readinessChecks(readinessInput, options.minSimilarity),
   };
 }
