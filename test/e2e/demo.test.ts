@@ -37,7 +37,12 @@ const SummarySchema = z.object({
       firedGates: z.array(z.string()),
       sessions: z.object({ baseline: z.number(), canary: z.number() }),
       drain: z
-        .object({ inFlightCanary: z.number(), inFlightOutcomes: z.record(z.string(), z.number()), startedAfter: z.object({ baseline: z.number(), canary: z.number() }) })
+        .object({
+          inFlightCanary: z.number(),
+          inFlightOutcomes: z.record(z.string(), z.number()),
+          routerSawRollback: z.boolean(),
+          startedAfter: z.object({ baseline: z.number(), canary: z.number() }),
+        })
         .optional(),
       problems: z.array(z.string()),
     }),
@@ -59,6 +64,7 @@ describe("e2e: agent-canary demo (embedded, no servers)", () => {
     expect(byName.healthy).toMatchObject({ outcome: "promoted", firedGates: [] });
     for (const name of ["cost", "loop"]) {
       const drain = byName[name]?.drain;
+      expect(drain?.routerSawRollback).toBe(true);
       expect(drain?.startedAfter.canary).toBe(0);
       expect(drain?.startedAfter.baseline).toBeGreaterThan(0);
       expect(drain?.inFlightOutcomes.drain_timeout ?? 0).toBe(0);

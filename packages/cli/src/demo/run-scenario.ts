@@ -61,12 +61,31 @@ function horizonGuard(stop: () => void, config: GatesConfig, factor: number): No
   return setTimeout(stop, realMs);
 }
 
-/** Waits until this agent's router has seen the rollback; returns when (demo clock ms). */
-async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number> {
-  for (;;) {
-    const state = agent.rolloutState();
-    if (state?.phase === "rolled_back") return clock.now().getTime();
+/** Real milliseconds the agent's router gets to learn of a rollback before the demo calls it a failure. */
+const ROUTER_PATIENCE_MS = 10_000;
+
+/** Waits until this agent's router has seen the rollback; returns when (demo clock ms), or undefined if it never did. */
+async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number | undefined> {
+  const deadline = performance.now() + ROUTER_PATIENCE_MS;
+  while (performance.now() < deadline) {
+    if (agent.rolloutState()?.phase === "rolled_back") return clock.now().getTime();
     await sleep(5);
+  }
+  return undefined;
+}
+
+/** Runs the controller until the rollout ends, the horizon passes, or Ctrl-C. */
+async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline: Timeline, signal: AbortSignal): Promise<RolloutResult> {
+  const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
+  const guard = horizonGuard(() => run.stop(), ops.config, factor);
+  const interrupt = () => run.stop();
+  signal.addEventListener("abort", interrupt, { once: true });
+  if (signal.aborted) run.stop();
+  try {
+    return await run.done;
+  } finally {
+    clearTimeout(guard);
+    signal.removeEventListener("abort", interrupt);
   }
 }
 
@@ -100,15 +119,7 @@ export async function runScenario(scenario: Scenario, ops: OpsSide, settings: Ru
   });
   try {
     traffic.start();
-    const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
-    const guard = horizonGuard(() => run.stop(), config, factor);
-    const interrupt = () => run.stop();
-    settings.signal.addEventListener("abort", interrupt, { once: true });
-    if (settings.signal.aborted) run.stop();
-    const result = await run.done.finally(() => {
-      clearTimeout(guard);
-      settings.signal.removeEventListener("abort", interrupt);
-    });
+    const result = await driveRollout(ops, clock, factor, timeline, settings.signal);
     const endedAt = clock.now().getTime();
     const state = await ops.store.read(DEPLOYMENT);
     announceWriter(result, state, timeline);
@@ -144,7 +155,11 @@ function announceWriter(result: RolloutResult, state: RolloutState | undefined, 
 async function watchDrain(agent: AgentSide, traffic: Traffic, log: SessionLog, clock: Clock, rolledBackAt: number, timeline: Timeline): Promise<DrainReport> {
   const sawAt = await routerSawRollback(agent, clock);
   const running = [...traffic.inFlight().values()].filter((r) => r.group === "canary").length;
-  timeline.line(`drain: the agent's router saw the rollback; ${running} canary sessions still running, new sessions go to baseline`);
+  timeline.line(
+    sawAt === undefined
+      ? "drain: ! the agent's router did not learn of the rollback"
+      : `drain: the agent's router saw the rollback; ${running} canary sessions still running, new sessions go to baseline`,
+  );
   await sleep(AFTER_ROLLBACK_REAL_MS);
   await traffic.stop();
   const report = drainReport(log.all(), rolledBackAt, sawAt);
