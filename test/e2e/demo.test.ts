@@ -3,21 +3,16 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
-const CLI_DIR = fileURLToPath(new URL("../../packages/cli", import.meta.url));
+const BIN = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
 /**
- * `agent-canary demo` as the README's first command, through its commander
- * definition, in a child process (the demo registers OpenTelemetry globals
- * and patches the openai SDK; a process of its own keeps that out of the test).
+ * `agent-canary demo` as the README's first command, the built bin in a child
+ * process (the demo registers OpenTelemetry globals and patches the openai
+ * SDK; a process of its own keeps that out of the test).
  */
 function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const program = [
-    'import { Command } from "commander";',
-    'import { addDemoCommand } from "./dist/demo/index.js";',
-    'await addDemoCommand(new Command("agent-canary")).parseAsync(process.argv.slice(1), { from: "user" });',
-  ].join("\n");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", program, "--", "demo", ...args], { cwd: CLI_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "demo", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
