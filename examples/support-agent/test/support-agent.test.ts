@@ -128,6 +128,12 @@ describe("support agent on the scripted model server", () => {
     expect(summary.byGroup.canary.meanCostUsd!).toBeGreaterThan(summary.byGroup.baseline.meanCostUsd! * 2);
   });
 
+  it("rejects a fleet whose sessions cannot start, instead of returning an empty summary", async () => {
+    const { client } = await server();
+    // Nothing is registered in this process, so the default session() cannot start one.
+    await expect(runFleet({ client, sessions: 3 })).rejects.toThrow(/not registered/);
+  });
+
   it("answers bad requests with an OpenAI-style 400 naming the field", async () => {
     const { server: s } = await server();
     const response = await fetch(`${s.baseURL}/chat/completions`, { method: "POST", body: JSON.stringify({ model: "x", messages: [] }) });

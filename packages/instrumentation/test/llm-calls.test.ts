@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
 import { ATTR, versionHash } from "@agent-canary/conventions";
 import {
@@ -347,6 +349,43 @@ describe("guards", () => {
     expect(turns).toBeInstanceOf(MaxTurnsError);
     expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "budget_exceeded" })).toBe(1);
   });
+
+  it("lets a call that fails after a parallel call tripped the budget reject with its own error, not as an unhandled rejection", async () => {
+    const { runtime, telemetry } = runtimeWith({ guards: { budgetUsd: 0.0001 } });
+    next = { text: "ok", usage: USAGE }; // ~$0.00034: one call is over budget
+    // A server that holds its request until released, then refuses it.
+    let arrived: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let release: () => void = () => undefined;
+    const held = createServer((req, res) => {
+      req.resume();
+      release = () => res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "refused late" } }));
+      arrived();
+    });
+    await new Promise<void>((resolve) => held.listen(0, "127.0.0.1", resolve));
+    const slow = new OpenAI({ apiKey: "test", baseURL: `http://127.0.0.1:${(held.address() as AddressInfo).port}/v1`, maxRetries: 0 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const [first, late] = await runtime.session({ id: "g-5" }, async () => {
+        const pending = slow.chat.completions.create(chatBody()).catch((e: unknown) => e);
+        await requestArrived;
+        const tripped = await openai.chat.completions.create(chatBody()).catch((e: unknown) => e);
+        release();
+        return [tripped, await pending];
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(first).toBeInstanceOf(BudgetExceededError);
+      expect(late).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(unhandled).toEqual([]);
+      expect(await telemetry.metricValue("agent_canary.sessions", { outcome: "budget_exceeded" })).toBe(1);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      held.closeAllConnections();
+      await new Promise((resolve) => held.close(resolve));
+    }
+  });
 });
 
 describe("never breaking the agent", () => {
@@ -413,6 +452,18 @@ describe("never breaking the agent", () => {
     expect(telemetry.finished("invoke_agent")[0]?.attributes[ATTR.outcome]).toBe("completed");
     expect(telemetry.finished("chat")[0]?.attributes[ATTR.costUsd]).toBeCloseTo(EXPECTED_COST, 12);
     expect(telemetry.finished("execute_tool")).toHaveLength(2);
+  });
+
+  it("caps the values of labels the model or the agent supplies, so tool names cannot mint a series per call", async () => {
+    const { runtime, telemetry } = runtimeWith({ guards: { loop: { enabled: false } } });
+    await runtime.session({ id: "n-labels" }, async (s) => {
+      // A confused model asking for a new tool name on every call.
+      for (let i = 0; i < 130; i++) await s.tool(`invented_tool_${i}`, {}, () => null);
+    });
+    const tools = await telemetry.labelValues("agent_canary.tool_calls", "tool");
+    expect(tools.size).toBe(101); // the first 100 names, then "other"
+    expect(tools.has("other")).toBe(true);
+    expect(await telemetry.metricValue("agent_canary.tool_calls")).toBe(130);
   });
 
   it("ends a session whose code throws with outcome error, rethrowing the agent's error", async () => {

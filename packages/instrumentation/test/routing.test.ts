@@ -43,6 +43,21 @@ function idsWhere(canary: boolean, percent: number, n: number): string[] {
 }
 
 describe("router", () => {
+  it("fails closed to baseline when the store cannot even be watched", async () => {
+    const store = await fileStore();
+    await startRollout(store, 100);
+    // A custom store whose watch() throws (its connection is refused at start).
+    const broken = Object.assign(Object.create(store) as FileStore, {
+      watch: () => {
+        throw new Error("connection refused");
+      },
+    });
+    const { groupOf, telemetry } = await setup(broken);
+    expect(await groupOf("any-id")).toBe("baseline");
+    expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "unavailable" })).toBe(1);
+    expect(telemetry.warnings.join("\n")).toContain("connection refused");
+  });
+
   it("follows state changes written to the file store while running", async () => {
     const store = await fileStore();
     await startRollout(store, 0);

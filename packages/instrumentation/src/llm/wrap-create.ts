@@ -64,6 +64,7 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
   const p = returned as PromiseLike;
   if (typeof p._thenUnwrap === "function") {
     // An SDK APIPromise: derive another one so the user's handle keeps its methods.
+    // Nobody awaits this branch: call.fail() must not throw here (it cannot trip a guard).
     if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error, false));
     const derived = (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
     endOnRawResponse(derived, call);

@@ -55,7 +55,14 @@ export class Router {
 
   start(): void {
     if (!this.options.store || this.unsubscribe) return;
-    this.unsubscribe = this.options.store.watch(this.options.deployment, (event) => this.onEvent(event));
+    try {
+      this.unsubscribe = this.options.store.watch(this.options.deployment, (event) => this.onEvent(event));
+    } catch (error) {
+      // A store that cannot even be watched cannot be read: fail closed instead of stopping the agent.
+      const message = error instanceof Error ? error.message : String(error);
+      this.current = { kind: "failed", reason: "unavailable", detail: `the store's watch() threw: ${message}` };
+      this.resolveFirst();
+    }
   }
 
   /** The last valid state, or undefined while failing closed. */

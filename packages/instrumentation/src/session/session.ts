@@ -238,7 +238,10 @@ export class AgentSession {
       this.feedLoopDetector(signature);
     }
     const { budgetUsd } = this.services.guards;
-    if (budgetUsd !== undefined && this.costUsd > budgetUsd) {
+    // Only a call that spent money can cross the budget. A failed call that ends
+    // after a parallel call tripped it must not trip again: its end is seen in a
+    // promise handler nobody awaits, where a throw is an unhandled rejection.
+    if (budgetUsd !== undefined && cost.known && cost.usd > 0 && this.costUsd > budgetUsd) {
       this.trip(new BudgetExceededError(this.id, budgetUsd, this.costUsd));
     }
   }

@@ -30,9 +30,20 @@ const HISTOGRAM_BUCKETS: Partial<Record<MetricKey, readonly number[]>> = {
 
 type Instrument = Counter | Histogram | UpDownCounter | Gauge;
 
+/**
+ * Labels whose values come from outside agent-canary: tool names the model
+ * asks for (a confused model can invent one per call), safety categories the
+ * agent passes, model names. Each keeps its first values; later new ones are
+ * recorded as `other`, so no input can mint a time series per call.
+ */
+const OPEN_LABELS = ["tool", "category", "model"] as const;
+const MAX_OPEN_LABEL_VALUES = 100;
+const OVERFLOW_LABEL_VALUE = "other";
+
 /** One instrument per entry of the METRICS catalog, created from it so names never drift. */
 export class Instruments {
   private readonly byKey = new Map<MetricKey, Instrument>();
+  private readonly openLabelValues = new Map<string, Set<string>>(OPEN_LABELS.map((label) => [label, new Set<string>()]));
 
   constructor(meter: Meter) {
     for (const key of Object.keys(METRICS) as MetricKey[]) {
@@ -67,7 +78,19 @@ export class Instruments {
   record(key: MetricKey, value: number, attributes: Attributes): void {
     const instrument = this.byKey.get(key);
     if (!instrument) return;
-    if ("add" in instrument) instrument.add(value, attributes);
-    else instrument.record(value, attributes);
+    const bounded = this.bounded(attributes);
+    if ("add" in instrument) instrument.add(value, bounded);
+    else instrument.record(value, bounded);
+  }
+
+  private bounded(attributes: Attributes): Attributes {
+    let result = attributes;
+    for (const [label, values] of this.openLabelValues) {
+      const value = attributes[label];
+      if (typeof value !== "string" || values.has(value)) continue;
+      if (values.size < MAX_OPEN_LABEL_VALUES) values.add(value);
+      else result = { ...result, [label]: OVERFLOW_LABEL_VALUE };
+    }
+    return result;
   }
 }

@@ -49,6 +49,18 @@ export function testTelemetry() {
     return total;
   }
 
+  /** The distinct values a label takes across a metric's points. */
+  async function labelValues(name: string, label: string): Promise<Set<unknown>> {
+    const rm = await collect();
+    const values = new Set<unknown>();
+    for (const scope of rm.scopeMetrics)
+      for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== name) continue;
+        for (const point of metric.dataPoints) values.add(point.attributes[label]);
+      }
+    return values;
+  }
+
   function finished(name?: string): ReadableSpan[] {
     const all = spans.getFinishedSpans();
     return name ? all.filter((s) => s.name === name || s.name.startsWith(`${name} `)) : all;
@@ -61,6 +73,7 @@ export function testTelemetry() {
     warnings,
     metricValue,
     histogramSum,
+    labelValues,
     finished,
     async shutdown() {
       await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
