@@ -44,8 +44,8 @@ const SummarySchema = z.object({
   ),
 });
 
-describe("e2e: agent-canary demo (embedded, no servers)", () => {
-  it("rolls back the cost and loop regressions, drains their canary sessions, and promotes the identical canary", async () => {
+describe("e2e: agent-canary demo", () => {
+  it("without servers rolls back the cost and loop regressions, drains their canary sessions, and promotes the identical canary", async () => {
     const result = await runDemo(["--json", "--seed", "5"]);
     if (result.code !== 0) console.error(result.stderr, result.stdout);
     expect(result.code).toBe(0);
@@ -65,6 +65,16 @@ describe("e2e: agent-canary demo (embedded, no servers)", () => {
       expect(drain?.inFlightOutcomes.drain_timeout ?? 0).toBe(0);
     }
     expect(summary.ok).toBe(true);
+  });
+
+  it("with --stack rolls the cost regression back on real Prometheus, Alertmanager, receiver and Redis", async () => {
+    const result = await runDemo(["--stack", "--scenario", "cost", "--json", "--seed", "5"]);
+    if (result.code !== 0) console.error(result.stderr, result.stdout);
+    expect(result.code).toBe(0);
+    const [cost] = SummarySchema.parse(JSON.parse(result.stdout)).scenarios;
+    console.log(`demo --stack cost: ${cost?.outcome} ${cost?.firedGates.join(",")} ${JSON.stringify(cost?.sessions)}`);
+    expect(cost).toMatchObject({ scenario: "cost", outcome: "rolled_back", ok: true });
+    expect(cost?.drain).toMatchObject({ routerSawRollback: true, startedAfter: { canary: 0 } });
   });
 
   it("names the flag and the fix when an option is invalid", async () => {
