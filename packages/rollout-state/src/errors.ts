@@ -10,7 +10,18 @@ export class InvalidStateError extends Error {
     readonly field: string,
     readonly detail: string,
   ) {
-    super(`invalid rollout state in ${source}${field ? ` at field "${field}"` : ""}: ${detail}. Fix or remove it, then write it again with \`agent-canary rollout set\`.`);
+    super(`invalid rollout state in ${source}${field ? ` at field "${field}"` : ""}: ${detail}. ${InvalidStateError.fix(source)}`);
+  }
+
+  /**
+   * Every write reads the state first, so `rollout set` cannot repair it: the fix is
+   * by hand. Routers meanwhile fail closed (baseline), so nothing is urgent.
+   */
+  private static fix(source: string): string {
+    if (source.includes(".audit.jsonl") || source.startsWith("redis stream")) {
+      return "Repair or delete that audit entry (the state itself is intact); writes resume once it parses.";
+    }
+    return "Repair it by hand (the audit log lists every transition), or move the file aside and run `agent-canary rollout start --baseline ...` to begin again; routers send all new sessions to baseline until then.";
   }
 
   static fromZod(source: string, error: z.ZodError): InvalidStateError {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addRolloutCommands } from "@agent-canary/rollout";
 import { FileStore } from "@agent-canary/rollout-state";
+import { freePort } from "@agent-canary/testkit";
 import { versionHash } from "@agent-canary/conventions";
 import { Command, CommanderError } from "commander";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -85,6 +86,34 @@ describe("agent-canary rollout CLI", () => {
     const store = new FileStore({ dir: join(dir, "state") });
     expect(await store.list()).toEqual(["shop"]);
     expect((await store.read("shop"))?.revision).toBe(0);
+  });
+
+  it("checks every start flag before writing: a bad --prometheus-url or --interval leaves no state behind", async () => {
+    const base = ["rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec];
+    expect((await cli(...base, "--prometheus-url", "notaurl")).error).toMatch(/--prometheus-url notaurl: not a URL; e\.g\. --prometheus-url http:\/\/127\.0\.0\.1:9090/);
+    expect((await cli(...base, "--prometheus-url", "http://127.0.0.1:9", "--interval", "0")).error).toMatch(/--interval 0: give a whole number of 1 or more/);
+    expect(await new FileStore({ dir: join(dir, "state") }).list()).toEqual([]);
+  });
+
+  it("names --deployment when the name is not a valid deployment name", async () => {
+    const bad = await cli("rollout", "start", "--deployment", "../etc", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
+    expect(bad.error).toMatch(/--deployment \.\.\/etc: use 1-63 chars .* e\.g\. --deployment support-bot/);
+    expect((await cli("rollout", "pause", "--deployment", "Bad Name", "--store", storeSpec)).error).toMatch(/--deployment Bad Name: use 1-63 chars/);
+    expect((await cli("rollout", "status", "--deployment", "Bad Name", "--store", storeSpec)).error).toMatch(/--deployment Bad Name: use 1-63 chars/);
+  });
+
+  it("names --store and the fix when Redis cannot be reached", async () => {
+    const port = await freePort();
+    const result = await cli("rollout", "status", "--deployment", "shop", "--store", `redis://127.0.0.1:${port}`);
+    expect(result.error).toMatch(new RegExp(`--store redis://127\\.0\\.0\\.1:${port}: cannot reach the store .*check the address and that Redis is running`));
+  });
+
+  it("says how to repair a corrupt state file instead of pointing at a command that cannot write it", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
+    await writeFile(join(dir, "state", "shop.json"), '{"schemaVersion":1,');
+    const result = await cli("rollout", "rollback", "--deployment", "shop", "--store", storeSpec);
+    expect(result.error).toMatch(/shop\.json: not valid JSON .*move the file aside and run `agent-canary rollout start --baseline/);
+    expect(result.error).not.toMatch(/rollout set/);
   });
 
   it("has --help with an example on every command", async () => {

@@ -11,7 +11,7 @@ import {
   type GateReport,
   type GateSource,
 } from "@agent-canary/rollout";
-import { resume, rollback, stagesFrom, start, transition, type FileStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { pause, resume, rollback, stagesFrom, start, transition, type FileStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BASELINE, CANARY, tempStore } from "./helpers.js";
 
@@ -107,6 +107,22 @@ describe("rollout controller", () => {
     expect(await controller.tick()).toMatchObject({ kind: "paused" });
     await transition(store, "shop", resume("shop"), { by: "cli:ops", reason: "latency explained" });
     expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { stage: 1, canaryPercent: 5 } });
+  });
+
+  it("does not promote when a hold lands while the gates are being queried", async () => {
+    await transition(store, "shop", start({ deployment: "shop", baseline: BASELINE, canary: CANARY, stages: stagesFrom([100], 600, 20) }), { by: "cli:test", reason: "start" }, { now: () => clock.now() });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 0, 50);
+    // The receiver applies a hold between the controller's read and its write.
+    const racingHold: GateSource = {
+      report: async (query) => {
+        await transition(store, "shop", pause("shop", "hold"), { by: "alertmanager:fp", reason: "LatencyGate firing" });
+        return gates.report(query);
+      },
+    };
+    const controller = new RolloutController({ store, deployment: "shop", gates: racingHold, clock, log: quietLog });
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "phase is paused, not progressing" });
+    expect(await store.read("shop")).toMatchObject({ phase: "paused", canary: CANARY, canaryPercent: 100 });
   });
 
   it("rolls back and stops on a rollback gate, even while paused, and archives what happened", async () => {

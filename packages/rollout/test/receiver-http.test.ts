@@ -76,6 +76,18 @@ describe("receiver: Alertmanager webhook", () => {
     expect(metrics).toMatch(/agent_canary_receiver_notifications_total\{source="alertmanager",outcome="unknown_deployment"\} 1/);
   });
 
+  it("ignores an alert whose deployment label is not a deployment name, and still acts on the rest of the group", async () => {
+    const payload = amPayload([
+      { labels: { alertname: "CostGate", deployment: "Shop/../x", action: "rollback" } },
+      { labels: { alertname: "CostGate", deployment: "shop", action: "rollback" } },
+    ]);
+    const response = await post(`${url}/hooks/alertmanager`, JSON.stringify(payload));
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: { outcome: string; reason: string }[] };
+    expect(results[0]).toMatchObject({ outcome: "ignored", reason: expect.stringContaining('deployment="Shop/../x"') });
+    expect(results[1]).toMatchObject({ outcome: "changed" });
+  });
+
   it("handles concurrent webhooks for two deployments without losing either", async () => {
     const responses = await Promise.all([
       ...Array.from({ length: 4 }, () => post(`${url}/hooks/alertmanager`, rollbackAlert("shop"))),
@@ -126,8 +138,12 @@ describe("receiver: rejected requests change nothing", () => {
     ({ receiver, url } = await startReceiver(store, { bodyLimitBytes: 2048 }));
     const before = await snapshot();
     const huge = JSON.stringify(amPayload([{ labels: { alertname: "x".repeat(4096), deployment: "shop", action: "rollback" } }]));
-    expect((await post(`${url}/hooks/alertmanager`, huge)).status).toBe(413);
-    expect((await post(`${url}/hooks/alertmanager`, rollbackAlert(), { "content-type": "text/plain" })).status).toBe(415);
+    const tooLarge = await post(`${url}/hooks/alertmanager`, huge);
+    expect(tooLarge.status).toBe(413);
+    expect((await tooLarge.json()).error).toMatch(/limit of 2048 bytes \(--body-limit\)/);
+    const plain = await post(`${url}/hooks/alertmanager`, rollbackAlert(), { "content-type": "text/plain" });
+    expect(plain.status).toBe(415);
+    expect((await plain.json()).error).toMatch(/content-type text\/plain .*application\/json/);
     expect(await snapshot()).toEqual(before);
     const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toMatch(/agent_canary_receiver_rejected_total\{reason="body_too_large"\} 1/);

@@ -139,7 +139,7 @@ export class FileStore implements RolloutStore {
   private async recover(deployment: string, paths: DeploymentPaths): Promise<void> {
     await truncateTornTail(paths.audit);
     const lastLine = await readLastLine(paths.audit);
-    const lastAudit = lastLine === undefined ? undefined : parseAuditLine(paths.audit, lastLine);
+    const lastAudit = lastLine === undefined ? undefined : parseAuditLine(`${paths.audit} (last line)`, lastLine);
     const stateRaw = await readIfExists(paths.state);
     const stateRevision = stateRaw === undefined ? null : parseStoredState(paths.state, stateRaw, deployment).revision;
     // A commit entry one revision ahead of the state means the rename did not happen.

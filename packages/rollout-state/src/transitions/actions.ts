@@ -116,10 +116,19 @@ export function rollback(deployment: string): Mutation {
   };
 }
 
-/** The canary becomes the baseline; the rollout ends. */
-export function promote(deployment: string): Mutation {
+/**
+ * The canary becomes the baseline; the rollout ends. A controller passes `fromStage`:
+ * its decision rests on a state read before the gates were queried, and a hold, pause
+ * or advance made meanwhile must win over that stale decision, so the promotion is
+ * then a no-op. An operator's promotion (no `fromStage`) applies whatever the phase.
+ */
+export function promote(deployment: string, options: { fromStage?: number } = {}): Mutation {
   return (current) => {
     const state = existing(current, deployment);
+    if (options.fromStage !== undefined) {
+      if (state.phase !== "progressing") return unchanged(`phase is ${state.phase}, not progressing`);
+      if (state.stage !== options.fromStage) return unchanged(`at stage ${String(state.stage)}, not ${options.fromStage}`);
+    }
     if (!state.canary) throw new TransitionRejectedError(`deployment "${deployment}" has no canary to promote`);
     if (state.phase === "rolled_back") throw new TransitionRejectedError(`deployment "${deployment}" was rolled back; start a new rollout before promoting`);
     return {

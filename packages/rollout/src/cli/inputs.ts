@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { VersionHashSchema, VersionSpecSchema, versionHash } from "@agent-canary/conventions";
-import type { VersionRef } from "@agent-canary/rollout-state";
+import { DeploymentNameSchema, type VersionRef } from "@agent-canary/rollout-state";
 import { readYamlFile } from "../yaml-file.js";
 import { CliError } from "./io.js";
 
@@ -15,6 +15,25 @@ export async function parseVersionRef(flag: string, value: string): Promise<Vers
   return { hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) };
 }
 
+/** --deployment: checked here so the error names the flag rather than a zod path. */
+export function parseDeployment(flag: string, value: string): string {
+  const name = DeploymentNameSchema.safeParse(value);
+  if (!name.success) throw new CliError(`${flag} ${value}: ${name.error.issues[0]?.message ?? "not a deployment name"}, e.g. ${flag} support-bot`);
+  return name.data;
+}
+
+/** An http(s) URL, e.g. --prometheus-url; checked before anything is written. */
+export function parseHttpUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${flag} ${value}: not a URL; e.g. ${flag} http://127.0.0.1:9090`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`${flag} ${value}: use an http:// or https:// URL, e.g. ${flag} http://127.0.0.1:9090`);
+  return value;
+}
+
 export function parsePercent(flag: string, value: string): number {
   const percent = Number(value);
   if (value.trim() === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
@@ -23,9 +42,9 @@ export function parsePercent(flag: string, value: string): number {
   return percent;
 }
 
-export function parsePositiveInt(flag: string, value: string): number {
+export function parsePositiveInt(flag: string, value: string, min = 0): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} ${value}: give a whole number of 0 or more`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) throw new CliError(`${flag} ${value}: give a whole number of ${min} or more`);
   return n;
 }
 

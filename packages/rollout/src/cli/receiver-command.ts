@@ -66,7 +66,7 @@ export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.Proce
     ...(flags.port ? { port: parsePositiveInt("--port", flags.port) } : {}),
     ...(flags.store ? { store: flags.store } : {}),
     ...(flags.deployments ? { deployments: flags.deployments.split(",").map((d) => d.trim()).filter(Boolean) } : {}),
-    ...(flags.bodyLimit ? { bodyLimitBytes: parsePositiveInt("--body-limit", flags.bodyLimit) } : {}),
+    ...(flags.bodyLimit ? { bodyLimitBytes: parsePositiveInt("--body-limit", flags.bodyLimit, 1) } : {}),
     auth: {
       ...fileAuth,
       bearerTokens,

@@ -11,6 +11,7 @@ import {
   type Mutation,
   type RolloutState,
   type RolloutStore,
+  type StartInput,
   type TransitionResult,
 } from "@agent-canary/rollout-state";
 import { Command, Option } from "commander";
@@ -18,7 +19,7 @@ import { archiveDeploymentRecord, buildDeploymentRecord } from "../controller/ar
 import { startRollout } from "../controller/controller.js";
 import { loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
-import { parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
+import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
 import { CliError, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
 
@@ -76,12 +77,76 @@ function addTransitionCommand(
   command.action(async (flags: CommonFlags & Record<string, string>, cmd: Command) =>
     runAction(cmd, () =>
       withStore(flags.store, async (store) => {
-        const result = await transition(store, flags.deployment, spec.mutation(flags), { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" });
+        const deployment = parseDeployment("--deployment", flags.deployment);
+        const result = await transition(store, deployment, spec.mutation(flags), { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" });
         report(ctx, result);
         await spec.after?.(store, flags, result);
       }),
     ),
   );
+}
+
+interface StartFlags {
+  deployment: string;
+  canary: string;
+  baseline?: string;
+  plan: string;
+  drainTimeout?: string;
+  salt?: string;
+  prometheusUrl?: string;
+  interval: string;
+  export: "prometheus" | "otlp";
+  archiveDir?: string;
+  store: string;
+}
+
+interface DriveInputs {
+  prometheusUrl: string;
+  intervalMs: number;
+  exportMode: "prometheus" | "otlp";
+}
+
+async function startInputs(flags: StartFlags): Promise<{ deployment: string; start: StartInput; drive: DriveInputs | undefined }> {
+  const deployment = parseDeployment("--deployment", flags.deployment);
+  const canary = await parseVersionRef("--canary", flags.canary);
+  const baseline = flags.baseline === undefined ? undefined : await parseVersionRef("--baseline", flags.baseline);
+  const stages = await loadPlan(flags.plan);
+  const drain = flags.drainTimeout === undefined ? undefined : parsePositiveInt("--drain-timeout", flags.drainTimeout);
+  const drive =
+    flags.prometheusUrl === undefined
+      ? undefined
+      : { prometheusUrl: parseHttpUrl("--prometheus-url", flags.prometheusUrl), intervalMs: parsePositiveInt("--interval", flags.interval, 1) * 1000, exportMode: flags.export };
+  const startInput: StartInput = {
+    deployment,
+    canary,
+    stages,
+    ...(baseline ? { baseline } : {}),
+    ...(drain === undefined ? {} : { drainTimeoutSeconds: drain }),
+    ...(flags.salt === undefined ? {} : { salt: flags.salt }),
+  };
+  return { deployment, start: startInput, drive };
+}
+
+/** Runs the controller in the foreground until promotion, rollback, or SIGINT/SIGTERM. */
+async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: string, drive: DriveInputs, archiveDir: string | undefined): Promise<void> {
+  const run = startRollout({
+    store,
+    deployment,
+    gates: new PrometheusGateSource({ url: drive.prometheusUrl, exportMode: drive.exportMode }),
+    intervalMs: drive.intervalMs,
+    archiveDir: archiveDir ?? defaultArchiveDir(store),
+    by: `controller:${ctx.user}`,
+  });
+  const stop = () => run.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const outcome = await run.done;
+    ctx.out(`rollout ended: ${outcome.kind}: ${outcome.reason}\n`);
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }
 
 /** Where the deployment record goes: next to the state for a file store, ./rollout-records otherwise. */
@@ -111,39 +176,18 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
         "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --prometheus-url http://127.0.0.1:9090",
       ]),
     )
-    .action(async (flags: Record<string, string | undefined> & { deployment: string; canary: string; store: string; plan: string; interval: string }, cmd: Command) =>
+    .action(async (flags: StartFlags, cmd: Command) =>
       runAction(cmd, async () => {
-        const canary = await parseVersionRef("--canary", flags.canary);
-        const baseline = flags.baseline === undefined ? undefined : await parseVersionRef("--baseline", flags.baseline);
-        const stages = await loadPlan(flags.plan);
-        const drain = flags.drainTimeout === undefined ? undefined : parsePositiveInt("--drain-timeout", flags.drainTimeout);
-        const startInput = { canary, stages, ...(baseline ? { baseline } : {}), ...(drain === undefined ? {} : { drainTimeoutSeconds: drain }), ...(flags.salt === undefined ? {} : { salt: flags.salt }) };
+        // Every flag is checked before the state is touched, so a typo changes nothing.
+        const inputs = await startInputs(flags);
         await withStore(flags.store, async (store) => {
-          const by = `cli:${ctx.user}`;
-          const result = await transition(store, flags.deployment, start({ deployment: flags.deployment, ...startInput }), { by, reason: `start rollout of ${canary.hash}` });
+          const result = await transition(store, inputs.deployment, start(inputs.start), { by: `cli:${ctx.user}`, reason: `start rollout of ${inputs.start.canary.hash}` });
           report(ctx, result);
-          if (!flags.prometheusUrl) {
+          if (!inputs.drive) {
             ctx.out("the rollout stays at this stage until a controller advances it: rerun with --prometheus-url, or use `rollout set`\n");
             return;
           }
-          const run = startRollout({
-            store,
-            deployment: flags.deployment,
-            gates: new PrometheusGateSource({ url: flags.prometheusUrl, exportMode: flags.export === "otlp" ? "otlp" : "prometheus" }),
-            intervalMs: parsePositiveInt("--interval", flags.interval) * 1000,
-            archiveDir: flags.archiveDir ?? defaultArchiveDir(store),
-            by: `controller:${ctx.user}`,
-          });
-          const stop = () => run.stop();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-          try {
-            const outcome = await run.done;
-            ctx.out(`rollout ended: ${outcome.kind}: ${outcome.reason}\n`);
-          } finally {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-          }
+          await driveRollout(ctx, store, inputs.deployment, inputs.drive, flags.archiveDir);
         });
       }),
     );
@@ -160,7 +204,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
       runAction(cmd, () =>
         withStore(flags.store, async (store) => {
           const limit = parsePositiveInt("--audit", flags.audit);
-          const names = flags.deployment ? [flags.deployment] : await store.list();
+          const names = flags.deployment ? [parseDeployment("--deployment", flags.deployment)] : await store.list();
           const entries = await Promise.all(names.map(async (name) => ({ name, state: await store.read(name), audit: await store.auditLog(name, { limit }) })));
           if (flags.deployment && !entries[0]?.state) throw new CliError(`--deployment ${flags.deployment}: no rollout state in ${flags.store}; start one with \`agent-canary rollout start\``);
           if (flags.json) {

@@ -21,11 +21,20 @@ export async function runAction(command: Command, body: () => Promise<void>): Pr
   }
 }
 
+/** ioredis gives up on a command with these when Redis cannot be reached. */
+const UNREACHABLE = new Set(["MaxRetriesPerRequestError", "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH"]);
+
 /** Opens the store named by --store, runs `body`, and always closes it (Redis connections would keep the process alive). */
 export async function withStore<T>(spec: string, body: (store: RolloutStore) => Promise<T>): Promise<T> {
   const store = openStore(spec);
   try {
     return await body(store);
+  } catch (error) {
+    const { name, code } = error as { name?: string; code?: string };
+    if (UNREACHABLE.has(name ?? "") || UNREACHABLE.has(code ?? "")) {
+      throw new CliError(`--store ${spec}: cannot reach the store (${(error as Error).message}); check the address and that Redis is running, nothing was changed`);
+    }
+    throw error;
   } finally {
     await store.close();
   }

@@ -129,14 +129,20 @@ export class RolloutController {
       return { kind: "waiting", final: false, state, reason: unmet.join("; ") };
     }
     const stageIndex = state.stage ?? 0;
-    if (stageIndex >= state.stages.length - 1) {
-      const result = await this.write(promote(deployment), { reason: "all stages passed", details: { stage: stageRecord } });
-      this.log.info(fields, "all stages passed: canary promoted to baseline");
-      return { kind: "promoted", final: true, state: result, reason: "all stages passed", ...(await this.archive("promoted")) };
+    const last = stageIndex >= state.stages.length - 1;
+    const mutation = last ? promote(deployment, { fromStage: stageIndex }) : advance(deployment, stageIndex);
+    const result = await transition(this.options.store, deployment, mutation, { by: this.by, reason: last ? "all stages passed" : `stage ${stageIndex} passed`, details: { stage: stageRecord } }, { now: () => this.clock.now() });
+    if (result.status === "unchanged") {
+      // Someone paused, held or moved the rollout while the gates were queried; the next evaluation sees it.
+      this.log.info({ ...fields, why: result.reason }, "state changed during the evaluation; not advancing");
+      return { kind: "waiting", final: false, state: result.state ?? state, reason: result.reason };
     }
-    const result = await this.write(advance(deployment, stageIndex), { reason: `stage ${stageIndex} passed`, details: { stage: stageRecord } });
-    this.log.info({ ...fields, toStage: result.stage, toPercent: result.canaryPercent }, "stage passed: advanced");
-    return { kind: "advanced", final: false, state: result, reason: `stage ${stageIndex} passed` };
+    if (last) {
+      this.log.info(fields, "all stages passed: canary promoted to baseline");
+      return { kind: "promoted", final: true, state: result.state, reason: "all stages passed", ...(await this.archive("promoted")) };
+    }
+    this.log.info({ ...fields, toStage: result.state.stage, toPercent: result.state.canaryPercent }, "stage passed: advanced");
+    return { kind: "advanced", final: false, state: result.state, reason: `stage ${stageIndex} passed` };
   }
 
   /** Ticks until the rollout ends or `signal` aborts. */

@@ -1,4 +1,5 @@
 import {
+  DeploymentNameSchema,
   pause,
   recordEvent,
   rollback,
@@ -56,6 +57,9 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
   const base = { alertname, fingerprint, deployment };
   const action = alert.labels.action;
   if (!deployment) return { ...base, outcome: "ignored", reason: "the alert has no deployment label" };
+  // A label no deployment can have would make the store throw; a 5xx would make Alertmanager retry it forever.
+  const name = DeploymentNameSchema.safeParse(deployment);
+  if (!name.success) return { ...base, outcome: "ignored", reason: `label deployment="${deployment}" is not a deployment name: ${name.error.issues[0]?.message ?? "invalid"}` };
   if (!isAction(action)) return { ...base, outcome: "ignored", reason: `label action="${action ?? ""}" is neither rollback nor hold` };
   const log = ctx.log.child({ deployment, alertname, fingerprint, action, status: alert.status });
   const current = ctx.allowed.size === 0 || ctx.allowed.has(deployment) ? await ctx.store.read(deployment) : undefined;

@@ -49,6 +49,14 @@ function zodFailure(error: z.ZodError, what: string): HttpError {
   return new HttpError(400, "invalid_payload", `invalid ${what} payload${field ? ` at "${field}"` : ""}: ${issue?.message ?? error.message}`, field);
 }
 
+/** fastify's own 4xx messages ("Unsupported Media Type") do not say what to send instead. */
+function clientMessage(error: Error & { statusCode?: number }, request: FastifyRequest, bodyLimitBytes: number): string {
+  if (error instanceof HttpError) return error.message;
+  if (error.statusCode === 415) return `content-type ${request.headers["content-type"] ?? "(none)"} is not accepted: send the body as JSON with content-type: application/json`;
+  if (error.statusCode === 413) return `body is larger than the limit of ${bodyLimitBytes} bytes (--body-limit)`;
+  return error.message;
+}
+
 /** fastify's own errors, named for the rejected-requests counter. */
 function reasonOf(error: { statusCode?: number; code?: string }): string {
   if (error instanceof HttpError) return error.reason;
@@ -89,9 +97,11 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       request.log.error({ err: error }, "request failed; nothing acknowledged");
       return reply.code(status).send({ error: "internal error; the state was not changed by this request or the change is durable (check GET /state)" });
     }
-    metrics.rejected.inc({ reason: reasonOf(error) });
-    request.log.warn({ reason: reasonOf(error), status }, error.message);
-    return reply.code(status).send({ error: error.message, ...(error.field === undefined ? {} : { field: error.field }) });
+    const reason = reasonOf(error);
+    const message = clientMessage(error, request, config.bodyLimitBytes);
+    metrics.rejected.inc({ reason });
+    request.log.warn({ reason, status }, message);
+    return reply.code(status).send({ error: message, ...(error.field === undefined ? {} : { field: error.field }) });
   });
 
   const requireCredentials = async (request: FastifyRequest): Promise<void> => {
