@@ -12,12 +12,6 @@ export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
 
-export function mean(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return values.length === 0 ? Number.NaN : sum / values.length;
-}
-
 /**
  * Wilson score interval for a binomial proportion: honest near 0 and 1,
  * where the normal approximation would give negative lower bounds.
@@ -29,14 +23,4 @@ export function wilson(successes: number, trials: number, z = 1.959964): { rate:
   const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
   const half = (z / (1 + z2 / trials)) * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
   return { rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
-}
-
-/** Distribution-free confidence interval for the median, from order statistics (normal approximation). */
-export function medianCi(values: readonly number[], z = 1.959964): { median: number; low: number; high: number } {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  const half = (z * Math.sqrt(n)) / 2;
-  const lo = Math.max(0, Math.floor(n / 2 - half) - 1);
-  const hi = Math.min(n - 1, Math.ceil(n / 2 + half));
-  return { median: median(values), low: sorted[lo] ?? Number.NaN, high: sorted[hi] ?? Number.NaN };
 }
