@@ -139,5 +139,12 @@ describe("support agent on the scripted model server", () => {
     const response = await fetch(`${s.baseURL}/chat/completions`, { method: "POST", body: JSON.stringify({ model: "x", messages: [] }) });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain("messages");
+    // A malformed assistant turn is named too, rather than crashing the policy with a 500.
+    const malformed = await fetch(`${s.baseURL}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "x", messages: [{ role: "user", content: "Ticket T-1: where is my order A1000?" }, { role: "assistant", tool_calls: "lookup_order" }] }),
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toContain("messages.1.tool_calls");
   });
 });

@@ -16,11 +16,23 @@ export const BehaviourSchema = z.object({
 export type Behaviour = z.output<typeof BehaviourSchema>;
 export type BehaviourOptions = z.input<typeof BehaviourSchema>;
 
-export interface ChatMessage {
-  role: string;
-  content?: unknown;
-  tool_calls?: { id: string; function: { name: string; arguments: string } }[];
-  tool_call_id?: string;
+/** A chat message as the policy reads it; the server validates requests against this. */
+export const ChatMessageSchema = z.looseObject({
+  role: z.string(),
+  content: z.unknown().optional(),
+  tool_calls: z.array(z.looseObject({ id: z.string(), function: z.looseObject({ name: z.string(), arguments: z.string() }) })).nullish(),
+  tool_call_id: z.string().nullish(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** What the tools returned, as far as the policy cares; anything else reads as no result. */
+const OrderResult = z.looseObject({ status: z.string().optional(), amountUsd: z.number().optional() });
+const RefundResult = z.looseObject({ refundId: z.string().optional(), amountUsd: z.number().optional(), error: z.string().optional() });
+const ArticleResult = z.looseObject({ articleId: z.string().optional() });
+
+function lastResult<T>(schema: z.ZodType<T>, values: unknown[] | undefined): T | undefined {
+  const parsed = schema.safeParse(values?.[values.length - 1]);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** What the model says next: tool calls or a final answer. */
@@ -51,10 +63,6 @@ function firstUserText(messages: ChatMessage[]): string {
   return typeof user?.content === "string" ? user.content : "";
 }
 
-function last<T>(values: T[] | undefined): T | undefined {
-  return values?.[values.length - 1];
-}
-
 /**
  * The scripted policy. A session's fate (fail, loop) is drawn once from the
  * seed, the model and the ticket; per-turn noise from those plus the turn.
@@ -80,21 +88,21 @@ function planFor(task: SupportTask, results: Map<string, unknown[]>, fails: bool
   const fallback = "I am sorry, I could not find anything about that. Is there anything else I can help with?";
   switch (task.kind) {
     case "order_status": {
-      const order = last(results.get("lookup_order")) as { status?: string } | undefined;
+      const order = lastResult(OrderResult, results.get("lookup_order"));
       if (!order) return { kind: "tools", calls: [{ name: "lookup_order", args: { orderId: task.orderId } }] };
       return { kind: "answer", text: fails ? fallback : `Your order ${task.orderId} is ${order.status}. Anything else?` };
     }
     case "refund": {
-      const order = last(results.get("lookup_order")) as { amountUsd?: number } | undefined;
+      const order = lastResult(OrderResult, results.get("lookup_order"));
       if (!order) return { kind: "tools", calls: [{ name: "lookup_order", args: { orderId: task.orderId } }] };
-      const refund = last(results.get("issue_refund")) as { refundId?: string; amountUsd?: number; error?: string } | undefined;
+      const refund = lastResult(RefundResult, results.get("issue_refund"));
       if (!refund && !fails) return { kind: "tools", calls: [{ name: "issue_refund", args: { orderId: task.orderId, amountUsd: order.amountUsd } }] };
       if (refund?.refundId) return { kind: "answer", text: `Refund ${refund.refundId} of ${refund.amountUsd} USD is on its way.` };
       if (refund?.error) return { kind: "answer", text: `I have passed your refund request to a colleague: ${refund.error}.` };
       return { kind: "answer", text: fallback };
     }
     case "kb_question": {
-      const article = last(results.get("search_kb")) as { articleId?: string } | undefined;
+      const article = lastResult(ArticleResult, results.get("search_kb"));
       if (!article) return { kind: "tools", calls: [{ name: "search_kb", args: { query: task.topic } }] };
       const filler = between(noise, 0, 2) === 0 ? " I hope this helps." : "";
       return { kind: "answer", text: fails ? fallback : `See article ${article.articleId} about ${task.topic}.${filler}` };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import { type BehaviourOptions, BehaviourSchema, type ChatMessage, type Move, nextMove } from "./behaviour.js";
+import { type BehaviourOptions, BehaviourSchema, type ChatMessage, ChatMessageSchema, type Move, nextMove } from "./behaviour.js";
 import { between, seeded } from "./random.js";
 
 export const ModelServerOptionsSchema = z.object({
@@ -18,7 +18,7 @@ export type ModelServerOptions = z.input<typeof ModelServerOptionsSchema>;
 
 const ChatRequestSchema = z.object({
   model: z.string().min(1),
-  messages: z.array(z.looseObject({ role: z.string() })).min(1),
+  messages: z.array(ChatMessageSchema).min(1),
   tools: z.array(z.unknown()).optional(),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
@@ -69,7 +69,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     served++;
     const request = parsed.data;
     const behaviour = o.models[request.model] ?? o.defaultBehaviour;
-    const messages = request.messages as ChatMessage[];
+    const { messages } = request;
     const move = nextMove(o.seed, request.model, behaviour, messages);
     const usage = usageOf(o.seed, request, move, behaviour.tokenScale, messages);
     const id = `chatcmpl-${served}`;

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { OptionsError } from "../options-error.js";
-import type { RegisterOptions } from "./options.js";
 
 /**
  * The AGENT_CANARY_* variables read by `--import/--require
@@ -62,8 +61,8 @@ function section(target: Mutable, key: string): Mutable {
   return obj;
 }
 
-/** Register options from AGENT_CANARY_CONFIG and the AGENT_CANARY_* variables (not yet validated). */
-export function optionsFromEnv(env: Env): RegisterOptions {
+/** Register options from AGENT_CANARY_CONFIG and the AGENT_CANARY_* variables, for parseRegisterOptions to validate. */
+export function optionsFromEnv(env: Env): unknown {
   const options: Mutable = {};
   if (env.AGENT_CANARY_CONFIG) {
     const fromFile = jsonOrFile("AGENT_CANARY_CONFIG", `@${env.AGENT_CANARY_CONFIG}`);
@@ -83,5 +82,5 @@ export function optionsFromEnv(env: Env): RegisterOptions {
   if (env.AGENT_CANARY_GUARD_MODE) section(options, "guards").mode = env.AGENT_CANARY_GUARD_MODE;
   if (env.AGENT_CANARY_BUDGET_USD) section(options, "guards").budgetUsd = number(env.AGENT_CANARY_BUDGET_USD);
   if (env.AGENT_CANARY_MAX_TURNS) section(options, "guards").maxTurns = number(env.AGENT_CANARY_MAX_TURNS);
-  return options as RegisterOptions;
+  return options;
 }
