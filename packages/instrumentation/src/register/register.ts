@@ -57,16 +57,8 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
     ? serveMetrics(prometheus, o.metrics.host, o.metrics.port)
     : Promise.resolve(undefined);
   const logger = o.logger ?? consoleLogger;
-  serving.then(
-    (server) =>
-      logger.info(
-        `deployment ${o.deployment}: baseline ${runtime.versions.baseline.hash}${runtime.versions.canary ? `, canary ${runtime.versions.canary.hash}` : ""}; ` +
-          `rollout state ${typeof o.store === "string" ? `from ${o.store}` : o.store ? "from the given store" : "not used (all sessions run the baseline)"}; ` +
-          `metrics ${metricsTarget(o, server)}`,
-      ),
-    // The rejection is reported through `ready`; here it must not go unhandled.
-    () => undefined,
-  );
+  // The rejection is reported through `ready`; here it must not go unhandled.
+  serving.then((server) => logger.info(startupSummary(o, runtime, server)), () => undefined);
 
   let shutdown: Promise<void> | undefined;
   return {
@@ -86,6 +78,14 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
         }
       })()),
   };
+}
+
+/** One line at start saying what was set up, so a misconfiguration shows in the first log line. */
+function startupSummary(o: ParsedRegisterOptions, runtime: AgentCanary, server: MetricsServer | undefined): string {
+  const { baseline, canary } = runtime.versions;
+  const versions = `baseline ${baseline.hash}${canary ? `, canary ${canary.hash}` : ""}`;
+  const state = typeof o.store === "string" ? `from ${o.store}` : o.store ? "from the given store" : "not used (all sessions run the baseline)";
+  return `deployment ${o.deployment}: ${versions}; rollout state ${state}; metrics ${metricsTarget(o, server)}`;
 }
 
 function errorMessage(error: unknown): string {
