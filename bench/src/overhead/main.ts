@@ -2,7 +2,8 @@
  * Instrumentation overhead per LLM call and memory per live session.
  * Every variant runs in its own process (patching is process-wide), rounds
  * interleave the variants so drifting machine load hits them all alike.
- *   node --expose-gc src/overhead/main.ts [--calls 20000] [--rounds 3] [--sessions 10000]
+ * Writes results/overhead.md (per call) and results/memory.md (per live session).
+ *   node --expose-gc src/overhead/main.ts [--part latency|memory|all] [--calls 20000] [--rounds 5] [--sessions 10000]
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -93,7 +94,7 @@ function latencySection(data: Map<VariantName, Collected>, calls: number, rounds
     return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), name.startsWith("none") ? "baseline" : fmt(added), ratio, session, spans];
   });
   return [
-    `## Per LLM call (chat.completions.create, canned response through an injected fetch)`,
+    `chat.completions.create with a canned response through an injected fetch.`,
     "",
     `${calls.toLocaleString("en-US")} timed calls per variant per round after a warm-up, ${rounds} rounds interleaved, each variant in a fresh process. ` +
       `Median = median of the per-round medians; p99 over all rounds' calls pooled. ` +
@@ -120,8 +121,7 @@ function memorySection(data: Map<VariantName, MemoryCollected>, sessions: number
     rows.push([name, e.describe, fmt(heap / 2 ** 20, 1), simple, marginal]);
   }
   return [
-    `## Memory per live session`,
-    "",
+
     `${sessions.toLocaleString("en-US")} sessions started at once, each made one LLM call, holds the response and waits (all live). ` +
       `Heap used after 4 forced GCs (--expose-gc), median of ${rounds} runs. "Per live session, total" = (variant heap − uninstrumented heap with the same agent work) / ${sessions.toLocaleString("en-US")}, which also spreads the library's one-off cost (code, instruments, runtime) over the sessions; ` +
       `"marginal" = (variant's growth from idle to all live − the uninstrumented growth) / ${sessions.toLocaleString("en-US")}, what each additional live session costs. Target: under 4 KiB.`,
@@ -131,13 +131,14 @@ function memorySection(data: Map<VariantName, MemoryCollected>, sessions: number
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" }, sessions: { type: "string", default: "10000" } } });
+  const { values } = parseArgs({
+    options: { part: { type: "string", default: "all" }, calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "5" }, sessions: { type: "string", default: "10000" } },
+  });
   const calls = Number(values.calls);
   const rounds = Number(values.rounds);
   const sessions = Number(values.sessions);
-  const latency = await collectLatency(calls, rounds);
-  const memory = await collectMemory(sessions, rounds);
-  writeResult("overhead", "Instrumentation overhead", `${latencySection(latency, calls, rounds)}\n\n${memorySection(memory, sessions, rounds)}`);
+  if (values.part !== "memory") writeResult("overhead", "Instrumentation overhead per LLM call", latencySection(await collectLatency(calls, rounds), calls, rounds));
+  if (values.part !== "latency") writeResult("memory", "Memory per live session", memorySection(await collectMemory(sessions, rounds), sessions, rounds));
 }
 
 await main();
