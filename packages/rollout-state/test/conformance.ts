@@ -86,6 +86,27 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       }
     });
 
+    it("keeps telling a watcher of changes after its callback threw", async () => {
+      await seed(h.store, "shop");
+      const events: StateEvent[] = [];
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.message);
+      process.on("warning", onWarning);
+      const stop = h.store.watch("shop", (event) => {
+        events.push(event);
+        if (events.length === 1) throw new Error("router bug");
+      });
+      try {
+        await waitFor(() => events.length >= 1, { what: "initial watch event" });
+        await transition(h.other, "shop", rollback("shop"), { by: "other", reason: "gate" });
+        await waitFor(() => events.find((e) => e.kind === "state" && e.state.phase === "rolled_back"), { what: "rollback seen after the callback threw" });
+        await waitFor(() => warnings.find((w) => w.includes("router bug")), { what: "the throw reported as a warning" });
+      } finally {
+        stop();
+        process.off("warning", onWarning);
+      }
+    });
+
     it("reports a corrupt state as InvalidStateError naming the field, to readers and watchers", async () => {
       const state = await seed(h.store, "shop");
       await h.corrupt("shop", JSON.stringify({ ...state, canaryPercent: 250 }));

@@ -26,7 +26,7 @@ export interface FileStoreOptions {
  * The embedded store: one JSON file per deployment plus an append-only JSONL audit log.
  *
  * A write, under a per-deployment lock file, goes:
- *   1. stage the next state in `<dep>.json.<rev>.tmp` and fsync it;
+ *   1. stage the next state in `<dep>.json.<rev>.tmp`, fsync it and the directory;
  *   2. append the audit entry and fsync the log (the commit point);
  *   3. rename the staged file over `<dep>.json` and fsync the directory;
  * and only then resolves. A writer killed between 2 and 3 leaves an audit entry one
@@ -67,6 +67,9 @@ export class FileStore implements RolloutStore {
       if ((current?.revision ?? null) !== expectedRevision) return { ok: false, reason: "conflict", current };
       const staged = paths.staged(checked.revision);
       await writeFileSynced(staged, `${JSON.stringify(checked, null, 2)}\n`);
+      // The staged name must be durable before the commit point: after a power loss, an
+      // audit entry whose staged file vanished could be neither rolled forward nor undone.
+      await fsyncDirectory(this.dir);
       await appendSynced(paths.audit, `${JSON.stringify(audit)}\n`);
       if (expectedRevision === null) await fsyncDirectory(this.dir); // the audit log may be new
       await renameSynced(staged, paths.state, this.dir);

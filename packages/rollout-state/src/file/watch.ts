@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { RolloutState } from "../schema.js";
 import type { StateEvent } from "../store.js";
+import { deliver, eventKey } from "../watch-events.js";
 
 export interface StateFileWatchOptions {
   dir: string;
@@ -37,10 +38,10 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
       do {
         again = false;
         const event = await readEvent(options);
-        const key = event.kind === "state" ? `s${JSON.stringify(event.state)}` : event.kind === "invalid" ? `i${event.error.message}` : "m";
+        const key = eventKey(event);
         if (!stopped && key !== lastKey) {
           lastKey = key;
-          options.onEvent(event);
+          deliver(options.onEvent, event);
         }
       } while (again && !stopped);
     } finally {

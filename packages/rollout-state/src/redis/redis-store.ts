@@ -3,6 +3,7 @@ import { CasContractError } from "../errors.js";
 import { checkCasArguments, checkRecordEntry, parseAuditLine, parseStoredState } from "../parse.js";
 import { DeploymentNameSchema, type AuditEntry, type RolloutState } from "../schema.js";
 import type { CasResult, RolloutStore, StateEvent } from "../store.js";
+import { deliver, eventKey } from "../watch-events.js";
 import { CAS_SCRIPT, RECORD_SCRIPT } from "./cas-script.js";
 
 export interface RedisStoreOptions {
@@ -170,9 +171,9 @@ export class RedisStore implements RolloutStore {
     } catch (error) {
       event = { kind: "invalid", error: error as Error };
     }
-    const key = event.kind === "state" ? `s${event.state.revision}:${JSON.stringify(event.state)}` : event.kind === "invalid" ? `i${event.error.message}` : "m";
+    const key = eventKey(event);
     if (key === listener.lastKey || !this.listeners.has(listener)) return;
     listener.lastKey = key;
-    listener.onEvent(event);
+    deliver(listener.onEvent, event);
   }
 }

@@ -1,8 +1,7 @@
 import { openStore } from "@agent-canary/rollout-state";
 import { Command } from "commander";
-import { z } from "zod";
 import { readYamlFile } from "../yaml-file.js";
-import { ReceiverConfigSchema, type ReceiverConfigInput } from "../receiver/config.js";
+import { ReceiverConfigSchema, ReceiverFileSchema, type ReceiverConfigInput, type ReceiverFileSettings } from "../receiver/config.js";
 import { createReceiver } from "../receiver/server.js";
 import { parsePositiveInt, readSecretLines, secretFromEnv } from "./inputs.js";
 import { CliError, type CliContext } from "./io.js";
@@ -28,38 +27,19 @@ interface ReceiverFlags {
   logLevel: string;
 }
 
-function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  return readYamlFile("--config", path, z.record(z.string(), z.unknown()), "expected a YAML mapping of receiver settings (port, host, store, auth, deployments)");
+function readConfigFile(path: string): Promise<ReceiverFileSettings> {
+  return readYamlFile("--config", path, ReceiverFileSchema, "the file holds receiver settings: host, port, store, auth, deployments, bodyLimitBytes (see the README)");
 }
 
 /** Config file first, then flags on top; secrets come from files or the environment, never from flags. */
 export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.ProcessEnv): Promise<ReceiverConfigInput> {
   const file = flags.config ? await readConfigFile(flags.config) : {};
-  const fileAuth = (file.auth ?? {}) as NonNullable<ReceiverConfigInput["auth"]>;
+  const { grafana: fileGrafana, ...fileAuth } = file.auth ?? {};
   const bearerTokens = [...(fileAuth.bearerTokens ?? [])];
   if (flags.tokenFile) bearerTokens.push(...(await readSecretLines("--token-file", flags.tokenFile)));
   if (flags.tokenEnv) bearerTokens.push(secretFromEnv("--token-env", env, flags.tokenEnv));
-  const basic = [...(fileAuth.basic ?? [])];
-  if (flags.basicAuthFile) {
-    for (const line of await readSecretLines("--basic-auth-file", flags.basicAuthFile)) {
-      const colon = line.indexOf(":");
-      if (colon <= 0) throw new CliError(`--basic-auth-file ${flags.basicAuthFile}: each line must be user:password`);
-      basic.push({ username: line.slice(0, colon), password: line.slice(colon + 1) });
-    }
-  }
-  let grafana = fileAuth.grafana;
-  if (flags.grafanaSecretFile) {
-    const [secret] = await readSecretLines("--grafana-secret-file", flags.grafanaSecretFile);
-    grafana = { ...grafana, secret: secret ?? "" };
-  }
-  if (grafana) {
-    grafana = {
-      ...grafana,
-      ...(flags.grafanaSignatureHeader ? { header: flags.grafanaSignatureHeader } : {}),
-      ...(flags.grafanaTimestampHeader ? { timestampHeader: flags.grafanaTimestampHeader } : {}),
-      ...(flags.grafanaRequireTimestamp ? { requireTimestamp: true } : {}),
-    };
-  }
+  const basic = [...(fileAuth.basic ?? []), ...(flags.basicAuthFile ? await readBasicAuthFile(flags.basicAuthFile) : [])];
+  const grafana = await grafanaSettings(flags, fileGrafana);
   return {
     ...file,
     ...(flags.host ? { host: flags.host } : {}),
@@ -76,6 +56,30 @@ export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.Proce
       ...(flags.openState ? { openState: true } : {}),
       ...(flags.allowUnauthenticated ? { allowUnauthenticated: true } : {}),
     },
+  };
+}
+
+async function readBasicAuthFile(path: string): Promise<{ username: string; password: string }[]> {
+  return (await readSecretLines("--basic-auth-file", path)).map((line) => {
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new CliError(`--basic-auth-file ${path}: each line must be user:password`);
+    return { username: line.slice(0, colon), password: line.slice(colon + 1) };
+  });
+}
+
+type GrafanaInput = NonNullable<NonNullable<ReceiverConfigInput["auth"]>["grafana"]>;
+
+/** The Grafana settings of the file with the flags on top; undefined when neither mentions Grafana. */
+async function grafanaSettings(flags: ReceiverFlags, fromFile: Partial<GrafanaInput> | undefined): Promise<GrafanaInput | undefined> {
+  const secret = flags.grafanaSecretFile ? (await readSecretLines("--grafana-secret-file", flags.grafanaSecretFile))[0] : fromFile?.secret;
+  if (!fromFile && secret === undefined) return undefined;
+  return {
+    ...fromFile,
+    // Missing from both file and flags: "" fails the final check, which names the field.
+    secret: secret ?? "",
+    ...(flags.grafanaSignatureHeader ? { header: flags.grafanaSignatureHeader } : {}),
+    ...(flags.grafanaTimestampHeader ? { timestampHeader: flags.grafanaTimestampHeader } : {}),
+    ...(flags.grafanaRequireTimestamp ? { requireTimestamp: true } : {}),
   };
 }
 

@@ -20,29 +20,41 @@ export const GrafanaSignatureSchema = z.object({
   requireTimestamp: z.boolean().default(false),
 });
 
-export const ReceiverConfigSchema = z
+const ReceiverAuthSchema = z.object({
+  bearerTokens: z.array(z.string().min(16, "use a bearer token of at least 16 characters")).default([]),
+  basic: z.array(BasicCredentialSchema).default([]),
+  grafana: GrafanaSignatureSchema.optional(),
+  /** Serve GET /metrics and GET /state without credentials (e.g. Prometheus scrapes on a private network). */
+  openMetrics: z.boolean().default(false),
+  openState: z.boolean().default(false),
+  /** Accept hooks without any credentials. Only for local demos. */
+  allowUnauthenticated: z.boolean().default(false),
+});
+
+const ReceiverSettingsSchema = z
   .object({
     host: z.string().min(1).default("127.0.0.1"),
     port: z.number().int().min(0).max(65535).default(8080),
     /** file:<dir> or redis://host:port */
     store: z.string().min(1).default("file:./rollout-state"),
-    auth: z
-      .object({
-        bearerTokens: z.array(z.string().min(16, "use a bearer token of at least 16 characters")).default([]),
-        basic: z.array(BasicCredentialSchema).default([]),
-        grafana: GrafanaSignatureSchema.optional(),
-        /** Serve GET /metrics and GET /state without credentials (e.g. Prometheus scrapes on a private network). */
-        openMetrics: z.boolean().default(false),
-        openState: z.boolean().default(false),
-        /** Accept hooks without any credentials. Only for local demos. */
-        allowUnauthenticated: z.boolean().default(false),
-      })
-      .default({ bearerTokens: [], basic: [], openMetrics: false, openState: false, allowUnauthenticated: false }),
+    auth: ReceiverAuthSchema.default({ bearerTokens: [], basic: [], openMetrics: false, openState: false, allowUnauthenticated: false }),
     /** Deployments this receiver may change; empty means every deployment that has a state. */
     deployments: z.array(DeploymentNameSchema).default([]),
     /** Largest accepted request body in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   })
+  .strict();
+
+/**
+ * What a --config file may hold. Checked on its own, before flags are merged in, so a
+ * mistake names the file and line; the Grafana secret may still come from a flag.
+ */
+export const ReceiverFileSchema = ReceiverSettingsSchema.extend({
+  auth: ReceiverAuthSchema.extend({ grafana: GrafanaSignatureSchema.partial().optional() }).partial().optional(),
+}).partial();
+export type ReceiverFileSettings = z.output<typeof ReceiverFileSchema>;
+
+export const ReceiverConfigSchema = ReceiverSettingsSchema
   .superRefine((config, ctx) => {
     const { auth } = config;
     if (!auth.allowUnauthenticated && auth.bearerTokens.length === 0 && auth.basic.length === 0 && !auth.grafana) {
