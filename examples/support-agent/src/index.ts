@@ -3,6 +3,6 @@ export { BehaviourSchema, type Behaviour, type BehaviourOptions } from "./model-
 export { seeded, type Random } from "./model-server/random.js";
 export { runSupportSession, type SupportSessionOptions, type SupportSessionResult } from "./agent/support-agent.js";
 export { makeTask, parseTask, type SupportTask, type TaskKind } from "./agent/tasks.js";
-export { TOOL_DEFINITIONS, executeTool, findOrder } from "./agent/tools.js";
+export { TOOL_DEFINITIONS, executeTool, findOrder, type ToolResult } from "./agent/tools.js";
 export { BASELINE_VERSION, CANARY_VERSION } from "./agent/versions.js";
 export { runFleet, type FleetOptions, type FleetSummary, type GroupSummary, type SessionRecord, type SessionRunner } from "./fleet.js";

@@ -2,7 +2,7 @@ import type { AgentSession } from "@agent-canary/instrumentation";
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTool } from "openai/resources/chat/completions";
 import type { SupportTask } from "./tasks.js";
-import { executeTool } from "./tools.js";
+import { executeTool, type ToolResult } from "./tools.js";
 
 export interface SupportSessionOptions {
   /** Stream the model's answers (with a final usage chunk). */
@@ -68,11 +68,10 @@ export async function runSupportSession(client: OpenAI, s: AgentSession, task: S
 }
 
 /** What a correct final answer must mention, given the tool results so far. */
-function factsOf(task: SupportTask, tool: string, result: unknown, current: string[]): string[] {
-  const r = result as Record<string, unknown>;
-  if (task.kind === "order_status" && tool === "lookup_order" && typeof r.status === "string") return [r.status];
-  if (task.kind === "refund" && tool === "issue_refund" && typeof r.refundId === "string") return [r.refundId];
-  if (task.kind === "kb_question" && tool === "search_kb" && typeof r.articleId === "string") return [r.articleId];
+function factsOf(task: SupportTask, tool: string, result: ToolResult, current: string[]): string[] {
+  if (task.kind === "order_status" && tool === "lookup_order" && "status" in result) return [result.status];
+  if (task.kind === "refund" && tool === "issue_refund" && "refundId" in result) return [result.refundId];
+  if (task.kind === "kb_question" && tool === "search_kb" && "articleId" in result) return [result.articleId];
   return current;
 }
 

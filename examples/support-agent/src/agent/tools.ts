@@ -39,7 +39,20 @@ export function findOrder(orderId: string): Order {
   return { orderId, status: pick(random, ["processing", "shipped", "delivered"] as const), amountUsd: between(random, 12, 480) };
 }
 
-export function articleFor(query: string): { articleId: string; title: string } {
+export interface Article {
+  articleId: string;
+  title: string;
+}
+
+export interface Refund {
+  refundId: string;
+  amountUsd: number;
+}
+
+/** What a tool hands back to the model: its finding, or an error the model should relay. */
+export type ToolResult = Order | Article | Refund | { error: string };
+
+export function articleFor(query: string): Article {
   const random = seeded("kb", query.toLowerCase().trim());
   return { articleId: `KB-${between(random, 100, 999)}`, title: `About ${query}` };
 }
@@ -52,7 +65,7 @@ const RefundArgs = z.object({ orderId: z.string().min(1), amountUsd: z.number().
  * Runs a tool call the model asked for. Bad arguments come back to the model
  * as an error result (as a real agent would), not as an exception.
  */
-export function executeTool(name: string, rawArgs: string, options: { refundsEnabled: boolean }): unknown {
+export function executeTool(name: string, rawArgs: string, options: { refundsEnabled: boolean }): ToolResult {
   let args: unknown;
   try {
     args = JSON.parse(rawArgs || "{}");
