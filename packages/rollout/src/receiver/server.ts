@@ -1,6 +1,6 @@
 import { DeploymentNameSchema, type RolloutStore } from "@agent-canary/rollout-state";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
-import type { z } from "zod";
+import { z } from "zod";
 import { applyAlert, type AlertOutcome } from "./apply-alerts.js";
 import { authorized } from "./auth.js";
 import type { ReceiverConfig } from "./config.js";
@@ -78,7 +78,6 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const app = Fastify({ logger: options.logger ?? { level: "info" }, bodyLimit: config.bodyLimitBytes, return503OnClosing: true });
   const metrics = createReceiverMetrics(store, (error) => app.log.error({ err: error }, "metrics: could not read a rollout state"));
   const credentials = { bearerTokens: config.auth.bearerTokens, basic: config.auth.basic };
-  const allowed = new Set(config.deployments);
 
   // JSON only, kept raw for HMAC checks; any other media type gets fastify's 415.
   app.removeAllContentTypeParsers();
@@ -110,8 +109,36 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       throw new HttpError(401, "unauthorized", "missing or wrong credentials: send Authorization: Bearer <token> or basic auth as configured");
     }
   };
-  const unless = (open: boolean) => (open ? [] : [requireCredentials]);
+  const routes: RouteContext = { app, config, store, metrics, now, guard: (open) => (open ? [] : [requireCredentials]) };
+  registerHookRoutes(routes);
+  registerReadRoutes(routes);
 
+  return {
+    app,
+    metrics,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+interface RouteContext {
+  app: FastifyInstance;
+  config: ReceiverConfig;
+  store: RolloutStore;
+  metrics: ReceiverMetrics;
+  now: () => Date;
+  /** onRequest hooks: none for an open route, the credential check otherwise. */
+  guard: (open: boolean) => ((request: FastifyRequest) => Promise<void>)[];
+}
+
+/** POST /hooks/alertmanager and /hooks/grafana: validate, then apply each alert durably before replying. */
+function registerHookRoutes({ app, config, store, metrics, now, guard }: RouteContext): void {
+  const allowed = new Set(config.deployments);
   const handleAlerts = async (source: AlertSource, alerts: Alert[], reply: FastifyReply): Promise<FastifyReply> => {
     const results: AlertOutcome[] = [];
     // One at a time: alerts of one group often name the same deployment.
@@ -127,9 +154,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     return reply.code(200).send({ results, ...(unknown.length ? { unknownDeployments: [...new Set(unknown)] } : {}) });
   };
 
-  app.post("/hooks/alertmanager", { onRequest: unless(false) }, async (request, reply) => {
+  app.post("/hooks/alertmanager", { onRequest: guard(false) }, async (request, reply) => {
     const parsed = AlertmanagerPayloadSchema.safeParse(request.body);
     if (!parsed.success) throw zodFailure(parsed.error, "Alertmanager");
+    if (parsed.data.truncatedAlerts > 0) request.log.warn({ truncatedAlerts: parsed.data.truncatedAlerts }, "Alertmanager dropped alerts from this notification (max_alerts); they are not seen here");
     request.log.info({ groupKey: parsed.data.groupKey, alerts: parsed.data.alerts.length, status: parsed.data.status }, "alertmanager notification");
     return handleAlerts("alertmanager", parsed.data.alerts, reply);
   });
@@ -138,7 +166,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   app.post(
     "/hooks/grafana",
     // With a Grafana secret the signature is the credential; without one, bearer/basic as for Alertmanager.
-    { onRequest: grafana ? [] : unless(false) },
+    { onRequest: grafana ? [] : guard(false) },
     async (request, reply) => {
       if (grafana) {
         const check = verifyGrafanaSignature(grafana, request.headers, request.rawBody ?? "", now().getTime());
@@ -150,14 +178,19 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return handleAlerts("grafana", parsed.data.alerts, reply);
     },
   );
+}
 
-  app.get("/state", { onRequest: unless(config.auth.openState) }, async (request, reply) => {
-    const query = request.query as { deployment?: string };
-    if (query.deployment !== undefined) {
-      const name = DeploymentNameSchema.safeParse(query.deployment);
-      if (!name.success) throw new HttpError(400, "invalid_query", `query parameter deployment: ${name.error.issues[0]?.message ?? "invalid"}`, "deployment");
-      const state = await store.read(name.data);
-      if (!state) return reply.code(404).send({ error: `deployment "${name.data}" has no rollout state` });
+const StateQuerySchema = z.object({ deployment: DeploymentNameSchema.optional() });
+
+/** GET /state, /healthz and /metrics. */
+function registerReadRoutes({ app, config, store, metrics, guard }: RouteContext): void {
+  app.get("/state", { onRequest: guard(config.auth.openState) }, async (request, reply) => {
+    const query = StateQuerySchema.safeParse(request.query);
+    if (!query.success) throw new HttpError(400, "invalid_query", `query parameter deployment: ${query.error.issues[0]?.message ?? "invalid"}`, "deployment");
+    const { deployment } = query.data;
+    if (deployment !== undefined) {
+      const state = await store.read(deployment);
+      if (!state) return reply.code(404).send({ error: `deployment "${deployment}" has no rollout state` });
       return state;
     }
     const names = await store.list();
@@ -175,20 +208,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     }
   });
 
-  app.get("/metrics", { onRequest: unless(config.auth.openMetrics) }, async (_request, reply) => {
+  app.get("/metrics", { onRequest: guard(config.auth.openMetrics) }, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });
-
-  return {
-    app,
-    metrics,
-    async listen() {
-      return app.listen({ host: config.host, port: config.port });
-    },
-    async close() {
-      await app.close();
-      await store.close();
-    },
-  };
 }
