@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
+import { type MeterProvider, metrics } from "@opentelemetry/api";
 import { ATTR, versionHash } from "@agent-canary/conventions";
 import {
   AgentCanary,
@@ -478,5 +479,19 @@ describe("never breaking the agent", () => {
     next = { text: "no session", usage: USAGE };
     const r = await openai.chat.completions.create(chatBody());
     expect(r.choices[0]?.message.content).toBe("no session");
+  });
+
+  it("passes calls outside any session through when the MeterProvider cannot create instruments", async () => {
+    const fail = () => {
+      throw new Error("meter bug");
+    };
+    instrumentation.setMeterProvider({ getMeter: () => ({ createCounter: fail, createUpDownCounter: fail, createHistogram: fail, createGauge: fail }) } as unknown as MeterProvider);
+    try {
+      next = { text: "no session, no meter", usage: USAGE };
+      const r = await openai.chat.completions.create(chatBody());
+      expect(r.choices[0]?.message.content).toBe("no session, no meter");
+    } finally {
+      instrumentation.setMeterProvider(metrics.getMeterProvider());
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   InstrumentationNodeModuleDefinition,
   isWrapped,
 } from "@opentelemetry/instrumentation";
+import { createNoopMeter } from "@opentelemetry/api";
 import { PriceBook, type PriceTable } from "../cost/prices.js";
 import type { AgentSession } from "../session/session.js";
 import { consoleLogger, type Logger, OnceLogger } from "../telemetry/logger.js";
@@ -101,8 +102,8 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   private envFor(session: AgentSession | undefined): CallEnv {
     if (session) return session.services;
     if (!this.standaloneEnv) {
-      const instruments = new Instruments(this.meter);
       const log = new OnceLogger(this.getConfig().logger ?? consoleLogger);
+      const instruments = this.standaloneInstruments(log);
       this.standaloneEnv = {
         tracer: this.tracer,
         instruments,
@@ -113,5 +114,18 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
       };
     }
     return this.standaloneEnv;
+  }
+
+  /** This runs inside the agent's SDK call: a meter that cannot create instruments turns metrics off, not the call. */
+  private standaloneInstruments(log: OnceLogger): Instruments {
+    try {
+      return new Instruments(this.meter);
+    } catch (error) {
+      log.warnOnce(
+        "standalone-instruments",
+        `metrics of LLM calls outside sessions are off: the MeterProvider could not create instruments (${error instanceof Error ? error.message : String(error)})`,
+      );
+      return new Instruments(createNoopMeter());
+    }
   }
 }
