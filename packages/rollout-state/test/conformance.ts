@@ -61,6 +61,7 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
         ["rollback", 1, 2],
       ]);
       expect(await h.store.auditLog("shop", { limit: 1 })).toEqual([log[2]]);
+      expect(await h.store.auditLog("shop", { limit: 0 })).toEqual([]);
     });
 
     it("records an event without changing the state", async () => {

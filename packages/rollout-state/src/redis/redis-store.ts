@@ -111,6 +111,8 @@ export class RedisStore implements RolloutStore {
 
   async auditLog(deployment: string, options?: { limit?: number }): Promise<AuditEntry[]> {
     const key = this.auditKey(deployment);
+    // Some Redis versions read COUNT 0 as "no limit".
+    if (options?.limit === 0) return [];
     const rows =
       options?.limit === undefined
         ? await this.client.xrange(key, "-", "+")
