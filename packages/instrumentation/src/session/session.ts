@@ -13,6 +13,9 @@ import { callSignature, LoopDetector } from "../guards/loop-detector.js";
 import type { Assignment } from "../routing/router.js";
 import type { SessionServices } from "./services.js";
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface SessionInit {
   /** Stable id of the conversation or task; routing and pinning key on it. */
   id: string;
@@ -259,12 +262,14 @@ export class AgentSession {
       this.span.addEvent("agent_canary.drain_timeout", { "agent_canary.drain_timeout_seconds": drainTimeoutSeconds });
       this.controller.abort(error);
     };
-    const delay = deadline - Date.now();
-    if (delay <= 0) end();
-    else {
-      this.drainTimer = setTimeout(end, delay);
+    // setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days): a longer drain re-arms.
+    const arm = () => {
+      const delay = deadline - Date.now();
+      if (delay <= 0) return end();
+      this.drainTimer = setTimeout(arm, Math.min(delay, MAX_TIMER_MS));
       this.drainTimer.unref();
-    }
+    };
+    arm();
   }
 
   /** Records the session's end: span, outcome and the per-session metrics. */
