@@ -7,8 +7,8 @@ Scenarios (the canary is the example support agent pinned to a dated model snaps
 the scripted local model server decides how that snapshot behaves):
   cost     it writes four times the output tokens: about 2x cost per session.
            Expected: rolled back by the cost gate.
-  loop     one session in five calls the same tool with the same arguments until the
-           loop guard stops it. Expected: rolled back (loop rate or completion gate).
+  loop     two sessions in five call the same tool with the same arguments until the
+           loop guard stops them. Expected: rolled back (loop rate or completion gate).
   healthy  it behaves exactly like the baseline (A/A). Expected: promoted.
   all      cost, loop, then healthy (default).
 

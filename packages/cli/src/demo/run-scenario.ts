@@ -31,8 +31,10 @@ export interface RunSettings {
 const TICK_REAL_MS = 250;
 /** Real milliseconds of traffic after a rollback, to show where new sessions go. */
 const AFTER_ROLLBACK_REAL_MS = 1500;
-/** A rollout that has not ended after this many times its plan is stopped (a held healthy canary, say). */
-const HORIZON_PLANS = 3;
+/** A held rollout makes no progress: it is stopped once it has been paused this many plans' time. */
+const HELD_PLANS = 1;
+/** A hang guard: whatever the machine's speed, a scenario ends after this many plans' time. */
+const HORIZON_PLANS = 10;
 /** Drain timeout written into the state: long enough that in-flight sessions finish on their own. */
 const DRAIN_TIMEOUT_SECONDS = 600;
 
@@ -55,10 +57,23 @@ async function startState(ops: OpsSide, config: GatesConfig, clock: Clock, seed:
   );
 }
 
-/** Stops the controller once the horizon passes, so a held rollout cannot hang the demo. */
-function horizonGuard(stop: () => void, config: GatesConfig, factor: number): NodeJS.Timeout {
-  const realMs = (HORIZON_PLANS * planSeconds(config.rollout.stages) * 1000) / factor;
-  return setTimeout(stop, realMs);
+/**
+ * Stops the controller when the rollout has been held (paused) for a plan's
+ * time, or at the horizon. A rollout that progresses slowly on a slow machine
+ * is left alone: it still waits for its sessions.
+ */
+function horizonGuard(stop: () => void, ops: OpsSide, clock: Clock): NodeJS.Timeout {
+  const plan = planSeconds(ops.config.rollout.stages) * 1000;
+  const started = clock.now().getTime();
+  let pausedSince: number | undefined;
+  const timer = setInterval(() => {
+    void ops.store.read(DEPLOYMENT).then((state) => {
+      const now = clock.now().getTime();
+      pausedSince = state?.phase === "paused" ? (pausedSince ?? now) : undefined;
+      if (now - started > HORIZON_PLANS * plan || (pausedSince !== undefined && now - pausedSince > HELD_PLANS * plan)) stop();
+    }, () => undefined);
+  }, 500);
+  return timer;
 }
 
 /** Real milliseconds the agent's router gets to learn of a rollback before the demo calls it a failure. */
@@ -77,14 +92,14 @@ async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number
 /** Runs the controller until the rollout ends, the horizon passes, or Ctrl-C. */
 async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline: Timeline, signal: AbortSignal): Promise<RolloutResult> {
   const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
-  const guard = horizonGuard(() => run.stop(), ops.config, factor);
+  const guard = horizonGuard(() => run.stop(), ops, clock);
   const interrupt = () => run.stop();
   signal.addEventListener("abort", interrupt, { once: true });
   if (signal.aborted) run.stop();
   try {
     return await run.done;
   } finally {
-    clearTimeout(guard);
+    clearInterval(guard);
     signal.removeEventListener("abort", interrupt);
   }
 }

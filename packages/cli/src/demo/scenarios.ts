@@ -22,8 +22,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   },
   loop: {
     name: "loop",
-    story: "in one session out of five the canary calls the same tool with the same arguments until the loop guard stops it",
-    canaryBehaviour: { loopRate: 0.2 },
+    story: "in two sessions out of five the canary calls the same tool with the same arguments until the loop guard stops it",
+    canaryBehaviour: { loopRate: 0.4 },
     expect: "rolled_back",
   },
   healthy: {
