@@ -28,6 +28,22 @@ storeConformance("FileStore", async () => {
 });
 
 describe("FileStore files", () => {
+  it("writes once its directory can be made, after a first attempt failed", async () => {
+    const parent = await tempDir();
+    // A file where the store's directory should be: mkdir fails until it is moved away.
+    await writeFile(join(parent, "state"), "not a directory");
+    const store = new FileStore({ dir: join(parent, "state") });
+    // A first state and its audit entry, made elsewhere, to write straight through compare-and-set.
+    const elsewhere = new FileStore({ dir: join(parent, "elsewhere") });
+    const first = await seed(elsewhere, "shop");
+    const [entry] = await elsewhere.auditLog("shop");
+    if (!entry) throw new Error("seed wrote no audit entry");
+    await expect(store.compareAndSet("shop", null, first, entry)).rejects.toThrow(/EEXIST|ENOTDIR/);
+    await rm(join(parent, "state"));
+    expect(await store.compareAndSet("shop", null, first, entry)).toMatchObject({ ok: true });
+    expect(await store.read("shop")).toEqual(first);
+  });
+
   it("leaves only the state, the audit log and no temp or lock files after writes", async () => {
     const dir = await tempDir();
     const store = new FileStore({ dir });

@@ -136,7 +136,14 @@ export class FileStore implements RolloutStore {
   }
 
   private ensureDir(): Promise<void> {
-    this.dirReady ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
+    // A failure is not cached: a long-running receiver must recover once the directory can be made.
+    this.dirReady ??= mkdir(this.dir, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.dirReady = undefined;
+        throw error;
+      },
+    );
     return this.dirReady;
   }
 
