@@ -21,7 +21,8 @@ const BOUNDARIES: BucketBoundaries = {
 
 export interface GateSnapshot {
   at: Date;
-  results: GateResult[];
+  /** Each gate's verdict; a failing gate says whether it fires yet (its `for` has passed). */
+  results: (GateResult & { firing: boolean })[];
   firing: FiringGate[];
 }
 
@@ -50,7 +51,8 @@ export class EmbeddedGateSource implements GateSource {
     const windowOf = (gate: Gate) => armsFromSessions(this.log.endedBetween(now - gate.windowSeconds * 1000, now), BOUNDARIES);
     const results = evaluateGates(this.config, windowOf);
     const firing = results.flatMap((result) => this.firingGate(result, now));
-    this.last = { at: query.now, results, firing };
+    const fires = new Set(firing.map((f) => String(f.details?.gate)));
+    this.last = { at: query.now, results: results.map((r) => ({ ...r, firing: fires.has(r.gate) })), firing };
     const values: Record<string, number> = {};
     for (const r of results) if (Number.isFinite(r.value)) values[r.gate] = r.value;
     return { firing, sessions: this.log.countBetween(query.since.getTime(), now), values };
