@@ -45,10 +45,13 @@ describe("CLI commands", () => {
     const ok = await cli(["rules", "--config", config, "--out", join(dir, "out")]);
     expect(ok.code).toBe(EXIT.ok);
     for (const path of Object.values(RULE_FILES)) expect((await readFile(join(dir, "out", path), "utf8")).length).toBeGreaterThan(100);
-    await writeFile(config, "deployments: []\n");
-    const failed = await cli(["rules", "--config", config, "--out", join(dir, "out2")]);
-    expect(failed.code).toBe(EXIT.invalidConfig);
-    await expect(readFile(join(dir, "out2", RULE_FILES.recording))).rejects.toThrow();
+    for (const text of ["deployments: []\n", "deployments: [a]\ngates:\n  - {kind: cost_per_session, window: 0s}\n", ""]) {
+      await writeFile(config, text);
+      const failed = await cli(["rules", "--config", config, "--out", join(dir, "out2")]);
+      expect(failed.code).toBe(EXIT.invalidConfig);
+      expect(failed.err[0]).toMatch(new RegExp(`^${config}:\\d+: \\S+: `));
+      await expect(readFile(join(dir, "out2", RULE_FILES.recording))).rejects.toThrow();
+    }
   });
 
   it("dashboards writes the dashboard JSON; every command has help with examples", async () => {

@@ -78,6 +78,31 @@ describe("gates config", () => {
     expect(p).toMatchObject({ field: "alpha", line: 2 });
   });
 
+  it("an empty file names line 1 and says deployments is required", () => {
+    const [p] = problems("", "empty.yaml");
+    expect(p).toMatchObject({ file: "empty.yaml", line: 1, field: "deployments" });
+    expect(p?.message).toMatch(/^required: .*deployments: \[support-agent\]/);
+  });
+
+  it("rejects zero-length windows, intervals and horizons as config problems, and a bad horizon without throwing", () => {
+    const found = problems("deployments: [a]\nevaluationInterval: 0s\nhorizon: 1x\ngates:\n  - kind: loop_rate\n    window: 0m\n");
+    expect(found.map((p) => [p.line, p.field])).toEqual([
+      [2, "evaluationInterval"],
+      [3, "horizon"],
+      [6, "gates[0].window"],
+    ]);
+    expect(found[0]?.message).toMatch(/longer than 0s/);
+    expect(found[1]?.message).toMatch(/Prometheus duration/);
+  });
+
+  it("a gate that switches comparison must give its own threshold (a delta default is no ratio)", () => {
+    const [p] = problems("deployments: [a]\ngates:\n  - kind: judge_quality\n    name: quality\n    comparison: ratio\n");
+    expect(p).toMatchObject({ line: 5, field: "gates[0].comparison" });
+    expect(p?.message).toMatch(/needs its own threshold \(the default 0.05 is a delta\)/);
+    const ok = parseGatesConfig("deployments: [a]\ngates:\n  - kind: judge_quality\n    comparison: ratio\n    threshold: 0.95\n");
+    expect(ok.gates.find((g) => g.name === "judge_quality")).toMatchObject({ comparison: "ratio", threshold: 0.95 });
+  });
+
   it("rollout plans end at 100% and grow with the risk tier", () => {
     const hours = (tier: keyof typeof ROLLOUT_PLANS) => ROLLOUT_PLANS[tier].reduce((s, st) => s + st.minDurationSeconds, 0) / 3600;
     for (const plan of Object.values(ROLLOUT_PLANS)) expect(plan.at(-1)?.percent).toBe(100);

@@ -3,19 +3,16 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  alertingRules,
   evaluateGate,
   parseGatesConfig,
-  PRESETS,
   RECORDED,
   recordingRules,
   sessionModel,
-  toYaml,
   type GateResult,
   type SessionModelParams,
 } from "../dist/index.js";
 import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
-import { runTool, tempDir } from "./helpers/promtool.js";
+import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
 
 /**
  * The evaluator (TypeScript) and the recording rules (PromQL, run by promtool's
@@ -25,16 +22,12 @@ import { runTool, tempDir } from "./helpers/promtool.js";
  */
 const WINDOW = 30;
 const MIN = 90;
-const config = parseGatesConfig(
-  `deployments: [support-agent]\nhorizon: 6h\ngates:\n${PRESETS.recommended.map((g) => `  - {kind: ${g.kind}, name: ${g.name}, window: ${WINDOW}m, minSamples: ${MIN}}`).join("\n")}\n`,
-);
+const config = parseGatesConfig(testGatesYaml(["support-agent"], `window: ${WINDOW}m, minSamples: ${MIN}`));
 const DEPLOYMENT = "support-agent";
 
 let dir: string;
 beforeAll(async () => {
-  dir = await tempDir("differential");
-  await writeFile(join(dir, "recording.yaml"), toYaml(recordingRules(config), "test"));
-  await writeFile(join(dir, "alerts.yaml"), toYaml(alertingRules(config), "test"));
+  dir = await ruleFilesDir("differential", config);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -5,7 +5,9 @@ import {
   evaluateGates,
   fixedBoundary,
   histogramQuantile,
+  normal,
   parseGatesConfig,
+  seededRandom,
   type SessionRecord,
 } from "../dist/index.js";
 
@@ -35,6 +37,31 @@ describe("always-valid boundary", () => {
     for (const v of [10, 100, 1000, 100_000]) expect(alwaysValidBoundary(v, alpha, 100)).toBeGreaterThan(fixedBoundary(alpha));
     expect(alwaysValidBoundary(1e6, alpha, 100)).toBeGreaterThan(alwaysValidBoundary(1e4, alpha, 100));
     expect(alwaysValidBoundary(0, alpha, 100)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("is the one-sided normal mixture: random walks cross it at most alpha of the time, clearly more often than the two-sided one", () => {
+    // The two-sided mixture (|z| crossing) is valid for a one-sided test too, but spends only about half of alpha on it.
+    const twoSided = (v: number, alpha: number, rho: number) => Math.sqrt(((v + rho) / v) * (2 * Math.log(1 / alpha) + Math.log((v + rho) / rho)));
+    const alpha = 0.1;
+    const rho = 50;
+    const rng = seededRandom(5);
+    let oneSidedCrossed = 0;
+    let twoSidedCrossed = 0;
+    for (let run = 0; run < 1000; run++) {
+      let sum = 0;
+      let crossedOne = false;
+      let crossedTwo = false;
+      for (let v = 1; v <= 2000 && !(crossedOne && crossedTwo); v++) {
+        sum += normal(rng);
+        const z = sum / Math.sqrt(v);
+        crossedOne ||= z > alwaysValidBoundary(v, alpha, rho);
+        crossedTwo ||= z > twoSided(v, alpha, rho);
+      }
+      oneSidedCrossed += Number(crossedOne);
+      twoSidedCrossed += Number(crossedTwo);
+    }
+    expect(oneSidedCrossed / 1000).toBeLessThan(alpha + 0.02);
+    expect(oneSidedCrossed).toBeGreaterThan(1.3 * twoSidedCrossed);
   });
 });
 
@@ -87,6 +114,16 @@ describe("evaluateGates", () => {
     expect(turns?.p95?.baseline).toBeCloseTo(histogramQuantile(0.95, arms.baseline.turns.buckets ?? []), 12);
     expect(turns?.p95?.ratio).toBeGreaterThan(1.5);
     expect(turns?.verdict).toBe("fail");
+  });
+
+  it("gives no statistic, so no failure, when both arms have zero variance (z would be Inf or NaN)", () => {
+    const worse = armsFromSessions([...sessions("baseline", 500, () => ({})), ...sessions("canary", 500, () => ({ turns: 12 }))]);
+    const same = armsFromSessions([...sessions("baseline", 500, () => ({})), ...sessions("canary", 500, () => ({}))]);
+    for (const arms of [worse, same]) {
+      const turns = evaluateGates(config, arms).find((r) => r.gate === "turns");
+      expect(turns).toMatchObject({ verdict: "insufficient_data", statistic: Number.NaN });
+      expect(turns?.reason).toMatch(/zero variance/);
+    }
   });
 
   it("rejects a session record with an outcome outside the closed set", () => {

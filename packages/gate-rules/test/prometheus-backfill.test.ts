@@ -8,7 +8,6 @@ import {
   KIND_SPECS,
   MOMENT_FIELD,
   parseGatesConfig,
-  PRESETS,
   rateEvents,
   RECORDED,
   sessionModel,
@@ -16,7 +15,7 @@ import {
   type Gate,
 } from "../dist/index.js";
 import { counterSeries, minuteBins, windowArms, type Scenario } from "./helpers/series.js";
-import { runTool, tempDir } from "./helpers/promtool.js";
+import { runTool, tempDir, testGatesYaml } from "./helpers/promtool.js";
 
 /**
  * The per-arm layer of the recording rules through a real Prometheus: counter
@@ -26,9 +25,7 @@ import { runTool, tempDir } from "./helpers/promtool.js";
  */
 const WINDOW = 30;
 const AT = 60;
-const config = parseGatesConfig(
-  `deployments: [support-agent]\nhorizon: 6h\ngates:\n${PRESETS.recommended.map((g) => `  - {kind: ${g.kind}, name: ${g.name}, window: ${WINDOW}m}`).join("\n")}\n`,
-);
+const config = parseGatesConfig(testGatesYaml(["support-agent"], `window: ${WINDOW}m`));
 const scenario: Scenario = {
   deployment: "support-agent",
   minutes: AT,

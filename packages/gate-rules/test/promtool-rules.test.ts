@@ -8,29 +8,27 @@ import {
   blindAlertName,
   evaluateGate,
   gateAnnotations,
+  gateSources,
   PRESETS,
   generateRuleFiles,
   parseGatesConfig,
   recordingRules,
   RULE_FILES,
   sessionModel,
-  toYaml,
+  type ArmPair,
   type Gate,
   type GateKind,
   type SessionModelParams,
+  type SessionSampler,
 } from "../dist/index.js";
 import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
-import { runTool, tempDir } from "./helpers/promtool.js";
+import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
 
-/** Short windows so scenarios fit in an hour and a half of one-minute samples. */
-const GATES_YAML = `deployments: [support-agent]
-evaluationInterval: 1m
-horizon: 6h
-gates:
-${PRESETS.recommended.map((g) => `  - {kind: ${g.kind}, name: ${g.name}, window: 30m, for: 2m, minSamples: 100}`).join("\n")}
-`;
-const config = parseGatesConfig(GATES_YAML, "promtool-test.yaml");
-
+/**
+ * Every scenario is its own deployment, so one promtool run (one Prometheus
+ * engine evaluating the rules over one set of series) covers all of them:
+ * promtool's cost is per test group and per rule evaluation, not per series.
+ */
 const REGRESSION: Record<GateKind, Partial<SessionModelParams>> = {
   cost_per_session: { costMedianUsd: 0.08 },
   loop_rate: { loopRate: 0.1, completionRate: 0.84 },
@@ -44,44 +42,125 @@ const REGRESSION: Record<GateKind, Partial<SessionModelParams>> = {
 
 const END = 90;
 const WINDOW = 30;
-const DEPLOYMENT = "support-agent";
-let dir: string;
+const FOR = 2;
+const CHECKS = [40, 55, 70, END];
 
+interface Case {
+  scenario: Scenario;
+  /** How the agent of this deployment exports (the config says prometheus). */
+  mode: "prometheus" | "otlp";
+  /** Gates whose statistic cannot exist for this deployment whatever the evaluator says (misnamed series). */
+  unseen: (gate: Gate) => boolean;
+}
+
+/** Exactly representable per-session values, identical in every session: both arms have zero variance. */
+function constant(turns: number, costUsd: number, durationSeconds: number, qualityScore: number): SessionSampler {
+  return (_rng, group) => ({ group, outcome: "completed", costUsd, turns, durationSeconds, looped: false, unsafe: false, qualityScore });
+}
+
+function scenario(deployment: string, seed: number, canary: SessionSampler, canaryPerMinute = 20, baseline = sessionModel()): Scenario {
+  return { deployment, minutes: END, seed, baseline: { model: baseline, perMinute: 20 }, canary: { model: canary, perMinute: canaryPerMinute } };
+}
+
+const kinds = PRESETS.recommended.map((g) => g.kind);
+const seen = () => false;
+const CASES: Case[] = [
+  ...kinds.map((kind) => ({ scenario: scenario(`regressed-${kind}`, 11, sessionModel(REGRESSION[kind])), mode: "prometheus" as const, unseen: seen })),
+  ...kinds.map((kind) => ({ scenario: scenario(`few-${kind}`, 13, sessionModel(REGRESSION[kind]), 3), mode: "prometheus" as const, unseen: seen })),
+  { scenario: scenario("identical", 12, sessionModel()), mode: "prometheus", unseen: seen },
+  // Twice as many turns, cost, duration and half a point less quality, all without any spread: z is ±Inf or NaN.
+  { scenario: scenario("zero-variance", 13, constant(12, 0.5, 64, 0.5), 20, constant(6, 0.25, 32, 0.75)), mode: "prometheus", unseen: seen },
+  // The agent exports OTLP names, the config says prometheus: the gates whose series differ are blind.
+  {
+    scenario: scenario("otlp-names", 14, sessionModel()),
+    mode: "otlp",
+    unseen: (gate) => JSON.stringify(gateSources(gate, "otlp")) !== JSON.stringify(gateSources(gate, "prometheus")),
+  },
+];
+
+const config = parseGatesConfig(
+  testGatesYaml(
+    CASES.map((c) => c.scenario.deployment),
+    `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`,
+  ),
+  "promtool-test.yaml",
+);
+const gateOf = (kind: GateKind): Gate => {
+  const gate = config.gates.find((g) => g.kind === kind);
+  if (!gate) throw new Error(`no ${kind} gate`);
+  return gate;
+};
+
+const bins = new Map(CASES.map((c) => [c.scenario.deployment, minuteBins(c.scenario)]));
+const binsOf = (c: Case): ArmPair[] => bins.get(c.scenario.deployment) ?? [];
+const verdictAt = (gate: Gate, c: Case, t: number) => evaluateGate(gate, windowArms(binsOf(c), t, WINDOW));
+
+/** The evaluator's view of a minute: does the gate fail, and would Prometheus see sessions but no statistic? */
+function stateAt(gate: Gate, c: Case, t: number): { fails: boolean; blind: boolean } {
+  const arms = windowArms(binsOf(c), t, WINDOW);
+  const r = evaluateGate(gate, arms);
+  const flowing = arms.canary.sessions >= gate.minSamples && arms.baseline.sessions >= gate.minSamples;
+  const noStatistic = c.unseen(gate) || r.verdict === "insufficient_data";
+  return { fails: !c.unseen(gate) && r.verdict === "fail", blind: flowing && noStatistic };
+}
+
+/** An alert fires at t when its condition held at every evaluation of its `for` period, t included. */
+function holds(minutes: number, t: number, condition: (minute: number) => boolean): boolean {
+  for (let m = t - minutes; m <= t; m++) if (m < 0 || !condition(m)) return false;
+  return true;
+}
+
+const firesAt = (gate: Gate, c: Case, t: number) => holds(FOR, t, (m) => stateAt(gate, c, m).fails);
+const blindAt = (gate: Gate, c: Case, t: number) => holds(WINDOW, t, (m) => stateAt(gate, c, m).blind);
+
+const withDeployment = (annotations: Record<string, string>, deployment: string) =>
+  Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, v.replace("{{ $labels.deployment }}", deployment)]));
+
+function failedAlert(gate: Gate, c: Case, t: number) {
+  const r = verdictAt(gate, c, t);
+  const deployment = c.scenario.deployment;
+  const slots = { value: r.value.toFixed(4), z: r.statistic.toFixed(2), boundary: r.boundary.toFixed(2) };
+  return {
+    exp_labels: { deployment, gate: gate.name, action: gate.action, severity: gate.severity },
+    exp_annotations: withDeployment(gateAnnotations(gate, config, slots), deployment),
+  };
+}
+
+function blindAlert(gate: Gate, c: Case) {
+  const rule = alertingRules(config).groups[0]?.rules.find((r) => r.alert === blindAlertName(gate));
+  return { exp_labels: { deployment: c.scenario.deployment, gate: gate.name, severity: "warning" }, exp_annotations: withDeployment(rule?.annotations ?? {}, c.scenario.deployment) };
+}
+
+/** What every alert of every gate should be at time t, over all deployments, as the evaluator decides it. */
+function alertTests(t: number) {
+  return config.gates.flatMap((gate) => [
+    { eval_time: `${t}m`, alertname: alertName(gate), exp_alerts: CASES.filter((c) => firesAt(gate, c, t)).map((c) => failedAlert(gate, c, t)) },
+    { eval_time: `${t}m`, alertname: blindAlertName(gate), exp_alerts: CASES.filter((c) => blindAt(gate, c, t)).map((c) => blindAlert(gate, c)) },
+  ]);
+}
+
+/** Per-arm sample counts of every gate at END must be the evaluator's inputs. */
+function sampleTests() {
+  return config.gates.map((gate) => ({
+    expr: `deployment_version_group:agent_canary_gate_samples:increase{gate="${gate.name}"}`,
+    eval_time: `${END}m`,
+    exp_samples: CASES.filter((c) => !c.unseen(gate)).flatMap((c) => {
+      const samples = verdictAt(gate, c, END).samples;
+      return (["baseline", "canary"] as const).map((g) => ({
+        labels: `deployment_version_group:agent_canary_gate_samples:increase{deployment="${c.scenario.deployment}",gate="${gate.name}",version_group="${g}"}`,
+        value: samples[g],
+      }));
+    }),
+  }));
+}
+
+let dir: string;
 beforeAll(async () => {
-  dir = await tempDir("promtool");
-  await writeFile(join(dir, "recording.yaml"), toYaml(recordingRules(config), "test"));
-  await writeFile(join(dir, "alerts.yaml"), toYaml(alertingRules(config), "test"));
+  dir = await ruleFilesDir("promtool", config);
 });
 afterAll(async () => {
   if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
 });
-
-function scenario(seed: number, canary: Partial<SessionModelParams>, canaryPerMinute = 20): Scenario {
-  return { deployment: DEPLOYMENT, minutes: END, seed, baseline: { model: sessionModel(), perMinute: 20 }, canary: { model: sessionModel(canary), perMinute: canaryPerMinute } };
-}
-
-const verdictAt = (gate: Gate, s: ReturnType<typeof minuteBins>, t: number) => evaluateGate(gate, windowArms(s, t, WINDOW));
-
-function expectedAlert(gate: Gate, bins: ReturnType<typeof minuteBins>) {
-  const r = verdictAt(gate, bins, END);
-  const slots = { value: r.value.toFixed(4), z: r.statistic.toFixed(2), boundary: r.boundary.toFixed(2) };
-  const annotations = gateAnnotations(gate, config, slots);
-  annotations.summary = annotations.summary?.replace("{{ $labels.deployment }}", DEPLOYMENT) ?? "";
-  return { exp_labels: { deployment: DEPLOYMENT, gate: gate.name, action: gate.action, severity: gate.severity }, exp_annotations: annotations };
-}
-
-function unitTest(name: string, s: Scenario, body: Record<string, unknown>, mode = config.export) {
-  return { name, interval: "1m", input_series: promtoolSeries(counterSeries(s, minuteBins(s), mode)), ...body };
-}
-
-async function promtoolTest(gate: Gate, tests: Record<string, unknown>[]): Promise<void> {
-  const file = join(dir, `${gate.name}.test.yaml`);
-  const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];
-  await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder, tests }, { lineWidth: 0 }));
-  const result = await runTool("promtool", ["test", "rules", file]);
-  expect(result.output).toContain("SUCCESS");
-  expect(result.code).toBe(0);
-}
 
 describe("generated rule files", () => {
   it("pass promtool check rules (example config, both export modes)", async () => {
@@ -101,78 +180,37 @@ describe("generated rule files", () => {
   });
 });
 
-describe("promtool test rules, per gate kind", () => {
-  for (const gate of config.gates) {
-    it(`${gate.kind}: fires on its regression, stays silent for A/A and below the minimum samples`, async () => {
-      const regressed = scenario(11, REGRESSION[gate.kind]);
-      const bad = minuteBins(regressed);
-      // The scenario must be a clear failure for the evaluator too, for the whole `for` period.
-      for (const t of [END - 3, END - 2, END - 1, END]) expect(verdictAt(gate, bad, t).verdict).toBe("fail");
-
-      const same = scenario(12, {});
-      const sameBins = minuteBins(same);
-      const checks = [40, 55, 70, END];
-      for (const t of checks) expect(verdictAt(gate, sameBins, t).verdict).not.toBe("fail");
-
-      const few = scenario(13, REGRESSION[gate.kind], 3);
-      const fewBins = minuteBins(few);
-      expect(verdictAt(gate, fewBins, END).verdict).toBe("insufficient_data");
-
-      const armSamples = verdictAt(gate, bad, END).samples;
-      await promtoolTest(gate, [
-        unitTest("regression", regressed, {
-          alert_rule_test: [{ eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [expectedAlert(gate, bad)] }],
-          promql_expr_test: [
-            {
-              expr: `deployment_version_group:agent_canary_gate_samples:increase{gate="${gate.name}"}`,
-              eval_time: `${END}m`,
-              exp_samples: (["baseline", "canary"] as const).map((g) => ({
-                labels: `deployment_version_group:agent_canary_gate_samples:increase{deployment="${DEPLOYMENT}",gate="${gate.name}",version_group="${g}"}`,
-                value: armSamples[g],
-              })),
-            },
-          ],
-        }),
-        unitTest("identical versions", same, {
-          alert_rule_test: checks.flatMap((t) => [alertName(gate), blindAlertName(gate)].map((alertname) => ({ eval_time: `${t}m`, alertname, exp_alerts: [] }))),
-        }),
-        unitTest("below minimum samples", few, {
-          alert_rule_test: [
-            { eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [] },
-            { eval_time: `${END}m`, alertname: blindAlertName(gate), exp_alerts: [] },
-          ],
-        }),
-      ]);
-    });
-  }
-});
-
-describe("a gate that cannot see its series", () => {
-  it("raises its Blind alert when the agent exports OTLP names but the config says prometheus", async () => {
-    const gate = config.gates.find((g) => g.kind === "p95_latency");
-    if (!gate) throw new Error("no latency gate");
-    const s = scenario(14, {});
-    const blind = {
-      exp_labels: { deployment: DEPLOYMENT, gate: gate.name, severity: "warning" },
-      exp_annotations: Object.fromEntries(
-        Object.entries(alertingRules(config).groups[0]?.rules.find((r) => r.alert === blindAlertName(gate))?.annotations ?? {}).map(([k, v]) => [
-          k,
-          v.replace("{{ $labels.deployment }}", DEPLOYMENT),
-        ]),
-      ),
+describe("promtool test rules, every gate kind and scenario in one run", () => {
+  it("the scenarios mean what they say to the evaluator", () => {
+    const find = (deployment: string) => {
+      const c = CASES.find((x) => x.scenario.deployment === deployment);
+      if (!c) throw new Error(`no case ${deployment}`);
+      return c;
     };
-    await promtoolTest(gate, [
-      unitTest(
-        "otlp names",
-        s,
-        {
-          alert_rule_test: [
-            { eval_time: `${END}m`, alertname: blindAlertName(gate), exp_alerts: [blind] },
-            { eval_time: `${END}m`, alertname: alertName(gate), exp_alerts: [] },
-          ],
-        },
-        "otlp",
-      ),
-    ]);
+    for (const kind of kinds) {
+      const gate = gateOf(kind);
+      // A clear failure for the whole `for` period, and nothing at all with too few canary sessions.
+      expect(firesAt(gate, find(`regressed-${kind}`), END)).toBe(true);
+      for (const t of CHECKS) expect(stateAt(gate, find(`few-${kind}`), t)).toEqual({ fails: false, blind: false });
+      for (const t of CHECKS) expect(verdictAt(gate, find("identical"), t).verdict).not.toBe("fail");
+    }
+    // Zero variance: the mean gates have no statistic (so they are blind), the canary is still twice as bad.
+    const zero = find("zero-variance");
+    for (const kind of ["p95_turns", "cost_per_session", "p95_latency", "judge_quality"] as const) {
+      expect(verdictAt(gateOf(kind), zero, END).reason).toMatch(/zero variance/);
+      expect(blindAt(gateOf(kind), zero, END)).toBe(true);
+    }
+    expect(blindAt(gateOf("p95_latency"), find("otlp-names"), END)).toBe(true);
+  });
+
+  it("alerts and per-arm samples match the evaluator for every gate, deployment and check time", async () => {
+    const inputSeries = CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode)));
+    const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: CHECKS.flatMap(alertTests), promql_expr_test: sampleTests() };
+    const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];
+    const file = join(dir, "scenarios.test.yaml");
+    await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [test] }, { lineWidth: 0 }));
+    const result = await runTool("promtool", ["test", "rules", file]);
+    expect(result.output).toContain("SUCCESS");
+    expect(result.code).toBe(0);
   });
 });

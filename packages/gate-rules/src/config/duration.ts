@@ -28,3 +28,9 @@ export function formatDuration(seconds: number): string {
 export const DurationSchema = z
   .string()
   .regex(DURATION_RE, 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"');
+
+/** A window or interval: zero would make an empty range in PromQL and an infinite alpha split. */
+export const PositiveDurationSchema = DurationSchema.refine(
+  // zod runs every check: a text the regex already rejected must not throw here.
+  (text) => !DURATION_RE.test(text) || durationSeconds(text) > 0,
+   "must be longer than 0s, e.g. \"1m\" or \"12h\"");

@@ -7,7 +7,7 @@ import { GatesConfigInputSchema } from "./schema.js";
 /** One thing wrong with a config, located as precisely as the source allows. */
 export interface ConfigProblem {
   readonly file: string;
-  /** 1-based; undefined when the field is missing (then the line of its parent). */
+  /** 1-based; a missing field is reported at the line of its parent (line 1 for an empty file). */
   readonly line: number | undefined;
   /** Dotted path such as gates[1].threshold. */
   readonly field: string;
@@ -30,13 +30,13 @@ function fieldName(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
 }
 
-/** The line of the deepest node along `path` that exists in the document. */
-function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+/** The line of the deepest node along `path` that exists in the document; line 1 for an empty document. */
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number {
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth) as (string | number)[], true);
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
   }
-  return undefined;
+  return 1;
 }
 
 function zodProblems(file: string, doc: Document, counter: LineCounter, error: z.ZodError): ConfigProblem[] {
@@ -65,7 +65,7 @@ export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new GatesConfigError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line, field: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, field: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` })),
     );
   }
   const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {});

@@ -72,6 +72,18 @@ function thresholdIssue(kind: GateKind, comparison: string, threshold: number): 
   return undefined;
 }
 
+/**
+ * A gate that switches comparison without its own threshold would inherit a
+ * number meant for the other scale (judge_quality's delta 0.05 read as a ratio
+ * lets the canary score 95% lower), so it must say what it tolerates.
+ */
+function inheritedThresholdIssue(preset: PresetName, user: GateInput | undefined): string | undefined {
+  if (!user?.comparison || user.threshold !== undefined) return undefined;
+  const replaced = PRESETS[preset].find((g) => g.name === (user.name ?? user.kind)) ?? kindDefaults(user.kind);
+  if (replaced.comparison === user.comparison) return undefined;
+  return `comparison: ${user.comparison} needs its own threshold (the default ${replaced.threshold} is a ${replaced.comparison}); e.g. ${user.comparison === "ratio" ? "1.2 for a ratio" : "0.01 for a delta"}`;
+}
+
 function outcomesIssue(kind: GateKind, outcomes: readonly string[] | undefined): string | undefined {
   if (!outcomes) return undefined;
   const spec = KIND_SPECS[kind];
@@ -130,6 +142,8 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
     const gate = resolveGate(g, g.alpha ?? shared, horizonSeconds);
     const tIssue = thresholdIssue(gate.kind, gate.comparison, gate.threshold);
     if (tIssue) issues.push({ path: at("threshold"), message: tIssue });
+    const iIssue = inheritedThresholdIssue(input.preset, index === undefined ? undefined : input.gates?.[index]);
+    if (iIssue) issues.push({ path: at("comparison"), message: iIssue });
     const oIssue = outcomesIssue(gate.kind, gate.outcomes);
     if (oIssue) issues.push({ path: at("outcomes"), message: oIssue });
     if (seen.has(gate.name)) issues.push({ path: at("name"), message: `two gates are named "${gate.name}"; give each gate of the same kind its own name` });

@@ -1,7 +1,7 @@
 import { DeploymentNameSchema, StageSchema } from "@agent-canary/rollout-state";
 import { z } from "zod";
 import { GATE_KINDS } from "../gates/kinds.js";
-import { DurationSchema } from "./duration.js";
+import { DurationSchema, PositiveDurationSchema } from "./duration.js";
 
 export const ACTIONS = ["hold", "rollback"] as const;
 export const SEVERITIES = ["critical", "warning", "info"] as const;
@@ -9,6 +9,8 @@ export const COMPARISONS = ["ratio", "delta"] as const;
 export const RISK_TIERS = ["low", "medium", "high", "critical"] as const;
 export const PRESET_NAMES = ["recommended", "first-source", "second-source"] as const;
 export const EXPORT_MODES = ["prometheus", "otlp"] as const;
+
+const ALPHA_RANGE = "alpha is a false-alarm probability above 0 and below 0.5, e.g. 0.01";
 
 const GateNameSchema = z
   .string()
@@ -23,9 +25,9 @@ export const GateInputSchema = z.strictObject({
   name: GateNameSchema.optional(),
   comparison: z.enum(COMPARISONS, { error: "comparison must be ratio (canary / baseline) or delta (canary - baseline)" }).optional(),
   threshold: z.number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" }).min(0).optional(),
-  window: DurationSchema.optional(),
-  minSamples: z.number().int().min(1, "minSamples is at least 1 session per arm").optional(),
-  alpha: z.number().gt(0).lt(0.5, "alpha is a false-alarm probability below 0.5, e.g. 0.0025").optional(),
+  window: PositiveDurationSchema.optional(),
+  minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int("minSamples must be a whole number of sessions per arm, e.g. 100").min(1, "minSamples is at least 1 session per arm").optional(),
+  alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).optional(),
   for: DurationSchema.optional(),
   action: z.enum(ACTIONS, { error: "action must be hold or rollback" }).optional(),
   severity: z.enum(SEVERITIES, { error: `severity must be one of ${SEVERITIES.join(", ")}` }).optional(),
@@ -38,7 +40,7 @@ export const GateInputSchema = z.strictObject({
    */
   method: z.enum(["always_valid", "threshold_only"], { error: "method must be always_valid or threshold_only" }).optional(),
   /** Mixture scale of the always-valid boundary, in sessions; defaults to minSamples. */
-  rho: z.number().gt(0).optional(),
+  rho: z.number({ error: "rho must be a number of sessions, e.g. 100" }).gt(0, "rho must be above 0 sessions, e.g. 100").optional(),
   description: z.string().optional(),
 });
 export type GateInput = z.infer<typeof GateInputSchema>;
@@ -62,14 +64,16 @@ export const AlertmanagerSettingsSchema = z.strictObject({
 });
 
 export const GatesConfigInputSchema = z.strictObject({
-  deployments: z.array(DeploymentNameSchema).min(1, "list at least one deployment, e.g. deployments: [support-agent]"),
+  deployments: z
+    .array(DeploymentNameSchema, { error: (issue) => (issue.input === undefined ? "required: list the deployments to gate, e.g. deployments: [support-agent]" : "must be a list of deployment names, e.g. [support-agent]") })
+    .min(1, "list at least one deployment, e.g. deployments: [support-agent]"),
   export: z.enum(EXPORT_MODES, { error: "export must be prometheus (exporter-prometheus /metrics) or otlp (OTLP into Prometheus)" }).default("prometheus"),
-  evaluationInterval: DurationSchema.default("1m"),
+  evaluationInterval: PositiveDurationSchema.default("1m"),
   preset: z.enum(PRESET_NAMES, { error: `preset must be one of ${PRESET_NAMES.join(", ")}` }).default("recommended"),
   /** Probability of any false rollback or hold over the whole rollout, split over the gates without their own alpha. */
-  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).default(0.01),
   /** How long the gates watch one rollout; defaults to the plan's total stage time. */
-  horizon: DurationSchema.optional(),
+  horizon: PositiveDurationSchema.optional(),
   rollout: RolloutPlanInputSchema.prefault({}),
   gates: z.array(GateInputSchema).optional(),
   receiver: ReceiverSchema.prefault({}),

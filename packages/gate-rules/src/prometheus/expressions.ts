@@ -114,7 +114,8 @@ function statisticExpr(gate: Gate): string {
     z = `${marginExpr(gate, ec, eb, "")}\n/\nsqrt${variance}`;
   }
   // The minimum-sample guard: no statistic, so no alert, until both arms have enough sessions.
-  return `(${z})\nand ${nc} >= ${gate.minSamples}\nand ${nb} >= ${gate.minSamples}`;
+  // A zero variance gives ±Inf or NaN; the range filter drops them so they can never fire (as the evaluator does).
+  return `(${z}) > -Inf < +Inf\nand ${nc} >= ${gate.minSamples}\nand ${nb} >= ${gate.minSamples}`;
 }
 
 function gateRecords(gate: Gate): GateExpressions["gate"] {
@@ -124,11 +125,12 @@ function gateRecords(gate: Gate): GateExpressions["gate"] {
   const ec = arm(RECORDED.estimate, gate, "canary");
   const eb = arm(RECORDED.estimate, gate, "baseline");
   const v = `${RECORDED.information}{gate="${gate.name}"}`;
-  const logTerm = 2 * Math.log(1 / gate.windowAlpha);
+  const rho = num(gate.rho);
+  // alwaysValidBoundary in PromQL.
   const boundary =
     gate.method === "threshold_only"
       ? `0 * ${v}`
-      : `sqrt((${v} + ${num(gate.rho)}) / ${v} * (${num(logTerm)} + ln((${v} + ${num(gate.rho)}) / ${num(gate.rho)})))`;
+      : `sqrt(2 * (${v} + ${rho}) / ${v} * ln(sqrt((${v} + ${rho}) / ${rho}) * ${num(1 / (2 * gate.windowAlpha))} + 1))`;
   const out: GateExpressions["gate"] = [
     { record: RECORDED.value, expr: gate.comparison === "ratio" ? `${ec} / ${eb}` : `${ec} - ${eb}` },
     { record: RECORDED.information, expr: `${nc} * ${nb} / (${nc} + ${nb})` },

@@ -105,17 +105,20 @@ export function evaluateGate(gate: Gate, arms: ArmPair): GateResult {
     minSamples: gate.minSamples,
     boundary: gateBoundary(gate, v),
   };
+  const noStatistic = (reason: string): GateResult => ({
+    ...base,
+    verdict: "insufficient_data",
+    value: Number.NaN,
+    estimates: { canary: Number.NaN, baseline: Number.NaN },
+    statistic: Number.NaN,
+    reason,
+  });
   if (samples.canary < gate.minSamples || samples.baseline < gate.minSamples) {
-    return {
-      ...base,
-      verdict: "insufficient_data",
-      value: Number.NaN,
-      estimates: { canary: Number.NaN, baseline: Number.NaN },
-      statistic: Number.NaN,
-      reason: `needs ${gate.minSamples} sessions per arm, has canary ${samples.canary}, baseline ${samples.baseline}`,
-    };
+    return noStatistic(`needs ${gate.minSamples} sessions per arm, has canary ${samples.canary}, baseline ${samples.baseline}`);
   }
   const s = statisticOf(gate, arms);
+  // Zero variance in both arms makes z ±Inf or NaN: that is no evidence, and Prometheus drops it the same way.
+  if (!Number.isFinite(s.z)) return noStatistic(`no finite statistic (z = ${s.z}): both arms have zero variance`);
   const p95 = p95Of(gate, arms);
   const failed = s.z > base.boundary;
   const shown = `${gate.comparison} ${s.value.toPrecision(4)} vs threshold ${gate.threshold}, z ${s.z.toFixed(2)} vs boundary ${base.boundary.toFixed(2)}`;

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { alertingRules, PRESETS, recordingRules, toYaml, type GatesConfig } from "../../dist/index.js";
 
 const exec = promisify(execFile);
 
@@ -34,4 +35,22 @@ export async function writeAll(dir: string, files: { path: string; content: stri
     paths.push(path);
   }
   return paths;
+}
+
+/**
+ * A config with every recommended gate, one deployment list and test-sized
+ * fields (`fields` is the inside of each gate's flow mapping after kind and
+ * name, e.g. "window: 30m"), so scenarios of an hour or two can decide.
+ */
+export function testGatesYaml(deployments: readonly string[], fields: string): string {
+  const gates = PRESETS.recommended.map((g) => `  - {kind: ${g.kind}, name: ${g.name}, ${fields}}`).join("\n");
+  return `deployments: [${deployments.join(", ")}]\nevaluationInterval: 1m\nhorizon: 6h\ngates:\n${gates}\n`;
+}
+
+/** A temporary directory holding the config's recording.yaml and alerts.yaml, as promtool test files name them. */
+export async function ruleFilesDir(prefix: string, config: GatesConfig): Promise<string> {
+  const dir = await tempDir(prefix);
+  await writeFile(join(dir, "recording.yaml"), toYaml(recordingRules(config), "test"));
+  await writeFile(join(dir, "alerts.yaml"), toYaml(alertingRules(config), "test"));
+  return dir;
 }
