@@ -42,4 +42,14 @@ describe("Grafana alert rules", () => {
       expect(new Set(group?.rules.map((r) => r.uid)).size).toBe(group?.rules.length);
     }
   });
+
+  it("carry a gate's own description from gates.yaml in both the Prometheus and the Grafana alert", () => {
+    const config = parseGatesConfig("deployments: [a]\ngates:\n  - {kind: loop_rate, name: loops, description: Loops burn tokens; page the agent team.}\n");
+    const prometheus = alertingRules(config).groups[0]?.rules.find((r) => r.alert === "AgentCanaryLoopsGateFailed");
+    expect(prometheus?.annotations.description).toMatch(/Action: rollback\. Loops burn tokens; page the agent team\.$/);
+    const grafana = generateRuleFiles(config).find((f) => f.path === RULE_FILES.grafana)?.content ?? "";
+    expect(grafana).toContain("Loops burn tokens; page the agent team.");
+    const without = alertingRules(parseGatesConfig("deployments: [a]\n")).groups[0]?.rules.find((r) => r.alert === "AgentCanaryLoopsGateFailed");
+    expect(without?.annotations.description).toMatch(/Action: rollback\.$/);
+  });
 });

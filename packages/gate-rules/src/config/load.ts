@@ -56,6 +56,12 @@ function resolveProblems(file: string, doc: Document, counter: LineCounter, issu
   return issues.map((i) => ({ file, line: lineOf(doc, counter, i.path), field: fieldName(i.path), message: i.message }));
 }
 
+/** The parser's first line without its own "at line L, column C:" (the line is already in front). */
+function syntaxMessage(raw: string): string {
+  const first = (raw.split("\n")[0] ?? raw).replace(/ at line \d+, column \d+:?$/, "");
+  return `not valid YAML/JSON: ${first}; fix the syntax on this line (gates.yaml is a YAML mapping such as "deployments: [support-agent]")`;
+}
+
 /**
  * Parses gates config text (YAML, or JSON which is YAML too) into a resolved
  * config. Throws GatesConfigError listing every problem with its line.
@@ -65,7 +71,7 @@ export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new GatesConfigError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, field: "", message: `not valid YAML/JSON: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, field: "", message: syntaxMessage(e.message) })),
     );
   }
   const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {});

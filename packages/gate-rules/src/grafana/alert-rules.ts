@@ -4,7 +4,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import type { GatesConfig, Gate } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
 import { RECORDED } from "../prometheus/names.js";
-import { alertName } from "../prometheus/rules.js";
+import { alertName, ownWords } from "../prometheus/rules.js";
 
 export const GRAFANA_FOLDER = "agent-canary";
 export const GRAFANA_RULE_GROUP = "agent-canary-gates";
@@ -47,7 +47,7 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
     .labels({ gate: gate.name, action: gate.action, severity: gate.severity })
     .annotations({
       summary: `${spec.title} of the canary of {{ $labels.deployment }} is worse than its baseline beyond tolerance (${gate.action}).`,
-      description: `${spec.title} over ${gate.window}: ${gate.comparison} {{ $values.V }} against threshold ${gate.threshold}; z {{ $values.Z }} above boundary {{ $values.B }}. Action: ${gate.action}.`,
+      description: `${spec.title} over ${gate.window}: ${gate.comparison} {{ $values.V }} against threshold ${gate.threshold}; z {{ $values.Z }} above boundary {{ $values.B }}. Action: ${gate.action}.${ownWords(gate)}`,
       runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
     })
     .build();

@@ -119,7 +119,6 @@ function statisticExpr(gate: Gate): string {
 }
 
 function gateRecords(gate: Gate): GateExpressions["gate"] {
-  const spec = KIND_SPECS[gate.kind];
   const nc = arm(RECORDED.samples, gate, "canary");
   const nb = arm(RECORDED.samples, gate, "baseline");
   const ec = arm(RECORDED.estimate, gate, "canary");
@@ -137,7 +136,7 @@ function gateRecords(gate: Gate): GateExpressions["gate"] {
     { record: RECORDED.statistic, expr: statisticExpr(gate) },
     { record: RECORDED.boundary, expr: boundary },
   ];
-  if (spec.family === "mean" && spec.reportsP95) {
+  if (reportsP95(gate.kind)) {
     out.push({ record: RECORDED.p95Ratio, expr: `${arm(RECORDED.p95, gate, "canary")} / ${arm(RECORDED.p95, gate, "baseline")}` });
   }
   return out;

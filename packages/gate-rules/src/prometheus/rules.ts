@@ -75,6 +75,11 @@ export const TEMPLATE_SLOTS = (gate: Gate): AnnotationSlots => ({
   boundary: lookup(RECORDED.boundary, gate, "%.2f"),
 });
 
+/** The gate's own `description` from gates.yaml, for whoever reads the alert (empty when none). */
+export function ownWords(gate: Gate): string {
+  return gate.description ? ` ${gate.description}` : "";
+}
+
 /** summary, description and runbook_url of a gate's alert. */
 export function gateAnnotations(gate: Gate, config: GatesConfig, slots: AnnotationSlots): Record<string, string> {
   const spec = KIND_SPECS[gate.kind];
@@ -85,7 +90,8 @@ export function gateAnnotations(gate: Gate, config: GatesConfig, slots: Annotati
     description:
       `${spec.title} (${worse} is worse) over ${gate.window}: ${gate.comparison} ${slots.value} against a tolerance of ${tolerance}. ` +
       `z = ${slots.z} above the boundary ${slots.boundary} ` +
-      `(at least ${gate.minSamples} sessions per arm, false-alarm budget ${gate.alpha}). Action: ${gate.action}.`,
+      `(at least ${gate.minSamples} sessions per arm, false-alarm budget ${gate.alpha}). Action: ${gate.action}.` +
+      ownWords(gate),
     runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
   };
 }
