@@ -22,6 +22,8 @@ import { BASELINE, CANARY, tempStore } from "./helpers.js";
 class FedGateSource implements GateSource {
   private readonly sessions: { at: number; arm: "baseline" | "canary" }[] = [];
   firing: FiringGate[] = [];
+  pending: FiringGate[] = [];
+  undecided: string[] = [];
   failWith: Error | undefined;
   queries: GateQuery[] = [];
 
@@ -36,6 +38,8 @@ class FedGateSource implements GateSource {
     const inWindow = this.sessions.filter((s) => s.at >= query.since.getTime() && s.at <= query.now.getTime());
     return {
       firing: this.firing,
+      pending: this.pending,
+      undecided: this.undecided,
       sessions: { baseline: inWindow.filter((s) => s.arm === "baseline").length, canary: inWindow.filter((s) => s.arm === "canary").length },
       values: { cost_ratio: 1.01 },
     };
@@ -94,6 +98,35 @@ describe("rollout controller", () => {
     const outcome = await controller.tick();
     expect(outcome).toMatchObject({ kind: "waiting", reason: "canary sessions 3 of 20" });
     expect((await store.read("shop"))?.stage).toBe(0);
+  });
+
+  it("does not advance while a gate is pending (failing, its `for` not yet passed)", async () => {
+    await started();
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    gates.pending = [{ name: "AgentCanaryCostGateFailed", action: "rollback" }];
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "gates pending: AgentCanaryCostGateFailed" });
+    expect((await store.read("shop"))?.canaryPercent).toBe(1);
+    gates.pending = [];
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 5 } });
+  });
+
+  it("advances early stages on their own minimums but never goes to 100% over a gate that could not judge yet", async () => {
+    await started();
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    gates.undecided = ["loops"];
+    for (const percent of [5, 25, 50]) {
+      clock.advance(3600_000);
+      gates.feed(clock.now(), 100, 100);
+      expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: percent } });
+    }
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "gates without enough sessions to judge before 100%: loops" });
+    expect((await store.read("shop"))?.canaryPercent).toBe(50);
+    gates.undecided = [];
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
   });
 
   it("pauses on a hold gate, stays paused after it clears, and goes on once resumed", async () => {

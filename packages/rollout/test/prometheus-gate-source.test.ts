@@ -19,6 +19,10 @@ function exposition(): string {
     `agent_canary_sessions_total{${v("canary")}} ${counters.canary}`,
     "# TYPE test_loop_flag gauge",
     `test_loop_flag{deployment="shop"} ${counters.loopFlag}`,
+    // As gate-rules records them: samples for every gate, a statistic only once a gate can judge.
+    `deployment_version_group:agent_canary_gate_samples:increase{deployment="shop",version_group="canary",gate="cost"} 80`,
+    `deployment_version_group:agent_canary_gate_samples:increase{deployment="shop",version_group="canary",gate="loops"} 80`,
+    `deployment:agent_canary_gate_statistic:z{deployment="shop",gate="cost"} 0.4`,
     "",
   ].join("\n");
 }
@@ -36,7 +40,8 @@ beforeAll(async () => {
   const rules = join(dir, "rules.yml");
   await writeFile(
     rules,
-    ["groups:", "  - name: test-gates", "    rules:", "      - alert: TestLoopRegression", "        expr: test_loop_flag > 0", "        labels:", "          action: rollback", ""].join("\n"),
+    ["groups:", "  - name: test-gates", "    rules:", "      - alert: TestLoopRegression", "        expr: test_loop_flag > 0", "        labels:", "          action: rollback",
+     "      - alert: TestCostSlowRegression", "        expr: test_loop_flag > 0", "        for: 1h", "        labels:", "          action: hold", ""].join("\n"),
   );
   prometheus = await startPrometheus({ scrapeTargets: [`127.0.0.1:${address.port}`], rulesFiles: [rules] });
 });
@@ -71,7 +76,22 @@ describe("PrometheusGateSource against a real Prometheus", () => {
     );
     expect(firing).toMatchObject([{ name: "TestLoopRegression", action: "rollback" }]);
     const other = await source.report({ deployment: "billing", since, now: new Date() });
-    expect(other).toEqual({ firing: [], sessions: { baseline: 0, canary: 0 } });
+    expect(other).toEqual({ firing: [], pending: [], undecided: [], sessions: { baseline: 0, canary: 0 } });
+  });
+
+  it("reports gates still pending (their `for` not passed) and gates without a statistic yet", async () => {
+    const source = new PrometheusGateSource({ url: prometheus.url });
+    counters.loopFlag = 1;
+    const report = await waitFor(
+      async () => {
+        const r = await source.report({ deployment: "shop", since: new Date(Date.now() - 60_000), now: new Date() });
+        return r.pending?.length && r.undecided?.length ? r : undefined;
+      },
+      { what: "a pending alert and an undecided gate" },
+    );
+    expect(report.pending).toMatchObject([{ name: "TestCostSlowRegression", action: "hold" }]);
+    expect(report.firing.map((g) => g.name)).not.toContain("TestCostSlowRegression");
+    expect(report.undecided).toEqual(["loops"]);
   });
 
   it("fails with the Prometheus error, so the controller waits instead of advancing", async () => {

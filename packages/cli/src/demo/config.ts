@@ -36,18 +36,12 @@ export const BASE_TIME_FACTOR = 4 * 3600;
 export const SESSION_SCALE = 0.02;
 
 /**
- * The medium-risk plan, its session minimums scaled for the demo's fleet,
- * except the last stage before 100%: it waits until both arms have as many
- * sessions as the most demanding gate needs, so no canary reaches 100% on a
- * slow machine before every gate could judge it.
+ * The medium-risk plan, its session minimums scaled for the demo's fleet. The
+ * controller itself keeps the canary below 100% until every gate has had the
+ * sessions to judge it, so the scaling cannot promote an unjudged canary.
  */
 export function demoStages(): Stage[] {
-  const gateNeed = Math.max(...PRESETS.recommended.map((gate) => gate.minSamples));
-  const stages = ROLLOUT_PLANS.medium.map((stage) => ({ ...stage, minSessionsPerArm: Math.ceil(stage.minSessionsPerArm * SESSION_SCALE) }));
-  const lastBeforeFull = stages.findLastIndex((stage) => stage.percent < 100);
-  const stage = stages[lastBeforeFull];
-  if (stage) stages[lastBeforeFull] = { ...stage, minSessionsPerArm: Math.max(stage.minSessionsPerArm, gateNeed) };
-  return stages;
+  return ROLLOUT_PLANS.medium.map((stage) => ({ ...stage, minSessionsPerArm: Math.ceil(stage.minSessionsPerArm * SESSION_SCALE) }));
 }
 
 /**

@@ -57,6 +57,23 @@ function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: 
   return unmet;
 }
 
+/**
+ * Why the gates forbid ending this stage, or [] when they allow it: a pending
+ * gate may be about to fire, and full traffic must not go to a canary that some
+ * gate never had enough sessions to judge.
+ */
+function gatesNotReady(state: RolloutState, report: GateReport): string[] {
+  const reasons: string[] = [];
+  const pending = report.pending ?? [];
+  if (pending.length > 0) reasons.push(`gates pending: ${pending.map((g) => g.name).join(", ")}`);
+  const stageIndex = state.stage ?? 0;
+  const next = state.stages[stageIndex + 1];
+  const goesToFullTraffic = state.canaryPercent < 100 && (next === undefined || next.percent >= 100);
+  const undecided = report.undecided ?? [];
+  if (goesToFullTraffic && undecided.length > 0) reasons.push(`gates without enough sessions to judge before 100%: ${undecided.join(", ")}`);
+  return reasons;
+}
+
 /** Drives one deployment's rollout by evaluating its gates on a clock. */
 export class RolloutController {
   private readonly clock: Clock;
@@ -123,7 +140,7 @@ export class RolloutController {
       this.log.warn({ ...fields, gates: names }, "hold gate firing: progression paused");
       return { kind: "held", final: false, state: result, reason: `hold gate firing: ${names}` };
     }
-    const unmet = unmetMinimums(state, report, elapsedSeconds);
+    const unmet = [...unmetMinimums(state, report, elapsedSeconds), ...gatesNotReady(state, report)];
     if (unmet.length > 0) {
       this.log.info({ ...fields, waitingFor: unmet }, "stage minimums not met yet");
       return { kind: "waiting", final: false, state, reason: unmet.join("; ") };

@@ -12,6 +12,14 @@ export type FiringGate = z.infer<typeof FiringGateSchema>;
 /** What the controller needs to decide: which gates fire, and how many sessions each arm has had this stage. */
 export const GateReportSchema = z.object({
   firing: z.array(FiringGateSchema),
+  /** Gates failing but not firing yet (their `for` has not passed): nothing advances over them. */
+  pending: z.array(FiringGateSchema).optional(),
+  /**
+   * Gates that cannot judge yet (fewer sessions than their minimum in an arm).
+   * Early stages may pass on their own minimums, but the rollout never goes to
+   * 100% over a gate that has not had the data to say no.
+   */
+  undecided: z.array(z.string()).optional(),
   sessions: z.object({ baseline: z.number().min(0), canary: z.number().min(0) }),
   /** Gate values worth archiving (gate name → statistic), optional. */
   values: z.record(z.string(), z.number()).optional(),

@@ -1,4 +1,5 @@
 import { METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
+import { RECORDED } from "@agent-canary/gate-rules";
 import { z } from "zod";
 import type { FiringGate, GateQuery, GateReport, GateSource } from "./gate-source.js";
 
@@ -19,6 +20,19 @@ export interface PrometheusGateSourceOptions {
   fetch?: typeof fetch;
   /** Per-query timeout. Default 10 s. */
   timeoutMs?: number;
+}
+
+type VectorSample = z.infer<typeof VectorResponseSchema>["data"]["result"][number];
+
+/** The ALERTS series in `state` that carry an action the controller acts on (hold / rollback). */
+function gatingAlerts(alerts: VectorSample[], state: "firing" | "pending"): FiringGate[] {
+  const gates: FiringGate[] = [];
+  for (const { metric } of alerts) {
+    const action = metric.action;
+    if (metric.alertstate !== state || (action !== "hold" && action !== "rollback")) continue;
+    gates.push({ name: metric.alertname ?? "unnamed", action, details: { labels: metric } });
+  }
+  return gates;
 }
 
 /** Escapes a label value for a PromQL string literal. */
@@ -45,18 +59,22 @@ export class PrometheusGateSource implements GateSource {
   async report(query: GateQuery): Promise<GateReport> {
     const seconds = Math.max(1, Math.ceil((query.now.getTime() - query.since.getTime()) / 1000));
     const dep = quote(query.deployment);
-    const [alerts, sessions] = await Promise.all([
-      this.query(`ALERTS{alertstate="firing",deployment=${dep}}`, query.now),
+    const [alerts, sessions, gates, judged] = await Promise.all([
+      this.query(`ALERTS{alertstate=~"firing|pending",deployment=${dep}}`, query.now),
       this.query(`sum by (${this.groupLabel}) (increase(${this.sessionsMetric}{deployment=${dep}}[${seconds}s]))`, query.now),
+      // Every gate the recording rules know of for this deployment, and those with a statistic:
+      // gate-rules records the statistic only once both arms have the gate's minimum sessions.
+      this.query(`count by (gate) (${RECORDED.samples}{deployment=${dep}})`, query.now),
+      this.query(`count by (gate) (${RECORDED.statistic}{deployment=${dep}})`, query.now),
     ]);
-    const firing: FiringGate[] = [];
-    for (const { metric } of alerts) {
-      const action = metric.action;
-      if (action !== "hold" && action !== "rollback") continue;
-      firing.push({ name: metric.alertname ?? "unnamed", action, details: { labels: metric } });
-    }
     const count = (group: string) => Math.round(Number(sessions.find((s) => s.metric[this.groupLabel] === group)?.value[1] ?? 0));
-    return { firing, sessions: { baseline: count("baseline"), canary: count("canary") } };
+    const judgedGates = new Set(judged.map((s) => s.metric.gate));
+    return {
+      firing: gatingAlerts(alerts, "firing"),
+      pending: gatingAlerts(alerts, "pending"),
+      undecided: gates.map((s) => s.metric.gate ?? "").filter((gate) => gate && !judgedGates.has(gate)),
+      sessions: { baseline: count("baseline"), canary: count("canary") },
+    };
   }
 
   private async query(expr: string, at: Date) {

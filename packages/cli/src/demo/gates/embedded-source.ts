@@ -50,15 +50,19 @@ export class EmbeddedGateSource implements GateSource {
     const now = query.now.getTime();
     const windowOf = (gate: Gate) => armsFromSessions(this.log.endedBetween(now - gate.windowSeconds * 1000, now), BOUNDARIES);
     const results = evaluateGates(this.config, windowOf);
-    const firing = results.flatMap((result) => this.firingGate(result, now));
+    const failing = results.flatMap((result) => this.failingGate(result, now));
+    const firing = failing.filter((f) => f.fires).map((f) => f.gate);
+    const pending = failing.filter((f) => !f.fires).map((f) => f.gate);
     const fires = new Set(firing.map((f) => String(f.details?.gate)));
     this.last = { at: query.now, results: results.map((r) => ({ ...r, firing: fires.has(r.gate) })), firing };
     const values: Record<string, number> = {};
     for (const r of results) if (Number.isFinite(r.value)) values[r.gate] = r.value;
-    return { firing, sessions: this.log.countBetween(query.since.getTime(), now), values };
+    const undecided = results.filter((r) => r.verdict === "insufficient_data").map((r) => r.gate);
+    return { firing, pending, undecided, sessions: this.log.countBetween(query.since.getTime(), now), values };
   }
 
-  private firingGate(result: GateResult, now: number): FiringGate[] {
+  /** A failing gate, and whether it fires yet (failed on every evaluation for its `for`), like a Prometheus alert. */
+  private failingGate(result: GateResult, now: number): { gate: FiringGate; fires: boolean }[] {
     if (result.verdict !== "fail") {
       this.failingSince.delete(result.gate);
       return [];
@@ -66,13 +70,8 @@ export class EmbeddedGateSource implements GateSource {
     const since = this.failingSince.get(result.gate) ?? now;
     this.failingSince.set(result.gate, since);
     const gate = this.config.gates.find((g) => g.name === result.gate);
-    if (!gate || now - since < gate.forSeconds * 1000) return [];
-    return [
-      {
-        name: alertName(gate),
-        action: result.action,
-        details: { gate: result.gate, value: result.value, threshold: result.threshold, statistic: result.statistic, boundary: result.boundary, samples: result.samples },
-      },
-    ];
+    if (!gate) return [];
+    const details = { gate: result.gate, value: result.value, threshold: result.threshold, statistic: result.statistic, boundary: result.boundary, samples: result.samples };
+    return [{ gate: { name: alertName(gate), action: result.action, details }, fires: now - since >= gate.forSeconds * 1000 }];
   }
 }
