@@ -13,6 +13,8 @@ interface GrafanaFile {
       title: string;
       condition: string;
       for: string;
+      noDataState: string;
+      execErrState: string;
       labels: Record<string, string>;
       data: { refId: string; datasourceUid: string; model: { expr?: string; type?: string; expression?: string; conditions?: { evaluator: { type: string; params: number[] } }[] } }[];
     }[];
@@ -33,6 +35,8 @@ describe("Grafana alert rules", () => {
       const twin = prometheusAlerts.find((a) => a.alert === rule.title);
       expect(rule.labels).toEqual(twin?.labels);
       expect(rule.for).toBe(twin?.for ?? "0s");
+      // Too few sessions (no statistic) and a query error are neither a failure nor an alert with an action label.
+      expect([rule.noDataState, rule.execErrState]).toEqual(["OK", "KeepLast"]);
       for (const q of rule.data.filter((d) => d.datasourceUid !== "__expr__")) {
         expect(recorded).toContain(q.model.expr?.slice(0, q.model.expr.indexOf("{")));
       }

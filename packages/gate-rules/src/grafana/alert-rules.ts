@@ -42,7 +42,9 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
     .condition("F")
     // No statistic means too few sessions: not a failure, and not "no data" noise.
     .noDataState("OK")
-    .execErrState("Error")
+    // Grafana's "Error" state raises a DatasourceError alert carrying the rule's labels, action=rollback
+    // included: a Prometheus outage must not hold or roll back a canary. Keep the last state instead.
+    .execErrState("KeepLast")
     .forDuration(gate.forSeconds > 0 ? gate.for : "0s")
     .labels({ gate: gate.name, action: gate.action, severity: gate.severity })
     .annotations({
