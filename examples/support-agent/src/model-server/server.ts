@@ -104,7 +104,11 @@ interface Usage {
 function usageOf(seed: number, request: ChatRequest, move: Move, tokenScale: number, messages: ChatMessage[]): Usage {
   const prompt = Math.ceil((JSON.stringify(messages).length + JSON.stringify(request.tools ?? []).length) / 4);
   const said = move.kind === "answer" ? move.text : JSON.stringify(move.calls) + (move.preamble ?? "");
-  const reasoning = between(seeded(seed, request.model, prompt, "reasoning"), 10, 80);
+  // Drawn per session and turn, not per model or prompt length: two versions that behave
+  // alike must cost alike on average, or an A/A canary shows a cost difference of its own.
+  const ticket = JSON.stringify(messages.find((m) => m.role === "user")?.content ?? "");
+  const turn = messages.filter((m) => m.role === "assistant").length;
+  const reasoning = between(seeded(seed, ticket, turn, "reasoning"), 10, 80);
   const completion = Math.ceil((said.length / 4 + reasoning) * tokenScale);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
