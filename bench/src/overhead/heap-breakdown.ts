@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     writeResult(
       "heap-breakdown",
       "Where a live session's bytes go (heap snapshot diff)",
-      `openai 7, ${sessions.toLocaleString("en-US")} live sessions, agent-canary minus uninstrumented, self sizes by V8 object type per session (one-off code and caches are spread over the sessions too, so the total is above the marginal figure in overhead.md). Total: ${fmt(total, 0)} bytes per session.\n\n` +
+      `openai 7, ${sessions.toLocaleString("en-US")} live sessions, agent-canary minus uninstrumented, self sizes by V8 object type per session (one-off code and caches are spread over the sessions too, so the total is above the marginal figure in memory.md). Total: ${fmt(total, 0)} bytes per session.\n\n` +
         table(["V8 type: constructor", "objects / session", "bytes / session"], rows.slice(0, Number(values.top)).map((r) => [r.key, fmt(r.count, 2), fmt(r.bytes, 0)])),
     );
   } finally {
