@@ -17,7 +17,8 @@ import { fmt, table, writeResult } from "../lib/report.ts";
 
 const TOKEN = "bench-receiver-token-0123456789";
 
-function notification(deployment: string, status: "firing" | "resolved" = "firing"): string {
+/** An Alertmanager v4 notification; `startsAt` must postdate the rollout, or the receiver rightly treats it as stale. */
+function notification(deployment: string, startsAt: string, status: "firing" | "resolved" = "firing"): string {
   return JSON.stringify({
     version: "4",
     groupKey: `{}:{deployment="${deployment}"}`,
@@ -33,7 +34,7 @@ function notification(deployment: string, status: "firing" | "resolved" = "firin
         status,
         labels: { alertname: "AgentCanaryCostRegression", deployment, action: "rollback", severity: "critical", gate: "cost" },
         annotations: { summary: "canary cost per session above tolerance" },
-        startsAt: "2026-11-22T03:00:00Z",
+        startsAt,
         endsAt: "0001-01-01T00:00:00Z",
         generatorURL: "http://127.0.0.1:9090/graph",
         fingerprint: `fp${deployment.replace(/[^a-z0-9]/g, "")}`,
@@ -128,12 +129,13 @@ async function run(kind: "file" | "redis", open: () => RolloutStore, seconds: nu
   const config = ReceiverConfigSchema.parse({ port: await freePort(), auth: { bearerTokens: [TOKEN] } });
   const receiver = createReceiver({ config, store, logger: false });
   const url = await receiver.listen();
-  const valid = deployments.map((d) => notification(d));
+  const startsAt = new Date().toISOString();
+  const valid = deployments.map((d) => notification(d, startsAt));
   const acked: number[] = [];
   const loads: Load[] = [
     { label: `valid firing rollback, ${deployments.length} deployments (first per deployment changes state, the rest are duplicates)`, headers: { authorization: `Bearer ${TOKEN}` }, bodies: valid, acked },
     { label: "401: wrong bearer token", headers: { authorization: "Bearer not-the-token-000000000000" }, bodies: valid },
-    { label: '400: payload version "3"', headers: { authorization: `Bearer ${TOKEN}` }, bodies: [notification(deployments[0] ?? "x").replace('"version":"4"', '"version":"3"')] },
+    { label: '400: payload version "3"', headers: { authorization: `Bearer ${TOKEN}` }, bodies: [notification(deployments[0] ?? "x", startsAt).replace('"version":"4"', '"version":"3"')] },
   ];
   const rows: string[][] = [];
   for (const l of loads) {
