@@ -10,9 +10,10 @@ export const BUCKETS = 10_000;
  */
 export function bucketOf(sessionId: string, salt = ""): number {
   const digest = createHash("sha256").update(salt ? `${sessionId}${salt}` : sessionId).digest();
-  // (a * 256 + b) mod m, byte by byte: exact without BigInt allocation per byte.
+  // Horner's rule over eight big-endian 32-bit words: rem < 10^4, so rem * 2^32 + word
+  // stays below 2^53 and every step is exact in a double (no BigInt needed).
   let rem = 0;
-  for (const byte of digest) rem = (rem * 256 + byte) % BUCKETS;
+  for (let offset = 0; offset < 32; offset += 4) rem = (rem * 0x1_0000_0000 + digest.readUInt32BE(offset)) % BUCKETS;
   return rem;
 }
 
