@@ -65,6 +65,13 @@ export const RolloutStateSchema = z.object({
   /** After a rollback, canary sessions already running may finish for this long, then are ended. */
   drainTimeoutSeconds: z.number().int().min(0).default(600),
   rolledBackAt: z.iso.datetime().nullable().default(null),
+  /**
+   * When the current (or, after promotion or rollback, the last) rollout started: the time of
+   * its `start` transition. The receiver drops alerts that began firing before it, because
+   * Alertmanager re-sends alerts about an earlier rollout after a new one has started.
+   * Null in states written before the field existed; such alerts cannot be judged and act.
+   */
+  rolloutStartedAt: z.iso.datetime().nullable().default(null),
   /** Appended to the session id before hashing; change it to reshuffle buckets between rollouts. */
   salt: z.string().max(64).default(""),
   tenantOverrides: z.record(z.string(), TenantOverrideSchema).default({}),

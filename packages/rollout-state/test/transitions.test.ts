@@ -2,7 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  DEFAULT_STAGE_PERCENTS,
   FileStore,
+  RolloutStateSchema,
   TransitionRejectedError,
   UnknownDeploymentError,
   advance,
@@ -12,6 +14,8 @@ import {
   rollback,
   setCapability,
   setPercent,
+  stagesFrom,
+  start,
   transition,
   type RolloutStore,
 } from "@agent-canary/rollout-state";
@@ -33,6 +37,26 @@ describe("transitions", () => {
     expect(advanced).toMatchObject({ status: "changed", state: { stage: 1, canaryPercent: 5 } });
     // A second controller that also saw stage 0 does not skip stage 2.
     expect(await transition(store, "shop", advance("shop", 0), meta)).toMatchObject({ status: "unchanged", state: { stage: 1 } });
+  });
+
+  it("stamps rolloutStartedAt with the start transition's time, keeps it through the rollout and renews it on a restart", async () => {
+    const clock = { at: new Date("2026-01-01T10:00:00.000Z") };
+    const now = () => clock.at;
+    const plan = stagesFrom(DEFAULT_STAGE_PERCENTS, 60, 10);
+    const first = await transition(store, "shop", start({ deployment: "shop", baseline: BASELINE, canary: CANARY, stages: plan }), meta, { now });
+    expect(first).toMatchObject({ status: "changed", state: { rolloutStartedAt: "2026-01-01T10:00:00.000Z", lastTransition: { action: "start", at: "2026-01-01T10:00:00.000Z" } } });
+    clock.at = new Date("2026-01-01T11:00:00.000Z");
+    await transition(store, "shop", advance("shop", 0), meta, { now });
+    await transition(store, "shop", rollback("shop"), meta, { now });
+    expect(await store.read("shop")).toMatchObject({ rolloutStartedAt: "2026-01-01T10:00:00.000Z", phase: "rolled_back" });
+    clock.at = new Date("2026-01-01T12:00:00.000Z");
+    const again = await transition(store, "shop", start({ deployment: "shop", canary: { hash: "00000000000000cc" }, stages: plan }), meta, { now });
+    expect(again).toMatchObject({ status: "changed", state: { rolloutStartedAt: "2026-01-01T12:00:00.000Z", phase: "progressing" } });
+  });
+
+  it("reads a state written before rolloutStartedAt existed as null", () => {
+    const old = { deployment: "shop", revision: 3, baseline: BASELINE, canaryPercent: 0, phase: "idle", updatedAt: "2026-01-01T10:00:00.000Z" };
+    expect(RolloutStateSchema.parse(old).rolloutStartedAt).toBeNull();
   });
 
   it("rolls back to 0% once; a second rollback is unchanged and writes nothing", async () => {

@@ -139,5 +139,9 @@ describe("agent-canary rollout CLI", () => {
     expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml: field "": Unrecognized key: "prot"/);
     await writeFile(config, "port: [unclosed\n");
     expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml: not valid YAML or JSON/);
+    const tokenFile = join(dir, "token-ok");
+    await writeFile(tokenFile, "0123456789abcdef0123\n");
+    expect((await cli("receiver", "--token-file", tokenFile, "--stale-alert-skew", "-5")).error).toMatch(/--stale-alert-skew -5: give a whole number of 0 or more/);
+    expect((await cli("receiver", "--token-file", tokenFile, "--stale-alert-skew", "7200")).error).toMatch(/staleAlertSkewSeconds: a skew allowance over an hour/);
   });
 });

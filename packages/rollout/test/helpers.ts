@@ -14,8 +14,15 @@ export async function tempStore(): Promise<FileStore> {
   return new FileStore({ dir: await mkdtemp(join(tmpdir(), "agent-canary-receiver-")), pollIntervalMs: 200 });
 }
 
+/**
+ * When seeded rollouts start: before ALERT_STARTS_AT, so the fixed alerts of these tests are
+ * about the current rollout (the receiver drops alerts that began before the rollout did).
+ */
+export const ROLLOUT_STARTED_AT = "2025-12-31T23:00:00.000Z";
+export const ALERT_STARTS_AT = "2026-01-01T00:00:00Z";
+
 export async function seedDeployment(store: RolloutStore, deployment: string): Promise<void> {
-  await transition(store, deployment, start({ deployment, baseline: BASELINE, canary: CANARY, stages: stagesFrom(DEFAULT_STAGE_PERCENTS, 0, 0) }), { by: "test", reason: "seed" });
+  await transition(store, deployment, start({ deployment, baseline: BASELINE, canary: CANARY, stages: stagesFrom(DEFAULT_STAGE_PERCENTS, 0, 0) }), { by: "test", reason: "seed" }, { now: () => new Date(ROLLOUT_STARTED_AT) });
   // Give the canary real traffic so a rollback is visible.
   await transition(store, deployment, (s) => ({ kind: "changed", action: "set", patch: { canaryPercent: s?.canaryPercent === 25 ? 26 : 25 } }), { by: "test", reason: "seed" });
 }
@@ -31,7 +38,7 @@ export async function startReceiver(store: RolloutStore, overrides: Partial<Rece
   return { receiver, url };
 }
 
-export function amPayload(alerts: { status?: "firing" | "resolved"; labels: Record<string, string>; fingerprint?: string }[]): Record<string, unknown> {
+export function amPayload(alerts: { status?: "firing" | "resolved"; labels: Record<string, string>; fingerprint?: string; startsAt?: string }[]): Record<string, unknown> {
   const status = alerts.some((a) => (a.status ?? "firing") === "firing") ? "firing" : "resolved";
   return {
     version: "4",
@@ -47,7 +54,7 @@ export function amPayload(alerts: { status?: "firing" | "resolved"; labels: Reco
       status: a.status ?? "firing",
       labels: a.labels,
       annotations: { summary: "canary is worse" },
-      startsAt: "2026-01-01T00:00:00Z",
+      startsAt: a.startsAt ?? ALERT_STARTS_AT,
       endsAt: "0001-01-01T00:00:00Z",
       generatorURL: "http://prometheus.test/graph",
       fingerprint: a.fingerprint ?? `fp${i}`,

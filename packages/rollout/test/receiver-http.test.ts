@@ -1,7 +1,8 @@
 import type { FileStore } from "@agent-canary/rollout-state";
 import type { Receiver } from "@agent-canary/rollout";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TOKEN, amPayload, grafanaSign, post, seedDeployment, startReceiver, tempStore } from "./helpers.js";
+import { start, stagesFrom, transition, DEFAULT_STAGE_PERCENTS } from "@agent-canary/rollout-state";
+import { ALERT_STARTS_AT, TOKEN, amPayload, grafanaSign, post, seedDeployment, startReceiver, tempStore } from "./helpers.js";
 
 let store: FileStore;
 let receiver: Receiver;
@@ -103,6 +104,67 @@ describe("receiver: Alertmanager webhook", () => {
   });
 });
 
+describe("receiver: alerts about an earlier rollout", () => {
+  const NEXT_CANARY = { hash: "00000000000000cc" };
+  const NEW_ROLLOUT_AT = "2026-01-01T01:00:00.000Z";
+  const alert = (startsAt: string, action = "rollback", fingerprint = "fp-cost") =>
+    JSON.stringify(amPayload([{ labels: { alertname: "CostGate", deployment: "shop", action }, fingerprint, startsAt }]));
+  const send = async (body: string) => {
+    const response = await post(`${url}/hooks/alertmanager`, body);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { results: { outcome: string; reason: string }[] }).results[0];
+  };
+  /** The operator starts a new rollout of the same deployment at NEW_ROLLOUT_AT. */
+  const restart = () =>
+    transition(store, "shop", start({ deployment: "shop", canary: NEXT_CANARY, stages: stagesFrom(DEFAULT_STAGE_PERCENTS, 0, 0) }), { by: "cli:ana", reason: "v3" }, { now: () => new Date(NEW_ROLLOUT_AT) });
+
+  it("records a re-sent alert about the rolled-back rollout as stale and leaves the new canary alone; a new alert still rolls it back", async () => {
+    expect(await send(alert(ALERT_STARTS_AT))).toMatchObject({ outcome: "changed" });
+    await restart();
+    const before = await store.read("shop");
+    expect(before).toMatchObject({ canary: NEXT_CANARY, phase: "progressing", canaryPercent: 1, rolloutStartedAt: NEW_ROLLOUT_AT });
+
+    // Alertmanager's repeat_interval (or its HA peer) re-sends the old alert: same startsAt.
+    const repeat = await send(alert(ALERT_STARTS_AT));
+    expect(repeat).toMatchObject({ outcome: "stale", reason: expect.stringContaining(NEW_ROLLOUT_AT) });
+    // Strict by default: one millisecond before the start is still about the rollout before.
+    expect(await send(alert("2026-01-01T00:59:59.999Z"))).toMatchObject({ outcome: "stale" });
+    // A hold about the earlier rollout must not pause the new one either.
+    expect(await send(alert(ALERT_STARTS_AT, "hold", "fp-hold"))).toMatchObject({ outcome: "stale" });
+    expect(await store.read("shop")).toEqual(before);
+    const audit = await store.auditLog("shop");
+    expect(audit.at(-3)).toMatchObject({ action: "rollback", fromRevision: before?.revision, toRevision: before?.revision, reason: expect.stringMatching(/stale/), details: { stale: true, startsAt: ALERT_STARTS_AT, rolloutStartedAt: NEW_ROLLOUT_AT } });
+    expect(audit.at(-1)).toMatchObject({ action: "hold", reason: expect.stringMatching(/stale/) });
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/agent_canary_receiver_notifications_total\{source="alertmanager",outcome="stale"\} 3/);
+
+    // Nanosecond precision as Alertmanager writes it, at the rollout's start: about this rollout.
+    expect(await send(alert("2026-01-01T01:00:00.000000001Z", "rollback", "fp-new"))).toMatchObject({ outcome: "changed" });
+    expect(await store.read("shop")).toMatchObject({ canary: NEXT_CANARY, canaryPercent: 0, phase: "rolled_back" });
+  });
+
+  it("allows the configured clock skew and no more", async () => {
+    await receiver.close();
+    ({ receiver, url } = await startReceiver(store, { staleAlertSkewSeconds: 30 }));
+    expect(await send(alert(ALERT_STARTS_AT))).toMatchObject({ outcome: "changed" });
+    await restart();
+    expect(await send(alert("2026-01-01T00:59:29.999Z"))).toMatchObject({ outcome: "stale", reason: expect.stringMatching(/30 s of clock skew/) });
+    expect((await store.read("shop"))?.canaryPercent).toBe(1);
+    expect(await send(alert("2026-01-01T00:59:30.000Z"))).toMatchObject({ outcome: "changed" });
+    expect((await store.read("shop"))?.canaryPercent).toBe(0);
+  });
+
+  it("acts when it cannot judge: no start time in an older state, or Go's zero startsAt", async () => {
+    // A state written before rolloutStartedAt existed.
+    await transition(store, "shop", () => ({ kind: "changed", action: "set", patch: { rolloutStartedAt: null } }), { by: "test", reason: "old state" });
+    expect(await send(alert("2020-01-01T00:00:00Z"))).toMatchObject({ outcome: "changed" });
+    await restart();
+    expect((await store.read("shop"))?.rolloutStartedAt).toBe(NEW_ROLLOUT_AT);
+    expect(await send(alert("0001-01-01T00:00:00Z"))).toMatchObject({ outcome: "changed" });
+    expect((await store.read("shop"))?.phase).toBe("rolled_back");
+  });
+});
+
 describe("receiver: rejected requests change nothing", () => {
   it("401 without or with wrong credentials", async () => {
     const before = await snapshot();
@@ -156,7 +218,7 @@ describe("receiver: Grafana webhook", () => {
     receiver: "agent-canary",
     status: "firing",
     orgId: 1,
-    alerts: [{ status: "firing", labels: { alertname: "LoopGate", deployment: "shop", action: "rollback" }, annotations: {}, fingerprint: "g1", startsAt: "2026-01-01T00:00:00Z" }],
+    alerts: [{ status: "firing", labels: { alertname: "LoopGate", deployment: "shop", action: "rollback" }, annotations: {}, fingerprint: "g1", startsAt: ALERT_STARTS_AT }],
     groupLabels: {},
     commonLabels: {},
     commonAnnotations: {},

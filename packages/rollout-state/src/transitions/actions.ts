@@ -47,6 +47,8 @@ export function start(input: StartInput): Mutation {
         stage: 0,
         stages: input.stages,
         stageStartedAt: now.toISOString(),
+        // The same instant transition() stamps on the `start` audit entry, so the two agree.
+        rolloutStartedAt: now.toISOString(),
         rolledBackAt: null,
         ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
         ...(input.salt === undefined ? {} : { salt: input.salt }),

@@ -21,6 +21,7 @@ interface ReceiverFlags {
   grafanaRequireTimestamp?: boolean;
   deployments?: string;
   bodyLimit?: string;
+  staleAlertSkew?: string;
   openMetrics?: boolean;
   openState?: boolean;
   allowUnauthenticated?: boolean;
@@ -28,7 +29,7 @@ interface ReceiverFlags {
 }
 
 function readConfigFile(path: string): Promise<ReceiverFileSettings> {
-  return readYamlFile("--config", path, ReceiverFileSchema, "the file holds receiver settings: host, port, store, auth, deployments, bodyLimitBytes (see the README)");
+  return readYamlFile("--config", path, ReceiverFileSchema, "the file holds receiver settings: host, port, store, auth, deployments, bodyLimitBytes, staleAlertSkewSeconds (see the README)");
 }
 
 /** Config file first, then flags on top; secrets come from files or the environment, never from flags. */
@@ -47,6 +48,7 @@ export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.Proce
     ...(flags.store ? { store: flags.store } : {}),
     ...(flags.deployments ? { deployments: flags.deployments.split(",").map((d) => d.trim()).filter(Boolean) } : {}),
     ...(flags.bodyLimit ? { bodyLimitBytes: parsePositiveInt("--body-limit", flags.bodyLimit, 1) } : {}),
+    ...(flags.staleAlertSkew ? { staleAlertSkewSeconds: parsePositiveInt("--stale-alert-skew", flags.staleAlertSkew) } : {}),
     auth: {
       ...fileAuth,
       bearerTokens,
@@ -100,6 +102,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     .option("--grafana-require-timestamp", "refuse Grafana deliveries without a signed timestamp")
     .option("--deployments <names>", "comma-separated deployments this receiver may change (default: any with a state)")
     .option("--body-limit <bytes>", "largest accepted request body (default 1048576)")
+    .option("--stale-alert-skew <seconds>", "clock skew allowed when judging an alert older than the current rollout stale (default 0)")
     .option("--open-metrics", "serve /metrics without credentials")
     .option("--open-state", "serve /state without credentials")
     .option("--allow-unauthenticated", "accept hooks without credentials (local demos only)")

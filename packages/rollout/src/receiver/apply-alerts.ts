@@ -6,10 +6,12 @@ import {
   setCapability,
   transition,
   type Mutation,
+  type RolloutState,
   type RolloutStore,
   type Transition,
 } from "@agent-canary/rollout-state";
 import type { FastifyBaseLogger } from "fastify";
+import { z } from "zod";
 import type { Alert, AlertSource } from "./payloads.js";
 
 /** What the receiver did with one alert; the webhook reply lists one per alert. */
@@ -17,7 +19,7 @@ export interface AlertOutcome {
   alertname: string;
   fingerprint: string;
   deployment: string | null;
-  outcome: "changed" | "unchanged" | "recorded" | "unknown_deployment" | "ignored";
+  outcome: "changed" | "unchanged" | "recorded" | "stale" | "unknown_deployment" | "ignored";
   reason: string;
   revision?: number;
 }
@@ -29,6 +31,8 @@ export interface ApplyContext {
   allowed: ReadonlySet<string>;
   log: FastifyBaseLogger;
   now: () => Date;
+  /** How far `startsAt` may precede the rollout's start before the alert is stale. Default 0. */
+  staleAlertSkewMs?: number;
 }
 
 const ACTIONS = ["rollback", "hold"] as const;
@@ -43,6 +47,34 @@ function mutationFor(deployment: string, action: AlertAction, capability: string
   if (capability) return { mutation: setCapability(deployment, capability, { enabled: false, reason }), audit: "capability" };
   if (action === "hold") return { mutation: pause(deployment, "hold"), audit: "hold" };
   return { mutation: rollback(deployment), audit: "rollback" };
+}
+
+/** RFC 3339 as Alertmanager (nanosecond fractions) and Grafana (offsets) write it. */
+const StartsAtSchema = z.iso.datetime({ offset: true });
+
+/**
+ * When the alert began firing, or undefined when that is unknown: absent, unparseable, or Go's
+ * zero time (year 1), which would otherwise look older than every rollout and be dropped.
+ */
+function alertStartedAt(startsAt: string | undefined): Date | undefined {
+  const parsed = StartsAtSchema.safeParse(startsAt);
+  if (!parsed.success) return undefined;
+  const at = new Date(parsed.data);
+  return at.getUTCFullYear() <= 1 ? undefined : at;
+}
+
+/**
+ * Why a firing alert is about an earlier rollout, or undefined when it may act. An alert that
+ * began firing before the current rollout started cannot be evidence against it: it is a
+ * re-send (repeat_interval, an HA peer) about the rollout before. When either time is unknown
+ * the alert acts, as it did before rollouts carried a start time: a missed rollback costs more
+ * than a needless one.
+ */
+function staleReason(state: RolloutState | undefined, startedAt: Date | undefined, skewMs: number): string | undefined {
+  if (!state?.rolloutStartedAt || !startedAt) return undefined;
+  const rolloutStart = Date.parse(state.rolloutStartedAt);
+  if (startedAt.getTime() + skewMs >= rolloutStart) return undefined;
+  return `the alert started firing at ${startedAt.toISOString()}, before the current rollout started at ${state.rolloutStartedAt}${skewMs ? ` (allowing ${skewMs / 1000} s of clock skew)` : ""}; it is about an earlier rollout`;
 }
 
 /**
@@ -77,7 +109,26 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
     log.info("alert resolved; recorded, traffic unchanged");
     return { ...base, outcome: "recorded", reason: "resolved alerts never restore traffic", revision: current.revision };
   }
-  const result = await transition(ctx.store, deployment, mutation, { by, reason: `${alertname} firing (${ctx.source})`, details }, { now: ctx.now });
+  // A capability switch is not scoped to a rollout (capabilities outlive it), so only the
+  // version split (rollback, hold) is guarded. The check runs inside the mutation so it judges
+  // the state being replaced: a rollout started between our read and the write still counts.
+  const startedAt = alertStartedAt(alert.startsAt);
+  const skewMs = ctx.staleAlertSkewMs ?? 0;
+  let stale: string | undefined;
+  const guarded: Mutation = capability
+    ? mutation
+    : (state, at) => {
+        stale = staleReason(state, startedAt, skewMs);
+        return stale ? { kind: "unchanged", reason: stale } : mutation(state, at);
+      };
+  const result = await transition(ctx.store, deployment, guarded, { by, reason: `${alertname} firing (${ctx.source})`, details }, { now: ctx.now });
+  if (result.status === "unchanged" && stale !== undefined) {
+    const state = result.state ?? current;
+    const staleDetails = { ...details, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt, stale: true };
+    await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing, stale: ${stale}`, details: staleDetails }, ctx.now());
+    log.warn({ revision: state.revision, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt }, "stale alert about an earlier rollout; recorded, nothing changed");
+    return { ...base, outcome: "stale", reason: stale, revision: state.revision };
+  }
   if (result.status === "changed") {
     log.info({ revision: result.state.revision, canaryPercent: result.state.canaryPercent, phase: result.state.phase }, "rollout state changed by alert");
     return { ...base, outcome: "changed", reason: `${audit} applied`, revision: result.state.revision };

@@ -42,6 +42,12 @@ const ReceiverSettingsSchema = z
     deployments: z.array(DeploymentNameSchema).default([]),
     /** Largest accepted request body in bytes. */
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    /**
+     * A firing alert whose `startsAt` is earlier than the current rollout's start by more than
+     * this is stale (a re-send about an earlier rollout) and changes nothing. Raise it only when
+     * the clocks of Prometheus/Grafana and the rollout writers disagree; 0 keeps the rule strict.
+     */
+    staleAlertSkewSeconds: z.number().int().min(0).max(3600, "a skew allowance over an hour would let old alerts act on new rollouts").default(0),
   })
   .strict();
 

@@ -143,7 +143,7 @@ function registerHookRoutes({ app, config, store, metrics, now, guard }: RouteCo
     const results: AlertOutcome[] = [];
     // One at a time: alerts of one group often name the same deployment.
     for (const alert of alerts) {
-      const outcome = await applyAlert(alert, { store, source, allowed, log: reply.log, now });
+      const outcome = await applyAlert(alert, { store, source, allowed, log: reply.log, now, staleAlertSkewMs: config.staleAlertSkewSeconds * 1000 });
       metrics.notifications.inc({ source, outcome: outcome.outcome });
       if (outcome.outcome === "changed" && outcome.deployment) {
         metrics.transitions.inc({ deployment: outcome.deployment, action: alert.labels.capability ? "capability" : (alert.labels.action ?? ""), source });
