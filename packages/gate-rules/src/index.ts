@@ -15,6 +15,7 @@ export * from "./stats/simulate.js";
 export * from "./prometheus/names.js";
 export * from "./prometheus/expressions.js";
 export * from "./prometheus/rules.js";
+export * from "./prometheus/shadow.js";
 export * from "./stats/power.js";
 export * from "./alertmanager/config.js";
 export * from "./grafana/alert-rules.js";

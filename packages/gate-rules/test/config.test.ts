@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GatesConfigError, parseGatesConfig, PRESETS, ROLLOUT_PLANS, type ConfigProblem } from "../dist/index.js";
+import { alertingRules, GatesConfigError, parseGatesConfig, PRESETS, recordingRules, ROLLOUT_PLANS, type ConfigProblem } from "../dist/index.js";
 
 function problems(text: string, file = "gates.yaml"): readonly ConfigProblem[] {
   try {
@@ -20,6 +20,29 @@ describe("gates config", () => {
     expect(config.horizonSeconds).toBe(60 * 3600);
     // The false-alarm budget is shared: the gates' alphas add up to the config's.
     expect(config.gates.reduce((sum, g) => sum + g.alpha, 0)).toBeCloseTo(0.01, 12);
+  });
+
+  it("the shadow gate is off unless configured, and `shadow: {}` takes the defaults", () => {
+    const off = parseGatesConfig("deployments: [a]\n");
+    expect(off.shadow).toBeUndefined();
+    expect(recordingRules(off).groups.map((g) => g.name)).not.toContain("agent-canary-shadow");
+    expect(alertingRules(off).groups.flatMap((g) => g.rules.map((r) => r.alert))).not.toContain("AgentCanaryShadowSimilarityLow");
+    const on = parseGatesConfig("deployments: [a]\nshadow: {}\n");
+    expect(on.shadow).toEqual({ minSimilarity: 0.9, minRequests: 5000, window: "7d" });
+    const alert = alertingRules(on).groups.flatMap((g) => g.rules).find((r) => r.alert === "AgentCanaryShadowSimilarityLow");
+    expect(alert?.labels).toEqual({ gate: "shadow_similarity", action: "hold", severity: "warning" });
+    expect(alert?.expr).toContain("< 0.9 and on (deployment, version_hash)");
+    expect(alert?.expr).toContain(">= 5000");
+  });
+
+  it("rejects a shadow similarity above 1, a fractional request count and a zero window, with their lines", () => {
+    const found = problems("deployments: [a]\nshadow:\n  minSimilarity: 1.5\n  minRequests: 2.5\n  window: 0s\n");
+    expect(found.map((p) => [p.field, p.line])).toEqual([
+      ["shadow.minSimilarity", 3],
+      ["shadow.minRequests", 4],
+      ["shadow.window", 5],
+    ]);
+    expect(problems("deployments: [a]\nshadow: {minSimilarity: 0.9, window: 7d, extra: 1}\n")[0]?.message).toMatch(/unknown field extra/);
   });
 
   it("accepts JSON as well as YAML", () => {

@@ -56,4 +56,18 @@ describe("Grafana alert rules", () => {
     const without = alertingRules(parseGatesConfig("deployments: [a]\n")).groups[0]?.rules.find((r) => r.alert === "AgentCanaryLoopsGateFailed");
     expect(without?.annotations.description).toMatch(/Action: rollback\.$/);
   });
+
+  it("hold a shadow candidate like the Prometheus alert, in their own group and only when shadow is configured", () => {
+    const grafanaOf = (text: string) => parse(generateRuleFiles(parseGatesConfig(text)).find((f) => f.path === RULE_FILES.grafana)?.content ?? "") as GrafanaFile;
+    expect(grafanaOf("deployments: [a]\n").groups.map((g) => g.name)).toEqual(["agent-canary-gates"]);
+    const config = parseGatesConfig("deployments: [a]\nshadow: {minSimilarity: 0.85, minRequests: 300}\n");
+    const shadow = grafanaOf("deployments: [a]\nshadow: {minSimilarity: 0.85, minRequests: 300}\n").groups.find((g) => g.name === "agent-canary-shadow");
+    const twin = alertingRules(config).groups.flatMap((g) => g.rules).find((r) => r.alert === "AgentCanaryShadowSimilarityLow");
+    const rule = shadow?.rules[0];
+    expect(rule?.title).toBe(twin?.alert);
+    expect(rule?.labels).toEqual(twin?.labels);
+    expect(rule?.data.find((d) => d.refId === "C")?.model.expression).toBe("($S < 0.85) && ($N >= 300)");
+    const recorded = new Set(recordingRules(config).groups.flatMap((g) => g.rules.map((r) => r.record)));
+    for (const q of rule?.data.filter((d) => d.datasourceUid !== "__expr__") ?? []) expect(recorded).toContain(q.model.expr?.slice(0, q.model.expr.indexOf("{")));
+  });
 });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alertingRules,
   alertName,
+  shadowAnnotations,
+  SHADOW_ALERT,
   blindAlertName,
   evaluateGate,
   gateAnnotations,
@@ -78,11 +80,27 @@ const CASES: Case[] = [
   },
 ];
 
+/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
+interface ShadowCase {
+  deployment: string;
+  perMinute: number;
+  similarity: number;
+}
+
+const SHADOW_MIN_REQUESTS = 100;
+const SHADOW_MIN_SIMILARITY = 0.9;
+const SHADOW_CASES: ShadowCase[] = [
+  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
+  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
+  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
+  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
+];
+
 const config = parseGatesConfig(
   testGatesYaml(
-    CASES.map((c) => c.scenario.deployment),
+    [...CASES.map((c) => c.scenario.deployment), ...SHADOW_CASES.map((c) => c.deployment)],
     `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`,
-  ),
+  ) + `shadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${WINDOW}m}\n`,
   "promtool-test.yaml",
 );
 const gateOf = (kind: GateKind): Gate => {
@@ -154,6 +172,34 @@ function sampleTests() {
   }));
 }
 
+/** The shadow metrics of one case as promtool input series: counters rising by the same amount every minute. */
+function shadowSeries(c: ShadowCase): { series: string; values: string }[] {
+  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
+  const rising = (perMinute: number) => `0+${perMinute}x${END}`;
+  return [
+    { series: `agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, values: rising(c.perMinute * c.similarity) },
+    { series: `agent_canary_shadow_similarity_count{${labels},method="lexical"}`, values: rising(c.perMinute) },
+    { series: `agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, values: rising(c.perMinute) },
+  ];
+}
+
+/** Fires for a case with at least the minimum comparisons in the window and a mean similarity below the minimum. */
+const shadowFires = (c: ShadowCase): boolean => c.perMinute * WINDOW >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
+
+function shadowAlertTests(t: number) {
+  const shadow = config.shadow;
+  if (!shadow) throw new Error("the test config has no shadow section");
+  const exp_alerts = SHADOW_CASES.filter(shadowFires).map((c) => ({
+    exp_labels: { deployment: c.deployment, version_hash: `cand-${c.deployment}`, gate: "shadow_similarity", action: "hold", severity: "warning" },
+    exp_annotations: Object.fromEntries(
+      Object.entries(shadowAnnotations(config, shadow, c.similarity.toFixed(3))).map(([k, v]) =>
+        [k, v.replace("{{ $labels.deployment }}", c.deployment).replace("{{ $labels.version_hash }}", `cand-${c.deployment}`)],
+      ),
+    ),
+  }));
+  return { eval_time: `${t}m`, alertname: SHADOW_ALERT, exp_alerts };
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await ruleFilesDir("promtool", config);
@@ -165,7 +211,7 @@ afterAll(async () => {
 describe("generated rule files", () => {
   it("pass promtool check rules (example config, both export modes)", async () => {
     for (const mode of ["prometheus", "otlp"] as const) {
-      const files = generateRuleFiles(parseGatesConfig(`deployments: [support-agent, billing.bot]\nexport: ${mode}\n`));
+      const files = generateRuleFiles(parseGatesConfig(`deployments: [support-agent, billing.bot]\nexport: ${mode}\nshadow: {}\n`));
       const paths: string[] = [];
       for (const f of files.filter((x) => x.path.startsWith("prometheus/"))) {
         const path = join(dir, `${mode}-${f.path.replace(/\//g, "_")}`);
@@ -201,11 +247,15 @@ describe("promtool test rules, every gate kind and scenario in one run", () => {
       expect(blindAt(gateOf(kind), zero, END)).toBe(true);
     }
     expect(blindAt(gateOf("p95_latency"), find("otlp-names"), END)).toBe(true);
+    // Shadow: low similarity with enough requests fires; too few requests or high similarity stay silent.
+    expect(SHADOW_CASES.map(shadowFires)).toEqual([true, false, false]);
+    expect(config.shadow).toEqual({ minSimilarity: SHADOW_MIN_SIMILARITY, minRequests: SHADOW_MIN_REQUESTS, window: `${WINDOW}m` });
   });
 
   it("alerts and per-arm samples match the evaluator for every gate, deployment and check time", async () => {
-    const inputSeries = CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode)));
-    const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: CHECKS.flatMap(alertTests), promql_expr_test: sampleTests() };
+    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap(shadowSeries)];
+    const alertRuleTests = [...CHECKS.flatMap(alertTests), ...CHECKS.map(shadowAlertTests)];
+    const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: alertRuleTests, promql_expr_test: sampleTests() };
     const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];
     const file = join(dir, "scenarios.test.yaml");
     await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [test] }, { lineWidth: 0 }));

@@ -3,7 +3,7 @@ import type { Stage } from "@agent-canary/rollout-state";
 import { KIND_SPECS, type GateKind } from "../gates/kinds.js";
 import { durationSeconds } from "./duration.js";
 import { kindDefaults, PRESETS, ROLLOUT_PLANS, type PresetName, type RiskTier } from "./presets.js";
-import type { ACTIONS, COMPARISONS, EXPORT_MODES, GateInput, ParsedGatesConfigInput, SEVERITIES } from "./schema.js";
+import type { ACTIONS, COMPARISONS, EXPORT_MODES, GateInput, ParsedGatesConfigInput, SEVERITIES, ShadowGate } from "./schema.js";
 
 export type GateMethod = "always_valid" | "threshold_only";
 
@@ -44,6 +44,8 @@ export interface GatesConfig {
   readonly alertmanager: ParsedGatesConfigInput["alertmanager"];
   readonly runbookBaseUrl: string;
   readonly grafanaDatasourceUid: string;
+  /** The pre-deploy shadow gate, when configured. */
+  readonly shadow: ShadowGate | undefined;
 }
 
 /** A problem found after the shape is valid: where (a path into the input) and what to do. */
@@ -167,6 +169,7 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
       alertmanager: input.alertmanager,
       runbookBaseUrl: input.runbookBaseUrl,
       grafanaDatasourceUid: input.grafanaDatasourceUid,
+      shadow: input.shadow,
     },
   };
 }

@@ -63,6 +63,28 @@ export const AlertmanagerSettingsSchema = z.strictObject({
   repeatInterval: DurationSchema.default("1h"),
 });
 
+/**
+ * The pre-deploy shadow gate: off unless the section is present (`shadow: {}`
+ * takes every default). It holds a candidate whose answers drift from
+ * production's before any canary starts; it never rolls back.
+ */
+export const ShadowGateSchema = z.strictObject({
+  /** Mean similarity (0..1) the candidate must reach; the source's pre-deploy figure. */
+  minSimilarity: z
+    .number({ error: "minSimilarity must be a number in (0, 1], e.g. 0.9" })
+    .gt(0, "minSimilarity must be above 0, e.g. 0.9")
+    .max(1, "minSimilarity is a similarity, at most 1, e.g. 0.9")
+    .default(0.9),
+  /** Shadowed requests (finished comparisons) in the window before the gate can fire; the first source's low-traffic figure. */
+  minRequests: z
+    .number({ error: "minRequests must be a whole number of requests, e.g. 5000" })
+    .int("minRequests must be a whole number of requests, e.g. 5000")
+    .min(1, "minRequests is at least 1 request")
+    .default(5000),
+  window: PositiveDurationSchema.default("7d"),
+});
+export type ShadowGate = z.output<typeof ShadowGateSchema>;
+
 export const GatesConfigInputSchema = z.strictObject({
   deployments: z
     .array(DeploymentNameSchema, { error: (issue) => (issue.input === undefined ? "required: list the deployments to gate, e.g. deployments: [support-agent]" : "must be a list of deployment names, e.g. [support-agent]") })
@@ -81,6 +103,8 @@ export const GatesConfigInputSchema = z.strictObject({
   runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
   /** Grafana datasource uid the Grafana alert rules query. */
   grafanaDatasourceUid: z.string().min(1).default("prometheus"),
+  /** Optional pre-deploy shadow gate; absent means no shadow rules and no shadow panels. */
+  shadow: ShadowGateSchema.optional(),
 });
 export type GatesConfigInput = z.input<typeof GatesConfigInputSchema>;
 export type ParsedGatesConfigInput = z.output<typeof GatesConfigInputSchema>;

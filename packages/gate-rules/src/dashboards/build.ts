@@ -6,7 +6,8 @@ import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import type { Gate, GatesConfig } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
-import { gateQueries, overviewQueries, type PanelQuery } from "./queries.js";
+import type { ShadowGate } from "../config/schema.js";
+import { gateQueries, overviewQueries, shadowQueries, type PanelQuery } from "./queries.js";
 
 const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: "${datasource}" };
 
@@ -40,6 +41,30 @@ function gatePanels(gate: Gate): timeseries.PanelBuilder[] {
       `The gate fails (${gate.action}) when z stays above the always-valid boundary for ${gate.for}; no line means fewer than ${gate.minSamples} sessions per arm.`,
       q.evidence,
     ),
+  ];
+}
+
+/** Shadow mode before the canary: how close the candidate's answers are, and what it did instead of writing. */
+function shadowPanels(config: GatesConfig, shadow: ShadowGate): timeseries.PanelBuilder[] {
+  const q = shadowQueries(config.export);
+  const minimum = new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+    { value: null, color: "red" },
+    { value: shadow.minSimilarity, color: "green" },
+  ]);
+  return [
+    graph(
+      "Shadow similarity by candidate version",
+      `Mean and 10th percentile of output similarity to production (0..1); the shadow gate holds a candidate whose mean over ${shadow.window} stays below ${shadow.minSimilarity} after ${shadow.minRequests} requests.`,
+      q.similarity,
+    )
+      .min(0)
+      .max(1)
+      .thresholds(minimum)
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
+    graph("Shadow decision agreement", "Comparisons per second where tool calls, writes and outcome agree or disagree.", q.agreement, "ops"),
+    graph("Shadow judge verdicts", "LLM-as-judge verdicts per second (candidate_better, equivalent, production_better).", q.verdicts, "ops"),
+    graph("Shadow intercepted writes by tool", "Write tool calls the candidate asked for and shadow mode did not execute.", q.writes, "ops"),
+    graph("Shadow candidate runs by result", "Candidate runs per second: completed, error, timeout, dropped (no free slot).", q.runs, "ops"),
   ];
 }
 
@@ -84,6 +109,10 @@ export function gatesDashboard(config: GatesConfig): dashboard.Dashboard {
   for (const gate of config.gates) {
     builder.withRow(new dashboard.RowBuilder(`Gate ${gate.name} (${gate.kind}, ${gate.action})`));
     for (const panel of gatePanels(gate)) builder.withPanel(panel);
+  }
+  if (config.shadow) {
+    builder.withRow(new dashboard.RowBuilder("Shadow mode"));
+    for (const panel of shadowPanels(config, config.shadow)) builder.withPanel(panel);
   }
   return builder.build();
 }

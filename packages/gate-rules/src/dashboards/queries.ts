@@ -1,4 +1,4 @@
-import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, type ExportMode } from "@agent-canary/conventions";
+import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, SHADOW_METRICS, type ExportMode } from "@agent-canary/conventions";
 import type { Gate } from "../config/resolve.js";
 import { reportsP95 } from "../gates/kinds.js";
 import { RECORDED } from "../prometheus/names.js";
@@ -64,3 +64,29 @@ export function overviewQueries(mode: ExportMode, gates: readonly Gate[]): Recor
     ],
   };
 }
+
+/** The "Shadow mode" row: raw shadow metrics, so the panels work with or without the shadow gate's recordings. */
+export function shadowQueries(mode: ExportMode): Record<ShadowPanel, PanelQuery[]> {
+  const name = (key: keyof typeof SHADOW_METRICS): string => prometheusName(SHADOW_METRICS[key], mode);
+  const rate = (metric: string, by: string): string => `sum by (${by}) (rate(${metric}{${DEPLOYMENT}}[$__rate_interval]))`;
+  const similarity = name("similarity");
+  const byCandidate = "deployment, version_hash";
+  return {
+    similarity: [
+      {
+        expr: `${rate(`${similarity}_sum`, byCandidate)} / ${rate(`${similarity}_count`, byCandidate)}`,
+        legend: "{{deployment}} {{version_hash}} mean",
+      },
+      {
+        expr: `histogram_quantile(0.1, ${rate(`${similarity}_bucket`, `${byCandidate}, le`)})`,
+        legend: "{{deployment}} {{version_hash}} p10",
+      },
+    ],
+    agreement: [{ expr: rate(name("comparisons"), "decision"), legend: "{{decision}}" }],
+    verdicts: [{ expr: rate(name("judgeVerdicts"), "verdict"), legend: "{{verdict}}" }],
+    writes: [{ expr: rate(name("interceptedWrites"), "tool"), legend: "{{tool}}" }],
+    runs: [{ expr: rate(name("candidateRuns"), "result"), legend: "{{result}}" }],
+  };
+}
+
+export type ShadowPanel = "similarity" | "agreement" | "verdicts" | "writes" | "runs";

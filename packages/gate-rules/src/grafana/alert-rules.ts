@@ -5,6 +5,8 @@ import type { GatesConfig, Gate } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
 import { RECORDED } from "../prometheus/names.js";
 import { alertName, ownWords } from "../prometheus/rules.js";
+import { SHADOW_ALERT, SHADOW_ALERT_LABELS, SHADOW_GATE, SHADOW_RECORDED, shadowAnnotations } from "../prometheus/shadow.js";
+import type { ShadowGate } from "../config/schema.js";
 
 export const GRAFANA_FOLDER = "agent-canary";
 export const GRAFANA_RULE_GROUP = "agent-canary-gates";
@@ -55,32 +57,59 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
     .build();
 }
 
-/** A Grafana alerting provisioning file (apiVersion 1) with one rule per gate. */
+/**
+ * The shadow gate as Grafana evaluates it: mean similarity below the minimum
+ * while the comparisons reach the minimum, per deployment and candidate.
+ */
+function shadowRuleFor(config: GatesConfig, shadow: ShadowGate): alerting.Rule {
+  const sel = `{gate="${SHADOW_GATE}"}`;
+  return new alerting.RuleBuilder(SHADOW_ALERT)
+    .uid("agent-canary-shadow-similarity")
+    .ruleGroup(GRAFANA_SHADOW_GROUP)
+    .folderUID(GRAFANA_FOLDER)
+    .orgID(1)
+    .queries([
+      promQuery("S", `${SHADOW_RECORDED.similarity}${sel}`, config, 600),
+      promQuery("N", `${SHADOW_RECORDED.comparisons}${sel}`, config, 600),
+      exprQuery("C", new expr.TypeMathBuilder().expression(`($S < ${shadow.minSimilarity}) && ($N >= ${shadow.minRequests})`)),
+      exprQuery("F", new expr.TypeThresholdBuilder().expression("C").conditions([{ evaluator: { type: "gt", params: [0] } }])),
+    ])
+    .condition("F")
+    // Nothing compared yet is no evidence; a query error must not hold anything either.
+    .noDataState("OK")
+    .execErrState("KeepLast")
+    .forDuration("0s")
+    .labels({ ...SHADOW_ALERT_LABELS })
+    .annotations(shadowAnnotations(config, shadow, "{{ $values.S }}"))
+    .build();
+}
+
+export const GRAFANA_SHADOW_GROUP = "agent-canary-shadow";
+
+/** The SDK builds class instances; the file wants their plain data. */
+function plainRule(rule: alerting.Rule): Record<string, unknown> {
+  return {
+    uid: rule.uid,
+    title: rule.title,
+    condition: rule.condition,
+    data: JSON.parse(JSON.stringify(rule.data)) as unknown,
+    noDataState: rule.noDataState,
+    execErrState: rule.execErrState,
+    for: rule.for,
+    labels: rule.labels,
+    annotations: rule.annotations,
+  };
+}
+
+function group(name: string, config: GatesConfig, rules: alerting.Rule[]): Record<string, unknown> {
+  return { orgId: 1, name, folder: GRAFANA_FOLDER, interval: config.evaluationInterval, rules: rules.map(plainRule) };
+}
+
+/** A Grafana alerting provisioning file (apiVersion 1): one rule per gate, plus the shadow gate when configured. */
 export function grafanaAlertRules(config: GatesConfig): Record<string, unknown> {
+  const shadow = config.shadow ? [group(GRAFANA_SHADOW_GROUP, config, [shadowRuleFor(config, config.shadow)])] : [];
   return {
     apiVersion: 1,
-    groups: [
-      {
-        orgId: 1,
-        name: GRAFANA_RULE_GROUP,
-        folder: GRAFANA_FOLDER,
-        interval: config.evaluationInterval,
-        rules: config.gates.map((gate) => {
-          const rule = ruleFor(gate, config);
-          return {
-            uid: rule.uid,
-            title: rule.title,
-            condition: rule.condition,
-            // The SDK builds class instances; the file wants their plain data.
-            data: JSON.parse(JSON.stringify(rule.data)) as unknown,
-            noDataState: rule.noDataState,
-            execErrState: rule.execErrState,
-            for: rule.for,
-            labels: rule.labels,
-            annotations: rule.annotations,
-          };
-        }),
-      },
-    ],
+    groups: [group(GRAFANA_RULE_GROUP, config, config.gates.map((gate) => ruleFor(gate, config))), ...shadow],
   };
 }

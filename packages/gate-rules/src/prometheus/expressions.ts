@@ -29,7 +29,8 @@ export function num(x: number): string {
   return String(x);
 }
 
-function selector(config: GatesConfig, extra = ""): string {
+/** `{deployment=~"a|b"...}` over the config's deployments (dots escaped). */
+export function selector(config: GatesConfig, extra = ""): string {
   const deployments = config.deployments.map((d) => d.replace(/[.]/g, "\\\\.")).join("|");
   return `{deployment=~"${deployments}"${extra}}`;
 }

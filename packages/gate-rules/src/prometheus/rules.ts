@@ -3,6 +3,7 @@ import type { Gate, GatesConfig } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
 import { gateExpressions } from "./expressions.js";
 import { RECORDED } from "./names.js";
+import { shadowAlertRule, shadowRecordingRules, SHADOW_ALERT_GROUP } from "./shadow.js";
 
 export interface RecordingRule {
   record: string;
@@ -39,22 +40,24 @@ export function alertName(gate: Gate): string {
 
 /** Records per gate: the per-arm sums first, then what is computed from them (rule order is evaluation order). */
 export function recordingRules(config: GatesConfig): RuleFile<RecordingRule> {
-  return {
-    groups: config.gates.map((gate) => {
-      const e = gateExpressions(gate, config);
-      const labels = { gate: gate.name };
-      return {
-        name: `agent-canary-gate-${gate.name}`,
-        interval: config.evaluationInterval,
-        rules: [
-          ...e.arms.map((r) => ({ ...r, labels })),
-          ...e.gate.map((r) => ({ ...r, labels })),
-          // A constant per gate, so dashboards can draw the threshold next to the value.
-          { record: RECORDED.threshold, expr: `vector(${gate.threshold})`, labels: { ...labels, comparison: gate.comparison } },
-        ],
-      };
-    }),
-  };
+  return { groups: [...gateRecordingGroups(config), ...(config.shadow ? [shadowRecordingRules(config, config.shadow)] : [])] };
+}
+
+function gateRecordingGroups(config: GatesConfig): RuleGroup<RecordingRule>[] {
+  return config.gates.map((gate) => {
+    const e = gateExpressions(gate, config);
+    const labels = { gate: gate.name };
+    return {
+      name: `agent-canary-gate-${gate.name}`,
+      interval: config.evaluationInterval,
+      rules: [
+        ...e.arms.map((r) => ({ ...r, labels })),
+        ...e.gate.map((r) => ({ ...r, labels })),
+        // A constant per gate, so dashboards can draw the threshold next to the value.
+        { record: RECORDED.threshold, expr: `vector(${gate.threshold})`, labels: { ...labels, comparison: gate.comparison } },
+      ],
+    };
+  });
 }
 
 /** A recorded gate series for the alert's deployment, formatted, inside an annotation template. */
@@ -136,6 +139,7 @@ export function alertingRules(config: GatesConfig): RuleFile<AlertingRule> {
           blindRule(gate, config),
         ]),
       },
+      ...(config.shadow ? [{ name: SHADOW_ALERT_GROUP, interval: config.evaluationInterval, rules: [shadowAlertRule(config, config.shadow)] }] : []),
     ],
   };
 }
