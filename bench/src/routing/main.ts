@@ -28,7 +28,7 @@ async function propagation(routers: number, changes: number): Promise<string[][]
   const rows: string[][] = [];
   const tmp = await tempDir();
   try {
-    rows.push(propagationRow("FileStore (fs.watch, 20 ms debounce, fsync'd writes)", await measurePropagation("file", tmp.dir, routers, changes)));
+    rows.push(propagationRow("FileStore (fs.watch, read at once on the rename + 20 ms debounced re-read, fsync'd writes)", await measurePropagation("file", tmp.dir, routers, changes)));
   } finally {
     await tmp.remove();
   }

@@ -6,7 +6,7 @@ import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
 import { storeConformance } from "./conformance.js";
-import { seed } from "./fixtures.js";
+import { bumpPercent, seed } from "./fixtures.js";
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "agent-canary-filestore-"));
@@ -71,6 +71,25 @@ describe("FileStore files", () => {
     await seed(new FileStore({ dir }), "shop");
     await waitFor(() => events.includes("state"), { what: "state event after the directory appeared" });
     stop();
+  });
+
+  it("delivers a committed change through fs.watch's rename event, not the debounce or the poll", async () => {
+    const dir = await tempDir();
+    const writer = new FileStore({ dir });
+    await seed(writer, "shop");
+    // Poll and debounce both far beyond the test's timeout (and under setTimeout's 2^31 ms cap):
+    // only the eager read on the rename that commits a write can deliver the change.
+    const never = 2_000_000_000;
+    const watcher = new FileStore({ dir, pollIntervalMs: never, debounceMs: never });
+    const revisions: number[] = [];
+    const stop = watcher.watch("shop", (event) => {
+      if (event.kind === "state") revisions.push(event.state.revision);
+    });
+    await waitFor(() => revisions.length === 1, { what: "the initial state", timeoutMs: 10_000 });
+    const next = await bumpPercent(writer, "shop", "test");
+    await waitFor(() => revisions.includes(next), { what: `revision ${next} through the watch path`, timeoutMs: 10_000 });
+    stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("refuses a deployment name that could escape the directory", async () => {

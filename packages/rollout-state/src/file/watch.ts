@@ -18,6 +18,8 @@ export interface StateFileWatchOptions {
  * Watches one state file: fs.watch on the directory (a rename replaces the inode,
  * so watching the file itself would go deaf after the first write), debounced,
  * plus a slow poll because fs.watch can drop events (network file systems, overflow).
+ * A rename onto the state file (how FileStore commits) is read at once, without waiting
+ * for the debounce; other events (in-place edits, deletions) are debounced.
  * Only a changed document is reported; timers and the watcher never keep the process alive.
  */
 export function watchStateFile(options: StateFileWatchOptions): () => void {
@@ -28,18 +30,25 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
   let reading = false;
   let again = false;
 
-  const check = async (): Promise<void> => {
+  // `eager`: the read right after the state file was renamed into place. rename(2) is
+  // atomic, so that read sees a whole document; anything else it sees (an external,
+  // non-atomic create caught half-written) is not reported from there, the debounced
+  // follow-up read reports what the file settles to.
+  const check = async (eager = false): Promise<void> => {
     if (reading) {
       again = true;
       return;
     }
     reading = true;
     try {
+      let first = true;
       do {
         again = false;
         const event = await readEvent(options);
         const key = eventKey(event);
-        if (!stopped && key !== lastKey) {
+        const report = !(first && eager) || event.kind === "state";
+        first = false;
+        if (!stopped && report && key !== lastKey) {
           lastKey = key;
           deliver(options.onEvent, event);
         }
@@ -48,10 +57,15 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
       reading = false;
     }
   };
+  // A pending read is not pushed back by later events: under a burst of events the
+  // read still happens debounceMs after the first one (any later change is caught by
+  // the `again` loop or by the next event's read).
   const schedule = (): void => {
-    if (stopped) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void check(), options.debounceMs);
+    if (stopped || debounce) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      void check();
+    }, options.debounceMs);
     debounce.unref();
   };
 
@@ -59,8 +73,14 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
   const startWatcher = (): void => {
     if (watcher || stopped) return;
     try {
-      watcher = fsWatch(options.dir, { persistent: false }, (_event, filename) => {
-        if (filename === null || filename === name) schedule();
+      watcher = fsWatch(options.dir, { persistent: false }, (eventType, filename) => {
+        if (filename !== null && filename !== name) return;
+        // The store commits by renaming the staged file over the state file, which arrives
+        // as a "rename" event naming it: read at once instead of after the debounce, and
+        // still re-read after the debounce, so whatever the eager read missed (a write
+        // racing it, an event coalesced with it) is caught without waiting for the poll.
+        if (eventType === "rename" && filename === name) void check(true);
+        schedule();
       });
       // A watcher error (directory removed) leaves the poll to carry on and retry.
       watcher.on("error", () => {
@@ -82,6 +102,7 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
   return () => {
     stopped = true;
     clearTimeout(debounce);
+    debounce = undefined;
     clearInterval(poll);
     watcher?.close();
   };
