@@ -455,6 +455,30 @@ describe("never breaking the agent", () => {
     expect(telemetry.finished("execute_tool")).toHaveLength(2);
   });
 
+  it("counts each requested tool call once, however many are pending, and counts the agent's own extra runs", async () => {
+    const { runtime, telemetry } = runtimeWith({ guards: { loop: { enabled: false } } });
+    next = {
+      toolCalls: [
+        { name: "lookup_order", args: { orderId: "A1" } },
+        { name: "lookup_order", args: { orderId: "A1" } },
+        { name: "search_kb", args: { query: "returns" } },
+      ],
+      usage: USAGE,
+    };
+    await runtime.session({ id: "n-pending" }, async (s) => {
+      await openai.chat.completions.create(chatBody());
+      await s.tool("search_kb", { query: "returns" }, () => "KB-1");
+      await s.tool("lookup_order", '{"orderId":"A1"}', () => "shipped");
+      await s.tool("lookup_order", { orderId: "A1" }, () => "shipped");
+      // Not requested (both requests are used up): counted from here.
+      await s.tool("lookup_order", { orderId: "A1" }, () => "shipped");
+      await s.tool("search_kb", { query: "returns" }, () => "KB-1");
+    });
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "lookup_order" })).toBe(3);
+    expect(await telemetry.metricValue("agent_canary.tool_calls", { tool: "search_kb" })).toBe(2);
+    expect(telemetry.finished("execute_tool")).toHaveLength(5);
+  });
+
   it("caps the values of labels the model or the agent supplies, so tool names cannot mint a series per call", async () => {
     const { runtime, telemetry } = runtimeWith({ guards: { loop: { enabled: false } } });
     await runtime.session({ id: "n-labels" }, async (s) => {

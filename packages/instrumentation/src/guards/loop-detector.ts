@@ -28,7 +28,7 @@ export interface LoopDetectorOptions {
  * end of a session's call history. Only the tail that could form a loop is kept.
  */
 export class LoopDetector {
-  private readonly history: string[] = [];
+  private history: string[] = [];
   private readonly window: number;
 
   constructor(private readonly options: LoopDetectorOptions) {
@@ -37,7 +37,9 @@ export class LoopDetector {
 
   /** Records a call; returns the loop it completes, if any. */
   record(signature: string): LoopMatch | undefined {
-    this.history.push(signature);
+    // The first call gets an array of exactly one slot: a session with a single call keeps no spare capacity.
+    if (this.history.length === 0) this.history = [signature];
+    else this.history.push(signature);
     if (this.history.length > this.window) this.history.shift();
     for (let len = 1; len <= this.options.maxCycleLength; len++) {
       if (this.endsWithRepeatedCycle(len)) {

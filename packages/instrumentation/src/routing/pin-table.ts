@@ -4,8 +4,8 @@ export interface Pin {
   group: VersionGroup;
   /** The version hash the session started on; it keeps it across a rollback. */
   versionHash: string;
-  /** Capability decisions already taken for this session. */
-  capabilities: Map<string, boolean>;
+  /** Capability decisions already taken for this session; created on the first decision. */
+  capabilities?: Map<string, boolean> | undefined;
 }
 
 /**

@@ -78,19 +78,19 @@ export class Router {
       if (version) return { group: pinned.group, version, resumed: true, pin: pinned };
     }
     const decided = this.decide(sessionId, tenant);
-    const pin: Pin = { group: decided.group, versionHash: decided.version.hash, capabilities: new Map() };
+    const pin: Pin = { group: decided.group, versionHash: decided.version.hash };
     this.pins.set(sessionId, pin);
     return { ...decided, resumed: false, pin };
   }
 
   /** A capability flag for a session: its own salted bucket, decided once and pinned. */
   capability(sessionId: string, pin: Pin, name: string): boolean {
-    const known = pin.capabilities.get(name);
+    const known = pin.capabilities?.get(name);
     if (known !== undefined) return known;
     const cap = this.state?.capabilities[name];
     const on =
       cap !== undefined && cap.enabled && isCanaryBucket(bucketOf(sessionId, `${this.state?.salt ?? ""}:${name}`), cap.percent);
-    pin.capabilities.set(name, on);
+    (pin.capabilities ??= new Map()).set(name, on);
     return on;
   }
 

@@ -105,7 +105,7 @@ export class AgentCanary {
       // Routing must never stop the agent: count it and run the baseline.
       this.services.safely.report("routing", error);
       const version = this.versions.baseline;
-      return { group: "baseline", version, resumed: false, pin: { group: "baseline", versionHash: version.hash, capabilities: new Map() } };
+      return { group: "baseline", version, resumed: false, pin: { group: "baseline", versionHash: version.hash } };
     }
   }
 

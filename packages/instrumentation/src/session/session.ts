@@ -10,6 +10,7 @@ import {
   MaxTurnsError,
 } from "../guards/errors.js";
 import { callSignature, LoopDetector } from "../guards/loop-detector.js";
+import type { Pin } from "../routing/pin-table.js";
 import type { Assignment } from "../routing/router.js";
 import type { SessionServices } from "./services.js";
 
@@ -41,16 +42,20 @@ export class AgentSession {
   readonly versionHash: string;
   /** The version this session must run: use its model, system prompt, tools and params. */
   readonly version: ParsedVersionSpec;
-  /** Aborted when the session is ended from outside (drain timeout after a rollback). */
-  readonly signal: AbortSignal;
 
-  private readonly controller = new AbortController();
+  /** Created on first use (reading `signal` or a drain timeout): most sessions never need one. */
+  private controller: AbortController | undefined;
+  private readonly pin: Pin;
   private readonly span: Span;
   private readonly spanContext: Context;
   private readonly startedAt = performance.now();
-  private readonly loopDetector: LoopDetector;
-  /** Signatures the model requested and the agent has not yet run through tool(). */
-  private readonly pendingToolCalls = new Map<string, number>();
+  /** Created on the first tool call fed to it. */
+  private loopDetector: LoopDetector | undefined;
+  /**
+   * Signatures the model requested and the agent has not yet run through tool():
+   * nothing, one signature pending once (the common case, no Map), or a count per signature.
+   */
+  private pendingToolCalls: string | Map<string, number> | undefined;
   private turnCount = 0;
   private costUsd = 0;
   private costComplete = true;
@@ -64,7 +69,7 @@ export class AgentSession {
 
   constructor(
     init: SessionInit,
-    private readonly assignment: Assignment,
+    assignment: Assignment,
     /** @internal The runtime services this session records through. */
     readonly services: SessionServices,
   ) {
@@ -73,14 +78,19 @@ export class AgentSession {
     this.group = assignment.group;
     this.versionHash = assignment.version.hash;
     this.version = assignment.version.spec;
-    this.signal = this.controller.signal;
-    this.loopDetector = new LoopDetector(services.guards.loop);
-    this.span = services.safely("session-span", () => this.startSpan(init), trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+    this.pin = assignment.pin;
+    this.span = services.safely("session-span", () => this.startSpan(init, assignment), trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
     this.spanContext = trace.setSpan(context.active(), this.span);
   }
 
-  private startSpan(init: SessionInit): Span {
-    const { services, assignment } = this;
+  /** Aborted when the session is ended from outside (drain timeout after a rollback). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  private startSpan(init: SessionInit, assignment: Assignment): Span {
+    const { services } = this;
     return services.tracer.startSpan(
       `${SPAN_NAMES.invokeAgent} ${services.agentName}`,
       {
@@ -131,7 +141,7 @@ export class AgentSession {
 
   /** Whether a capability flag is on for this session; decided once per session and pinned. */
   capability(name: string): boolean {
-    return this.services.safely("capability", () => this.services.router.capability(this.id, this.assignment.pin, name), false);
+    return this.services.safely("capability", () => this.services.router.capability(this.id, this.pin, name), false);
   }
 
   /** Mark the task as done (the default when the session function returns). */
@@ -216,7 +226,8 @@ export class AgentSession {
   /** Throws the error that ended this session, if one did. Called before every LLM and tool call. */
   throwIfEnded(): void {
     if (this.endedBy) throw this.endedBy;
-    if (this.signal.aborted && this.signal.reason instanceof AgentCanaryGuardError) throw this.signal.reason;
+    const signal = this.controller?.signal;
+    if (signal?.aborted && signal.reason instanceof AgentCanaryGuardError) throw signal.reason;
   }
 
   /** Called before an LLM call: enforces max turns and counts the turn. Returns the turn number. */
@@ -236,7 +247,7 @@ export class AgentSession {
     else this.costComplete = false;
     for (const call of toolCalls) {
       const signature = callSignature(call.name, call.arguments);
-      this.pendingToolCalls.set(signature, (this.pendingToolCalls.get(signature) ?? 0) + 1);
+      this.addPending(signature);
       this.countToolCall(call.name);
       this.feedLoopDetector(signature);
     }
@@ -260,7 +271,7 @@ export class AgentSession {
       const error = new DrainTimeoutError(this.id, drainTimeoutSeconds);
       this.endedBy ??= error;
       this.span.addEvent("agent_canary.drain_timeout", { "agent_canary.drain_timeout_seconds": drainTimeoutSeconds });
-      this.controller.abort(error);
+      (this.controller ??= new AbortController()).abort(error);
     };
     // setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days): a longer drain re-arms.
     const arm = () => {
@@ -335,19 +346,40 @@ export class AgentSession {
     this.services.safely("tool-count", () => this.services.instruments.record("toolCalls", 1, { ...this.metricLabels, tool: name }), undefined);
   }
 
+  private addPending(signature: string): void {
+    const pending = this.pendingToolCalls;
+    if (pending === undefined) {
+      this.pendingToolCalls = signature;
+    } else if (typeof pending === "string") {
+      const map = new Map<string, number>([[pending, 1]]);
+      map.set(signature, (map.get(signature) ?? 0) + 1);
+      this.pendingToolCalls = map;
+    } else {
+      pending.set(signature, (pending.get(signature) ?? 0) + 1);
+    }
+  }
+
   private consumePending(signature: string): boolean {
-    const n = this.pendingToolCalls.get(signature);
+    const pending = this.pendingToolCalls;
+    if (pending === undefined) return false;
+    if (typeof pending === "string") {
+      if (pending !== signature) return false;
+      this.pendingToolCalls = undefined;
+      return true;
+    }
+    const n = pending.get(signature);
     if (!n) return false;
-    if (n === 1) this.pendingToolCalls.delete(signature);
-    else this.pendingToolCalls.set(signature, n - 1);
+    if (n === 1) pending.delete(signature);
+    else pending.set(signature, n - 1);
     return true;
   }
 
   private feedLoopDetector(signature: string): void {
     if (!this.services.guards.loop.enabled) return;
-    const match = this.loopDetector.record(signature);
+    const detector = (this.loopDetector ??= new LoopDetector(this.services.guards.loop));
+    const match = detector.record(signature);
     if (!match) return;
-    this.loopDetector.reset();
+    detector.reset();
     this.recordLoopTrip(match);
     this.trip(new LoopDetectedError(this.id, match));
   }
