@@ -18,6 +18,11 @@ export async function readYamlFile<S extends z.ZodType>(label: string, path: str
   } catch (error) {
     throw new ConfigFileError(`${label}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return parseYamlText(path, text, schema, hint);
+}
+
+/** Validates YAML (or JSON) text already read from `path`; errors as for readYamlFile. */
+export function parseYamlText<S extends z.ZodType>(path: string, text: string, schema: S, hint: string): z.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   const syntax = doc.errors[0];

@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { ROLLOUT_PLANS, RISK_TIERS, loadGatesConfig, type RiskTier } from "@agent-canary/gate-rules";
+import { ROLLOUT_PLANS, RISK_TIERS, parseGatesConfig, type RiskTier } from "@agent-canary/gate-rules";
 import { StageSchema, type Stage } from "@agent-canary/rollout-state";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ConfigFileError, readYamlFile } from "../yaml-file.js";
+import { ConfigFileError, parseYamlText } from "../yaml-file.js";
 
 export const PlanFileSchema = z.object({
   stages: z
@@ -17,13 +16,23 @@ function isTier(value: string): value is RiskTier {
   return (RISK_TIERS as readonly string[]).includes(value);
 }
 
-/** Does this YAML/JSON file look like a gates config (it has `deployments:`, which a gates config requires) rather than a bare plan? */
-async function isGatesConfig(path: string): Promise<boolean> {
+/** Does this YAML/JSON text look like a gates config (it has `deployments:`, which a gates config requires) rather than a bare plan? */
+function isGatesConfig(text: string): boolean {
   try {
-    const data: unknown = parseYaml(await readFile(path, "utf8"));
+    const data: unknown = parseYaml(text);
     return typeof data === "object" && data !== null && "deployments" in data;
   } catch {
     return false;
+  }
+}
+
+async function readPlanFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ConfigFileError(`--plan ${path}: neither a tier (${RISK_TIERS.join(", ")}) nor an existing file`);
+    throw new ConfigFileError(`--plan: cannot read ${path} (${code ?? String(error)})`);
   }
 }
 
@@ -36,8 +45,8 @@ async function isGatesConfig(path: string): Promise<boolean> {
  */
 export async function loadPlan(tierOrFile: string): Promise<Stage[]> {
   if (isTier(tierOrFile)) return ROLLOUT_PLANS[tierOrFile].map((s) => ({ ...s }));
-  if (!existsSync(tierOrFile)) throw new ConfigFileError(`--plan ${tierOrFile}: neither a tier (${RISK_TIERS.join(", ")}) nor an existing file`);
-  if (await isGatesConfig(tierOrFile)) return (await loadGatesConfig(tierOrFile)).rollout.stages.map((s) => ({ ...s }));
-  const plan = await readYamlFile("--plan", tierOrFile, PlanFileSchema, "e.g. stages: [{percent: 1, minDurationSeconds: 3600, minSessionsPerArm: 50}]");
-  return plan.stages;
+  // Read once; the text decides whether it is a gates config or a bare plan.
+  const text = await readPlanFile(tierOrFile);
+  if (isGatesConfig(text)) return parseGatesConfig(text, tierOrFile).rollout.stages.map((s) => ({ ...s }));
+  return parseYamlText(tierOrFile, text, PlanFileSchema, "e.g. stages: [{percent: 1, minDurationSeconds: 3600, minSessionsPerArm: 50}]").stages;
 }
