@@ -2,7 +2,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { alertmanagerConfig, generateRuleFiles, parseGatesConfig, RULE_FILES, toYaml } from "../dist/index.js";
+import { alertmanagerConfig, generateRuleFiles, parseGatesConfig, RULE_FILES, toYaml } from "../src/index.js";
 import { runTool, tempDir } from "./helpers/promtool.js";
 
 describe("Alertmanager config", () => {

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { addGateRulesCommands, EXIT, RULE_FILES } from "../dist/index.js";
+import { addGateRulesCommands, EXIT, RULE_FILES } from "../src/index.js";
 import { tempDir } from "./helpers/promtool.js";
 
 async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {

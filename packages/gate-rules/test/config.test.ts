@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alertingRules, GatesConfigError, parseGatesConfig, PRESETS, recordingRules, ROLLOUT_PLANS, type ConfigProblem } from "../dist/index.js";
+import { alertingRules, GatesConfigError, parseGatesConfig, PRESETS, recordingRules, ROLLOUT_PLANS, type ConfigProblem } from "../src/index.js";
 
 function problems(text: string, file = "gates.yaml"): readonly ConfigProblem[] {
   try {

@@ -1,7 +1,7 @@
 import { METRICS, prometheusName, RECEIVER_METRICS, SHADOW_METRICS } from "@agent-canary/conventions";
 import { startPrometheus, type PrometheusHandle } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultDashboardConfig, gatesDashboard, parseGatesConfig, RECORDED, SHADOW_RECORDED } from "../dist/index.js";
+import { defaultDashboardConfig, gatesDashboard, parseGatesConfig, RECORDED, SHADOW_RECORDED } from "../src/index.js";
 
 interface PanelLike {
   type?: string;

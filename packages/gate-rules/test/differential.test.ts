@@ -10,7 +10,7 @@ import {
   sessionModel,
   type GateResult,
   type SessionModelParams,
-} from "../dist/index.js";
+} from "../src/index.js";
 import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
 import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
 

@@ -9,7 +9,7 @@ import {
   parseGatesConfig,
   seededRandom,
   type SessionRecord,
-} from "../dist/index.js";
+} from "../src/index.js";
 
 const config = parseGatesConfig("deployments: [a]\n");
 const gate = (name: string) => {

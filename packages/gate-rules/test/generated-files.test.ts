@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { defaultDashboardConfig, generateDashboardFiles, generateRuleFiles, loadGatesConfig, staleFiles } from "../dist/index.js";
+import { defaultDashboardConfig, generateDashboardFiles, generateRuleFiles, loadGatesConfig, staleFiles } from "../src/index.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const REGENERATE = "run `agent-canary rules --config packages/gate-rules/examples/gates.yaml --out packages/gate-rules/examples/generated` and `agent-canary dashboards`";

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { alertingRules, generateRuleFiles, parseGatesConfig, recordingRules, RULE_FILES } from "../dist/index.js";
+import { alertingRules, generateRuleFiles, parseGatesConfig, recordingRules, RULE_FILES } from "../src/index.js";
 
 interface GrafanaFile {
   apiVersion: number;

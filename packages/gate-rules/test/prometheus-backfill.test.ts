@@ -13,7 +13,7 @@ import {
   sessionModel,
   type ArmStats,
   type Gate,
-} from "../dist/index.js";
+} from "../src/index.js";
 import { counterSeries, minuteBins, windowArms, type Scenario } from "./helpers/series.js";
 import { runTool, tempDir, testGatesYaml } from "./helpers/promtool.js";
 

@@ -22,7 +22,7 @@ import {
   type GateKind,
   type SessionModelParams,
   type SessionSampler,
-} from "../dist/index.js";
+} from "../src/index.js";
 import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
 import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixedSampleSize, parseGatesConfig, sessionModel, simulateRollout, type RolloutSimulationResult } from "../dist/index.js";
+import { fixedSampleSize, parseGatesConfig, sessionModel, simulateRollout, type RolloutSimulationResult } from "../src/index.js";
 
 /**
  * Simulated rollouts: these are the claims STATISTICS.md makes, at a smaller

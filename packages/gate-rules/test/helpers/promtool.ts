@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { alertingRules, PRESETS, recordingRules, toYaml, type GatesConfig } from "../../dist/index.js";
+import { alertingRules, PRESETS, recordingRules, toYaml, type GatesConfig } from "../../src/index.js";
 
 const exec = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import { METRICS, prometheusName, SESSION_OUTCOMES, type ExportMode, type VersionGroup } from "@agent-canary/conventions";
-import { addSession, emptyArm, seededRandom, type ArmPair, type ArmStats, type Moments, type SessionSampler } from "../../dist/index.js";
+import { addSession, emptyArm, seededRandom, type ArmPair, type ArmStats, type Moments, type SessionSampler } from "../../src/index.js";
 
 /** Bucket bounds the test histograms use (p95 kinds read them). */
 export const TEST_BUCKETS = { turns: [2, 4, 8, 16, 32, 64], duration: [10, 30, 60, 120, 300, 600], cost: [0.01, 0.05, 0.1, 0.5, 1], quality: [0.25, 0.5, 0.75, 1] };
