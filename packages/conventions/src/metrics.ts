@@ -22,22 +22,32 @@ export interface MetricDef {
 /** Labels every agent-canary session metric carries. */
 export const VERSION_LABELS = ["deployment", "version_group", "version_hash"] as const;
 
+/**
+ * Labels of the gate inputs (see strata.ts): the rollout a session was routed
+ * under, the canary percent in force when it was routed, and how its group was
+ * chosen. Gates compare only sessions of the current rollout that were split
+ * at random, stratum by stratum, so earlier rollouts, pre-rollout history and
+ * production-wide shifts never read as a difference between the versions.
+ */
+export const STRATUM_LABELS = ["rollout_id", "canary_percent", "assignment"] as const;
+
 const V = VERSION_LABELS;
+const G = [...VERSION_LABELS, ...STRATUM_LABELS] as const;
 
 export const METRICS = {
   sessions: {
     otelName: "agent_canary.sessions",
     kind: "counter",
     unit: "{session}",
-    description: "Sessions ended, by outcome.",
-    labels: [...V, "outcome"],
+    description: "Sessions ended, by outcome and stratum; every outcome's series exists from 0 once its labels are known, so increase() counts the first session.",
+    labels: [...G, "outcome"],
   },
   loopingSessions: {
     otelName: "agent_canary.looping_sessions",
     kind: "counter",
     unit: "{session}",
-    description: "Sessions in which the loop detector tripped at least once (enforce or record-only).",
-    labels: [...V],
+    description: "Sessions in which the loop detector tripped at least once (enforce or record-only), by stratum; exists from 0.",
+    labels: [...G],
   },
   activeSessions: {
     otelName: "agent_canary.active_sessions",
@@ -53,6 +63,7 @@ export const METRICS = {
     description: "Cost of a session in US dollars, recorded at session end; sessions with an unpriced call or unknown usage are left out (see unpriced_calls), so _count means sessions of known cost.",
     labels: [...V],
   },
+  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
   sessionCostSquared: {
     otelName: "agent_canary.session.cost_squared",
     kind: "counter",
@@ -67,6 +78,7 @@ export const METRICS = {
     description: "LLM calls (turns) per session, recorded at session end.",
     labels: [...V],
   },
+  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
   sessionTurnsSquared: {
     otelName: "agent_canary.session.turns_squared",
     kind: "counter",
@@ -81,6 +93,7 @@ export const METRICS = {
     description: "Wall-clock duration of a session in seconds.",
     labels: [...V, "outcome"],
   },
+  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
   sessionDurationSquared: {
     otelName: "agent_canary.session.duration_squared",
     kind: "counter",
@@ -109,6 +122,7 @@ export const METRICS = {
     description: "Judge quality scores (0..1) recorded through recordQualityScore().",
     labels: [...V],
   },
+  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
   qualityScoreSquared: {
     otelName: "agent_canary.quality.score_squared",
     kind: "counter",
@@ -127,8 +141,36 @@ export const METRICS = {
     otelName: "agent_canary.unsafe_sessions",
     kind: "counter",
     unit: "{session}",
-    description: "Sessions with at least one safety violation, counted at session end.",
-    labels: [...V],
+    description: "Sessions with at least one safety violation, counted at session end, by stratum; exists from 0.",
+    labels: [...G],
+  },
+  unobservedSessions: {
+    otelName: "agent_canary.unobserved_sessions",
+    kind: "counter",
+    unit: "{session}",
+    description: "Sessions in which no LLM call was observed: their cost and turns are unknown, not zero, and they are left out of those gate inputs. Exists from 0.",
+    labels: [...G],
+  },
+  gateObservations: {
+    otelName: "agent_canary.gate.observations",
+    kind: "counter",
+    unit: "{session}",
+    description: "Gate input: sessions (quality: scores) whose value of `quantity` is known, by stratum. Exists from 0.",
+    labels: [...G, "quantity"],
+  },
+  gateValue: {
+    otelName: "agent_canary.gate.value",
+    kind: "counter",
+    unit: "{value}",
+    description: "Gate input: the sum of the per-session values of `quantity` (see GATE_QUANTITIES for units), by stratum. Exists from 0.",
+    labels: [...G, "quantity"],
+  },
+  gateValueSquared: {
+    otelName: "agent_canary.gate.value_squared",
+    kind: "counter",
+    unit: "{value2}",
+    description: "Gate input: the sum of the squared per-session values of `quantity`, so gates have each arm's variance. Exists from 0.",
+    labels: [...G, "quantity"],
   },
   versionMismatches: {
     otelName: "agent_canary.version_mismatches",
@@ -190,6 +232,12 @@ export const RECEIVER_METRICS = {
   phase: "agent_canary_rollout_phase",
   stage: "agent_canary_rollout_stage",
   transitions: "agent_canary_rollout_transitions_total",
+  /**
+   * 1 per deployment with a rollout state, labelled deployment, rollout_id,
+   * baseline_hash, canary_hash (empty without a canary) and phase: what the
+   * gates' rollout_id means, for dashboards and for muting finished rollouts.
+   */
+  rolloutInfo: "agent_canary_rollout_info",
   rejected: "agent_canary_receiver_rejected_total",
   notifications: "agent_canary_receiver_notifications_total",
 } as const;

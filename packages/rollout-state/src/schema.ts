@@ -6,6 +6,17 @@ export const DeploymentNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "use 1-63 chars of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
 
+/** A rollout id: a Prometheus label value, e.g. 20261129T161606Z-3fa9c1d2 (start time, then the canary's hash). */
+export const RolloutIdSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}$/, "a rollout id is 1-64 chars of letters, digits, '_', '.', ':', '-', e.g. 20261129T161606Z-3fa9c1d2");
+
+/** The id `start` gives a rollout: its start time (UTC, to the second) and the first 8 hex chars of the canary's hash. */
+export function rolloutIdFor(startedAt: Date, canaryHash: string): string {
+  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+  return `${stamp}-${canaryHash.slice(0, 8)}`;
+}
+
 export const PHASES = ["idle", "progressing", "paused", "rolled_back", "promoted"] as const;
 export const PhaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
@@ -72,6 +83,13 @@ export const RolloutStateSchema = z.object({
    * Null in states written before the field existed; such alerts cannot be judged and act.
    */
   rolloutStartedAt: z.iso.datetime().nullable().default(null),
+  /**
+   * Names the current (or last) rollout; set by `start`. Agents label every gate
+   * input with it (`rollout_id`), gates are computed per rollout, and alerts carry
+   * it, so the receiver and the controller act only on alerts about the rollout
+   * now running. Null in states written before the field existed.
+   */
+  rolloutId: RolloutIdSchema.nullable().default(null),
   /** Appended to the session id before hashing; change it to reshuffle buckets between rollouts. */
   salt: z.string().max(64).default(""),
   tenantOverrides: z.record(z.string(), TenantOverrideSchema).default({}),

@@ -1,4 +1,4 @@
-import type { RolloutState, Stage, VersionRef } from "../schema.js";
+import { rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
 import { TransitionRejectedError, UnknownDeploymentError, type Change, type Mutation } from "./change.js";
 
 /** The default plan: 1 → 5 → 25 → 50 → 100 percent. */
@@ -49,6 +49,7 @@ export function start(input: StartInput): Mutation {
         stageStartedAt: now.toISOString(),
         // The same instant transition() stamps on the `start` audit entry, so the two agree.
         rolloutStartedAt: now.toISOString(),
+        rolloutId: rolloutIdFor(now, input.canary.hash),
         rolledBackAt: null,
         ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
         ...(input.salt === undefined ? {} : { salt: input.salt }),
