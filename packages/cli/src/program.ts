@@ -3,7 +3,7 @@ import { addGateRulesCommands } from "@agent-canary/gate-rules";
 import { addRolloutCommands } from "@agent-canary/rollout";
 import { addShadowCommands } from "@agent-canary/shadow";
 import { Command } from "commander";
-import { addDemoCommand } from "./demo/index.js";
+import { addDemoCommand } from "./demo-command.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
