@@ -1,5 +1,5 @@
 import { SESSION_OUTCOMES, type SessionOutcome } from "@agent-canary/conventions";
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import { KIND_SPECS, type GateKind } from "../gates/kinds.js";
 import { durationSeconds } from "./duration.js";
 import { kindDefaults, PRESETS, ROLLOUT_PLANS, type PresetName, type RiskTier } from "./presets.js";

@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, StageSchema } from "@agent-canary/rollout-state";
+import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { GATE_KINDS } from "../gates/kinds.js";
 import { DurationSchema, PositiveDurationSchema } from "./duration.js";

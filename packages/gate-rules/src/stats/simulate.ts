@@ -1,4 +1,4 @@
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import type { Gate, GatesConfig } from "../config/resolve.js";
 import { addSession, emptyArm, type ArmPair, type ArmStats, type Moments } from "./arms.js";
 import { evaluateGate, type GateResult } from "./evaluate.js";
