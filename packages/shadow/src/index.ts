@@ -1,9 +1,10 @@
-export { createShadow, ShadowRunner, type ShadowEvents, type ShadowRequest } from "./execution/shadow-runner.js";
+export { createShadow, ShadowRunner, type CloseSummary, type ShadowEvents, type ShadowRequest, type ShadowStats } from "./execution/shadow-runner.js";
 export { ShadowOptionsError, ShadowOptionsSchema, type Arm, type ShadowOptions } from "./execution/options.js";
 export type { ShadowLogger } from "./execution/logger.js";
-export { CandidateTimeoutError } from "./execution/arm-run.js";
+export { CandidateTimeoutError, type CandidateEnd } from "./execution/candidate-run.js";
+export { DeadlineError, ShadowClosingError } from "./limits/deadline.js";
 export type { AgentAnswer, AgentFn, ShadowContext, ShadowRole, ToolDefinition, Toolset } from "./run/agent.js";
-export { UnknownToolError } from "./run/run-tracker.js";
+export { CandidateStoppedError, RunFinishedError, UnknownToolError } from "./run/run-tracker.js";
 export * from "./run/run-record.js";
 export { lexicalSimilarity, cosineSimilarity, tokenCounts } from "./compare/lexical-similarity.js";
 export * from "./compare/similarity.js";

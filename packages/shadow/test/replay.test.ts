@@ -66,7 +66,7 @@ describe("replay", () => {
       logger: quiet,
     });
 
-    expect(summary).toEqual({ inputs: 3, compared: 3, divergent: 3, candidateFailures: 0 });
+    expect(summary).toEqual({ inputs: 3, compared: 3, divergent: 3, candidateFailures: 0, abandoned: 0 });
     expect(desk.refunds.length).toBe(refundsAfterLive);
     expect(progressText).toContain("3/3 inputs");
     const records = await readAllJsonl(comparisonsFile, ComparisonRecordSchema, "");

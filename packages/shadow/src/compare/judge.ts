@@ -1,5 +1,6 @@
 import { BUCKETS, bucketOf } from "@agent-canary/conventions";
 import { z } from "zod";
+import { withDeadline } from "../limits/deadline.js";
 import type { RunRecord } from "../run/run-record.js";
 import type { Divergence } from "./divergence.js";
 
@@ -24,8 +25,11 @@ export interface JudgeRequest<I> {
   readonly divergences: readonly Divergence[];
 }
 
-/** An LLM-as-judge: send both answers to an evaluator model with a rubric, return its verdict. */
-export type Judge<I> = (request: JudgeRequest<I>) => Promise<JudgeResult>;
+/**
+ * An LLM-as-judge: send both answers to an evaluator model with a rubric, return
+ * its verdict. Pass `signal` to the model call: it aborts at `judgeTimeoutMs`.
+ */
+export type Judge<I> = (request: JudgeRequest<I>, signal: AbortSignal) => Promise<JudgeResult>;
 
 export const JUDGE_TRIGGERS = ["sample", "divergence"] as const;
 export type JudgeTrigger = (typeof JUDGE_TRIGGERS)[number];
@@ -46,9 +50,11 @@ export function judgeTrigger(requestId: string, divergences: readonly Divergence
   return bucketOf(requestId, ":shadow-judge") < sampleRate * BUCKETS ? "sample" : null;
 }
 
-export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, trigger: JudgeTrigger): Promise<Judgement> {
+/** Calls the judge within `timeoutMs` (or until `stop` aborts); a failure or a bad answer is kept as the judgement's error. */
+export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, trigger: JudgeTrigger, timeoutMs: number, stop?: AbortSignal): Promise<Judgement> {
   try {
-    const parsed = JudgeResultSchema.safeParse(await judge(request));
+    const answer = await withDeadline((signal) => judge(request, signal), { what: "judge", setting: "compare.judgeTimeoutMs", timeoutMs }, stop);
+    const parsed = JudgeResultSchema.safeParse(answer);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { trigger, error: `judge returned an invalid result at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; return { verdict: "candidate_better" | "equivalent" | "production_better", score?: 0..1, reason?: string }` };

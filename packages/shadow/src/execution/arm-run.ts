@@ -26,7 +26,7 @@ export type ArmRunResult<O> = ArmTrace & (
   | { readonly ok: false; readonly thrown: unknown }
 );
 
-function identity<I, O extends AgentAnswer | string>(arm: ResolvedArm<I, O>, deployment: string): ArmIdentity {
+export function identity<I, O extends AgentAnswer | string>(arm: ResolvedArm<I, O>, deployment: string): ArmIdentity {
   return { deployment, versionHash: arm.versionHash, agentName: arm.name };
 }
 
@@ -40,7 +40,7 @@ export function runProduction<I, O extends AgentAnswer | string>(
 ): Promise<ArmRunResult<O>> {
   return withArmSpan("production", identity(arm, settings.deployment), request, undefined, async (span) => {
     onSpanStart?.(span.spanContext());
-    const tracker = tracked("production", settings, new AbortController().signal);
+    const tracker = tracked("production", settings);
     try {
       const answer = await arm.run(input, tracker);
       const record = tracker.finish(arm.versionHash, answer);
@@ -54,60 +54,10 @@ export function runProduction<I, O extends AgentAnswer | string>(
   });
 }
 
-const TIMED_OUT = Symbol("timed out");
-
-export class CandidateTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`candidate did not answer within ${timeoutMs} ms (candidateTimeoutMs); its signal was aborted`);
-    this.name = "CandidateTimeoutError";
-  }
-}
-
-/**
- * Candidate: its own trace, linked to production; writes intercepted; bounded
- * by a timeout after which its signal is aborted and its result is "timeout",
- * whether or not the agent code heeds the signal.
- */
-export function runCandidate<I>(
-  arm: ResolvedArm<I, AgentAnswer | string>,
-  settings: ArmRunSettings,
-  input: I,
-  request: SpanRequest,
-  timeoutMs: number,
-  linkTo: SpanContext | undefined,
-): Promise<ArmTrace> {
-  return withArmSpan("candidate", identity(arm, settings.deployment), request, linkTo, async (span) => {
-    const abort = new AbortController();
-    const tracker = tracked("candidate", settings, abort.signal);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    });
-    let record: RunRecord;
-    try {
-      const answer = await Promise.race([arm.run(input, tracker), timedOut]);
-      if (answer === TIMED_OUT) {
-        const error = new CandidateTimeoutError(timeoutMs);
-        abort.abort(error);
-        record = tracker.fail(arm.versionHash, "timeout", error);
-      } else {
-        record = tracker.finish(arm.versionHash, answer);
-      }
-    } catch (thrown) {
-      record = tracker.fail(arm.versionHash, "error", thrown);
-    } finally {
-      clearTimeout(timer);
-    }
-    endArmSpan(span, record);
-    return { record, spanContext: span.spanContext() };
-  });
-}
-
-function tracked(role: ShadowRole, settings: ArmRunSettings, signal: AbortSignal): RunTracker {
+export function tracked(role: ShadowRole, settings: ArmRunSettings): RunTracker {
   return new RunTracker({
     role,
     tools: settings.tools,
-    signal,
     interceptWrites: role === "candidate" || settings.interceptProductionWrites === true,
     dryRunResult: settings.dryRunResult,
     onIntercept: role === "candidate" ? settings.onIntercept : undefined,

@@ -25,11 +25,13 @@ export interface SinkSettings<I> {
   readonly metrics: ShadowMetrics;
   readonly file?: JsonlAppender | undefined;
   readonly logger: ShadowLogger;
+  /** Aborted when the runner is closing: judge and embedder calls stop waiting. */
+  readonly stop?: AbortSignal | undefined;
 }
 
 /** Compares one pair and sends the result everywhere it goes: the JSONL file, metrics, a span. */
 export async function compareAndRecord<I>(settings: SinkSettings<I>, pair: PairToCompare<I>): Promise<ComparisonRecord> {
-  const comparison = await comparePair(settings.compare, pair.id, pair.input, pair.production, pair.candidate);
+  const comparison = await comparePair(settings.compare, pair.id, pair.input, pair.production, pair.candidate, settings.stop);
   const record: ComparisonRecord = {
     schemaVersion: 1,
     id: pair.id,

@@ -1,5 +1,6 @@
 import { VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
 import { z } from "zod";
+import { timeLimit } from "../limits/milliseconds.js";
 import { CompareOptionsSchema, type ComparatorSettings } from "../compare/comparator.js";
 import type { Embedder } from "../compare/similarity.js";
 import type { Judge } from "../compare/judge.js";
@@ -28,8 +29,6 @@ export const ToolSchema = z.object({
   dryRun: fn("dryRun").optional(),
 });
 
-export const COMPARE_DEFAULTS = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0.05 };
-
 export const LoggerSchema = z.custom<ShadowLogger>(
   (v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn) && isFunction((v as ShadowLogger).info),
   "logger needs info(message, fields) and warn(message, fields)",
@@ -40,6 +39,8 @@ export interface CompareSettingsInput<I> {
   readonly bands?: { readonly equivalent?: number; readonly review?: number };
   readonly costTolerance?: number;
   readonly judgeSampleRate?: number;
+  readonly judgeTimeoutMs?: number;
+  readonly embedderTimeoutMs?: number;
   readonly embedder?: Embedder;
   readonly judge?: Judge<I>;
 }
@@ -54,6 +55,8 @@ export function comparatorSettings<I>(
     bands: parsed.bands,
     costTolerance: parsed.costTolerance,
     judgeSampleRate: parsed.judgeSampleRate,
+    judgeTimeoutMs: parsed.judgeTimeoutMs,
+    embedderTimeoutMs: parsed.embedderTimeoutMs,
     embedder: given?.embedder,
     judge: given?.judge,
     onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: String(error) }),
@@ -73,8 +76,12 @@ export const ShadowOptionsSchema = z.object({
     .optional(),
   /** concurrent: the candidate starts with production; after_production: once production has answered. */
   candidateStart: z.enum(["concurrent", "after_production"]).default("concurrent"),
-  candidateTimeoutMs: z.number().int().positive().default(30_000),
+  candidateTimeoutMs: timeLimit("candidateTimeoutMs", 30_000),
+  /** After its timeout, how long a candidate that ignores its signal may keep its slot before it is abandoned (and counted). */
+  candidateAbandonAfterMs: timeLimit("candidateAbandonAfterMs", 5_000),
   maxConcurrentCandidates: z.number().int().positive().default(4),
+  /** How long close() waits for work under way before it aborts the rest. */
+  closeTimeoutMs: timeLimit("closeTimeoutMs", 10_000),
   dryRunResult: fn("dryRunResult").optional(),
   /** Appends every comparison here (JSONL), for `agent-canary shadow report`. */
   comparisonsFile: z.string().min(1).optional(),
@@ -82,7 +89,7 @@ export const ShadowOptionsSchema = z.object({
   recordInputsFile: z.string().min(1).optional(),
   /** Keep the input in comparison records: report examples show it. Turn off for sensitive inputs. */
   keepInputs: z.boolean().default(true),
-  compare: CompareOptionsSchema.default(COMPARE_DEFAULTS),
+  compare: CompareOptionsSchema.prefault({}),
   logger: LoggerSchema.optional(),
 });
 
@@ -104,7 +111,9 @@ export interface ShadowOptions<I, O extends AgentAnswer | string> {
   readonly optIn?: { readonly tenants?: readonly string[]; readonly routes?: readonly string[] };
   readonly candidateStart?: "concurrent" | "after_production";
   readonly candidateTimeoutMs?: number;
+  readonly candidateAbandonAfterMs?: number;
   readonly maxConcurrentCandidates?: number;
+  readonly closeTimeoutMs?: number;
   /** What an intercepted write returns when its tool has no dryRun. Default { ok: true, dryRun: true }. */
   readonly dryRunResult?: (tool: string, args: unknown) => unknown;
   readonly comparisonsFile?: string;
@@ -129,7 +138,9 @@ export interface ResolvedShadowOptions<I, O extends AgentAnswer | string> {
   readonly optIn?: { readonly tenants?: readonly string[] | undefined; readonly routes?: readonly string[] | undefined } | undefined;
   readonly candidateStart: "concurrent" | "after_production";
   readonly candidateTimeoutMs: number;
+  readonly candidateAbandonAfterMs: number;
   readonly maxConcurrentCandidates: number;
+  readonly closeTimeoutMs: number;
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
   readonly comparisonsFile?: string | undefined;
   readonly recordInputsFile?: string | undefined;
@@ -171,7 +182,9 @@ export function resolveShadowOptions<I, O extends AgentAnswer | string>(options:
     optIn: p.optIn,
     candidateStart: p.candidateStart,
     candidateTimeoutMs: p.candidateTimeoutMs,
+    candidateAbandonAfterMs: p.candidateAbandonAfterMs,
     maxConcurrentCandidates: p.maxConcurrentCandidates,
+    closeTimeoutMs: p.closeTimeoutMs,
     dryRunResult: options.dryRunResult ?? defaultDryRun,
     comparisonsFile: p.comparisonsFile,
     recordInputsFile: p.recordInputsFile,

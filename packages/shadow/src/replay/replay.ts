@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { CompareOptionsSchema } from "../compare/comparator.js";
-import { runCandidate, runProduction, type ArmRunSettings } from "../execution/arm-run.js";
+import { runProduction, type ArmRunSettings } from "../execution/arm-run.js";
+import { runCandidate } from "../execution/candidate-run.js";
 import { compareAndRecord, type SinkSettings } from "../execution/comparison-sink.js";
 import { stderrLogger, type ShadowLogger } from "../execution/logger.js";
 import {
   ArmSchema,
-  COMPARE_DEFAULTS,
   comparatorSettings,
   fn,
   LoggerSchema,
@@ -16,6 +16,7 @@ import {
   type CompareSettingsInput,
   type ResolvedArm,
 } from "../execution/options.js";
+import { timeLimit } from "../limits/milliseconds.js";
 import { JsonlAppender } from "../record/jsonl-appender.js";
 import { JsonlLineError, readJsonl } from "../record/jsonl-reader.js";
 import type { AgentAnswer, Toolset } from "../run/agent.js";
@@ -32,10 +33,11 @@ const ReplayOptionsSchema = z.object({
   tools: z.record(z.string(), ToolSchema).default({}),
   comparisonsFile: z.string().min(1).optional(),
   concurrency: z.number().int().positive().default(4),
-  candidateTimeoutMs: z.number().int().positive().default(30_000),
+  candidateTimeoutMs: timeLimit("candidateTimeoutMs", 30_000),
+  candidateAbandonAfterMs: timeLimit("candidateAbandonAfterMs", 5_000),
   dryRunResult: fn("dryRunResult").optional(),
   keepInputs: z.boolean().default(true),
-  compare: CompareOptionsSchema.default(COMPARE_DEFAULTS),
+  compare: CompareOptionsSchema.prefault({}),
   parseInput: fn("parseInput").optional(),
   logger: LoggerSchema.optional(),
 });
@@ -54,6 +56,8 @@ export interface ReplayOptions<I> {
   /** Candidate runs at once. */
   readonly concurrency?: number;
   readonly candidateTimeoutMs?: number;
+  /** After its timeout, how long a candidate that ignores its signal keeps its place in `concurrency` before it is abandoned. */
+  readonly candidateAbandonAfterMs?: number;
   readonly dryRunResult?: (tool: string, args: unknown) => unknown;
   readonly keepInputs?: boolean;
   readonly compare?: CompareSettingsInput<I>;
@@ -68,6 +72,8 @@ export interface ReplaySummary {
   readonly compared: number;
   readonly divergent: number;
   readonly candidateFailures: number;
+  /** Candidates that ignored their aborted signal past candidateAbandonAfterMs. */
+  readonly abandoned: number;
 }
 
 interface ReplayItem<I> {
@@ -110,13 +116,14 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   if (missing) throw noProductionRun(p.inputsFile, missing.line);
 
   const progress = options.progress ?? silentProgress;
-  const tally = { compared: 0, divergent: 0, candidateFailures: 0 };
+  const tally = { compared: 0, divergent: 0, candidateFailures: 0, abandoned: 0 };
   progress.start(items.length);
   try {
     await forEachLimited(items, p.concurrency, async (item) => {
       const request = { requestId: item.recorded.id, tenant: item.recorded.tenant };
       const productionRun = await productionRunOf(item, request);
-      const candidateRun = await runCandidate(candidate, arm, item.input, request, p.candidateTimeoutMs, undefined);
+      const limits = { timeoutMs: p.candidateTimeoutMs, abandonAfterMs: p.candidateAbandonAfterMs };
+      const candidateRun = await runCandidate(candidate, arm, item.input, request, limits, undefined);
       const record = await compareAndRecord(sink, {
         id: item.recorded.id,
         source: "replay",
@@ -131,6 +138,8 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
       if (record.divergences.length > 0) tally.divergent += 1;
       if (record.candidate.error !== undefined) tally.candidateFailures += 1;
       progress.update(tally.compared, tally.divergent);
+      // The next input waits for this candidate's code to end, so `concurrency` bounds live runs.
+      if ((await candidateRun.ended).how === "abandoned") tally.abandoned += 1;
     });
   } finally {
     progress.stop();

@@ -8,10 +8,32 @@ export class UnknownToolError extends Error {
   }
 }
 
+/**
+ * What a stopped candidate run gets from `ctx.callTool`: the run passed its
+ * timeout (or already answered, or the shadow closed), so the tool is not
+ * executed. A call under way when the run stops rejects with it too.
+ */
+export class CandidateStoppedError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly reason: unknown,
+  ) {
+    super(`tool call "${tool}" refused and not executed: this candidate run was stopped (${errorMessage(reason)}). Pass ctx.signal to model calls and stop when it aborts.`);
+    this.name = "CandidateStoppedError";
+  }
+}
+
+/** The reason a candidate's tools refuse once its answer has been recorded. */
+export class RunFinishedError extends Error {
+  constructor() {
+    super("the run had already returned its answer");
+    this.name = "RunFinishedError";
+  }
+}
+
 export interface RunTrackerOptions {
   readonly role: ShadowRole;
   readonly tools: Toolset;
-  readonly signal: AbortSignal;
   /** Writes are recorded and answered with their dry-run result, never executed. Always on for the candidate. */
   readonly interceptWrites: boolean;
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
@@ -27,21 +49,54 @@ function errorMessage(error: unknown): string {
  * Watches one run of one arm: it is the context the agent calls tools through,
  * and so the only place that decides whether a write is executed. In the
  * candidate role (or with interceptWrites) it never calls a write tool's execute().
+ * Once stopped, its signal is aborted and every tool call is refused.
  */
 export class RunTracker implements ShadowContext {
   readonly role: ShadowRole;
-  readonly signal: AbortSignal;
+  private readonly abort = new AbortController();
   private readonly toolCalls: ToolCallRecord[] = [];
   private turnCount = 0;
   private costSum: number | null = null;
+  private refused = 0;
   private readonly startedAt = performance.now();
 
   constructor(private readonly options: RunTrackerOptions) {
     this.role = options.role;
-    this.signal = options.signal;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Tool calls refused because the run was stopped. */
+  get refusedToolCalls(): number {
+    return this.refused;
+  }
+
+  /** Aborts the signal; from now on tool calls are refused (the one under way included) and turns are not counted. */
+  stop(reason: Error): void {
+    if (!this.abort.signal.aborted) this.abort.abort(reason);
   }
 
   async callTool(name: string, args: unknown): Promise<unknown> {
+    if (this.signal.aborted) {
+      this.refused += 1;
+      throw new CandidateStoppedError(name, this.signal.reason);
+    }
+    // A stopped run must not go on with what a slow tool returns later.
+    let onAbort = (): void => undefined;
+    const refused = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(new CandidateStoppedError(name, this.signal.reason));
+      this.signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([this.execute(name, args), refused]);
+    } finally {
+      this.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async execute(name: string, args: unknown): Promise<unknown> {
     const tool = Object.hasOwn(this.options.tools, name) ? this.options.tools[name] : undefined;
     if (!tool) {
       const error = new UnknownToolError(name, Object.keys(this.options.tools));
@@ -64,6 +119,7 @@ export class RunTracker implements ShadowContext {
   }
 
   recordTurn(usage?: { readonly costUsd?: number | undefined }): void {
+    if (this.signal.aborted) return;
     this.turnCount += 1;
     if (usage?.costUsd !== undefined) this.costSum = (this.costSum ?? 0) + usage.costUsd;
   }
