@@ -18,9 +18,11 @@ export { RecordedInputSchema, type RecordedInput } from "./replay/recorded-input
 export { replayShadow, type ReplayOptions, type ReplaySummary } from "./replay/replay.js";
 export { progressBar, silentProgress, type ReplayProgress } from "./replay/progress.js";
 export * from "./report/shadow-duration.js";
-export { buildShadowReport, SIMILARITY_EDGES, type ShadowReport, type ReportOptions } from "./report/shadow-report.js";
+export { buildShadowReport, type ShadowReport, type SkippedLine } from "./report/shadow-report.js";
+export { buildCandidateReport, COMPARISON_SOURCES, SIMILARITY_EDGES, type CandidateReport, type ComparisonSource, type ReportOptions, type SourceSummary } from "./report/candidate-report.js";
 export { renderShadowReport } from "./report/render-report.js";
-export { addShadowCommands, type ShadowCommandIo } from "./cli/shadow-commands.js";
+export { addShadowCommands } from "./cli/shadow-commands.js";
+export type { ShadowCommandIo } from "./cli/cli-io.js";
 export { createOpenAIJudge, DEFAULT_JUDGE_RUBRIC, type ChatCompletionsClient, type OpenAIJudgeOptions } from "./providers/openai-judge.js";
 export { createOpenAIEmbedder, type EmbeddingsClient } from "./providers/openai-embedder.js";
 export { readinessChecks, signTestPValue, DEFAULT_MIN_SIMILARITY, type ReadinessCheck, type ReadinessInput } from "./report/readiness.js";

@@ -1,4 +1,5 @@
-import type { AgentAnswer, ShadowContext, ShadowRole, Toolset } from "./agent.js";
+import { jsonSafe } from "../record/json-safe.js";
+import { checkAnswer, InvalidAnswerError, type ShadowContext, type ShadowRole, type Toolset } from "./agent.js";
 import type { RunOutcome, RunRecord, ToolCallRecord } from "./run-record.js";
 
 export class UnknownToolError extends Error {
@@ -57,6 +58,7 @@ export class RunTracker implements ShadowContext {
   private readonly toolCalls: ToolCallRecord[] = [];
   private turnCount = 0;
   private costSum: number | null = null;
+  private costUnknowable = false;
   private refused = 0;
   private readonly startedAt = performance.now();
 
@@ -100,15 +102,15 @@ export class RunTracker implements ShadowContext {
     const tool = Object.hasOwn(this.options.tools, name) ? this.options.tools[name] : undefined;
     if (!tool) {
       const error = new UnknownToolError(name, Object.keys(this.options.tools));
-      this.toolCalls.push({ name, kind: "unknown", arguments: args, intercepted: false, error: error.message });
+      this.toolCalls.push({ name, kind: "unknown", arguments: jsonSafe(args), intercepted: false, error: error.message });
       throw error;
     }
     if (tool.kind === "write" && (this.role === "candidate" || this.options.interceptWrites)) {
-      this.toolCalls.push({ name, kind: "write", arguments: args, intercepted: true });
+      this.toolCalls.push({ name, kind: "write", arguments: jsonSafe(args), intercepted: true });
       this.options.onIntercept?.(name);
       return tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);
     }
-    const record: ToolCallRecord = { name, kind: tool.kind, arguments: args, intercepted: false };
+    const record: ToolCallRecord = { name, kind: tool.kind, arguments: jsonSafe(args), intercepted: false };
     this.toolCalls.push(record);
     try {
       return await tool.execute(args, this.signal);
@@ -121,15 +123,22 @@ export class RunTracker implements ShadowContext {
   recordTurn(usage?: { readonly costUsd?: number | undefined }): void {
     if (this.signal.aborted) return;
     this.turnCount += 1;
-    if (usage?.costUsd !== undefined) this.costSum = (this.costSum ?? 0) + usage.costUsd;
+    const cost = usage?.costUsd;
+    if (cost === undefined || this.costUnknowable) return;
+    // A cost that is not a real amount makes the run's cost unknown: a sum with it would be wrong.
+    if (!Number.isFinite(cost) || cost < 0) {
+      this.costUnknowable = true;
+      this.costSum = null;
+      return;
+    }
+    this.costSum = (this.costSum ?? 0) + cost;
   }
 
-  finish(versionHash: string, answer: AgentAnswer | string): RunRecord {
-    const normalised: AgentAnswer = typeof answer === "string" ? { output: answer } : answer;
-    return this.record(versionHash, normalised.outcome ?? "completed", normalised.output, {
-      turns: normalised.turns,
-      costUsd: normalised.costUsd,
-    });
+  /** The run's record from the agent's answer; an answer that is not valid makes it an "error" run saying why. */
+  finish(versionHash: string, answer: unknown): RunRecord {
+    const checked = checkAnswer(answer);
+    if (checked instanceof InvalidAnswerError) return this.fail(versionHash, "error", checked);
+    return this.record(versionHash, checked.outcome ?? "completed", checked.output, { turns: checked.turns, costUsd: checked.costUsd });
   }
 
   fail(versionHash: string, outcome: RunOutcome, error: unknown): RunRecord {
