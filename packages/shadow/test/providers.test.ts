@@ -17,7 +17,7 @@ function run(output: string): RunRecord {
   return { versionHash: "aaaaaaaaaaaaaaaa", output, outcome: "completed", toolCalls: [], turns: 1, steps: 1, costUsd: 0.001, durationMs: 5 };
 }
 
-const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0, judgeTimeoutMs: 30_000, embedderTimeoutMs: 10_000 };
+const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0, judgeTimeoutMs: 30_000, embedderTimeoutMs: 10_000, keepInputs: true };
 
 describe("OpenAI-compatible judge and embedder", () => {
   it("maps the judge's A/B verdict back to production and candidate whichever order it was shown", async () => {

@@ -42,6 +42,8 @@ export interface ComparatorSettings<I> {
   readonly embedder?: Embedder | undefined;
   readonly judge?: Judge<I> | undefined;
   readonly onEmbedderError?: ((error: unknown) => void) | undefined;
+  /** False: the comparison shows tool calls by name only and keeps no judge reason or foreign error message. */
+  readonly keepInputs: boolean;
 }
 
 /**
@@ -57,13 +59,13 @@ export async function comparePair<I>(
   candidate: RunRecord,
   stop?: AbortSignal,
 ): Promise<PairComparison> {
-  const keyMetrics = compareKeyMetrics(production, candidate, settings.costTolerance);
+  const keyMetrics = compareKeyMetrics(production, candidate, settings.costTolerance, settings.keepInputs);
   const similarity = await outputSimilarity(production.output, candidate.output, settings, stop);
-  const divergences = findDivergences(candidate, keyMetrics, similarity, settings.costTolerance);
+  const divergences = findDivergences(production, candidate, keyMetrics, similarity, settings.costTolerance, settings.keepInputs);
   const trigger = settings.judge ? judgeTrigger(requestId, divergences, settings.judgeSampleRate) : null;
   const judge =
     settings.judge && trigger
-      ? await runJudge(settings.judge, { input, production, candidate, divergences }, trigger, settings.judgeTimeoutMs, stop)
+      ? await runJudge(settings.judge, { input, production, candidate, divergences }, { trigger, timeoutMs: settings.judgeTimeoutMs, keepInputs: settings.keepInputs, stop })
       : null;
   return { similarity, keyMetrics, divergences, judge };
 }

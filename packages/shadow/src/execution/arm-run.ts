@@ -1,5 +1,6 @@
 import type { SpanContext } from "@opentelemetry/api";
 import type { AgentAnswer, ShadowRole, Toolset } from "../run/agent.js";
+import type { ProductionWrites } from "../run/read-after-write.js";
 import type { RunRecord } from "../run/run-record.js";
 import { RunTracker } from "../run/run-tracker.js";
 import { endArmSpan, withArmSpan, type ArmIdentity, type SpanRequest } from "../telemetry/shadow-spans.js";
@@ -12,6 +13,9 @@ export interface ArmRunSettings {
   readonly onIntercept?: ((tool: string) => void) | undefined;
   /** Replay re-runs production only when no run was recorded, and then it must not write either. */
   readonly interceptProductionWrites?: boolean | undefined;
+  /** One per live request: the keys production really wrote, for the candidate's reads. */
+  readonly productionWrites?: ProductionWrites | undefined;
+  readonly keepInputs: boolean;
 }
 
 /** What one arm did, and the span it did it in (for links). */
@@ -61,5 +65,7 @@ export function tracked(role: ShadowRole, settings: ArmRunSettings): RunTracker 
     interceptWrites: role === "candidate" || settings.interceptProductionWrites === true,
     dryRunResult: settings.dryRunResult,
     onIntercept: role === "candidate" ? settings.onIntercept : undefined,
+    productionWrites: settings.productionWrites,
+    keepInputs: settings.keepInputs,
   });
 }

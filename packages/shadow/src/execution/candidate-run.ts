@@ -1,3 +1,4 @@
+import { ShadowError } from "../record/withheld.js";
 import type { SpanContext } from "@opentelemetry/api";
 import { abortion, ShadowClosingError } from "../limits/deadline.js";
 import type { AgentAnswer } from "../run/agent.js";
@@ -7,7 +8,7 @@ import { endArmSpan, withArmSpan, type SpanRequest } from "../telemetry/shadow-s
 import { identity, tracked, type ArmRunSettings, type ArmTrace } from "./arm-run.js";
 import type { ResolvedArm } from "./options.js";
 
-export class CandidateTimeoutError extends Error {
+export class CandidateTimeoutError extends ShadowError {
   constructor(timeoutMs: number) {
     super(`candidate did not answer within ${timeoutMs} ms (candidateTimeoutMs); its signal was aborted`);
     this.name = "CandidateTimeoutError";

@@ -1,6 +1,7 @@
 import { VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
 import { z } from "zod";
 import { timeLimit } from "../limits/milliseconds.js";
+import { errorText } from "../record/withheld.js";
 import { CompareOptionsSchema, type ComparatorSettings } from "../compare/comparator.js";
 import type { Embedder } from "../compare/similarity.js";
 import type { Judge } from "../compare/judge.js";
@@ -23,11 +24,18 @@ export const ArmSchema = z.object({
   name: z.string().min(1).optional(),
 });
 
-export const ToolSchema = z.object({
-  kind: ToolKindSchema,
-  execute: fn("execute"),
-  dryRun: fn("dryRun").optional(),
-});
+export const ToolSchema = z
+  .object({
+    kind: ToolKindSchema,
+    execute: fn("execute"),
+    dryRun: fn("dryRun").optional(),
+    key: fn("key (args => the record the call touches, e.g. `customer:${args.id}`)").optional(),
+    overlay: fn("overlay (async (args, writes, readReal) => what the read returns)").optional(),
+  })
+  .refine((t) => t.overlay === undefined || (t.kind === "read" && t.key !== undefined), {
+    message: "overlay is for read tools that also declare key(args): it answers a read of a key the run wrote",
+    path: ["overlay"],
+  });
 
 export const LoggerSchema = z.custom<ShadowLogger>(
   (v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn) && isFunction((v as ShadowLogger).info),
@@ -50,6 +58,7 @@ export function comparatorSettings<I>(
   parsed: z.output<typeof CompareOptionsSchema>,
   given: CompareSettingsInput<I> | undefined,
   logger: ShadowLogger,
+  keepInputs: boolean,
 ): ComparatorSettings<I> {
   return {
     bands: parsed.bands,
@@ -59,7 +68,8 @@ export function comparatorSettings<I>(
     embedderTimeoutMs: parsed.embedderTimeoutMs,
     embedder: given?.embedder,
     judge: given?.judge,
-    onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: String(error) }),
+    onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: errorText(error, keepInputs) }),
+    keepInputs,
   };
 }
 
@@ -87,10 +97,17 @@ export const ShadowOptionsSchema = z.object({
   comparisonsFile: z.string().min(1).optional(),
   /** Appends every shadowed production input and run here (JSONL), for replay against later candidates. */
   recordInputsFile: z.string().min(1).optional(),
-  /** Keep the input in comparison records: report examples show it. Turn off for sensitive inputs. */
+  /**
+   * Keep inputs, tool arguments, outputs, judge reasons and foreign error messages in
+   * comparison records, events and spans: report examples show them. false keeps
+   * only what the comparison found (similarity, which tools, outcomes, verdicts).
+   */
   keepInputs: z.boolean().default(true),
   compare: CompareOptionsSchema.prefault({}),
   logger: LoggerSchema.optional(),
+}).refine((o) => o.keepInputs || o.recordInputsFile === undefined, {
+  message: "recordInputsFile records every input, which keepInputs: false forbids; drop one of the two",
+  path: ["recordInputsFile"],
 });
 
 export interface Arm<I, O extends AgentAnswer | string> {
@@ -189,7 +206,7 @@ export function resolveShadowOptions<I, O extends AgentAnswer | string>(options:
     comparisonsFile: p.comparisonsFile,
     recordInputsFile: p.recordInputsFile,
     keepInputs: p.keepInputs,
-    compare: comparatorSettings(p.compare, options.compare, logger),
+    compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs),
     logger,
   };
 }

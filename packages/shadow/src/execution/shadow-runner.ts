@@ -6,6 +6,8 @@ import type { ComparisonRecord } from "../record/comparison-record.js";
 import { JsonlAppender } from "../record/jsonl-appender.js";
 import type { RecordedInput } from "../replay/recorded-input.js";
 import type { AgentAnswer } from "../run/agent.js";
+import { withholdRun } from "../record/withheld.js";
+import { ProductionWrites } from "../run/read-after-write.js";
 import type { RunRecord } from "../run/run-record.js";
 import { ShadowClosingError } from "../limits/deadline.js";
 import { milliseconds } from "../limits/milliseconds.js";
@@ -126,19 +128,20 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
       this.emit("dropped", { id, reason: "concurrency_limit" });
     }
     let candidate: Promise<CandidateTrace> | undefined;
+    const armSettings = this.armSettings(new ProductionWrites());
     // Always on the next turn of the event loop: production's own synchronous start
     // (or, after production, the caller's continuation) runs before any candidate code.
     const launch = (link: SpanContext) =>
       nextTurn().then(() => {
         this.emit("candidate_started", { id });
         const limits = { timeoutMs: this.settings.candidateTimeoutMs, abandonAfterMs: this.settings.candidateAbandonAfterMs, shutdown: this.shutdown.signal };
-        return runCandidate(this.settings.candidate, this.armSettings(), input, meta, limits, link);
+        return runCandidate(this.settings.candidate, armSettings, input, meta, limits, link);
       });
-    const production = await runProduction(this.settings.production, this.armSettings(), input, meta, (link) => {
+    const production = await runProduction(this.settings.production, armSettings, input, meta, (link) => {
       if (release && this.settings.candidateStart === "concurrent") candidate = launch(link);
     });
     if (release && !candidate) candidate = launch(production.spanContext);
-    this.emit("production_answered", { id, run: production.record });
+    this.emit("production_answered", { id, run: this.shown(production.record) });
 
     if (this.inputsFile) this.background.add(id, this.inputsFile.append(this.recordedInput(meta, input, production.record)));
     // The slot is held until the candidate's code has ended or been abandoned, not just until its timeout.
@@ -174,8 +177,10 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     return this.settings.production.run(input, tracked("production", this.armSettings()));
   }
 
-  private armSettings(): ArmRunSettings {
+  private armSettings(productionWrites?: ProductionWrites): ArmRunSettings {
     return {
+      productionWrites,
+      keepInputs: this.settings.keepInputs,
       deployment: this.settings.deployment,
       tools: this.settings.tools,
       dryRunResult: this.settings.dryRunResult,
@@ -187,7 +192,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     const candidate = await candidatePromise;
     const { record } = candidate;
     this.metrics.candidateRun(record.outcome === "timeout" ? "timeout" : record.error !== undefined ? "error" : "completed");
-    this.emit("candidate_finished", { id: meta.requestId, run: record });
+    this.emit("candidate_finished", { id: meta.requestId, run: this.shown(record) });
     const compared = candidate.cutShort ? this.countCutShort(meta.requestId) : this.compare(meta, input, production, candidate);
     // The comparison does not wait for a candidate that ignores its signal; the slot does.
     const [comparison, end] = await Promise.allSettled([compared, candidate.ended]);
@@ -208,6 +213,11 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
       links: [production.spanContext, candidate.spanContext],
     });
     this.emit("comparison", record);
+  }
+
+  /** A run as events show it: without inputs, arguments and output when the shadow keeps no inputs. */
+  private shown(run: RunRecord): RunRecord {
+    return this.settings.keepInputs ? run : withholdRun(run);
   }
 
   private async countCutShort(id: string): Promise<void> {

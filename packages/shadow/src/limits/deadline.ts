@@ -1,5 +1,7 @@
+import { ShadowError } from "../record/withheld.js";
+
 /** A bounded call that ran out of time. The message names the setting that bounds it. */
-export class DeadlineError extends Error {
+export class DeadlineError extends ShadowError {
   constructor(
     readonly what: string,
     readonly setting: string,
@@ -11,7 +13,7 @@ export class DeadlineError extends Error {
 }
 
 /** The shadow runner is closing and stopped waiting for this work. */
-export class ShadowClosingError extends Error {
+export class ShadowClosingError extends ShadowError {
   constructor() {
     super("the shadow runner was closed before this finished (close() timeout); it was aborted");
     this.name = "ShadowClosingError";

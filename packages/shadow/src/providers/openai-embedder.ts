@@ -1,11 +1,20 @@
 import { z } from "zod";
 import type { Embedder } from "../compare/similarity.js";
+import { ShadowError } from "../record/withheld.js";
 
 /** The part of an OpenAI-compatible client the embedder uses; the `openai` SDK's client fits it. */
 export interface EmbeddingsClient {
   readonly embeddings: {
     create(body: { model: string; input: string }, options?: { signal?: AbortSignal }): PromiseLike<unknown>;
   };
+}
+
+/** An embeddings reply without a usable vector; names the field, never a value. */
+export class EmbeddingsReplyError extends ShadowError {
+  constructor(message: string) {
+    super(message);
+    this.name = "EmbeddingsReplyError";
+  }
 }
 
 /** What the embedder takes from the API's reply: one vector of finite numbers. */
@@ -22,7 +31,7 @@ export function createOpenAIEmbedder(options: { readonly client: EmbeddingsClien
     const reply = EmbeddingsReplySchema.safeParse(await options.client.embeddings.create({ model: options.model, input: text }, { signal }));
     if (!reply.success) {
       const issue = reply.error.issues[0];
-      throw new Error(`the embeddings API (model ${options.model}) replied without a usable vector: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}`);
+      throw new EmbeddingsReplyError(`the embeddings API (model ${options.model}) replied without a usable vector: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}`);
     }
     // min(1) above makes the first element exist.
     return reply.data.data[0]?.embedding ?? [];

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Judge, JudgeResult } from "../compare/judge.js";
+import { ShadowError } from "../record/withheld.js";
 import type { RunRecord } from "../run/run-record.js";
 
 /**
@@ -44,18 +45,26 @@ const JudgeReplySchema = z.object({
 
 const REPLY_SHAPE = '{"better": "A" | "B" | "tie", "scoreA": 0..1, "scoreB": 0..1, "reason"?: string}';
 
+/** A judge model reply that is not the agreed JSON. Never quotes the reply (it may repeat the answers), so it is kept even with keepInputs: false. */
+export class JudgeReplyError extends ShadowError {
+  constructor(detail: string) {
+    super(`${detail}; it must be one JSON object ${REPLY_SHAPE}`);
+    this.name = "JudgeReplyError";
+  }
+}
+
 /** The model's reply, checked. Errors name the field, never quote the reply: it may repeat the answers. */
 function judgeReply(content: string): z.infer<typeof JudgeReplySchema> {
   let json: unknown;
   try {
     json = JSON.parse(content);
   } catch {
-    throw new Error(`the judge model's reply is not JSON; it must be one JSON object ${REPLY_SHAPE}`);
+    throw new JudgeReplyError("the judge model's reply is not JSON");
   }
   const parsed = JudgeReplySchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new Error(`the judge model's reply has an invalid field "${issue?.path.join(".") ?? ""}" (${issue?.message ?? "invalid"}); it must be ${REPLY_SHAPE}`);
+  throw new JudgeReplyError(`the judge model's reply has an invalid field "${issue?.path.join(".") ?? ""}" (${issue?.message ?? "invalid"})`);
 }
 
 export interface OpenAIJudgeOptions {
@@ -110,7 +119,9 @@ export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
       // The shadow aborts this at judgeTimeoutMs: the SDK closes the request instead of leaving it open.
       { signal },
     );
-    const reply = judgeReply(CompletionSchema.parse(raw).choices[0]?.message.content ?? "");
+    const completion = CompletionSchema.safeParse(raw);
+    if (!completion.success) throw new JudgeReplyError(`the chat completions API replied without a message (field "${completion.error.issues[0]?.path.join(".") ?? ""}")`);
+    const reply = judgeReply(completion.data.choices[0]?.message.content ?? "");
     const candidateIs = swap ? "A" : "B";
     const verdict = reply.better === "tie" ? "equivalent" : reply.better === candidateIs ? "candidate_better" : "production_better";
     return { verdict, score: swap ? reply.scoreA : reply.scoreB, ...(reply.reason ? { reason: reply.reason } : {}) };

@@ -98,13 +98,14 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   const productionHash = production?.versionHash ?? items.find((i) => i.recorded.production)?.recorded.production?.versionHash ?? "unknown";
   const metrics = new ShadowMetrics(p.deployment, candidate.versionHash, productionHash);
   const file = p.comparisonsFile ? new JsonlAppender(p.comparisonsFile) : undefined;
-  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger), metrics, file, logger };
+  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs), metrics, file, logger };
   const arm: ArmRunSettings = {
     deployment: p.deployment,
     tools: options.tools ?? {},
     dryRunResult: options.dryRunResult ?? (() => ({ ok: true, dryRun: true })),
     onIntercept: (tool) => metrics.intercepted(tool),
     interceptProductionWrites: true,
+    keepInputs: p.keepInputs,
   };
   const productionRunOf = async (item: ReplayItem<I>, request: { requestId: string; tenant?: string | undefined }): Promise<RunRecord> => {
     if (item.recorded.production) return item.recorded.production;

@@ -19,6 +19,8 @@ export interface DisagreementExample {
   readonly id: string;
   readonly similarity: number;
   readonly input: unknown;
+  /** The shadow kept no inputs: the outputs below are empty, not what the versions said. */
+  readonly withheld: boolean;
   readonly productionOutput: string;
   readonly candidateOutput: string;
   readonly divergences: readonly Divergence[];
@@ -141,6 +143,7 @@ function examplesOf(records: readonly ComparisonRecord[], limit: number): Disagr
       id: r.id,
       similarity: r.similarity.score,
       input: r.input,
+      withheld: r.withheld === true,
       productionOutput: r.production.output,
       candidateOutput: r.candidate.output,
       divergences: r.divergences,

@@ -64,8 +64,9 @@ function disagreementsSection(r: CandidateReport): string {
   const examples = r.examples.flatMap((e) => [
     `- ${e.id} (similarity ${e.similarity.toFixed(3)}): ${e.divergences.map((d) => `${d.kind}: ${d.detail}`).join("; ")}`,
     ...(e.input !== undefined ? [`    input:      ${excerpt(JSON.stringify(e.input))}`] : []),
-    `    production: ${excerpt(e.productionOutput)}`,
-    `    candidate:  ${excerpt(e.candidateOutput)}`,
+    ...(e.withheld
+      ? ["    outputs:    withheld (the shadow ran with keepInputs: false)"]
+      : [`    production: ${excerpt(e.productionOutput)}`, `    candidate:  ${excerpt(e.candidateOutput)}`]),
     ...(e.judge ? [`    judge:      ${e.judge}`] : []),
   ]);
   return section("Disagreements", [

@@ -1,5 +1,7 @@
+import { ShadowError } from "../record/withheld.js";
 import { SESSION_OUTCOMES, SessionOutcomeSchema } from "@agent-canary/conventions";
 import { z } from "zod";
+import type { InterceptedWrite } from "./read-after-write.js";
 import type { ToolKind } from "./run-record.js";
 
 export type ShadowRole = "production" | "candidate";
@@ -17,6 +19,20 @@ export interface ToolDefinition {
    * reasoning as it would in production.
    */
   readonly dryRun?: (args: unknown) => unknown;
+  /**
+   * The record this call reads or writes, e.g. `(args) => \`customer:${args.customerId}\``.
+   * Declared on a write tool and a read tool, it lets shadow mode see a read of
+   * something the same run wrote (see `overlay`), or that production wrote.
+   */
+  readonly key?: (args: unknown) => string;
+  /**
+   * Read tools with a `key`: what a run whose writes are intercepted reads back
+   * after it wrote that key. Gets the call's arguments, the run's intercepted
+   * writes to the key (oldest first) and `readReal()`, which runs the real read,
+   * e.g. `async (args, writes, readReal) => ({ ...(await readReal()), ...writes.at(-1).args })`.
+   * Without it, such a read goes to the real system and is flagged as a divergence.
+   */
+  readonly overlay?: (args: unknown, writes: readonly InterceptedWrite[], readReal: () => Promise<unknown>) => unknown;
 }
 export type Toolset = Readonly<Record<string, ToolDefinition>>;
 
@@ -49,7 +65,7 @@ export type AgentAnswer = Readonly<z.infer<typeof AgentAnswerSchema>>;
 const ANSWER_SHAPE = `a string, or { output: string, outcome?: ${SESSION_OUTCOMES.join(" | ")}, costUsd?: number >= 0, turns?: whole number >= 0 }`;
 
 /** An answer that is not an AgentAnswer: recorded as the run's error, never written as it came. */
-export class InvalidAnswerError extends Error {
+export class InvalidAnswerError extends ShadowError {
   constructor(detail: string) {
     super(`the agent's answer is not valid: ${detail}; an agent returns ${ANSWER_SHAPE}`);
     this.name = "InvalidAnswerError";

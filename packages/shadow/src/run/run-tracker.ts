@@ -1,8 +1,10 @@
 import { jsonSafe } from "../record/json-safe.js";
-import { checkAnswer, InvalidAnswerError, type ShadowContext, type ShadowRole, type Toolset } from "./agent.js";
+import { errorText, ShadowError } from "../record/withheld.js";
+import { checkAnswer, InvalidAnswerError, type ShadowContext, type ShadowRole, type ToolDefinition, type Toolset } from "./agent.js";
+import { InterceptedWrites, keyOf, type ProductionWrites } from "./read-after-write.js";
 import type { RunOutcome, RunRecord, ToolCallRecord } from "./run-record.js";
 
-export class UnknownToolError extends Error {
+export class UnknownToolError extends ShadowError {
   constructor(name: string, known: readonly string[]) {
     super(`tool "${name}" is not declared to the shadow runner; declared tools: ${known.join(", ") || "(none)"}. Add it to the \`tools\` option with kind "read" or "write".`);
     this.name = "UnknownToolError";
@@ -14,7 +16,7 @@ export class UnknownToolError extends Error {
  * timeout (or already answered, or the shadow closed), so the tool is not
  * executed. A call under way when the run stops rejects with it too.
  */
-export class CandidateStoppedError extends Error {
+export class CandidateStoppedError extends ShadowError {
   constructor(
     readonly tool: string,
     readonly reason: unknown,
@@ -25,7 +27,7 @@ export class CandidateStoppedError extends Error {
 }
 
 /** The reason a candidate's tools refuse once its answer has been recorded. */
-export class RunFinishedError extends Error {
+export class RunFinishedError extends ShadowError {
   constructor() {
     super("the run had already returned its answer");
     this.name = "RunFinishedError";
@@ -40,6 +42,10 @@ export interface RunTrackerOptions {
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
   /** Told of every write the candidate asked for and did not get. */
   readonly onIntercept?: ((tool: string) => void) | undefined;
+  /** Shared by the two runs of one request: production notes the keys it really wrote, the candidate checks its reads. */
+  readonly productionWrites?: ProductionWrites | undefined;
+  /** False: error messages other than the shadow's own are withheld from the record (they may quote inputs). */
+  readonly keepInputs?: boolean | undefined;
 }
 
 function errorMessage(error: unknown): string {
@@ -59,6 +65,7 @@ export class RunTracker implements ShadowContext {
   private turnCount = 0;
   private costSum: number | null = null;
   private costUnknowable = false;
+  private readonly writes = new InterceptedWrites();
   private refused = 0;
   private readonly startedAt = performance.now();
 
@@ -105,19 +112,40 @@ export class RunTracker implements ShadowContext {
       this.toolCalls.push({ name, kind: "unknown", arguments: jsonSafe(args), intercepted: false, error: error.message });
       throw error;
     }
-    if (tool.kind === "write" && (this.role === "candidate" || this.options.interceptWrites)) {
-      this.toolCalls.push({ name, kind: "write", arguments: jsonSafe(args), intercepted: true });
-      this.options.onIntercept?.(name);
-      return tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);
-    }
-    const record: ToolCallRecord = { name, kind: tool.kind, arguments: jsonSafe(args), intercepted: false };
+    const key = keyOf(tool, args);
+    if (tool.kind === "write" && this.intercepting) return this.intercept(name, tool, args, key);
+    if (tool.kind === "write" && key !== undefined) this.options.productionWrites?.note(key);
+    const record: ToolCallRecord = { name, kind: tool.kind, arguments: jsonSafe(args), intercepted: false, ...this.readAfterWrite(tool, key) };
     this.toolCalls.push(record);
     try {
-      return await tool.execute(args, this.signal);
+      const readReal = async () => tool.execute(args, this.signal);
+      const ownWrites = record.readAfterWrite === "overlaid" && key !== undefined ? this.writes.get(key) : undefined;
+      return await (ownWrites && tool.overlay ? tool.overlay(args, ownWrites, readReal) : readReal());
     } catch (error) {
-      record.error = errorMessage(error);
+      record.error = errorText(error, this.options.keepInputs ?? true);
       throw error;
     }
+  }
+
+  private get intercepting(): boolean {
+    return this.role === "candidate" || this.options.interceptWrites;
+  }
+
+  /** Records the write, keeps it for reads of its key, and answers with the dry-run result. */
+  private intercept(name: string, tool: ToolDefinition, args: unknown, key: string | undefined): unknown {
+    this.toolCalls.push({ name, kind: "write", arguments: jsonSafe(args), intercepted: true, ...(key !== undefined ? { key } : {}) });
+    this.options.onIntercept?.(name);
+    const result = tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);
+    if (key !== undefined) this.writes.add(key, { tool: name, args, result });
+    return result;
+  }
+
+  /** How a read relates to earlier writes of its key in this request, for the record. */
+  private readAfterWrite(tool: ToolDefinition, key: string | undefined): Pick<ToolCallRecord, "key" | "readAfterWrite"> {
+    if (tool.kind !== "read" || key === undefined) return {};
+    if (this.writes.get(key)) return { key, readAfterWrite: tool.overlay ? "overlaid" : "own_write_missed" };
+    if (this.role === "candidate" && this.options.productionWrites?.has(key)) return { key, readAfterWrite: "production_write_seen" };
+    return {};
   }
 
   recordTurn(usage?: { readonly costUsd?: number | undefined }): void {
@@ -142,7 +170,7 @@ export class RunTracker implements ShadowContext {
   }
 
   fail(versionHash: string, outcome: RunOutcome, error: unknown): RunRecord {
-    return { ...this.record(versionHash, outcome, "", {}), error: errorMessage(error) };
+    return { ...this.record(versionHash, outcome, "", {}), error: errorText(error, this.options.keepInputs ?? true) };
   }
 
   private record(
