@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createShadow, ShadowOptionsError, type AgentFn, type ComparisonRecord, type ShadowLogger, type Toolset } from "../src/index.js";
+import { createShadow, ShadowOptionsError, type AgentAnswer, type AgentFn, type ComparisonRecord, type ShadowLogger, type Toolset } from "../src/index.js";
 import { runShadowCli } from "./support/cli.js";
 import { installTelemetry } from "./support/telemetry.js";
 
@@ -47,7 +47,7 @@ async function shadowTickets(keepInputs: boolean) {
   const comparisonsFile = join(await mkdtemp(join(tmpdir(), "shadow-keep-inputs-")), "comparisons.jsonl");
   const logged: string[] = [];
   const logger: ShadowLogger = { info: (m, f) => logged.push(`${m} ${JSON.stringify(f)}`), warn: (m, f) => logged.push(`${m} ${JSON.stringify(f)}`) };
-  const shadow = createShadow<Ticket, string>({
+  const shadow = createShadow<Ticket, AgentAnswer | string>({
     deployment: keepInputs ? "keep" : "withhold",
     production: { run: agent(10), version: PRODUCTION },
     candidate: { run: agent(20), version: CANDIDATE },
