@@ -4,7 +4,7 @@ export type { ShadowLogger } from "./execution/logger.js";
 export { CandidateTimeoutError, type CandidateEnd } from "./execution/candidate-run.js";
 export { DeadlineError, ShadowClosingError } from "./limits/deadline.js";
 export { AgentAnswerSchema, InvalidAnswerError, type AgentAnswer, type AgentFn, type ShadowContext, type ShadowRole, type ToolDefinition, type Toolset } from "./run/agent.js";
-export { CandidateStoppedError, RunFinishedError, UnknownToolError } from "./run/run-tracker.js";
+export { CandidateStoppedError, PARK_AFTER_REFUSALS, RunFinishedError, UnknownToolError } from "./run/run-tracker.js";
 export * from "./run/run-record.js";
 export { READ_AFTER_WRITE, type InterceptedWrite, type ReadAfterWrite } from "./run/read-after-write.js";
 export { lexicalSimilarity, cosineSimilarity, tokenCounts } from "./compare/lexical-similarity.js";

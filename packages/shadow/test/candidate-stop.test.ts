@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { CandidateStoppedError, createShadow, type AgentFn, type Toolset } from "../src/index.js";
+import { CandidateStoppedError, createShadow, PARK_AFTER_REFUSALS, type AgentFn, type Toolset } from "../src/index.js";
 import { gate } from "./support/gate.js";
 
 const PRODUCTION = "aaaaaaaaaaaaaaaa";
@@ -129,6 +129,49 @@ describe("a candidate past its timeout", () => {
     expect(events.slice(0, 4)).toEqual(["r1 timeout", "r2 dropped", "r1 abandoned", "r3 timeout"]);
     expect(shadow.stats.abandoned).toBe(2);
     expect(warnings).toContain("candidate ignored its aborted signal and was abandoned; its tools refuse, its slot is free");
+  });
+
+  it("parks an agent that retries refused calls forever, so it cannot starve production", async () => {
+    let afterAbort = 0;
+    let refusals = 0;
+    const hundredRefusals = gate();
+    const shadow = createShadow({
+      production: { run: async () => new Promise<string>((resolve) => setImmediate(() => resolve("p"))), version: PRODUCTION },
+      candidate: {
+        run: async (_input, ctx) => {
+          for (;;) {
+            try {
+              await ctx.callTool("lookup_order", {});
+            } catch {
+              // swallowed: this agent never gives up
+              if (++refusals === PARK_AFTER_REFUSALS) hundredRefusals.open();
+            }
+          }
+        },
+        version: CANDIDATE,
+      },
+      tools: {
+        lookup_order: {
+          kind: "read",
+          execute: (_args, signal) => {
+            if (signal.aborted) afterAbort++;
+            return new Promise((resolve) => setImmediate(() => resolve({ status: "delivered" })));
+          },
+        },
+      },
+      candidateTimeoutMs: 10,
+      candidateAbandonAfterMs: 600_000,
+      maxConcurrentCandidates: 1,
+      logger: quiet,
+    });
+    await shadow.run("x", { requestId: "loop" });
+    await hundredRefusals.opened;
+    // Production keeps answering (each answer needs a turn of the event loop), and the loop is parked:
+    // the call under way at the timeout, then PARK_AFTER_REFUSALS refusals, then a call that never settles.
+    for (let i = 0; i < 20; i++) expect(await shadow.run("y")).toBe("p");
+    expect(refusals).toBe(1 + PARK_AFTER_REFUSALS);
+    expect(await shadow.close({ timeoutMs: 10 })).toMatchObject({ timedOut: true, abandoned: 1 });
+    expect(afterAbort).toBe(0);
   });
 
   it("refuses tool calls a candidate makes after it has answered", async () => {

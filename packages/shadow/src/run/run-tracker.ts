@@ -26,6 +26,9 @@ export class CandidateStoppedError extends ShadowError {
   }
 }
 
+/** Refused calls after which a stopped run's further calls never settle: it is looping on refusals. */
+export const PARK_AFTER_REFUSALS = 100;
+
 /** The reason a candidate's tools refuse once its answer has been recorded. */
 export class RunFinishedError extends ShadowError {
   constructor() {
@@ -88,10 +91,7 @@ export class RunTracker implements ShadowContext {
   }
 
   async callTool(name: string, args: unknown): Promise<unknown> {
-    if (this.signal.aborted) {
-      this.refused += 1;
-      throw new CandidateStoppedError(name, this.signal.reason);
-    }
+    if (this.signal.aborted) return this.refuse(name);
     // A stopped run must not go on with what a slow tool returns later.
     let onAbort = (): void => undefined;
     const refused = new Promise<never>((_resolve, reject) => {
@@ -103,6 +103,19 @@ export class RunTracker implements ShadowContext {
     } finally {
       this.signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Refuses a call of a stopped run. The refusal waits for the next turn of the
+   * event loop, so agent code that swallows it and retries cannot starve the
+   * process production shares; past PARK_AFTER_REFUSALS it never settles at all,
+   * which parks such a loop until the runner abandons the run.
+   */
+  private async refuse(name: string): Promise<never> {
+    this.refused += 1;
+    if (this.refused > PARK_AFTER_REFUSALS) return new Promise<never>(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new CandidateStoppedError(name, this.signal.reason);
   }
 
   private async execute(name: string, args: unknown): Promise<unknown> {
