@@ -5,7 +5,8 @@ import type { SpanContext } from "@opentelemetry/api";
 import type { ComparisonRecord } from "../record/comparison-record.js";
 import { JsonlAppender } from "../record/jsonl-appender.js";
 import type { RecordedInput } from "../replay/recorded-input.js";
-import type { AgentAnswer } from "../run/agent.js";
+import type { AgentAnswer, ShadowContext } from "../run/agent.js";
+import { passThroughContext } from "../run/pass-through-context.js";
 import { withholdRun } from "../record/withheld.js";
 import { ProductionWrites } from "../run/read-after-write.js";
 import type { RunRecord } from "../run/run-record.js";
@@ -14,7 +15,7 @@ import { milliseconds } from "../limits/milliseconds.js";
 import { SlotLimiter } from "../limits/slot-limiter.js";
 import { ShadowMetrics } from "../telemetry/shadow-metrics.js";
 import { admit, type RequestMeta } from "./admission.js";
-import { runProduction, tracked, type ArmRunResult, type ArmRunSettings } from "./arm-run.js";
+import { runProduction, type ArmRunResult, type ArmRunSettings } from "./arm-run.js";
 import { BackgroundWork } from "./background-work.js";
 import { runCandidate, type CandidateEnd, type CandidateTrace } from "./candidate-run.js";
 import { compareAndRecord, type SinkSettings } from "./comparison-sink.js";
@@ -81,6 +82,8 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
   /** Aborted when close() runs out of time: candidates, judge and embedder calls stop at once. */
   private readonly shutdown = new AbortController();
   private closed = false;
+  /** The context of requests that are not shadowed. */
+  private readonly unshadowed: ShadowContext;
   private abandoned = 0;
   private cutShort = 0;
 
@@ -89,6 +92,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     this.settings = resolveShadowOptions(options);
     const s = this.settings;
     this.limiter = new SlotLimiter(s.maxConcurrentCandidates);
+    this.unshadowed = passThroughContext(s.tools);
     this.background = new BackgroundWork(s.logger, (id, error) => this.emit("failure", { id, error }));
     this.metrics = new ShadowMetrics(s.deployment, s.candidate.versionHash, s.production.versionHash);
     this.inputsFile = s.recordInputsFile ? new JsonlAppender(s.recordInputsFile) : undefined;
@@ -173,8 +177,8 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     return { pending, timedOut: !finished, cutShort: this.cutShort, abandoned: this.abandoned };
   }
 
-  private async productionOnly(input: I): Promise<O> {
-    return this.settings.production.run(input, tracked("production", this.armSettings()));
+  private productionOnly(input: I): Promise<O> {
+    return this.settings.production.run(input, this.unshadowed);
   }
 
   private armSettings(productionWrites?: ProductionWrites): ArmRunSettings {

@@ -1,13 +1,13 @@
 /**
- * A JSON snapshot of `value`, taken now (so later changes by the agent do not
- * rewrite the record), or a note saying why JSON cannot carry it. Tool
- * arguments and inputs come from agent code and models: a BigInt or a cycle in
- * one of them must cost that value, never the whole comparison line.
+ * `value` when JSON can carry it, or a note saying why not. Tool arguments and
+ * inputs come from agent code and models: a BigInt or a cycle in one of them
+ * must cost that value, never the whole comparison line.
  */
 export function jsonSafe(value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) return value;
   try {
-    const text = JSON.stringify(value);
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    JSON.stringify(value);
+    return value;
   } catch (error) {
     return { unserializable: error instanceof Error ? error.message : String(error) };
   }

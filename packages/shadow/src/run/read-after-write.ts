@@ -47,17 +47,18 @@ export class ProductionWrites {
   }
 }
 
-/** One run's intercepted writes, by key, oldest first. */
+/** One run's intercepted writes, by key, oldest first. The map is made on the first write: most runs have none. */
 export class InterceptedWrites {
-  private readonly byKey = new Map<string, InterceptedWrite[]>();
+  private byKey: Map<string, InterceptedWrite[]> | undefined;
 
   add(key: string, write: InterceptedWrite): void {
+    this.byKey ??= new Map();
     const list = this.byKey.get(key) ?? [];
     list.push(write);
     this.byKey.set(key, list);
   }
 
   get(key: string): readonly InterceptedWrite[] | undefined {
-    return this.byKey.get(key);
+    return this.byKey?.get(key);
   }
 }

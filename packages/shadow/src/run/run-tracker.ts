@@ -92,6 +92,8 @@ export class RunTracker implements ShadowContext {
 
   async callTool(name: string, args: unknown): Promise<unknown> {
     if (this.signal.aborted) return this.refuse(name);
+    // Production is never stopped: its calls go straight through.
+    if (this.role === "production") return this.execute(name, args);
     // A stopped run must not go on with what a slow tool returns later.
     let onAbort = (): void => undefined;
     const refused = new Promise<never>((_resolve, reject) => {
@@ -122,13 +124,13 @@ export class RunTracker implements ShadowContext {
     const tool = Object.hasOwn(this.options.tools, name) ? this.options.tools[name] : undefined;
     if (!tool) {
       const error = new UnknownToolError(name, Object.keys(this.options.tools));
-      this.toolCalls.push({ name, kind: "unknown", arguments: jsonSafe(args), intercepted: false, error: error.message });
+      this.toolCalls.push({ name, kind: "unknown", arguments: args, intercepted: false, error: error.message });
       throw error;
     }
     const key = keyOf(tool, args);
     if (tool.kind === "write" && this.intercepting) return this.intercept(name, tool, args, key);
     if (tool.kind === "write" && key !== undefined) this.options.productionWrites?.note(key);
-    const record: ToolCallRecord = { name, kind: tool.kind, arguments: jsonSafe(args), intercepted: false, ...this.readAfterWrite(tool, key) };
+    const record: ToolCallRecord = { name, kind: tool.kind, arguments: args, intercepted: false, ...this.readAfterWrite(tool, key) };
     this.toolCalls.push(record);
     try {
       const readReal = async () => tool.execute(args, this.signal);
@@ -146,7 +148,7 @@ export class RunTracker implements ShadowContext {
 
   /** Records the write, keeps it for reads of its key, and answers with the dry-run result. */
   private intercept(name: string, tool: ToolDefinition, args: unknown, key: string | undefined): unknown {
-    this.toolCalls.push({ name, kind: "write", arguments: jsonSafe(args), intercepted: true, ...(key !== undefined ? { key } : {}) });
+    this.toolCalls.push({ name, kind: "write", arguments: args, intercepted: true, ...(key !== undefined ? { key } : {}) });
     this.options.onIntercept?.(name);
     const result = tool.dryRun ? tool.dryRun(args) : this.options.dryRunResult(name, args);
     if (key !== undefined) this.writes.add(key, { tool: name, args, result });
@@ -197,7 +199,8 @@ export class RunTracker implements ShadowContext {
       versionHash,
       output,
       outcome,
-      toolCalls: this.toolCalls.map((call) => ({ ...call })),
+      // Checked once, here: only a recorded run needs JSON-safe arguments.
+      toolCalls: this.toolCalls.map((call) => ({ ...call, arguments: jsonSafe(call.arguments) })),
       turns,
       steps: turns + this.toolCalls.length,
       costUsd: overrides.costUsd ?? this.costSum,
