@@ -40,6 +40,7 @@ const ReplayOptionsSchema = z.object({
   compare: CompareOptionsSchema.prefault({}),
   parseInput: fn("parseInput").optional(),
   logger: LoggerSchema.optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "signal must be an AbortSignal").optional(),
 });
 
 export interface ReplayOptions<I> {
@@ -65,6 +66,12 @@ export interface ReplayOptions<I> {
   readonly parseInput?: (input: unknown) => I;
   readonly progress?: ReplayProgress;
   readonly logger?: ShadowLogger;
+  /**
+   * Aborting it interrupts the replay: no new input starts, candidates under way
+   * stop at once and are not compared, judge and embedder calls are aborted, and
+   * replayShadow() resolves with what was compared (interrupted: true).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReplaySummary {
@@ -74,6 +81,8 @@ export interface ReplaySummary {
   readonly candidateFailures: number;
   /** Candidates that ignored their aborted signal past candidateAbandonAfterMs. */
   readonly abandoned: number;
+  /** The signal was aborted: inputs after those compared were not replayed. */
+  readonly interrupted: boolean;
 }
 
 interface ReplayItem<I> {
@@ -98,7 +107,8 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   const productionHash = production?.versionHash ?? items.find((i) => i.recorded.production)?.recorded.production?.versionHash ?? "unknown";
   const metrics = new ShadowMetrics(p.deployment, candidate.versionHash, productionHash);
   const file = p.comparisonsFile ? new JsonlAppender(p.comparisonsFile) : undefined;
-  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs), metrics, file, logger };
+  const signal = options.signal;
+  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs), metrics, file, logger, stop: signal };
   const arm: ArmRunSettings = {
     deployment: p.deployment,
     tools: options.tools ?? {},
@@ -120,11 +130,16 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   const tally = { compared: 0, divergent: 0, candidateFailures: 0, abandoned: 0 };
   progress.start(items.length);
   try {
-    await forEachLimited(items, p.concurrency, async (item) => {
+    await forEachLimited(items, p.concurrency, signal, async (item) => {
       const request = { requestId: item.recorded.id, tenant: item.recorded.tenant };
       const productionRun = await productionRunOf(item, request);
-      const limits = { timeoutMs: p.candidateTimeoutMs, abandonAfterMs: p.candidateAbandonAfterMs };
+      const limits = { timeoutMs: p.candidateTimeoutMs, abandonAfterMs: p.candidateAbandonAfterMs, shutdown: signal };
       const candidateRun = await runCandidate(candidate, arm, item.input, request, limits, undefined);
+      const ended = candidateRun.ended.then((end) => {
+        if (end.how === "abandoned") tally.abandoned += 1;
+      });
+      // Stopped by the interrupt, not by its own timeout: not a fair comparison.
+      if (candidateRun.cutShort) return ended;
       const record = await compareAndRecord(sink, {
         id: item.recorded.id,
         source: "replay",
@@ -140,13 +155,13 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
       if (record.candidate.error !== undefined) tally.candidateFailures += 1;
       progress.update(tally.compared, tally.divergent);
       // The next input waits for this candidate's code to end, so `concurrency` bounds live runs.
-      if ((await candidateRun.ended).how === "abandoned") tally.abandoned += 1;
+      await ended;
     });
   } finally {
     progress.stop();
     await file?.flush();
   }
-  return { inputs: items.length, ...tally };
+  return { inputs: items.length, ...tally, interrupted: signal?.aborted ?? false };
 }
 
 function noProductionRun(file: string, line: number): JsonlLineError {
@@ -170,12 +185,15 @@ async function loadItems<I>(options: ReplayOptions<I>, inputsFile: string): Prom
   return items;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items` with at most `limit` in flight; the first failure, or `stop`, ends new work. */
+async function forEachLimited<T>(items: readonly T[], limit: number, stop: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
   // One iterator shared by every worker: each next() hands out a different item.
   const queue = items.values();
   const worker = async (): Promise<void> => {
-    for (const item of queue) await work(item);
+    for (const item of queue) {
+      if (stop?.aborted) return;
+      await work(item);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -31,7 +31,8 @@ export async function runShadowCli(args: readonly string[]): Promise<CliRun> {
   return { stdout, stderr, exitCode };
 }
 
-const BIN = fileURLToPath(new URL("../../../cli/dist/bin.js", import.meta.url));
+/** The built agent-canary bin. */
+export const BIN = fileURLToPath(new URL("../../../cli/dist/bin.js", import.meta.url));
 
 /** Runs the real `agent-canary` bin (the built CLI package, so `pnpm build` first) as its own process. */
 export async function runAgentCanaryBin(args: readonly string[]): Promise<CliRun> {
