@@ -1,5 +1,6 @@
 import { canonicalJson } from "@agent-canary/conventions";
 import { z } from "zod";
+import { jsonSafe } from "../record/json-safe.js";
 import type { RunRecord, ToolCallRecord } from "../run/run-record.js";
 
 export const KEY_FIELDS = ["tool_calls", "write_actions", "outcome", "steps", "turns", "cost_usd"] as const;
@@ -24,9 +25,9 @@ export const KeyMetricComparisonSchema = z.object({
 });
 export type KeyMetricComparison = z.infer<typeof KeyMetricComparisonSchema>;
 
-/** A tool call as one comparable string: argument key order does not matter. */
+/** A tool call as one comparable string: argument key order does not matter; arguments JSON cannot carry compare by why. */
 function signature(call: ToolCallRecord): string {
-  return `${call.name}(${canonicalJson(call.arguments)})`;
+  return `${call.name}(${canonicalJson(jsonSafe(call.arguments))})`;
 }
 
 /** How a call is shown in the comparison: by name only when inputs are not kept. */

@@ -2,7 +2,7 @@ import type { SpanContext } from "@opentelemetry/api";
 import { comparePair, type ComparatorSettings } from "../compare/comparator.js";
 import type { z } from "zod";
 import { ComparisonRecordSchema, type ComparisonRecord } from "../record/comparison-record.js";
-import { jsonSafe } from "../record/json-safe.js";
+import { jsonSafe, jsonSafeRun } from "../record/json-safe.js";
 import { withholdRun } from "../record/withheld.js";
 import type { JsonlAppender } from "../record/jsonl-appender.js";
 import type { RunRecord } from "../run/run-record.js";
@@ -53,8 +53,8 @@ export async function compareAndRecord<I>(settings: SinkSettings<I>, pair: PairT
     ...(pair.tenant !== undefined ? { tenant: pair.tenant } : {}),
     ...(pair.route !== undefined ? { route: pair.route } : {}),
     ...(settings.keepInputs ? { input: jsonSafe(pair.input) } : { withheld: true }),
-    production: settings.keepInputs ? pair.production : withholdRun(pair.production),
-    candidate: settings.keepInputs ? pair.candidate : withholdRun(pair.candidate),
+    production: settings.keepInputs ? jsonSafeRun(pair.production) : withholdRun(pair.production),
+    candidate: settings.keepInputs ? jsonSafeRun(pair.candidate) : withholdRun(pair.candidate),
     ...comparison,
   };
   // What is written is what `shadow report` will read back: check it against the same schema first.

@@ -7,6 +7,7 @@ import { JsonlAppender } from "../record/jsonl-appender.js";
 import type { RecordedInput } from "../replay/recorded-input.js";
 import type { AgentAnswer, ShadowContext } from "../run/agent.js";
 import { passThroughContext } from "../run/pass-through-context.js";
+import { jsonSafe, jsonSafeRun } from "../record/json-safe.js";
 import { withholdRun } from "../record/withheld.js";
 import { ProductionWrites } from "../run/read-after-write.js";
 import type { RunRecord } from "../run/run-record.js";
@@ -247,8 +248,8 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
       at: new Date().toISOString(),
       ...(meta.tenant !== undefined ? { tenant: meta.tenant } : {}),
       ...(meta.route !== undefined ? { route: meta.route } : {}),
-      input,
-      production,
+      input: jsonSafe(input),
+      production: jsonSafeRun(production),
     };
   }
 

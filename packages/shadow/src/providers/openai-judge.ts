@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Judge, JudgeResult } from "../compare/judge.js";
+import { jsonSafe } from "../record/json-safe.js";
 import { ShadowError } from "../record/withheld.js";
 import type { RunRecord } from "../run/run-record.js";
 
@@ -79,7 +80,7 @@ function describeRun(run: RunRecord): Record<string, unknown> {
   return {
     answer: run.output,
     outcome: run.outcome,
-    tool_calls: run.toolCalls.map((c) => ({ tool: c.name, arguments: c.arguments })),
+    tool_calls: run.toolCalls.map((c) => ({ tool: c.name, arguments: jsonSafe(c.arguments) })),
   };
 }
 
@@ -98,7 +99,7 @@ function candidateFirst(request: { readonly production: RunRecord; readonly cand
  * JSON reply is checked and mapped back to production and candidate.
  */
 export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
-  const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(input));
+  const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(jsonSafe(input)) ?? "");
   return async (request, signal): Promise<JudgeResult> => {
     const swap = candidateFirst(request);
     const [a, b] = swap ? [request.candidate, request.production] : [request.production, request.candidate];

@@ -1,4 +1,3 @@
-import { jsonSafe } from "../record/json-safe.js";
 import { errorText, ShadowError } from "../record/withheld.js";
 import { checkAnswer, InvalidAnswerError, type ShadowContext, type ShadowRole, type ToolDefinition, type Toolset } from "./agent.js";
 import { InterceptedWrites, keyOf, type ProductionWrites } from "./read-after-write.js";
@@ -130,7 +129,8 @@ export class RunTracker implements ShadowContext {
     const key = keyOf(tool, args);
     if (tool.kind === "write" && this.intercepting) return this.intercept(name, tool, args, key);
     if (tool.kind === "write" && key !== undefined) this.options.productionWrites?.note(key);
-    const record: ToolCallRecord = { name, kind: tool.kind, arguments: args, intercepted: false, ...this.readAfterWrite(tool, key) };
+    const record: ToolCallRecord = { name, kind: tool.kind, arguments: args, intercepted: false };
+    if (tool.kind === "read" && key !== undefined) this.noteReadAfterWrite(record, tool, key);
     this.toolCalls.push(record);
     try {
       const readReal = async () => tool.execute(args, this.signal);
@@ -155,12 +155,11 @@ export class RunTracker implements ShadowContext {
     return result;
   }
 
-  /** How a read relates to earlier writes of its key in this request, for the record. */
-  private readAfterWrite(tool: ToolDefinition, key: string | undefined): Pick<ToolCallRecord, "key" | "readAfterWrite"> {
-    if (tool.kind !== "read" || key === undefined) return {};
-    if (this.writes.get(key)) return { key, readAfterWrite: tool.overlay ? "overlaid" : "own_write_missed" };
-    if (this.role === "candidate" && this.options.productionWrites?.has(key)) return { key, readAfterWrite: "production_write_seen" };
-    return {};
+  /** How a read relates to earlier writes of its key in this request, on its record. */
+  private noteReadAfterWrite(record: ToolCallRecord, tool: ToolDefinition, key: string): void {
+    if (this.writes.get(key)) record.readAfterWrite = tool.overlay ? "overlaid" : "own_write_missed";
+    else if (this.role === "candidate" && this.options.productionWrites?.has(key)) record.readAfterWrite = "production_write_seen";
+    if (record.readAfterWrite) record.key = key;
   }
 
   recordTurn(usage?: { readonly costUsd?: number | undefined }): void {
@@ -199,8 +198,7 @@ export class RunTracker implements ShadowContext {
       versionHash,
       output,
       outcome,
-      // Checked once, here: only a recorded run needs JSON-safe arguments.
-      toolCalls: this.toolCalls.map((call) => ({ ...call, arguments: jsonSafe(call.arguments) })),
+      toolCalls: this.toolCalls.map((call) => ({ ...call })),
       turns,
       steps: turns + this.toolCalls.length,
       costUsd: overrides.costUsd ?? this.costSum,
