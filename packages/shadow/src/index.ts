@@ -1,4 +1,5 @@
-export { createShadow, ShadowRunner, type CloseSummary, type ShadowEvents, type ShadowRequest, type ShadowStats } from "./execution/shadow-runner.js";
+export { createShadow, ShadowRunner } from "./execution/shadow-runner.js";
+export type { CloseSummary, ShadowEvents, ShadowRequest, ShadowStats } from "./execution/shadow-events.js";
 export { ShadowOptionsError, ShadowOptionsSchema, type Arm, type ShadowOptions } from "./execution/options.js";
 export type { ShadowLogger } from "./execution/logger.js";
 export { CandidateTimeoutError, type CandidateEnd } from "./execution/candidate-run.js";

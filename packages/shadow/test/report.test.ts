@@ -9,7 +9,7 @@ import { orderDesk } from "./support/tools.js";
 const quiet = { info: () => undefined, warn: () => undefined };
 
 describe("recommended shadow duration", () => {
-  it("follows the source: 3–5 days at 10k+/day, else 2 weeks or 5,000 requests, +50% for a model swap", () => {
+  it("follows the risk-tier practice: 3–5 days at 10k+/day, else 2 weeks or 5,000 requests, +50% for a model swap", () => {
     expect(recommendedDuration({ risk: "medium", trafficPerDay: 20_000, modelSwap: false })).toMatchObject({ minDays: 3, orMinRequests: null, required: true });
     expect(recommendedDuration({ risk: "high", trafficPerDay: 20_000, modelSwap: true })).toMatchObject({ minDays: 7.5, orMinRequests: null });
     expect(recommendedDuration({ risk: "medium", trafficPerDay: 2_000, modelSwap: false })).toMatchObject({ minDays: 14, orMinRequests: 5_000 });

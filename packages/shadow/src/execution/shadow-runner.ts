@@ -1,19 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { EventEmitter } from "node:events";
 import type { SpanContext } from "@opentelemetry/api";
-import type { ComparisonRecord } from "../record/comparison-record.js";
-import { JsonlAppender } from "../record/jsonl-appender.js";
-import type { RecordedInput } from "../replay/recorded-input.js";
-import type { AgentAnswer, ShadowContext } from "../run/agent.js";
-import { passThroughContext } from "../run/pass-through-context.js";
-import { jsonSafe, jsonSafeRun } from "../record/json-safe.js";
-import { withholdRun } from "../record/withheld.js";
-import { ProductionWrites } from "../run/read-after-write.js";
-import type { RunRecord } from "../run/run-record.js";
+import { z } from "zod";
 import { ShadowClosingError } from "../limits/deadline.js";
 import { milliseconds } from "../limits/milliseconds.js";
 import { SlotLimiter } from "../limits/slot-limiter.js";
+import { jsonSafe, jsonSafeRun } from "../record/json-safe.js";
+import { JsonlAppender } from "../record/jsonl-appender.js";
+import { withholdRun } from "../record/withheld.js";
+import type { RecordedInput } from "../replay/recorded-input.js";
+import type { AgentAnswer, ShadowContext } from "../run/agent.js";
+import { passThroughContext } from "../run/pass-through-context.js";
+import { ProductionWrites } from "../run/read-after-write.js";
+import type { RunRecord } from "../run/run-record.js";
 import { ShadowMetrics } from "../telemetry/shadow-metrics.js";
 import { admit, type RequestMeta } from "./admission.js";
 import { runProduction, type ArmRunResult, type ArmRunSettings } from "./arm-run.js";
@@ -21,49 +20,7 @@ import { BackgroundWork } from "./background-work.js";
 import { runCandidate, type CandidateEnd, type CandidateTrace } from "./candidate-run.js";
 import { compareAndRecord, type SinkSettings } from "./comparison-sink.js";
 import { ShadowOptionsError, resolveShadowOptions, type ResolvedShadowOptions, type ShadowOptions } from "./options.js";
-
-export interface ShadowRequest {
-  /** Ties the two runs, the comparison and the sampling together. Generated when absent. */
-  readonly requestId?: string;
-  readonly tenant?: string;
-  readonly route?: string;
-}
-
-/** What happens to a shadowed request, in order, for logs and tests. */
-export interface ShadowEvents {
-  production_answered: [{ id: string; run: RunRecord }];
-  candidate_started: [{ id: string }];
-  /** The candidate's record is taken: it answered, failed, or passed its timeout (outcome "timeout"). */
-  candidate_finished: [{ id: string; run: RunRecord }];
-  /** The candidate's code has ended (or was abandoned) and its slot is free again. */
-  candidate_stopped: [{ id: string } & CandidateEnd];
-  dropped: [{ id: string; reason: "concurrency_limit" }];
-  comparison: [ComparisonRecord];
-  /** Background work that failed (a comparison file that cannot be written...). Production was not affected. */
-  failure: [{ id: string; error: unknown }];
-}
-
-/** What close() did. */
-export interface CloseSummary {
-  /** Candidate runs, comparisons and writes under way when close() was called. */
-  readonly pending: number;
-  /** They did not all finish within the close timeout, so the rest were aborted. */
-  readonly timedOut: boolean;
-  /** Candidate runs stopped by close() before their own timeout: not compared, not written. */
-  readonly cutShort: number;
-  /** Candidate runs given up on since the runner started: stopped, but their code never returned. */
-  readonly abandoned: number;
-}
-
-/** Counts a user can read at any time, e.g. for a health endpoint. */
-export interface ShadowStats {
-  /** Candidate runs holding a slot (never above maxConcurrentCandidates). */
-  readonly liveCandidates: number;
-  /** Candidate runs stopped at their timeout whose code still had not returned after candidateAbandonAfterMs. */
-  readonly abandoned: number;
-  /** Candidate runs stopped by close(). */
-  readonly cutShort: number;
-}
+import type { CloseSummary, ShadowEvents, ShadowRequest, ShadowStats } from "./shadow-events.js";
 
 const CloseOptionsSchema = z.object({ timeoutMs: milliseconds("close({ timeoutMs })", 10_000).optional() });
 
