@@ -207,10 +207,11 @@ describe("CLI", () => {
 describe("committed Kubernetes examples", () => {
   it("examples/generated/kubernetes matches examples/gates.yaml", async () => {
     const gates = await loadGatesConfig(here("../examples/gates.yaml"));
-    const files = [...generateKubernetesFiles(gates, options), ...generateDashboardConfigMapFiles(gates, DashboardConfigMapOptionsSchema.parse({})).map((f) => ({ ...f, path: `kubernetes/${f.path}` }))];
+    const files = [...generateKubernetesFiles(gates, options), ...generateDashboardConfigMapFiles(gates, DashboardConfigMapOptionsSchema.parse({}))];
+    const out = "--out packages/gate-rules/examples/generated/kubernetes";
     expect(
-      await staleFiles(here("../examples/generated"), files),
-      "run `agent-canary rules --config packages/gate-rules/examples/gates.yaml --out packages/gate-rules/examples/generated --format kubernetes` and `agent-canary dashboards --config packages/gate-rules/examples/gates.yaml --out packages/gate-rules/examples/generated/kubernetes --format configmap`",
+      await staleFiles(here("../examples/generated/kubernetes"), files),
+      `run \`agent-canary rules --config packages/gate-rules/examples/gates.yaml ${out} --format kubernetes\` and \`agent-canary dashboards --config packages/gate-rules/examples/gates.yaml ${out} --format configmap\``,
     ).toEqual([]);
   });
 });

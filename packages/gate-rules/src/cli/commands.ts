@@ -74,9 +74,9 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
       "after",
       "\nWrites <out>/prometheus/{recording,alert}-rules.yaml, <out>/grafana/alert-rules.yaml, <out>/alertmanager/alertmanager.yaml (a whole config)\n" +
         "and <out>/alertmanager/fragment.yaml (to paste into an existing config); with --format kubernetes,\n" +
-        "<out>/kubernetes/prometheus-rule.yaml and <out>/kubernetes/alertmanager-config.yaml.\n" +
+        "<out>/prometheus-rule.yaml and <out>/alertmanager-config.yaml (apply with kubectl apply -f <out>).\n" +
         "\nExamples:\n  $ agent-canary rules --config gates.yaml --out deploy/monitoring\n  $ promtool check rules deploy/monitoring/prometheus/*.yaml\n" +
-        "  $ agent-canary rules --config gates.yaml --out deploy --format kubernetes --namespace monitoring --label release=kube-prometheus-stack\n" +
+        "  $ agent-canary rules --config gates.yaml --out k8s --format kubernetes --namespace monitoring --label release=kube-prometheus-stack\n" +
         "\nExit codes: 0 written, 1 invalid config or option (nothing written), 2 I/O error.",
     )
     .action((options: RulesFlags & { config: string; out: string }) =>
@@ -103,7 +103,7 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
     .addHelpText(
       "after",
       "\nExamples:\n  $ agent-canary dashboards\n  $ agent-canary dashboards --config gates.yaml --out grafana/dashboards\n" +
-        "  $ agent-canary dashboards --config gates.yaml --out deploy --format configmap --namespace monitoring\n\nExit codes: 0 written, 1 invalid config or option, 2 I/O error.",
+        "  $ agent-canary dashboards --config gates.yaml --out k8s --format configmap --namespace monitoring\n\nExit codes: 0 written, 1 invalid config or option, 2 I/O error.",
     )
     .action((options: DashboardFlags & { out: string; config?: string }) =>
       run(io, async () => {

@@ -6,9 +6,10 @@ import { dashboardConfigMap } from "./dashboard-configmap.js";
 import type { DashboardConfigMapOptions, KubernetesRulesOptions } from "./options.js";
 import { prometheusRule } from "./prometheus-rule.js";
 
+/** Kubernetes output files: the output directory holds only resources, so `kubectl apply -f <dir>` applies them. */
 export const KUBERNETES_FILES = {
-  prometheusRule: "kubernetes/prometheus-rule.yaml",
-  alertmanagerConfig: "kubernetes/alertmanager-config.yaml",
+  prometheusRule: "prometheus-rule.yaml",
+  alertmanagerConfig: "alertmanager-config.yaml",
 } as const;
 
 export const DASHBOARD_CONFIGMAP_FILE = "agent-canary-dashboards.configmap.yaml";
