@@ -49,6 +49,7 @@ type Workload = Resource & { spec: { replicas?: number; backoffLimit?: number; s
 type Selecting = Resource & { spec: { selector: { matchLabels?: Record<string, string> } & Record<string, string>; minAvailable?: number; ports?: { name: string; port: number; targetPort: string }[]; endpoints?: { port: string; authorization?: { credentials: { name: string; key: string } } }[] } };
 interface Kustomization {
   resources?: string[];
+  images?: { name: string; newName?: string; newTag?: string }[];
   secretGenerator?: { name: string; namespace?: string; files?: string[] }[];
   configMapGenerator?: { name: string; namespace?: string; files?: string[]; envs?: string[] }[];
 }
@@ -215,6 +216,42 @@ describe("the rollout Job", () => {
     expect(flag(container(job).args, "plan")).toBe(`${mountOf(job, "agent-canary-gates")}/gates.yaml`);
     const gatesMap = (await kustomization(".")).configMapGenerator?.find((g) => g.name === "agent-canary-gates");
     expect(gatesMap?.files).toEqual(["gates.yaml"]);
+    // The controller runs the receiver's image: one place to change it is not enough, the two must agree.
+    expect((await kustomization("rollout")).images).toEqual((await kustomization(".")).images);
+    expect(container(job).args[0]).toBe("rollout");
+  });
+});
+
+describe("the README's Kubernetes guide", () => {
+  const section = async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const start = readme.indexOf("## Kubernetes with kube-prometheus-stack");
+    return readme.slice(start, readme.indexOf("\n## ", start + 1));
+  };
+
+  it("links only to files that exist", async () => {
+    const links = [...(await section()).matchAll(/\]\(((?:deploy|packages)\/[^)#]+)\)/g)].map((m) => m[1] ?? "");
+    expect(links.length).toBeGreaterThan(3);
+    for (const link of links) expect(existsSync(join(root, link)), link).toBe(true);
+  });
+
+  it("its agent-canary commands, run as written (output redirected), make the committed monitoring resources", async () => {
+    if (!existsSync(cliBin)) throw new Error(`${cliBin} is missing: run pnpm build first`);
+    const commands = [...(await section()).matchAll(/^agent-canary (.+)$/gm)].map((m) => (m[1] ?? "").trim().split(/\s+/));
+    expect(commands.map((c) => c[0])).toEqual(["rules", "dashboards"]);
+    const out = await mkdtemp(join(tmpdir(), "agent-canary-guide-"));
+    try {
+      for (const args of commands) {
+        const local = args.map((a, i) => (args[i - 1] === "--out" ? out : a));
+        const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [cliBin, ...local], { cwd: root, stdio: "ignore" }).once("exit", resolve));
+        expect(code, args.join(" ")).toBe(0);
+      }
+      for (const file of await readdir(join(deployDir, "monitoring"))) {
+        expect(await readFile(join(out, file), "utf8"), file).toBe(await readFile(join(deployDir, "monitoring", file), "utf8"));
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
