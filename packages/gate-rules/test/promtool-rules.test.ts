@@ -17,32 +17,28 @@ import {
   type GateKind,
 } from "../src/index.js";
 import { counterSeries, promtoolSeries } from "./helpers/series.js";
-import { binsOf, blindAt, CASES, CHECKS, END, firesAt, KINDS, SCENARIO_GATE_FIELDS, stateAt, verdictAt, WINDOW, type Case } from "./helpers/gate-scenarios.js";
-import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
+import {
+  binsOf,
+  blindAt,
+  CASES,
+  CHECKS,
+  END,
+  firesAt,
+  KINDS,
+  SCENARIO_GATES_YAML,
+  SHADOW_CASES,
+  SHADOW_MIN_REQUESTS,
+  SHADOW_MIN_SIMILARITY,
+  shadowCounters,
+  shadowFires,
+  stateAt,
+  verdictAt,
+  WINDOW,
+  type Case,
+} from "./helpers/gate-scenarios.js";
+import { ruleFilesDir, runTool } from "./helpers/promtool.js";
 
-/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
-interface ShadowCase {
-  deployment: string;
-  perMinute: number;
-  similarity: number;
-}
-
-const SHADOW_MIN_REQUESTS = 100;
-const SHADOW_MIN_SIMILARITY = 0.9;
-const SHADOW_CASES: ShadowCase[] = [
-  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
-  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
-  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
-  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
-];
-
-const config = parseGatesConfig(
-  testGatesYaml(
-    [...CASES.map((c) => c.scenario.deployment), ...SHADOW_CASES.map((c) => c.deployment)],
-    SCENARIO_GATE_FIELDS,
-  ) + `shadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${WINDOW}m}\n`,
-  "promtool-test.yaml",
-);
+const config = parseGatesConfig(SCENARIO_GATES_YAML, "promtool-test.yaml");
 const gateOf = (kind: GateKind): Gate => {
   const gate = config.gates.find((g) => g.kind === kind);
   if (!gate) throw new Error(`no ${kind} gate`);
@@ -91,19 +87,6 @@ function sampleTests() {
   }));
 }
 
-/** The shadow metrics of one case as promtool input series: counters rising by the same amount every minute. */
-function shadowSeries(c: ShadowCase): { series: string; values: string }[] {
-  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
-  const rising = (perMinute: number) => `0+${perMinute}x${END}`;
-  return [
-    { series: `agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, values: rising(c.perMinute * c.similarity) },
-    { series: `agent_canary_shadow_similarity_count{${labels},method="lexical"}`, values: rising(c.perMinute) },
-    { series: `agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, values: rising(c.perMinute) },
-  ];
-}
-
-/** Fires for a case with at least the minimum comparisons in the window and a mean similarity below the minimum. */
-const shadowFires = (c: ShadowCase): boolean => c.perMinute * WINDOW >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
 
 function shadowAlertTests(t: number) {
   const shadow = config.shadow;
@@ -172,7 +155,7 @@ describe("promtool test rules, every gate kind and scenario in one run", () => {
   });
 
   it("alerts and per-arm samples match the evaluator for every gate, deployment and check time", async () => {
-    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap(shadowSeries)];
+    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap((c) => promtoolSeries(shadowCounters(c)))];
     const alertRuleTests = [...CHECKS.flatMap(alertTests), ...CHECKS.map(shadowAlertTests)];
     const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: alertRuleTests, promql_expr_test: sampleTests() };
     const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startVictoriaMetrics, victoriaMetricsBinaries, type ExportedSeries, type VictoriaMetricsHandle } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertingRules, alertName, blindAlertName, parseGatesConfig, RECORDED, recordingRules, type Gate } from "../src/index.js";
-import { binsOf, blindAt, CASES, CHECKS, END, firesAt, KINDS, SCENARIO_GATE_FIELDS, verdictAt } from "./helpers/gate-scenarios.js";
-import { runTool, testGatesYaml } from "./helpers/promtool.js";
+import { alertingRules, alertName, blindAlertName, parseGatesConfig, RECORDED, recordingRules, SHADOW_ALERT, type Gate } from "../src/index.js";
+import { binsOf, blindAt, CASES, CHECKS, END, firesAt, KINDS, SCENARIO_GATES_YAML, SHADOW_CASES, shadowCounters, shadowFires, verdictAt } from "./helpers/gate-scenarios.js";
+import { runTool } from "./helpers/promtool.js";
 import { counterSeries } from "./helpers/series.js";
 import { replayInVmalert } from "./helpers/vmalert-replay.js";
 
@@ -24,7 +24,7 @@ try {
   binaries = (error as Error).message;
 }
 
-const config = parseGatesConfig(testGatesYaml(CASES.map((c) => c.scenario.deployment), SCENARIO_GATE_FIELDS), "vmalert-test.yaml");
+const config = parseGatesConfig(SCENARIO_GATES_YAML, "vmalert-test.yaml");
 
 /* The scenario's minute 0, at a fixed date (VictoriaMetrics keeps it with 100 years of retention). */
 const BASE_MS = Date.UTC(2025, 0, 1);
@@ -33,10 +33,8 @@ const at = (minute: number) => BASE_MS + minute * 60_000;
 /** The scenarios' counters as Prometheus exposition lines with timestamps. */
 function importLines(): string {
   const lines: string[] = [];
-  for (const c of CASES) {
-    for (const [selector, values] of counterSeries(c.scenario, binsOf(c), c.mode)) {
-      values.forEach((v, minute) => lines.push(`${selector} ${v} ${at(minute)}`));
-    }
+  for (const series of [...CASES.map((c) => counterSeries(c.scenario, binsOf(c), c.mode)), ...SHADOW_CASES.map(shadowCounters)]) {
+    for (const [selector, values] of series) values.forEach((v, minute) => lines.push(`${selector} ${v} ${at(minute)}`));
   }
   return `${lines.join("\n")}\n`;
 }
@@ -73,7 +71,7 @@ describe.skipIf(binaries !== undefined)("vmalert + VictoriaMetrics on the promto
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("every gate's alert and blind warning fires for exactly the deployments the evaluator says, at every check time", () => {
+  it("every gate's alert and blind warning, and the shadow gate, fire for exactly the deployments expected, at every check time", () => {
     const mismatches: string[] = [];
     for (const gate of config.gates) {
       for (const t of CHECKS) {
@@ -83,6 +81,8 @@ describe.skipIf(binaries !== undefined)("vmalert + VictoriaMetrics on the promto
         if (JSON.stringify(got) !== JSON.stringify({ failed, blind })) mismatches.push(`${gate.name} at ${t}m: vmalert ${JSON.stringify(got)}, evaluator ${JSON.stringify({ failed, blind })}`);
       }
     }
+    const shadow = SHADOW_CASES.filter(shadowFires).map((c) => c.deployment).sort();
+    for (const t of CHECKS) if (JSON.stringify(firingAt(alerts, SHADOW_ALERT, t)) !== JSON.stringify(shadow)) mismatches.push(`shadow at ${t}m: vmalert ${JSON.stringify(firingAt(alerts, SHADOW_ALERT, t))}, expected ${JSON.stringify(shadow)}`);
     expect(mismatches).toEqual([]);
     // The scenarios decide something: every regressed canary is caught by its gate at the end.
     for (const kind of KINDS) {

@@ -1,5 +1,6 @@
 import { evaluateGate, gateSources, PRESETS, sessionModel, type ArmPair, type Gate, type GateKind, type SessionModelParams, type SessionSampler } from "../../src/index.js";
-import { minuteBins, windowArms, type Scenario } from "./series.js";
+import { testGatesYaml } from "./promtool.js";
+import { minuteBins, windowArms, type CounterSeries, type Scenario } from "./series.js";
 
 /**
  * The gate scenarios every rule engine is held to (promtool-rules.test.ts runs them in
@@ -57,8 +58,40 @@ export const CASES: Case[] = [
   },
 ];
 
-/** The gates' fields that make the scenarios decide within END minutes (inside each gate's flow mapping). */
-export const SCENARIO_GATE_FIELDS = `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`;
+/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
+export interface ShadowCase {
+  deployment: string;
+  perMinute: number;
+  similarity: number;
+}
+
+export const SHADOW_MIN_REQUESTS = 100;
+export const SHADOW_MIN_SIMILARITY = 0.9;
+export const SHADOW_CASES: ShadowCase[] = [
+  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
+  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
+  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
+  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
+];
+
+/** The shadow metrics of one case: counters rising by the same amount every minute, 0..END. */
+export function shadowCounters(c: ShadowCase): CounterSeries {
+  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
+  const rising = (perMinute: number) => Array.from({ length: END + 1 }, (_, m) => m * perMinute);
+  return new Map([
+    [`agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, rising(c.perMinute * c.similarity)],
+    [`agent_canary_shadow_similarity_count{${labels},method="lexical"}`, rising(c.perMinute)],
+    [`agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, rising(c.perMinute)],
+  ]);
+}
+
+/** Fires for a case with at least the minimum comparisons in the window and a mean similarity below the minimum. */
+export const shadowFires = (c: ShadowCase): boolean => c.perMinute * WINDOW >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
+
+/** The gates config every engine runs the scenarios with: all recommended gates, test-sized, and the shadow gate. */
+export const SCENARIO_GATES_YAML =
+  testGatesYaml([...CASES.map((c) => c.scenario.deployment), ...SHADOW_CASES.map((c) => c.deployment)], `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`) +
+  `shadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${WINDOW}m}\n`;
 
 const bins = new Map(CASES.map((c) => [c.scenario.deployment, minuteBins(c.scenario)]));
 export const binsOf = (c: Case): ArmPair[] => bins.get(c.scenario.deployment) ?? [];
