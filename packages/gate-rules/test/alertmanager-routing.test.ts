@@ -1,7 +1,5 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -20,6 +18,7 @@ import {
   type AlertmanagerFragment,
   type GatesConfig,
 } from "../src/index.js";
+import { captureHooks } from "./helpers/hook-capture.js";
 import { runTool, tempDir } from "./helpers/promtool.js";
 
 /**
@@ -142,26 +141,6 @@ describe("Alertmanager config: whole file, and the fragment pasted into an exist
     }
   });
 });
-
-interface Delivery {
-  authorization: string | undefined;
-  alerts: { status: string; labels: Record<string, string> }[];
-}
-
-/** Stands in for the agent-canary receiver: records what Alertmanager posts to the hook path. */
-async function captureHooks(): Promise<{ server: Server; url: string; deliveries: Delivery[] }> {
-  const deliveries: Delivery[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
-      if (req.url === "/hooks/alertmanager") deliveries.push({ authorization: req.headers.authorization, ...(JSON.parse(body) as Omit<Delivery, "authorization">) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deliveries };
-}
 
 describe("a real Alertmanager with the whole file", () => {
   let alertmanager: AlertmanagerHandle | undefined;

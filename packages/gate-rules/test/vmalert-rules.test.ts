@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startVictoriaMetrics, victoriaMetricsBinaries, type ExportedSeries, type VictoriaMetricsHandle } from "@agent-canary/testkit";
+import { startAlertmanager, startVictoriaMetrics, startVmalert, victoriaMetricsBinaries, waitFor, type ExportedSeries, type VictoriaMetricsHandle } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertingRules, alertName, blindAlertName, parseGatesConfig, RECORDED, recordingRules, SHADOW_ALERT, type Gate } from "../src/index.js";
+import { alertingRules, alertmanagerConfig, alertName, blindAlertName, parseGatesConfig, RECORDED, recordingRules, SHADOW_ALERT, toYaml, type Gate } from "../src/index.js";
 import { binsOf, blindAt, CASES, CHECKS, END, firesAt, KINDS, SCENARIO_GATES_YAML, SHADOW_CASES, shadowCounters, shadowFires, verdictAt } from "./helpers/gate-scenarios.js";
+import { captureHooks } from "./helpers/hook-capture.js";
 import { runTool } from "./helpers/promtool.js";
 import { counterSeries } from "./helpers/series.js";
 import { replayInVmalert } from "./helpers/vmalert-replay.js";
@@ -142,6 +143,45 @@ describe.skipIf(binaries !== undefined)("where increase() differs between Promet
       for (const c of INCREASE_CASES) expect((await vm.query(`increase(${series(c)}[10m])`, at(20)))[0]?.value, c.name).toBe(c.victoria);
     } finally {
       await vm.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(binaries !== undefined)("vmalert live, as in production", () => {
+  it("a firing gate reaches Alertmanager and, routed by the generated config, the receiver, with its annotations rendered (query templates included)", async () => {
+    const hooks = await captureHooks();
+    const live = parseGatesConfig(`deployments: [live-agent]\nevaluationInterval: 5s\nreceiver: {url: '${hooks.url}', credentialsFile: token}\ngates:\n  - {kind: loop_rate, name: loops, for: 0s}\n`);
+    const gate = live.gates.find((g) => g.name === "loops") as Gate;
+    const dir = await mkdtemp(join(tmpdir(), "agent-canary-vmalert-live-"));
+    const vm = await startVictoriaMetrics();
+    const alertmanager = await startAlertmanager(toYaml(alertmanagerConfig(live), "test"), { token: "t0ken-for-the-vmalert-test" });
+    let vmalert: Awaited<ReturnType<typeof startVmalert>> | undefined;
+    try {
+      // The loops gate's recorded series over the last five minutes, as the recording rules would have left them.
+      const now = Date.now();
+      const recorded = { [RECORDED.statistic]: 9, [RECORDED.boundary]: 4, [RECORDED.value]: 2.5 };
+      const lines = Object.entries(recorded).flatMap(([name, value]) =>
+        Array.from({ length: 31 }, (_, i) => `${name}{gate="loops",deployment="live-agent"} ${value} ${now - (30 - i) * 10_000}`),
+      );
+      await vm.importPrometheus(`${lines.join("\n")}\n`);
+      await vm.flush();
+      const rules = join(dir, "alerts.yaml");
+      await writeFile(rules, toYaml(alertingRules(live), "test"));
+      vmalert = await startVmalert({ ruleFiles: [rules], datasourceUrl: vm.url, notifierUrl: alertmanager.url, extraArgs: ["-datasource.queryStep=1m"] });
+      const delivered = await waitFor(() => hooks.deliveries.flatMap((d) => d.alerts).find((a) => a.labels.alertname === alertName(gate)), {
+        timeoutMs: 60_000,
+        what: "the loops alert at the receiver, through vmalert and Alertmanager",
+      });
+      expect(delivered.labels).toMatchObject({ deployment: "live-agent", gate: "loops", action: "rollback" });
+      expect(delivered.status).toBe("firing");
+      expect(delivered.annotations.description).toContain("ratio 2.5000 against a tolerance");
+      expect(delivered.annotations.description).toContain("z = 9.00 above the boundary 4.00");
+    } finally {
+      await vmalert?.stop();
+      await alertmanager.stop();
+      await vm.stop();
+      hooks.server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -138,3 +138,33 @@ export async function runVmalertReplay(options: VmalertReplayOptions): Promise<s
     throw new Error(`vmalert replay failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
   }
 }
+
+export interface VmalertOptions {
+  ruleFiles: string[];
+  /** VictoriaMetrics (or any Prometheus API) to query. */
+  datasourceUrl: string;
+  /** Alertmanager base URL alerts go to. */
+  notifierUrl: string;
+  extraArgs?: string[];
+}
+
+/** vmalert evaluating rules live (as in production) on loopback, sending alerts to an Alertmanager. */
+export async function startVmalert(options: VmalertOptions): Promise<ServerHandle> {
+  const port = await freePort();
+  const dir = await makeTempDir("vmalert");
+  return spawnServer({
+    name: "vmalert",
+    command: victoriaMetricsBinaries().vmalert,
+    args: [
+      ...options.ruleFiles.map((f) => `-rule=${f}`),
+      `-datasource.url=${options.datasourceUrl}`,
+      `-notifier.url=${options.notifierUrl}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      "-loggerLevel=WARN",
+      ...(options.extraArgs ?? []),
+    ],
+    port,
+    dir,
+    ready: () => httpOk(`http://127.0.0.1:${port}/health`),
+  });
+}
