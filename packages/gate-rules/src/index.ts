@@ -20,6 +20,7 @@ export * from "./stats/power.js";
 export * from "./alertmanager/routing.js";
 export * from "./alertmanager/settings.js";
 export * from "./alertmanager/config.js";
+export * from "./alertmanager/merge.js";
 export * from "./kubernetes/metadata.js";
 export * from "./kubernetes/options.js";
 export * from "./kubernetes/prometheus-rule.js";

@@ -2,22 +2,27 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { parse, stringify } from "yaml";
 import { startAlertmanager, waitFor, type AlertmanagerHandle } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  AlertmanagerMergeError,
   alertmanagerConfig,
   alertmanagerFragment,
   alertName,
   blindAlertName,
+  EXIT,
   GatesConfigError,
   generateRuleFiles,
+  mergeAlertmanagerConfig,
   parseGatesConfig,
   RULE_FILES,
   toYaml,
   type AlertmanagerFragment,
   type GatesConfig,
 } from "../src/index.js";
+import { cli } from "./helpers/cli.js";
 import { captureHooks } from "./helpers/hook-capture.js";
 import { runTool, tempDir } from "./helpers/promtool.js";
 
@@ -142,6 +147,52 @@ describe("Alertmanager config: whole file, and the fragment pasted into an exist
   });
 });
 
+describe("merging into an existing alertmanager.yml (rules --alertmanager-base)", () => {
+  const base = `# our Alertmanager: keep this comment\n${stringify(EXISTING, { lineWidth: 0 })}`;
+
+  it("gives the pasted config, keeps the file's own comments, and merging again changes nothing", async () => {
+    const merged = mergeAlertmanagerConfig(base, "alertmanager.yml", withOncall);
+    expect(merged).toContain("# our Alertmanager: keep this comment");
+    expect(parse(merged)).toEqual(paste(EXISTING, alertmanagerFragment(withOncall)));
+    expect(mergeAlertmanagerConfig(merged, "alertmanager.yml", withOncall)).toBe(merged);
+    // New deployments replace the earlier routes instead of adding a second set.
+    const other = parseGatesConfig(`deployments: [other-agent]\nnotifications: {receiver: team-oncall}\n`);
+    expect(parse(mergeAlertmanagerConfig(merged, "alertmanager.yml", other))).toEqual(paste(EXISTING, alertmanagerFragment(other)));
+    const file = await writeConfig("merged.yaml", merged);
+    expect((await runTool("amtool", ["check-config", file])).output).toContain("SUCCESS");
+    expect(await routesOf(file, { ...gateAlert(withOncall, "loops"), deployment: "support-agent" })).toEqual(["agent-canary-rollback", "team-oncall"]);
+  });
+
+  it("refuses a file that is not an Alertmanager config, or lacks the notifications receiver, naming the field", () => {
+    const failure = (text: string, config = withOncall) => {
+      try {
+        mergeAlertmanagerConfig(text, "am.yml", config);
+      } catch (error) {
+        return error as AlertmanagerMergeError;
+      }
+      throw new Error("merged");
+    };
+    expect(failure("receivers: []\n").message).toMatch(/^am\.yml: route: an Alertmanager config has a root `route`/);
+    expect(failure("route: {}\nreceivers: []\n").message).toMatch(/^am\.yml: route\.receiver: the root route needs a receiver/);
+    expect(failure(stringify({ ...EXISTING, receivers: [{ name: "team-default" }, { name: "pager" }] })).message).toMatch(/receivers: no receiver named "team-oncall" \(gates\.yaml notifications\.receiver\)/);
+    expect(failure("route: [\n").message).toMatch(/^am\.yml: : not valid YAML/);
+  });
+
+  it("the CLI writes the merged file, and writes nothing when the base is refused", async () => {
+    const gates = await writeConfig("gates-merge.yaml", `${GATES}notifications: {receiver: team-oncall}\n`);
+    const baseFile = await writeConfig("base.yml", base);
+    const out = join(dir, "merged-out");
+    expect((await cli(["rules", "--config", gates, "--out", out, "--alertmanager-base", baseFile])).code).toBe(EXIT.ok);
+    expect(await readFile(join(out, RULE_FILES.alertmanager), "utf8")).toBe(mergeAlertmanagerConfig(base, baseFile, withOncall));
+    const refused = await cli(["rules", "--config", gates, "--out", join(dir, "refused-out"), "--alertmanager-base", await writeConfig("bad.yml", "receivers: []\n")]);
+    expect(refused.code).toBe(EXIT.invalidConfig);
+    expect(refused.err[0]).toContain("bad.yml: route:");
+    await expect(readFile(join(dir, "refused-out", RULE_FILES.recording))).rejects.toThrow();
+    const missing = await cli(["rules", "--config", gates, "--out", out, "--alertmanager-base", join(dir, "nope.yml")]);
+    expect(missing.code).toBe(EXIT.io);
+  });
+});
+
 describe("a real Alertmanager with the whole file", () => {
   let alertmanager: AlertmanagerHandle | undefined;
   let hooks: Awaited<ReturnType<typeof captureHooks>> | undefined;
@@ -156,17 +207,19 @@ describe("a real Alertmanager with the whole file", () => {
     const config = parseGatesConfig(`deployments: [support-agent]\nreceiver: {url: '${hooks.url}', credentialsFile: token}\n`);
     alertmanager = await startAlertmanager(toYaml(alertmanagerConfig(config), "test"), { token });
     const alert = (labels: Record<string, string>) => ({ labels: { deployment: "support-agent", ...labels } });
+    const delivered = (name: string, rolloutId?: string) =>
+      hooks?.deliveries.some((d) => d.alerts.some((a) => a.labels.alertname === name && a.labels.rollout_id === rolloutId));
+    // The rollback first: an inhibition applies to notifications sent after Alertmanager knows the inhibiting alert.
+    await alertmanager.postAlerts([alert({ alertname: "AgentCanaryLoopsGateFailed", gate: "loops", action: "rollback", rollout_id: "old" })]);
+    await waitFor(() => delivered("AgentCanaryLoopsGateFailed", "old"), { timeoutMs: 60_000, what: "the rollback at the receiver" });
     await alertmanager.postAlerts([
-      alert({ alertname: "AgentCanaryLoopsGateFailed", gate: "loops", action: "rollback", rollout_id: "old" }),
       alert({ alertname: "AgentCanaryCostGateFailed", gate: "cost", action: "hold", rollout_id: "old" }),
       alert({ alertname: "AgentCanaryCostGateFailed", gate: "cost", action: "hold", rollout_id: "new" }),
       alert({ alertname: "SupportAgentRefundsSpiking", action: "rollback" }),
     ]);
-    const delivered = (name: string, rolloutId?: string) =>
-      hooks?.deliveries.some((d) => d.alerts.some((a) => a.labels.alertname === name && a.labels.rollout_id === rolloutId));
-    await waitFor(() => delivered("AgentCanaryLoopsGateFailed", "old") && delivered("AgentCanaryCostGateFailed", "new") && delivered("SupportAgentRefundsSpiking"), {
+    await waitFor(() => delivered("AgentCanaryCostGateFailed", "new") && delivered("SupportAgentRefundsSpiking"), {
       timeoutMs: 60_000,
-      what: "the rollback, the new rollout's hold and the user's rollback at the receiver",
+      what: "the new rollout's hold and the user's rollback at the receiver",
     });
     // The old rollout's hold is inhibited by its rollback; Alertmanager says so and never delivered it.
     const response = await fetch(`${alertmanager.url}/api/v2/alerts`);

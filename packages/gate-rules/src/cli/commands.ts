@@ -1,10 +1,12 @@
 import { resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
+import { AlertmanagerMergeError, mergeAlertmanagerConfig } from "../alertmanager/merge.js";
 import { formatProblem, GatesConfigError, loadGatesConfig, parseGatesConfig } from "../config/load.js";
 import type { GatesConfig } from "../config/resolve.js";
-import { generateDashboardFiles, generateRuleFiles, writeGeneratedFiles, type GeneratedFile } from "../generate.js";
+import { generateDashboardFiles, generateRuleFiles, RULE_FILES, writeGeneratedFiles, type GeneratedFile } from "../generate.js";
 import { generateDashboardConfigMapFiles, generateKubernetesFiles } from "../kubernetes/files.js";
-import { KubernetesOptionError } from "../kubernetes/metadata.js";
+import { OutputOptionError } from "../kubernetes/metadata.js";
 import { dashboardConfigMapOptionsFromFlags, kubernetesRulesOptionsFromFlags, rulesNotes, type DashboardFlags, type RulesFlags } from "./kubernetes-flags.js";
 
 /** Exit codes: 0 done, 1 the config is invalid (nothing written), 2 the files could not be read or written. */
@@ -28,7 +30,7 @@ async function run(io: Io, body: () => Promise<void>): Promise<void> {
       process.exitCode = EXIT.invalidConfig;
       return;
     }
-    if (error instanceof KubernetesOptionError) {
+    if (error instanceof OutputOptionError || error instanceof AlertmanagerMergeError) {
       io.err(`error: ${error.message}`);
       io.err("nothing was written; fix the option and run again");
       process.exitCode = EXIT.invalidConfig;
@@ -70,20 +72,23 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
     .option("--token-secret <name>", "kubernetes: Secret holding the receiver's bearer token, in --namespace (default agent-canary-receiver-token)")
     .option("--token-secret-key <key>", "kubernetes: key of the token in that Secret (default token)")
     .option("--no-namespace-label", "kubernetes: do not label alerts namespace=<namespace> (only when the Alertmanager CR's alertmanagerConfigMatcherStrategy is None)")
+    .option("--alertmanager-base <file>", "files: write alertmanager/alertmanager.yaml as this existing alertmanager.yml with agent-canary's routes, receivers and inhibit rule merged in")
     .addHelpText(
       "after",
       "\nWrites <out>/prometheus/{recording,alert}-rules.yaml, <out>/grafana/alert-rules.yaml, <out>/alertmanager/alertmanager.yaml (a whole config)\n" +
         "and <out>/alertmanager/fragment.yaml (to paste into an existing config); with --format kubernetes,\n" +
         "<out>/prometheus-rule.yaml and <out>/alertmanager-config.yaml (apply with kubectl apply -f <out>).\n" +
         "\nExamples:\n  $ agent-canary rules --config gates.yaml --out deploy/monitoring\n  $ promtool check rules deploy/monitoring/prometheus/*.yaml\n" +
+        "  $ agent-canary rules --config gates.yaml --out monitoring --alertmanager-base /etc/alertmanager/alertmanager.yml\n" +
         "  $ agent-canary rules --config gates.yaml --out k8s --format kubernetes --namespace monitoring --label release=kube-prometheus-stack\n" +
         "\nExit codes: 0 written, 1 invalid config or option (nothing written), 2 I/O error.",
     )
-    .action((options: RulesFlags & { config: string; out: string }) =>
+    .action((options: RulesFlags & { config: string; out: string; alertmanagerBase?: string }) =>
       run(io, async () => {
         const kubernetes = kubernetesRulesOptionsFromFlags(options);
+        if (kubernetes && options.alertmanagerBase) throw new OutputOptionError("--alertmanager-base applies only with --format files (kubernetes writes an AlertmanagerConfig); drop one of them");
         const config = await loadGatesConfig(options.config);
-        const files: GeneratedFile[] = kubernetes ? generateKubernetesFiles(config, kubernetes) : generateRuleFiles(config);
+        const files: GeneratedFile[] = kubernetes ? generateKubernetesFiles(config, kubernetes) : await ruleFilesWithBase(config, options.alertmanagerBase);
         const written = await writeGeneratedFiles(resolve(options.out), files);
         for (const path of written) io.out(`wrote ${path}`);
         for (const note of rulesNotes(config, kubernetes !== undefined)) io.err(note);
@@ -115,6 +120,20 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
       }),
     );
   return program;
+}
+
+/** The rule files; with a base, the Alertmanager file is that config with agent-canary's parts merged in. */
+async function ruleFilesWithBase(config: GatesConfig, base: string | undefined): Promise<GeneratedFile[]> {
+  const files = generateRuleFiles(config);
+  if (!base) return files;
+  let text: string;
+  try {
+    text = await readFile(base, "utf8");
+  } catch (error) {
+    throw new Error(`--alertmanager-base ${base}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error)}`);
+  }
+  const merged = mergeAlertmanagerConfig(text, base, config);
+  return files.map((f) => (f.path === RULE_FILES.alertmanager ? { ...f, content: merged } : f));
 }
 
 function collect(value: string, previous: string[]): string[] {

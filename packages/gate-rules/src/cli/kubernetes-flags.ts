@@ -1,5 +1,5 @@
 import type { GatesConfig } from "../config/resolve.js";
-import { KubernetesOptionError, parseLabelFlags } from "../kubernetes/metadata.js";
+import { OutputOptionError, parseLabelFlags } from "../kubernetes/metadata.js";
 import {
   DashboardConfigMapOptionsSchema,
   KubernetesRulesOptionsSchema,
@@ -35,10 +35,10 @@ function given(fields: Record<string, unknown>): Record<string, unknown> {
 /** Refuses flags that only mean something with another --format, so a forgotten --format is not silently ignored. */
 function refuseOutside(format: string, wanted: string, given: Record<string, boolean>): void {
   const stray = Object.entries(given).filter(([, set]) => set).map(([flag]) => flag);
-  if (stray.length) throw new KubernetesOptionError(`${stray.join(", ")} applies only with --format ${wanted} (the format is ${format}); add --format ${wanted}`);
+  if (stray.length) throw new OutputOptionError(`${stray.join(", ")} applies only with --format ${wanted} (the format is ${format}); add --format ${wanted}`);
 }
 
-/** The Kubernetes options of `rules`, or undefined for --format files. Throws KubernetesOptionError naming the flag. */
+/** The Kubernetes options of `rules`, or undefined for --format files. Throws OutputOptionError naming the flag. */
 export function kubernetesRulesOptionsFromFlags(flags: RulesFlags): KubernetesRulesOptions | undefined {
   if (flags.format !== "kubernetes") {
     refuseOutside(flags.format, "kubernetes", {

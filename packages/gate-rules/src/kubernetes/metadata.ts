@@ -55,27 +55,27 @@ export function objectMeta(name: string, target: ObjectTarget, extraLabels: Reco
 
 /**
  * Parses `key=value` texts (CLI flags) into labels; each problem names the flag
- * and the text. Throws KubernetesOptionError.
+ * and the text. Throws OutputOptionError.
  */
 export function parseLabelFlags(flag: string, texts: readonly string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const text of texts) {
     const eq = text.indexOf("=");
-    if (eq <= 0) throw new KubernetesOptionError(`${flag} ${text}: write key=value, e.g. ${flag} release=kube-prometheus-stack`);
+    if (eq <= 0) throw new OutputOptionError(`${flag} ${text}: write key=value, e.g. ${flag} release=kube-prometheus-stack`);
     const key = text.slice(0, eq);
     const value = text.slice(eq + 1);
     const problem = LabelKeySchema.safeParse(key).error ?? LabelValueSchema.safeParse(value).error;
-    if (problem) throw new KubernetesOptionError(`${flag} ${text}: ${problem.issues[0]?.message ?? "invalid label"}`);
+    if (problem) throw new OutputOptionError(`${flag} ${text}: ${problem.issues[0]?.message ?? "invalid label"}`);
     labels[key] = value;
   }
   return labels;
 }
 
-/** A Kubernetes output option (namespace, label, name) that the API server would refuse; nothing was written. */
-export class KubernetesOptionError extends Error {
+/** An output option that cannot work (a name or label the API server would refuse, flags that do not go together); nothing was written. */
+export class OutputOptionError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "KubernetesOptionError";
+    this.name = "OutputOptionError";
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KubernetesOptionError, LabelsSchema, LabelValueSchema, LabelKeySchema, NamespaceSchema, ObjectNameSchema } from "./metadata.js";
+import { OutputOptionError, LabelsSchema, LabelValueSchema, LabelKeySchema, NamespaceSchema, ObjectNameSchema } from "./metadata.js";
 
 /** The release label kube-prometheus-stack's Prometheus selects rules by (helm release name as in the README's guide). */
 export const DEFAULT_SELECTOR_LABELS = { release: "kube-prometheus-stack" } as const;
@@ -46,5 +46,5 @@ export function parseKubernetesOptions<T>(schema: z.ZodType<T>, input: unknown, 
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = String(issue?.path[0] ?? "");
-  throw new KubernetesOptionError(`${flags[field] ?? field}: ${issue?.message ?? "invalid"}`);
+  throw new OutputOptionError(`${flags[field] ?? field}: ${issue?.message ?? "invalid"}`);
 }
