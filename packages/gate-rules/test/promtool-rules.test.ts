@@ -8,128 +8,43 @@ import {
   shadowAnnotations,
   SHADOW_ALERT,
   blindAlertName,
-  evaluateGate,
   gateAnnotations,
-  gateSources,
-  PRESETS,
   generateRuleFiles,
   parseGatesConfig,
   recordingRules,
   RULE_FILES,
-  sessionModel,
-  type ArmPair,
   type Gate,
   type GateKind,
-  type SessionModelParams,
-  type SessionSampler,
 } from "../src/index.js";
-import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
-import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
+import { counterSeries, promtoolSeries } from "./helpers/series.js";
+import {
+  binsOf,
+  blindAt,
+  CASES,
+  CHECKS,
+  END,
+  firesAt,
+  KINDS,
+  SCENARIO_GATES_YAML,
+  SHADOW_CASES,
+  SHADOW_MIN_REQUESTS,
+  SHADOW_MIN_SIMILARITY,
+  shadowCounters,
+  shadowFires,
+  stateAt,
+  verdictAt,
+  WINDOW,
+  type Case,
+} from "./helpers/gate-scenarios.js";
+import { ruleFilesDir, runTool } from "./helpers/promtool.js";
 
-/**
- * Every scenario is its own deployment, so one promtool run (one Prometheus
- * engine evaluating the rules over one set of series) covers all of them:
- * promtool's cost is per test group and per rule evaluation, not per series.
- */
-const REGRESSION: Record<GateKind, Partial<SessionModelParams>> = {
-  cost_per_session: { costMedianUsd: 0.08 },
-  loop_rate: { loopRate: 0.1, completionRate: 0.84 },
-  task_completion_rate: { completionRate: 0.78 },
-  p95_turns: { turnsMedian: 12 },
-  error_rate: { errorRate: 0.12, completionRate: 0.85 },
-  p95_latency: { durationMedianSeconds: 80 },
-  judge_quality: { qualityMean: 0.6 },
-  safety_violations: { unsafeRate: 0.06 },
-};
-
-const END = 90;
-const WINDOW = 30;
-const FOR = 2;
-const CHECKS = [40, 55, 70, END];
-
-interface Case {
-  scenario: Scenario;
-  /** How the agent of this deployment exports (the config says prometheus). */
-  mode: "prometheus" | "otlp";
-  /** Gates whose statistic cannot exist for this deployment whatever the evaluator says (misnamed series). */
-  unseen: (gate: Gate) => boolean;
-}
-
-/** Exactly representable per-session values, identical in every session: both arms have zero variance. */
-function constant(turns: number, costUsd: number, durationSeconds: number, qualityScore: number): SessionSampler {
-  return (_rng, group) => ({ group, outcome: "completed", costUsd, turns, durationSeconds, looped: false, unsafe: false, qualityScore });
-}
-
-function scenario(deployment: string, seed: number, canary: SessionSampler, canaryPerMinute = 20, baseline = sessionModel()): Scenario {
-  return { deployment, minutes: END, seed, baseline: { model: baseline, perMinute: 20 }, canary: { model: canary, perMinute: canaryPerMinute } };
-}
-
-const kinds = PRESETS.recommended.map((g) => g.kind);
-const seen = () => false;
-const CASES: Case[] = [
-  ...kinds.map((kind) => ({ scenario: scenario(`regressed-${kind}`, 11, sessionModel(REGRESSION[kind])), mode: "prometheus" as const, unseen: seen })),
-  ...kinds.map((kind) => ({ scenario: scenario(`few-${kind}`, 13, sessionModel(REGRESSION[kind]), 3), mode: "prometheus" as const, unseen: seen })),
-  { scenario: scenario("identical", 12, sessionModel()), mode: "prometheus", unseen: seen },
-  // Twice as many turns, cost, duration and half a point less quality, all without any spread: z is ±Inf or NaN.
-  { scenario: scenario("zero-variance", 13, constant(12, 0.5, 64, 0.5), 20, constant(6, 0.25, 32, 0.75)), mode: "prometheus", unseen: seen },
-  // The agent exports OTLP names, the config says prometheus: the gates whose series differ are blind.
-  {
-    scenario: scenario("otlp-names", 14, sessionModel()),
-    mode: "otlp",
-    unseen: (gate) => JSON.stringify(gateSources(gate, "otlp")) !== JSON.stringify(gateSources(gate, "prometheus")),
-  },
-];
-
-/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
-interface ShadowCase {
-  deployment: string;
-  perMinute: number;
-  similarity: number;
-}
-
-const SHADOW_MIN_REQUESTS = 100;
-const SHADOW_MIN_SIMILARITY = 0.9;
-const SHADOW_CASES: ShadowCase[] = [
-  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
-  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
-  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
-  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
-];
-
-const config = parseGatesConfig(
-  testGatesYaml(
-    [...CASES.map((c) => c.scenario.deployment), ...SHADOW_CASES.map((c) => c.deployment)],
-    `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`,
-  ) + `shadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${WINDOW}m}\n`,
-  "promtool-test.yaml",
-);
+const config = parseGatesConfig(SCENARIO_GATES_YAML, "promtool-test.yaml");
 const gateOf = (kind: GateKind): Gate => {
   const gate = config.gates.find((g) => g.kind === kind);
   if (!gate) throw new Error(`no ${kind} gate`);
   return gate;
 };
 
-const bins = new Map(CASES.map((c) => [c.scenario.deployment, minuteBins(c.scenario)]));
-const binsOf = (c: Case): ArmPair[] => bins.get(c.scenario.deployment) ?? [];
-const verdictAt = (gate: Gate, c: Case, t: number) => evaluateGate(gate, windowArms(binsOf(c), t, WINDOW));
-
-/** The evaluator's view of a minute: does the gate fail, and would Prometheus see sessions but no statistic? */
-function stateAt(gate: Gate, c: Case, t: number): { fails: boolean; blind: boolean } {
-  const arms = windowArms(binsOf(c), t, WINDOW);
-  const r = evaluateGate(gate, arms);
-  const flowing = arms.canary.sessions >= gate.minSamples && arms.baseline.sessions >= gate.minSamples;
-  const noStatistic = c.unseen(gate) || r.verdict === "insufficient_data";
-  return { fails: !c.unseen(gate) && r.verdict === "fail", blind: flowing && noStatistic };
-}
-
-/** An alert fires at t when its condition held at every evaluation of its `for` period, t included. */
-function holds(minutes: number, t: number, condition: (minute: number) => boolean): boolean {
-  for (let m = t - minutes; m <= t; m++) if (m < 0 || !condition(m)) return false;
-  return true;
-}
-
-const firesAt = (gate: Gate, c: Case, t: number) => holds(FOR, t, (m) => stateAt(gate, c, m).fails);
-const blindAt = (gate: Gate, c: Case, t: number) => holds(WINDOW, t, (m) => stateAt(gate, c, m).blind);
 
 const withDeployment = (annotations: Record<string, string>, deployment: string) =>
   Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, v.replace("{{ $labels.deployment }}", deployment)]));
@@ -172,19 +87,6 @@ function sampleTests() {
   }));
 }
 
-/** The shadow metrics of one case as promtool input series: counters rising by the same amount every minute. */
-function shadowSeries(c: ShadowCase): { series: string; values: string }[] {
-  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
-  const rising = (perMinute: number) => `0+${perMinute}x${END}`;
-  return [
-    { series: `agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, values: rising(c.perMinute * c.similarity) },
-    { series: `agent_canary_shadow_similarity_count{${labels},method="lexical"}`, values: rising(c.perMinute) },
-    { series: `agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, values: rising(c.perMinute) },
-  ];
-}
-
-/** Fires for a case with at least the minimum comparisons in the window and a mean similarity below the minimum. */
-const shadowFires = (c: ShadowCase): boolean => c.perMinute * WINDOW >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
 
 function shadowAlertTests(t: number) {
   const shadow = config.shadow;
@@ -233,7 +135,7 @@ describe("promtool test rules, every gate kind and scenario in one run", () => {
       if (!c) throw new Error(`no case ${deployment}`);
       return c;
     };
-    for (const kind of kinds) {
+    for (const kind of KINDS) {
       const gate = gateOf(kind);
       // A clear failure for the whole `for` period, and nothing at all with too few canary sessions.
       expect(firesAt(gate, find(`regressed-${kind}`), END)).toBe(true);
@@ -253,7 +155,7 @@ describe("promtool test rules, every gate kind and scenario in one run", () => {
   });
 
   it("alerts and per-arm samples match the evaluator for every gate, deployment and check time", async () => {
-    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap(shadowSeries)];
+    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap((c) => promtoolSeries(shadowCounters(c)))];
     const alertRuleTests = [...CHECKS.flatMap(alertTests), ...CHECKS.map(shadowAlertTests)];
     const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: alertRuleTests, promql_expr_test: sampleTests() };
     const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];

@@ -42,6 +42,7 @@ export interface GatesConfig {
   readonly gates: readonly Gate[];
   readonly receiver: ParsedGatesConfigInput["receiver"];
   readonly alertmanager: ParsedGatesConfigInput["alertmanager"];
+  readonly notifications: ParsedGatesConfigInput["notifications"];
   readonly runbookBaseUrl: string;
   readonly grafanaDatasourceUid: string;
   /** The pre-deploy shadow gate, when configured. */
@@ -167,6 +168,7 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
       gates,
       receiver: input.receiver,
       alertmanager: input.alertmanager,
+      notifications: input.notifications,
       runbookBaseUrl: input.runbookBaseUrl,
       grafanaDatasourceUid: input.grafanaDatasourceUid,
       shadow: input.shadow,
