@@ -10,13 +10,14 @@ export const TARGETS = {
     tests: ["packages/conventions/test/**/*.test.ts"],
     skipTests: [],
   },
+  // The transitions only. The store tests (file, Redis, crash, multi-process) are left out:
+  // they reach the transitions only through seeding, and under Stryker's instrumentation
+  // on a loaded machine the FileStore contention test misses its 10 s lock wait, which
+  // Stryker would count as a killed mutant. The stores get their own run in phase 2.
   "rollout-state": {
     mutate: ["packages/rollout-state/src/transitions/*.ts"],
-    tests: ["packages/rollout-state/test/**/*.test.ts"],
-    skipTests: [
-      "packages/rollout-state/test/crash-safety.test.ts",
-      "packages/rollout-state/test/multi-process.test.ts",
-    ],
+    tests: ["packages/rollout-state/test/transition*.test.ts"],
+    skipTests: [],
   },
 };
 

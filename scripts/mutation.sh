@@ -22,7 +22,7 @@ package="$1"
 shift
 export AGENT_CANARY_MUTATION_PACKAGE="$package"
 # Fails early, naming the known packages, if there is no target for this one.
-node -e 'import("./mutation/targets.mjs").then((m) => m.targetFor(process.argv[1]))' "$package"
+node -e 'import("./mutation/targets.mjs").then((m) => m.targetFor(process.argv[1])).catch((e) => { console.error(`mutation: ${e.message}`); process.exit(2); })' "$package"
 
 args=(run mutation/stryker.config.mjs)
 record=true
