@@ -113,7 +113,7 @@ const duration = (s) => (s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${
 function printSummary(name, c, seconds) {
   console.log(`\nmutation score: ${pct(c.score)} (${name}${seconds === undefined ? "" : `, ${duration(seconds)}`})`);
   console.log(`  ${c.total} mutants: killed ${c.killed}, timeout ${c.timeout}, survived ${c.survived}, no coverage ${c.noCoverage}, errors ${c.invalid}, ignored ${c.ignored}`);
-  console.log(`  with ${c.equivalent.length} listed equivalent mutants set aside: ${pct(c.scoreWithoutEquivalents)}`);
+  console.log(`  with ${c.equivalent.length} listed equivalent mutant${c.equivalent.length === 1 ? "" : "s"} set aside: ${pct(c.scoreWithoutEquivalents)}`);
   for (const r of c.survivors) console.log(`  ${r.status === "NoCoverage" ? "NOT COVERED" : "SURVIVED"} ${where(r)} ${r.mutator}: ${r.original.replace(/\s+/g, " ")} -> ${r.replacement.replace(/\s+/g, " ")}`);
   for (const e of c.stale) console.log(`  note: equivalents.json lists ${e.file} ${e.mutator} ${e.original} -> ${e.replacement}, which did not survive this run (killed, or the code changed): remove it`);
 }
@@ -128,7 +128,7 @@ function renderSection(name, target, c, seconds) {
     `- mutated: ${target.mutate.map((m) => `\`${m}\``).join(", ")}; tests: ${target.tests.map((t) => `\`${t}\``).join(", ")}${target.skipTests.length ? ` except ${target.skipTests.map((t) => `\`${t}\``).join(", ")}` : ""}`,
     `- ${c.total} mutants: ${c.killed} killed, ${c.timeout} timed out, ${c.survived} survived, ${c.noCoverage} not covered${c.invalid ? `, ${c.invalid} compile/runtime errors (not counted)` : ""}${c.ignored ? `, ${c.ignored} ignored` : ""}`,
     c.equivalent.length
-      ? `- with the ${c.equivalent.length} equivalent mutants below set aside: ${pct(c.scoreWithoutEquivalents)}`
+      ? `- with the ${c.equivalent.length} equivalent mutant${c.equivalent.length === 1 ? "" : "s"} below set aside: ${pct(c.scoreWithoutEquivalents)}`
       : "- no surviving mutant is listed as equivalent",
     "",
     "| file | detected | undetected | score |",
