@@ -111,7 +111,7 @@ describe("e2e: installed from npm outside the workspace", () => {
     await writeFile(join(app, "gates.yaml"), readmeGatesYaml());
     await expectOk("npx agent-canary validate gates.yaml");
     await expectOk("agent-canary rules --config gates.yaml --out monitoring");
-    await expectOk("npx agent-canary dashboards --config gates.yaml --out dashboards");
+    await expectOk("npx @agent-canary/cli dashboards --config gates.yaml --out dashboards");
     const rules = (await readdir(join(app, "monitoring", "prometheus"))).map((f) => join("monitoring", "prometheus", f));
     expect(rules.length).toBeGreaterThan(0);
     await expectOk(`${findBinary("AGENT_CANARY_PROMTOOL_BIN", ["promtool"])} check rules ${rules.join(" ")}`);
