@@ -1,11 +1,14 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 
 /** The package that holds the demo; the CLI works without it for everything else. */
 export const DEMO_PACKAGE = "@agent-canary/demo";
 
-/** What the CLI needs from the demo package. */
-interface DemoModule {
+/** What the CLI uses of the demo package. */
+export interface DemoModule {
+  /** Adds the full `demo` command (its options, help and action) to a program. */
   addDemoCommand(program: Command): Command;
+  /** Runs `demo` with the arguments that followed it on the command line. */
+  runDemoCommand(args: readonly string[]): Promise<void>;
 }
 
 /**
@@ -13,7 +16,7 @@ interface DemoModule {
  * model server and the server launcher, so it lives in its own package and is
  * loaded only when `demo` runs; its options and help come from that package.
  */
-export function addDemoCommand(program: Command): Command {
+export function addDemoForwarder(program: Command): Command {
   program
     .command("demo")
     .description(`watch a canary rollout of the example agent: a regressing canary is rolled back, a healthy one promoted (needs ${DEMO_PACKAGE})`)
@@ -28,15 +31,13 @@ export function addDemoCommand(program: Command): Command {
         process.exitCode = 2;
         return;
       }
-      const inner = new Command(program.name()).copyInheritedSettings(program);
-      demo.addDemoCommand(inner);
-      await inner.parseAsync(["demo", ...command.args], { from: "user" });
+      await demo.runDemoCommand(command.args);
     });
   return program;
 }
 
 /** Loads the demo package, or returns undefined when it is not installed. */
-async function loadDemo(): Promise<DemoModule | undefined> {
+export async function loadDemo(): Promise<DemoModule | undefined> {
   try {
     // Resolving first tells "the package is absent" apart from a failure inside it.
     import.meta.resolve(DEMO_PACKAGE);
@@ -49,8 +50,8 @@ async function loadDemo(): Promise<DemoModule | undefined> {
 function missingDemoMessage(): string {
   return [
     `agent-canary demo: the demo is a separate package, ${DEMO_PACKAGE}, and it is not installed.`,
-    `  Install it next to the CLI:  npm i -g ${DEMO_PACKAGE}`,
-    `  or run it once:              npx -p @agent-canary/cli -p ${DEMO_PACKAGE} agent-canary demo`,
+    `  Run it once:                 npx ${DEMO_PACKAGE}`,
+    `  or install it next to the CLI: npm i -g ${DEMO_PACKAGE}`,
     "Every other command works without it.",
     "",
   ].join("\n");

@@ -1,0 +1,62 @@
+import { Command, Option } from "commander";
+import { DemoOptionsSchema, describeOptionErrors, SCENARIO_NAMES } from "./options.js";
+import { runDemo } from "./run-demo.js";
+
+const HELP = `
+Scenarios (the canary is the example support agent pinned to a dated model snapshot;
+the scripted local model server decides how that snapshot behaves):
+  cost     it writes four times the output tokens: about 2x cost per session.
+           Expected: rolled back by the cost gate.
+  loop     two sessions in five call the same tool with the same arguments until the
+           loop guard stops them. Expected: rolled back (loop rate or completion gate).
+  healthy  it behaves exactly like the baseline (A/A). Expected: promoted.
+  all      cost, loop, then healthy (default).
+
+Each scenario runs the medium-risk plan 1% → 5% → 25% → 50% → 100% with the
+recommended gate preset, on a clock that runs four hours of rollout per second.
+Without --stack nothing else is needed: the rollout state is a file store in a temp
+dir and the gates are evaluated in process. With --stack the same run goes through
+real servers: Prometheus scrapes the agent and evaluates the generated rules,
+Alertmanager routes the rollback alert to the receiver, and the state lives in Redis.
+
+Exit codes: 0 every scenario ended as a working product should; 1 one did not
+(e.g. a regressing canary was promoted); 2 the demo itself could not run.
+
+Examples:
+  $ agent-canary demo
+  $ agent-canary demo --scenario loop --seed 7
+  $ agent-canary demo --stack --json`;
+
+/** Adds `demo` to the agent-canary program. */
+export function addDemoCommand(program: Command): Command {
+  program
+    .command("demo")
+    .description("watch a canary rollout of the example agent: a regressing canary is rolled back, a healthy one promoted")
+    .addOption(new Option("-s, --scenario <name>", "which scenario to run").choices([...SCENARIO_NAMES, "all"]).default("all"))
+    .option("--seed <n>", "seed of the traffic and the model server, for a reproducible run", "1")
+    .option("-c, --concurrency <n>", "agent sessions running at once", "16")
+    .option("--speed <factor>", "run the rollout clock this many times faster (or slower, below 1)", "1")
+    .option("--stack", "use real Prometheus, Alertmanager and Redis (on PATH; Debian: apt-get install prometheus prometheus-alertmanager redis-server)", false)
+    .option("--json", "print only a JSON summary on stdout", false)
+    .addHelpText("after", HELP)
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = DemoOptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        process.stderr.write(`agent-canary demo: invalid options\n${describeOptionErrors(parsed.error)}\nSee agent-canary demo --help.\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = await runDemo(parsed.data);
+    });
+  return program;
+}
+
+/**
+ * Runs `agent-canary demo` with these arguments (what follows `demo` on the
+ * command line): the CLI forwards to it, and so does this package's own bin.
+ */
+export async function runDemoCommand(args: readonly string[]): Promise<void> {
+  const program = new Command("agent-canary").showHelpAfterError("(run with --help for usage)").showSuggestionAfterError(true);
+  addDemoCommand(program);
+  await program.parseAsync(["demo", ...args], { from: "user" });
+}
