@@ -31,7 +31,7 @@ function anthropicUsage(usage: Obj, outputOverride?: number): TokenUsage | undef
   if (input === undefined || output === undefined) return undefined;
   const cacheRead = num(usage.cache_read_input_tokens) ?? 0;
   const cacheWrite = num(usage.cache_creation_input_tokens) ?? 0;
-  return { inputTokens: input + cacheRead + cacheWrite, outputTokens: output, cachedInputTokens: cacheRead };
+  return { inputTokens: input + cacheRead + cacheWrite, outputTokens: output, cachedInputTokens: cacheRead, cacheWriteInputTokens: cacheWrite };
 }
 
 export function messageResult(message: unknown): LlmResult {

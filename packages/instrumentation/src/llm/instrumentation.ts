@@ -11,7 +11,10 @@ import { consoleLogger, type Logger, OnceLogger } from "../telemetry/logger.js";
 import { Instruments } from "../telemetry/metrics.js";
 import { makeSafely } from "../telemetry/safely.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
-import type { CallEnv } from "./call.js";
+import { clearOutsideSessionEnv, setOutsideSessionEnv } from "../integrations/call-env.js";
+import { instrumentAiSdk } from "../integrations/ai-sdk/instrument.js";
+import { registerAiSdkTelemetry, unregisterAiSdkTelemetry } from "../integrations/ai-sdk/telemetry.js";
+import type { CallEnv } from "./env.js";
 import { anthropicTargets, openaiTargets, type PatchTarget } from "./targets.js";
 import { wrapCreate } from "./wrap-create.js";
 
@@ -66,10 +69,12 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
    * class or a client instance. Returns the names of the methods patched.
    */
   instrument(sdk: unknown): string[] {
+    const aiSdk = instrumentAiSdk(sdk, this);
+    if (aiSdk) return aiSdk;
     const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk)];
     if (targets.length === 0) {
       throw new TypeError(
-        "instrument() found no openai or @anthropic-ai/sdk client in its argument; pass the SDK module, its default export (the client class) or a client instance",
+        "instrument() found no supported SDK in its argument: pass the openai, @anthropic-ai/sdk, @google/genai or @aws-sdk/client-bedrock-runtime module, its client class or a client instance, or the `ai` module, an AI SDK provider or model",
       );
     }
     this.patchTargets(sdk, targets);
@@ -77,9 +82,23 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
     return targets.map((t) => t.label);
   }
 
+  /** Also reports AI SDK 7 model calls (a global telemetry integration) and lends its services to calls outside sessions. */
+  override enable(): void {
+    super.enable();
+    registerAiSdkTelemetry(this);
+    setOutsideSessionEnv(outsideEnvOf(this));
+  }
+
   override disable(): void {
     super.disable();
+    unregisterAiSdkTelemetry(this);
+    clearOutsideSessionEnv(outsideEnvOf(this));
     this.unpatchTargets(this.manualTargets?.splice(0) ?? []);
+  }
+
+  /** @internal The services for calls made outside any session. */
+  outsideSessionEnv(): CallEnv {
+    return this.envFor(undefined);
   }
 
   /** The SDK reports a new MeterProvider: rebuild the instruments for calls outside sessions. */
@@ -128,4 +147,15 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
       return new Instruments(createNoopMeter());
     }
   }
+}
+
+/** One provider function per instrumentation, so disable() clears exactly what its enable() set (fields are not yet initialised when the base constructor calls enable()). */
+const outsideEnvs = new WeakMap<AgentCanaryInstrumentation, () => CallEnv>();
+function outsideEnvOf(instrumentation: AgentCanaryInstrumentation): () => CallEnv {
+  let provider = outsideEnvs.get(instrumentation);
+  if (!provider) {
+    provider = () => instrumentation.outsideSessionEnv();
+    outsideEnvs.set(instrumentation, provider);
+  }
+  return provider;
 }

@@ -1,4 +1,3 @@
-import { context } from "@opentelemetry/api";
 import { currentSession } from "../session/context.js";
 import type { AgentSession } from "../session/session.js";
 import { LlmCall, type CallEnv } from "./call.js";
@@ -31,7 +30,7 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
     if (!call || !request) return original.apply(this, args);
     let returned: unknown;
     try {
-      returned = context.with(call.traceContext, () => original.apply(this, args));
+      returned = call.run(() => original.apply(this, args));
     } catch (error) {
       call.fail(error, false);
       throw error;

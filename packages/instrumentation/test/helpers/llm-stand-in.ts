@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { converseHasToolResult, converseResponse, converseStreamFrames } from "./stand-in-bedrock.js";
+import { geminiHasToolResult, geminiResponse, geminiStreamChunks } from "./stand-in-gemini.js";
 
 /** What the stand-in answers to one request. `usage: null` answers without usage. */
 export interface Reply {
@@ -9,13 +11,14 @@ export interface Reply {
   usage?: { input: number; output: number; cached?: number } | null;
 }
 
-export type Api = "chat" | "responses" | "messages";
+export type Api = "chat" | "responses" | "messages" | "gemini" | "converse";
 export type Script = (api: Api, body: Record<string, unknown>) => Reply;
 
 /**
- * A local HTTP server speaking the three wire protocols the SDKs use
- * (OpenAI chat completions and responses, Anthropic messages), streaming
- * included, so tests run the real SDKs end to end without the internet.
+ * A local HTTP server speaking the wire protocols the SDKs use (OpenAI chat
+ * completions and responses, Anthropic messages, Gemini generateContent,
+ * Bedrock Converse), streaming included, so tests run the real SDKs end to
+ * end without the internet.
  */
 export async function startLlmStandIn(script: Script) {
   const requests: { api: Api; body: Record<string, unknown> }[] = [];
@@ -29,8 +32,11 @@ export async function startLlmStandIn(script: Script) {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw || "{}") as Record<string, unknown>;
-    const path = (req.url ?? "").split("?")[0] ?? "";
-    const api: Api | undefined = path.endsWith("/chat/completions") ? "chat" : path.endsWith("/responses") ? "responses" : path.endsWith("/messages") ? "messages" : undefined;
+    const path = decodeURIComponent((req.url ?? "").split("?")[0] ?? "");
+    const route = routeOf(path);
+    const api = route?.api;
+    if (route?.model) body.model = route.model;
+    if (route?.stream) body.stream = true;
     if (!api) {
       res.statusCode = 404;
       res.end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
@@ -45,6 +51,12 @@ export async function startLlmStandIn(script: Script) {
     requests.push({ api, body });
     const reply = { model: String(body.model), ...script(api, body) };
     res.setHeader("x-request-id", `req_${requests.length}`);
+    if (body.stream === true && api === "converse") {
+      res.setHeader("content-type", "application/vnd.amazon.eventstream");
+      for (const frame of converseStreamFrames(reply)) res.write(frame);
+      res.end();
+      return;
+    }
     if (body.stream === true) {
       res.setHeader("content-type", "text/event-stream");
       for (const [event, data] of streamEvents(api, reply, body)) {
@@ -65,7 +77,38 @@ export async function startLlmStandIn(script: Script) {
   };
 }
 
+/** Which API a path belongs to; Gemini and Bedrock carry the model (and streaming) in the path. */
+function routeOf(path: string): { api: Api; model?: string; stream?: boolean } | undefined {
+  if (path.endsWith("/chat/completions")) return { api: "chat" };
+  if (path.endsWith("/responses")) return { api: "responses" };
+  if (path.endsWith("/messages")) return { api: "messages" };
+  const gemini = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path);
+  if (gemini) return { api: "gemini", model: gemini[1] ?? "", stream: gemini[2] === "streamGenerateContent" };
+  const converse = /\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+  if (converse) return { api: "converse", model: converse[1] ?? "", stream: converse[2] === "converse-stream" };
+  return undefined;
+}
+
+/** Whether the request carries a tool's result (the agent ran the tool the model asked for). */
+export function hasToolResult(api: Api, body: Record<string, unknown>): boolean {
+  const items = (api === "responses" ? body.input : body.messages) as Record<string, unknown>[] | undefined;
+  switch (api) {
+    case "chat":
+      return (items ?? []).some((m) => m.role === "tool");
+    case "responses":
+      return Array.isArray(items) && items.some((m) => m.type === "function_call_output");
+    case "messages":
+      return (items ?? []).some((m) => Array.isArray(m.content) && (m.content as { type?: string }[]).some((c) => c.type === "tool_result"));
+    case "gemini":
+      return geminiHasToolResult(body);
+    case "converse":
+      return converseHasToolResult(body);
+  }
+}
+
 function fullResponse(api: Api, r: Reply): unknown {
+  if (api === "gemini") return geminiResponse(r);
+  if (api === "converse") return converseResponse(r);
   const calls = r.toolCalls ?? [];
   if (api === "chat") {
     return {
@@ -98,6 +141,10 @@ function fullResponse(api: Api, r: Reply): unknown {
 
 function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Generator<[string | undefined, unknown]> {
   const calls = r.toolCalls ?? [];
+  if (api === "gemini") {
+    for (const chunk of geminiStreamChunks(r)) yield [undefined, chunk];
+    return;
+  }
   if (api === "chat") {
     const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: r.model };
     yield [undefined, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
@@ -119,10 +166,7 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
     return;
   }
   if (api === "responses") {
-    const full = fullResponse(api, r) as Record<string, unknown>;
-    yield ["response.created", { type: "response.created", sequence_number: 0, response: { ...full, status: "in_progress", output: [], usage: null } }];
-    if (r.text) yield ["response.output_text.delta", { type: "response.output_text.delta", sequence_number: 1, item_id: "msg_1", output_index: 0, content_index: 0, delta: r.text }];
-    yield ["response.completed", { type: "response.completed", sequence_number: 2, response: full }];
+    yield* responsesStreamEvents(fullResponse(api, r) as Record<string, unknown>);
     return;
   }
   const usage = r.usage ?? { input: 0, output: 0 };
@@ -144,4 +188,28 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
   }
   yield ["message_delta", { type: "message_delta", delta: { stop_reason: calls.length ? "tool_use" : "end_turn", stop_sequence: null }, usage: r.usage ? { output_tokens: usage.output } : {} }];
   yield ["message_stop", { type: "message_stop" }];
+}
+
+/** Responses API stream: each output item added, its deltas, done; then the completed response. */
+function* responsesStreamEvents(full: Record<string, unknown>): Generator<[string | undefined, unknown]> {
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>): [string, unknown] => [type, { type, sequence_number: seq++, ...data }];
+  yield ev("response.created", { response: { ...full, status: "in_progress", output: [], usage: null } });
+  const output = full.output as Record<string, unknown>[];
+  for (const [index, item] of output.entries()) {
+    if (item.type === "function_call") {
+      yield ev("response.output_item.added", { output_index: index, item: { ...item, arguments: "", status: "in_progress" } });
+      yield ev("response.function_call_arguments.delta", { item_id: item.id, output_index: index, delta: item.arguments });
+      yield ev("response.function_call_arguments.done", { item_id: item.id, output_index: index, arguments: item.arguments });
+    } else {
+      const text = ((item.content as { text: string }[] | undefined) ?? [])[0]?.text ?? "";
+      yield ev("response.output_item.added", { output_index: index, item: { ...item, content: [], status: "in_progress" } });
+      yield ev("response.content_part.added", { item_id: item.id, output_index: index, content_index: 0, part: { type: "output_text", text: "", annotations: [] } });
+      yield ev("response.output_text.delta", { item_id: item.id, output_index: index, content_index: 0, delta: text, logprobs: [] });
+      yield ev("response.output_text.done", { item_id: item.id, output_index: index, content_index: 0, text, logprobs: [] });
+      yield ev("response.content_part.done", { item_id: item.id, output_index: index, content_index: 0, part: { type: "output_text", text, annotations: [] } });
+    }
+    yield ev("response.output_item.done", { output_index: index, item });
+  }
+  yield ev("response.completed", { response: full });
 }
