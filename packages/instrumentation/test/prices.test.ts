@@ -40,14 +40,15 @@ describe("prices from @pydantic/genai-prices", () => {
     expect(usd(book.cost("claude-sonnet-4-5", big, "anthropic"))).toBeCloseTo(expected?.total_price ?? Number.NaN, 12);
   });
 
-  it("computes every plainly priced model of the main providers as the dataset does", () => {
+  it("computes every model of the main providers as the dataset does, tiers included", () => {
     let checked = 0;
     for (const providerId of ["openai", "anthropic", "google", "aws", "mistral"]) {
       const provider = findProvider({ providerId });
       for (const model of provider?.models ?? []) {
         const name = exampleName(model.match);
         if (!name) continue;
-        for (const u of [usage(12_345, 678), usage(50_000, 2_000, 20_000, 5_000)]) {
+        // Below and above the 200k long-context tier that some models price higher.
+        for (const u of [usage(12_345, 678), usage(50_000, 2_000, 20_000, 5_000), usage(450_000, 3_000, 100_000, 50_000)]) {
           const expected = calcPrice(
             { input_tokens: u.inputTokens, output_tokens: u.outputTokens, cache_read_tokens: u.cachedInputTokens, cache_write_tokens: u.cacheWriteInputTokens },
             name,

@@ -1,7 +1,7 @@
 import { ATTR } from "@agent-canary/conventions";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { AgentSession } from "../session/session.js";
-import { inRecordingScope, insideRecordedCall, supersedeChain } from "../spans/registry.js";
+import { inRecordingScope, insideRecordedCall, noteRecordedResponse, supersedeChain } from "../spans/registry.js";
 import { checkVersion, costOf, recordCallMetrics, resultAttributes, USAGE_UNKNOWN, callMetricAttributes } from "./accounting.js";
 import type { CallEnv } from "./env.js";
 import type { LlmRequest, LlmResult } from "./types.js";
@@ -74,6 +74,7 @@ export class LlmCall {
     if (this.ended) return;
     this.ended = true;
     const cost = costOf(this.env, this.request, result);
+    noteRecordedResponse(result.responseId);
     // Span and metrics apart: a failing meter must not leave the span open, nor the other way round.
     this.env.safely(
       "llm-call-end",

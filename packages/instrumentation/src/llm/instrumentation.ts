@@ -2,7 +2,6 @@ import {
   type InstrumentationConfig,
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
-  isWrapped,
 } from "@opentelemetry/instrumentation";
 import { createNoopMeter } from "@opentelemetry/api";
 import { PriceBook, type PriceTable } from "../cost/prices.js";
@@ -16,6 +15,7 @@ import { instrumentAiSdk } from "../integrations/ai-sdk/instrument.js";
 import { registerAiSdkTelemetry, unregisterAiSdkTelemetry } from "../integrations/ai-sdk/telemetry.js";
 import type { CallEnv } from "./env.js";
 import { anthropicTargets, openaiTargets, type PatchTarget } from "./targets.js";
+import { patchMethod, type Unpatch } from "./patch.js";
 import { wrapCreate } from "./wrap-create.js";
 
 export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig {
@@ -108,14 +108,18 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
 
   private patchTargets<T>(exports: T, targets: PatchTarget[]): T {
     for (const t of targets) {
-      if (isWrapped(t.proto.create)) continue;
-      this._wrap(t.proto, "create", (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+      const unpatch = patchMethod(t.proto, "create", (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+      if (unpatch) unpatches(this).set(t.proto, unpatch);
     }
     return exports;
   }
 
   private unpatchTargets(targets: PatchTarget[]): void {
-    for (const t of targets) if (isWrapped(t.proto.create)) this._unwrap(t.proto, "create");
+    const installed = unpatches(this);
+    for (const t of targets) {
+      installed.get(t.proto)?.();
+      installed.delete(t.proto);
+    }
   }
 
   private envFor(session: AgentSession | undefined): CallEnv {
@@ -147,6 +151,17 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
       return new Instruments(createNoopMeter());
     }
   }
+}
+
+/** What each instrumentation patched, by prototype (a WeakMap: fields are not initialised when the base constructor patches). */
+const installedPatches = new WeakMap<AgentCanaryInstrumentation, Map<object, Unpatch>>();
+function unpatches(instrumentation: AgentCanaryInstrumentation): Map<object, Unpatch> {
+  let map = installedPatches.get(instrumentation);
+  if (!map) {
+    map = new Map();
+    installedPatches.set(instrumentation, map);
+  }
+  return map;
 }
 
 /** One provider function per instrumentation, so disable() clears exactly what its enable() set (fields are not yet initialised when the base constructor calls enable()). */

@@ -39,11 +39,14 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
   };
 }
 
-interface PromiseLike {
+interface ApiPromiseLike {
   then?: unknown;
-  _thenUnwrap?: unknown;
+  parseResponse?: unknown;
+  parsedPromise?: unknown;
   responsePromise?: unknown;
 }
+
+type Parse = (this: unknown, ...args: unknown[]) => unknown;
 
 function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boolean, env: CallEnv): unknown {
   const onData = (data: unknown): unknown => {
@@ -60,14 +63,24 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
     call.succeed(result ?? { finishReasons: [], toolCalls: [] });
     return data;
   };
-  const p = returned as PromiseLike;
-  if (typeof p._thenUnwrap === "function") {
-    // An SDK APIPromise: derive another one so the user's handle keeps its methods.
-    // Nobody awaits this branch: call.fail() must not throw here (it cannot trip a guard).
+  const p = returned as ApiPromiseLike;
+  if (typeof p.parseResponse === "function" && typeof p.then === "function") {
+    // An SDK APIPromise, returned as it is (withResponse(), asResponse() keep working). The call is
+    // recorded inside its one parse of the body, so every layer awaiting it (another instrumentation
+    // wrapping the same method) sees one parse, and a guard trip rejects what the agent awaits.
+    // Nobody awaits the responsePromise branch: call.fail() must not throw there (it cannot trip a guard).
     if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error, false));
-    const derived = (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
-    endOnRawResponse(derived, call);
-    return derived;
+    if (p.parsedPromise instanceof Promise) {
+      // A layer inside ours already started the parse: follow it.
+      p.parsedPromise = p.parsedPromise.then(onData);
+    } else {
+      const parse = p.parseResponse as Parse;
+      p.parseResponse = function (this: unknown, ...args: unknown[]) {
+        return Promise.resolve(parse.apply(this, args)).then(onData);
+      };
+    }
+    endOnRawResponse(returned, call);
+    return returned;
   }
   if (returned instanceof Promise) {
     return returned.then(onData, (error: unknown) => {

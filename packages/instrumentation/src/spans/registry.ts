@@ -46,6 +46,33 @@ export function supersedeChain(span: object | undefined): void {
   }
 }
 
+/** The spans enclosing `span` are the same call as it. */
+export function supersedeAncestors(span: object): void {
+  supersedeChain(parentOf.get(span));
+}
+
 export function isSuperseded(span: object): boolean {
   return superseded.has(span);
+}
+
+/**
+ * Provider response ids of calls agent-canary recorded itself, most recent
+ * last: a foreign span reporting one of them is the same call. Catches what
+ * span structure cannot (an AI SDK OpenTelemetry integration whose model-call
+ * span starts before our layer runs, in a context that never nests it).
+ */
+const recordedResponseIds = new Set<string>();
+const MAX_RECORDED_IDS = 4_096;
+
+export function noteRecordedResponse(id: string | undefined): void {
+  if (!id) return;
+  if (recordedResponseIds.size >= MAX_RECORDED_IDS) {
+    const oldest = recordedResponseIds.values().next().value;
+    if (oldest !== undefined) recordedResponseIds.delete(oldest);
+  }
+  recordedResponseIds.add(id);
+}
+
+export function wasRecorded(id: string | undefined): boolean {
+  return id !== undefined && recordedResponseIds.has(id);
 }

@@ -9,6 +9,8 @@ export interface Reply {
   text?: string;
   toolCalls?: { name: string; args: Record<string, unknown> }[];
   usage?: { input: number; output: number; cached?: number } | null;
+  /** Set by the server: the request's number, so every response id is distinct. */
+  id?: string;
 }
 
 export type Api = "chat" | "responses" | "messages" | "gemini" | "converse";
@@ -49,7 +51,7 @@ export async function startLlmStandIn(script: Script) {
       return;
     }
     requests.push({ api, body });
-    const reply = { model: String(body.model), ...script(api, body) };
+    const reply = { model: String(body.model), ...script(api, body), id: String(requests.length) };
     res.setHeader("x-request-id", `req_${requests.length}`);
     if (body.stream === true && api === "converse") {
       res.setHeader("content-type", "application/vnd.amazon.eventstream");
@@ -112,7 +114,7 @@ function fullResponse(api: Api, r: Reply): unknown {
   const calls = r.toolCalls ?? [];
   if (api === "chat") {
     return {
-      id: "chatcmpl-1", object: "chat.completion", created: 1, model: r.model,
+      id: `chatcmpl-${r.id}`, object: "chat.completion", created: 1, model: r.model,
       choices: [{
         index: 0,
         message: { role: "assistant", content: r.text ?? null, ...(calls.length ? { tool_calls: calls.map((c, i) => ({ id: `call_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) } : {}) },
@@ -123,7 +125,7 @@ function fullResponse(api: Api, r: Reply): unknown {
   }
   if (api === "responses") {
     return {
-      id: "resp_1", object: "response", created_at: 1, model: r.model, status: "completed",
+      id: `resp_${r.id}`, object: "response", created_at: 1, model: r.model, status: "completed",
       output: [
         ...(r.text ? [{ type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: r.text, annotations: [] }] }] : []),
         ...calls.map((c, i) => ({ type: "function_call", id: `fc_${i}`, call_id: `call_${i}`, name: c.name, arguments: JSON.stringify(c.args), status: "completed" })),
@@ -132,7 +134,7 @@ function fullResponse(api: Api, r: Reply): unknown {
     };
   }
   return {
-    id: "msg_1", type: "message", role: "assistant", model: r.model,
+    id: `msg_${r.id}`, type: "message", role: "assistant", model: r.model,
     content: [...(r.text ? [{ type: "text", text: r.text }] : []), ...calls.map((c, i) => ({ type: "tool_use", id: `toolu_${i}`, name: c.name, input: c.args }))],
     stop_reason: calls.length ? "tool_use" : "end_turn", stop_sequence: null,
     usage: r.usage ? { input_tokens: r.usage.input, output_tokens: r.usage.output, cache_read_input_tokens: r.usage.cached ?? 0, cache_creation_input_tokens: 0 } : undefined,
@@ -146,7 +148,7 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
     return;
   }
   if (api === "chat") {
-    const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: r.model };
+    const base = { id: `chatcmpl-${r.id}`, object: "chat.completion.chunk", created: 1, model: r.model };
     yield [undefined, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
     if (r.text) for (const word of r.text.split(/(?= )/)) yield [undefined, { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] }];
     for (const [i, c] of calls.entries()) {
@@ -170,7 +172,7 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
     return;
   }
   const usage = r.usage ?? { input: 0, output: 0 };
-  yield ["message_start", { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: r.model, content: [], stop_reason: null, stop_sequence: null, usage: r.usage ? { input_tokens: usage.input, output_tokens: 1, cache_read_input_tokens: usage.cached ?? 0, cache_creation_input_tokens: 0 } : {} } }];
+  yield ["message_start", { type: "message_start", message: { id: `msg_${r.id}`, type: "message", role: "assistant", model: r.model, content: [], stop_reason: null, stop_sequence: null, usage: r.usage ? { input_tokens: usage.input, output_tokens: 1, cache_read_input_tokens: usage.cached ?? 0, cache_creation_input_tokens: 0 } : {} } }];
   let index = 0;
   if (r.text) {
     yield ["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }];

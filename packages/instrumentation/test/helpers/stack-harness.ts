@@ -98,6 +98,7 @@ export async function stackHarness(version: VersionSpec, options: Partial<AgentC
 
   return {
     runtime,
+    tracerProvider,
     warnings,
     metric,
     metricsText,

@@ -20,7 +20,7 @@ export function geminiResponse(r: Reply): unknown {
     candidates: [{ content: { role: "model", parts: parts(r) }, finishReason: "STOP", index: 0 }],
     usageMetadata: usageMetadata(r),
     modelVersion: r.model,
-    responseId: "gemini-resp-1",
+    responseId: `gemini-resp-${r.id}`,
   };
 }
 
@@ -30,7 +30,7 @@ export function geminiStreamChunks(r: Reply): unknown[] {
   if (r.text) for (const word of r.text.split(/(?= )/)) chunks.push({ candidates: [{ content: { role: "model", parts: [{ text: word }] }, index: 0 }], modelVersion: r.model });
   const calls = (r.toolCalls ?? []).map((c) => ({ functionCall: { name: c.name, args: c.args } }));
   if (calls.length > 0) chunks.push({ candidates: [{ content: { role: "model", parts: calls }, index: 0 }], modelVersion: r.model });
-  chunks.push({ candidates: [{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "STOP", index: 0 }], usageMetadata: usageMetadata(r), modelVersion: r.model, responseId: "gemini-resp-1" });
+  chunks.push({ candidates: [{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "STOP", index: 0 }], usageMetadata: usageMetadata(r), modelVersion: r.model, responseId: `gemini-resp-${r.id}` });
   return chunks;
 }
 
