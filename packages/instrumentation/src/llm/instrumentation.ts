@@ -12,6 +12,8 @@ import { makeSafely } from "../telemetry/safely.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
 import { clearOutsideSessionEnv, setOutsideSessionEnv } from "../integrations/call-env.js";
 import { instrumentAiSdk } from "../integrations/ai-sdk/instrument.js";
+import { bedrockTargets } from "../integrations/bedrock/targets.js";
+import { googleGenAiTargets } from "../integrations/google-genai/targets.js";
 import { registerAiSdkTelemetry, unregisterAiSdkTelemetry } from "../integrations/ai-sdk/telemetry.js";
 import type { CallEnv } from "./env.js";
 import { anthropicTargets, openaiTargets, type PatchTarget } from "./targets.js";
@@ -30,6 +32,8 @@ export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig 
 export const SUPPORTED = {
   openai: [">=4.19 <8"],
   anthropic: [">=0.30 <2"],
+  googleGenAi: [">=3 <4"],
+  bedrock: [">=3.600 <4"],
 } as const;
 
 /**
@@ -60,6 +64,18 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
         (exports: unknown) => this.patchTargets(exports, anthropicTargets(exports)),
         (exports: unknown) => this.unpatchTargets(anthropicTargets(exports)),
       ),
+      new InstrumentationNodeModuleDefinition(
+        "@google/genai",
+        [...SUPPORTED.googleGenAi],
+        (exports: unknown) => this.patchTargets(exports, googleGenAiTargets(exports)),
+        (exports: unknown) => this.unpatchTargets(googleGenAiTargets(exports)),
+      ),
+      new InstrumentationNodeModuleDefinition(
+        "@aws-sdk/client-bedrock-runtime",
+        [...SUPPORTED.bedrock],
+        (exports: unknown) => this.patchTargets(exports, bedrockTargets(exports)),
+        (exports: unknown) => this.unpatchTargets(bedrockTargets(exports)),
+      ),
     ];
   }
 
@@ -71,7 +87,7 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   instrument(sdk: unknown): string[] {
     const aiSdk = instrumentAiSdk(sdk, this);
     if (aiSdk) return aiSdk;
-    const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk)];
+    const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk), ...googleGenAiTargets(sdk), ...bedrockTargets(sdk)];
     if (targets.length === 0) {
       throw new TypeError(
         "instrument() found no supported SDK in its argument: pass the openai, @anthropic-ai/sdk, @google/genai or @aws-sdk/client-bedrock-runtime module, its client class or a client instance, or the `ai` module, an AI SDK provider or model",
@@ -108,8 +124,8 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
 
   private patchTargets<T>(exports: T, targets: PatchTarget[]): T {
     for (const t of targets) {
-      const unpatch = patchMethod(t.proto, "create", (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
-      if (unpatch) unpatches(this).set(t.proto, unpatch);
+      const unpatch = patchMethod(t.proto, t.method, (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+      if (unpatch) unpatches(this).set(t, unpatch);
     }
     return exports;
   }
@@ -117,8 +133,11 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   private unpatchTargets(targets: PatchTarget[]): void {
     const installed = unpatches(this);
     for (const t of targets) {
-      installed.get(t.proto)?.();
-      installed.delete(t.proto);
+      for (const [patched, unpatch] of installed) {
+        if (patched.proto !== t.proto || patched.method !== t.method) continue;
+        unpatch();
+        installed.delete(patched);
+      }
     }
   }
 
@@ -154,8 +173,8 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
 }
 
 /** What each instrumentation patched, by prototype (a WeakMap: fields are not initialised when the base constructor patches). */
-const installedPatches = new WeakMap<AgentCanaryInstrumentation, Map<object, Unpatch>>();
-function unpatches(instrumentation: AgentCanaryInstrumentation): Map<object, Unpatch> {
+const installedPatches = new WeakMap<AgentCanaryInstrumentation, Map<PatchTarget, Unpatch>>();
+function unpatches(instrumentation: AgentCanaryInstrumentation): Map<PatchTarget, Unpatch> {
   let map = installedPatches.get(instrumentation);
   if (!map) {
     map = new Map();

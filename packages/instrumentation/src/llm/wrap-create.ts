@@ -7,9 +7,23 @@ import type { LlmRequest, LlmResult } from "./types.js";
 
 /** How to read one SDK method's requests, responses and stream items. */
 export interface ApiShape {
+  /**
+   * For a method that makes several kinds of calls (Bedrock's send(command)):
+   * the shape and request body of this one, or undefined when it is no LLM
+   * call (passed through). Default: this shape, the first argument.
+   */
+  select?(args: unknown[]): { shape: ApiShape; body: Obj } | undefined;
   request(body: Obj): LlmRequest;
   result(data: unknown): LlmResult;
   accumulator(): { add(item: unknown): void; result(): LlmResult };
+  /** The stream inside a streamed result, when the result is not itself the stream (Bedrock's `{ stream }`). */
+  streamOf?(data: unknown): unknown;
+}
+
+function selectShape(shape: ApiShape, args: unknown[]): { shape: ApiShape; body: Obj } | undefined {
+  if (shape.select) return shape.select(args);
+  const body = args[0];
+  return isObj(body) ? { shape, body } : undefined;
 }
 
 type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
@@ -23,11 +37,11 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
   return function agentCanaryCreate(this: unknown, ...args: unknown[]): unknown {
     const session = currentSession();
     const env = envFor(session);
-    const body = args[0];
-    const request = env.safely("llm-request", () => (isObj(body) ? shape.request(body) : undefined), undefined);
+    const selected = env.safely("llm-request", () => selectShape(shape, args), undefined);
+    const request = selected && env.safely("llm-request", () => selected.shape.request(selected.body), undefined);
     // Guard errors (session ended, max turns) are thrown here, before any request is sent.
     const call = request ? LlmCall.begin(env, session, request) : undefined;
-    if (!call || !request) return original.apply(this, args);
+    if (!call || !request || !selected) return original.apply(this, args);
     let returned: unknown;
     try {
       returned = call.run(() => original.apply(this, args));
@@ -35,7 +49,7 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
       call.fail(error, false);
       throw error;
     }
-    return env.safely("llm-attach", () => attach(returned, call, shape, request.stream, env), returned);
+    return env.safely("llm-attach", () => attach(returned, call, selected.shape, request.stream, env), returned);
   };
 }
 
@@ -50,10 +64,11 @@ type Parse = (this: unknown, ...args: unknown[]) => unknown;
 
 function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boolean, env: CallEnv): unknown {
   const onData = (data: unknown): unknown => {
-    if (stream && isAsyncIterable(data)) {
+    const streamed = stream ? (shape.streamOf?.(data) ?? data) : undefined;
+    if (streamed !== undefined && isAsyncIterable(streamed)) {
       const acc = shape.accumulator();
       observeStream(
-        data,
+        streamed,
         { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error, true) },
         env.safely,
       );

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { converseHasToolResult, converseResponse, converseStreamFrames } from "./stand-in-bedrock.js";
 import { geminiHasToolResult, geminiResponse, geminiStreamChunks } from "./stand-in-gemini.js";
@@ -24,13 +25,16 @@ export type Script = (api: Api, body: Record<string, unknown>) => Reply;
  */
 export async function startLlmStandIn(script: Script) {
   const requests: { api: Api; body: Record<string, unknown> }[] = [];
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
     void handle(req, res).catch((error: unknown) => {
       res.statusCode = 500;
       res.end(String(error));
     });
-  });
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  };
+  const server = createServer(serve);
+  // The same routes over cleartext HTTP/2: the Bedrock runtime client speaks only HTTP/2 by default.
+  const h2c = createH2cServer(serve);
+  async function handle(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw || "{}") as Record<string, unknown>;
@@ -71,11 +75,16 @@ export async function startLlmStandIn(script: Script) {
     res.end(JSON.stringify(fullResponse(api, reply)));
   }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => h2c.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    h2cUrl: `http://127.0.0.1:${(h2c.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => h2c.close(() => resolve()));
+    },
   };
 }
 
