@@ -51,32 +51,21 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   }
 
   protected override init() {
-    return [
-      new InstrumentationNodeModuleDefinition(
-        "openai",
-        [...SUPPORTED.openai],
-        (exports: unknown) => this.patchTargets(exports, openaiTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(openaiTargets(exports)),
-      ),
-      new InstrumentationNodeModuleDefinition(
-        "@anthropic-ai/sdk",
-        [...SUPPORTED.anthropic],
-        (exports: unknown) => this.patchTargets(exports, anthropicTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(anthropicTargets(exports)),
-      ),
-      new InstrumentationNodeModuleDefinition(
-        "@google/genai",
-        [...SUPPORTED.googleGenAi],
-        (exports: unknown) => this.patchTargets(exports, googleGenAiTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(googleGenAiTargets(exports)),
-      ),
-      new InstrumentationNodeModuleDefinition(
-        "@aws-sdk/client-bedrock-runtime",
-        [...SUPPORTED.bedrock],
-        (exports: unknown) => this.patchTargets(exports, bedrockTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(bedrockTargets(exports)),
-      ),
+    const modules: [string, readonly string[], (exports: unknown) => PatchTarget[]][] = [
+      ["openai", SUPPORTED.openai, openaiTargets],
+      ["@anthropic-ai/sdk", SUPPORTED.anthropic, anthropicTargets],
+      ["@google/genai", SUPPORTED.googleGenAi, googleGenAiTargets],
+      ["@aws-sdk/client-bedrock-runtime", SUPPORTED.bedrock, bedrockTargets],
     ];
+    return modules.map(
+      ([name, versions, targets]) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          [...versions],
+          (exports: unknown) => this.patchTargets(exports, targets(exports)),
+          (exports: unknown) => this.unpatchTargets(targets(exports)),
+        ),
+    );
   }
 
   /**

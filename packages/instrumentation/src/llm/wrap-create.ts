@@ -15,7 +15,7 @@ export interface ApiShape {
   select?(args: unknown[]): { shape: ApiShape; body: Obj } | undefined;
   request(body: Obj): LlmRequest;
   result(data: unknown): LlmResult;
-  accumulator(): { add(item: unknown): void; result(): LlmResult };
+  accumulator(): { add(item: unknown): void; result(): LlmResult; isLast?(item: unknown): boolean };
   /** The stream inside a streamed result, when the result is not itself the stream (Bedrock's `{ stream }`). */
   streamOf?(data: unknown): unknown;
 }
@@ -55,6 +55,7 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
 
 interface ApiPromiseLike {
   then?: unknown;
+  _thenUnwrap?: unknown;
   parseResponse?: unknown;
   parsedPromise?: unknown;
   responsePromise?: unknown;
@@ -63,13 +64,22 @@ interface ApiPromiseLike {
 type Parse = (this: unknown, ...args: unknown[]) => unknown;
 
 function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boolean, env: CallEnv): unknown {
+  let seen = false;
   const onData = (data: unknown): unknown => {
+    // Both the APIPromise's own parse and a helper's derived promise may bring the data: record it once.
+    if (seen) return data;
+    seen = true;
     const streamed = stream ? (shape.streamOf?.(data) ?? data) : undefined;
     if (streamed !== undefined && isAsyncIterable(streamed)) {
       const acc = shape.accumulator();
       observeStream(
         streamed,
-        { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error, true) },
+        {
+          onItem: (item) => acc.add(item),
+          isLast: (item) => acc.isLast?.(item) ?? false,
+          onEnd: () => call.succeed(acc.result()),
+          onError: (error) => call.fail(error, true),
+        },
         env.safely,
       );
       return data;
@@ -92,6 +102,14 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
       const parse = p.parseResponse as Parse;
       p.parseResponse = function (this: unknown, ...args: unknown[]) {
         return Promise.resolve(parse.apply(this, args)).then(onData);
+      };
+    }
+    // The SDK helpers (responses.stream, runTools, parse) derive promises with _thenUnwrap, which in
+    // some versions parses through a captured function rather than parseResponse: see the data there too.
+    if (typeof p._thenUnwrap === "function") {
+      const thenUnwrap = p._thenUnwrap as (this: unknown, transform: (data: unknown, props: unknown) => unknown) => unknown;
+      p._thenUnwrap = function (this: unknown, transform: (data: unknown, props: unknown) => unknown) {
+        return thenUnwrap.call(this, (data, props) => transform(onData(data), props));
       };
     }
     endOnRawResponse(returned, call);

@@ -1,6 +1,7 @@
 import type { TokenUsage } from "../../cost/prices.js";
 import { arr, isObj, num, type Obj, obj, parseJsonArgs, str } from "../../llm/fields.js";
 import type { LlmRequest, LlmResult, ObservedTool } from "../../llm/types.js";
+import { usageWithCacheApart } from "../../llm/anthropic-payloads.js";
 import type { RequestedToolCall } from "../../session/session.js";
 
 function converseTools(toolConfig: unknown): ObservedTool[] {
@@ -30,13 +31,8 @@ export function converseRequest(input: Obj, stream: boolean): LlmRequest {
 
 /** Bedrock reports cache reads and writes apart from inputTokens; as with Anthropic, they are added back. */
 export function converseUsage(usage: unknown): TokenUsage | undefined {
-  if (!isObj(usage)) return undefined;
-  const input = num(usage.inputTokens);
-  const output = num(usage.outputTokens);
-  if (input === undefined || output === undefined) return undefined;
-  const cacheRead = num(usage.cacheReadInputTokens) ?? 0;
-  const cacheWrite = num(usage.cacheWriteInputTokens) ?? 0;
-  return { inputTokens: input + cacheRead + cacheWrite, outputTokens: output, cachedInputTokens: cacheRead, cacheWriteInputTokens: cacheWrite };
+  const u = obj(usage);
+  return usageWithCacheApart(num(u.inputTokens), num(u.outputTokens), num(u.cacheReadInputTokens), num(u.cacheWriteInputTokens));
 }
 
 export function converseResult(data: unknown): LlmResult {
@@ -65,6 +61,11 @@ export class ConverseStreamAccumulator {
     if (input !== undefined && block) block.json += input;
     this.stop = str(obj(e.messageStop).stopReason) ?? this.stop;
     this.usage = converseUsage(obj(e.metadata).usage) ?? this.usage;
+  }
+
+  /** The metadata event, carrying the usage, is the last one. */
+  isLast(event: unknown): boolean {
+    return obj(event).metadata !== undefined;
   }
 
   result(): LlmResult {
