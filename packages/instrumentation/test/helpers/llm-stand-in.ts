@@ -126,7 +126,7 @@ function fullResponse(api: Api, r: Reply): unknown {
       id: `chatcmpl-${r.id}`, object: "chat.completion", created: 1, model: r.model,
       choices: [{
         index: 0,
-        message: { role: "assistant", content: r.text ?? null, ...(calls.length ? { tool_calls: calls.map((c, i) => ({ id: `call_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) } : {}) },
+        message: { role: "assistant", content: r.text ?? null, ...(calls.length ? { tool_calls: calls.map((c, i) => ({ id: `call_${r.id}_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) } : {}) },
         finish_reason: calls.length ? "tool_calls" : "stop",
       }],
       ...(r.usage ? { usage: { prompt_tokens: r.usage.input, completion_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output, prompt_tokens_details: { cached_tokens: r.usage.cached ?? 0 } } } : {}),
@@ -137,14 +137,14 @@ function fullResponse(api: Api, r: Reply): unknown {
       id: `resp_${r.id}`, object: "response", created_at: 1, model: r.model, status: "completed",
       output: [
         ...(r.text ? [{ type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: r.text, annotations: [] }] }] : []),
-        ...calls.map((c, i) => ({ type: "function_call", id: `fc_${i}`, call_id: `call_${i}`, name: c.name, arguments: JSON.stringify(c.args), status: "completed" })),
+        ...calls.map((c, i) => ({ type: "function_call", id: `fc_${r.id}_${i}`, call_id: `call_${r.id}_${i}`, name: c.name, arguments: JSON.stringify(c.args), status: "completed" })),
       ],
       ...(r.usage ? { usage: { input_tokens: r.usage.input, output_tokens: r.usage.output, total_tokens: r.usage.input + r.usage.output, input_tokens_details: { cached_tokens: r.usage.cached ?? 0 }, output_tokens_details: { reasoning_tokens: 0 } } } : {}),
     };
   }
   return {
     id: `msg_${r.id}`, type: "message", role: "assistant", model: r.model,
-    content: [...(r.text ? [{ type: "text", text: r.text }] : []), ...calls.map((c, i) => ({ type: "tool_use", id: `toolu_${i}`, name: c.name, input: c.args }))],
+    content: [...(r.text ? [{ type: "text", text: r.text }] : []), ...calls.map((c, i) => ({ type: "tool_use", id: `toolu_${r.id}_${i}`, name: c.name, input: c.args }))],
     stop_reason: calls.length ? "tool_use" : "end_turn", stop_sequence: null,
     usage: r.usage ? { input_tokens: r.usage.input, output_tokens: r.usage.output, cache_read_input_tokens: r.usage.cached ?? 0, cache_creation_input_tokens: 0 } : undefined,
   };
@@ -164,7 +164,7 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
       const args = JSON.stringify(c.args);
       const half = Math.floor(args.length / 2);
       // Name first, then the arguments in two fragments, as the API streams them.
-      yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: `call_${i}`, type: "function", function: { name: c.name, arguments: "" } }] }, finish_reason: null }] }];
+      yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: `call_${r.id}_${i}`, type: "function", function: { name: c.name, arguments: "" } }] }, finish_reason: null }] }];
       yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(0, half) } }] }, finish_reason: null }] }];
       yield [undefined, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(half) } }] }, finish_reason: null }] }];
     }
@@ -191,7 +191,7 @@ function* streamEvents(api: Api, r: Reply, body: Record<string, unknown>): Gener
   }
   for (const [i, c] of calls.entries()) {
     const args = JSON.stringify(c.args);
-    yield ["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: `toolu_${i}`, name: c.name, input: {} } }];
+    yield ["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: `toolu_${r.id}_${i}`, name: c.name, input: {} } }];
     yield ["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: args.slice(0, 3) } }];
     yield ["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: args.slice(3) } }];
     yield ["content_block_stop", { type: "content_block_stop", index }];

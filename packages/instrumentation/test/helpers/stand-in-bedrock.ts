@@ -13,7 +13,7 @@ export function converseResponse(r: Reply): unknown {
     output: {
       message: {
         role: "assistant",
-        content: [...(r.text ? [{ text: r.text }] : []), ...calls.map((c, i) => ({ toolUse: { toolUseId: `tooluse_${i}`, name: c.name, input: c.args } }))],
+        content: [...(r.text ? [{ text: r.text }] : []), ...calls.map((c, i) => ({ toolUse: { toolUseId: `tooluse_${r.id}_${i}`, name: c.name, input: c.args } }))],
       },
     },
     stopReason: calls.length ? "tool_use" : "end_turn",
@@ -48,7 +48,7 @@ export function converseStreamFrames(r: Reply): Uint8Array[] {
   for (const [i, c] of (r.toolCalls ?? []).entries()) {
     const args = JSON.stringify(c.args);
     frames.push(
-      event("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: `tooluse_${i}`, name: c.name } } }),
+      event("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: `tooluse_${r.id}_${i}`, name: c.name } } }),
       event("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: args.slice(0, 3) } } }),
       event("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: args.slice(3) } } }),
       event("contentBlockStop", { contentBlockIndex: index }),
