@@ -36,6 +36,9 @@ export const SUPPORTED = {
   bedrock: [">=3.600 <4"],
 } as const;
 
+/** The modules whose loading is hooked (the ESM loader hook of the preload must include them). */
+export const INSTRUMENTED_MODULES = ["openai", "@anthropic-ai/sdk", "@google/genai", "@aws-sdk/client-bedrock-runtime"] as const;
+
 /**
  * OpenTelemetry instrumentation of the openai (chat.completions.create,
  * responses.create) and @anthropic-ai/sdk (messages.create) SDKs, streaming
@@ -51,7 +54,7 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   }
 
   protected override init() {
-    const modules: [string, readonly string[], (exports: unknown) => PatchTarget[]][] = [
+    const modules: [(typeof INSTRUMENTED_MODULES)[number], readonly string[], (exports: unknown) => PatchTarget[]][] = [
       ["openai", SUPPORTED.openai, openaiTargets],
       ["@anthropic-ai/sdk", SUPPORTED.anthropic, anthropicTargets],
       ["@google/genai", SUPPORTED.googleGenAi, googleGenAiTargets],
