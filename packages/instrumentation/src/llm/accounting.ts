@@ -85,10 +85,26 @@ export function checkVersion(env: CallEnv, session: AgentSession, request: LlmRe
   const mismatch = observed !== declaredFingerprint(session.version);
   if (mismatch) {
     env.instruments.record("versionMismatches", 1, session.metricLabels);
-    env.log.warnOnce(
-      `mismatch:${session.versionHash}:${observed}`,
-      `an LLM call in a ${session.group} session declared as version ${session.versionHash} sent a different version (observed ${observed}): ${describeMismatch(request, session.version).join("; ")}. Build requests from session.version so the canary comparison measures what it claims to.`,
-    );
+    const key = `mismatch:${session.versionHash}:${observed}`;
+    // Describing the difference walks both versions: only for a warning not yet given.
+    if (firstTime(env.log, key)) {
+      env.log.warnOnce(
+        key,
+        `an LLM call in a ${session.group} session declared as version ${session.versionHash} sent a different version (observed ${observed}): ${describeMismatch(request, session.version).join("; ")}. Build requests from session.version so the canary comparison measures what it claims to.`,
+      );
+    }
   }
   return { [ATTR.observedVersionHash]: observed, [ATTR.versionMismatch]: mismatch };
+}
+
+/** Mismatch keys already described, per logger; bounded as the logger's own keys are. */
+const described = new WeakMap<object, Set<string>>();
+const MAX_DESCRIBED = 1_000;
+
+function firstTime(log: object, key: string): boolean {
+  let keys = described.get(log);
+  if (!keys) described.set(log, (keys = new Set()));
+  if (keys.has(key) || keys.size >= MAX_DESCRIBED) return false;
+  keys.add(key);
+  return true;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { canonicalJson, type ParsedVersionSpec, versionHash } from "@agent-canary/conventions";
 import type { LlmRequest } from "../llm/types.js";
 import { toolParameters } from "./schema-noise.js";
@@ -33,7 +34,16 @@ function declaredTools(declared: ParsedVersionSpec): ToolShape[] {
  * params the declared version names, the values the request sends.
  */
 export function observedFingerprint(request: LlmRequest, declared: ParsedVersionSpec): string {
-  return versionHash({ model: request.model, systemPrompt: request.systemPrompt, tools: request.tools.map(toolShape), params: observedParams(request, declared) });
+  // versionHash() validates its input with zod on every call; what is built here is already
+  // well-formed, so the same identity (see versionIdentity in conventions) is hashed directly.
+  const tools = request.tools.map(toolShape).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const identity = { model: request.model.trim(), systemPrompt: normalisePrompt(request.systemPrompt), tools, params: observedParams(request, declared) };
+  return createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
+}
+
+/** As conventions' versionIdentity: line endings and trailing blanks are formatting. */
+function normalisePrompt(prompt: string): string {
+  return prompt.replace(/\r\n?/g, "\n").replace(/[ \t]+$/gm, "").trim();
 }
 
 const declaredCache = new WeakMap<ParsedVersionSpec, string>();
