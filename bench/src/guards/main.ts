@@ -2,10 +2,11 @@
  * Loop detector and cost accounting throughput, each against a named naive
  * baseline measured in the same run. node src/guards/main.ts
  */
-import { callSignature, DEFAULT_PRICES, LoopDetector, PriceBook } from "@agent-canary/instrumentation";
+import { callSignature, LoopDetector, PriceBook } from "@agent-canary/instrumentation";
+import { calcPrice } from "@pydantic/genai-prices";
 import { fmt, table, writeResult } from "../lib/report.ts";
 import { throughputs, type Throughput } from "../lib/throughput.ts";
-import { NaiveLoopDetector, naiveCost, naivePriceTable } from "./naive.ts";
+import { NaiveLoopDetector } from "./naive.ts";
 
 const CALLS = 200_000;
 const MAX_CYCLE = 3;
@@ -75,17 +76,19 @@ function costBenchmarks(): Throughput[] {
     usage: { inputTokens: 400 + (i % 300), outputTokens: 30 + (i % 50), cachedInputTokens: i % 3 === 0 ? 256 : 0 },
   }));
   const book = new PriceBook();
-  const rows = naivePriceTable(DEFAULT_PRICES);
+  // The dataset's own calculator per call: what calling @pydantic/genai-prices directly would cost.
+  const direct = (c: PricedCall): number | undefined =>
+    calcPrice({ input_tokens: c.usage.inputTokens, output_tokens: c.usage.outputTokens, cache_read_tokens: c.usage.cachedInputTokens }, c.model)?.total_price;
   // Both must agree on every call, or the comparison means nothing.
   for (const c of calls.slice(0, 1000)) {
     const a = book.cost(c.model, c.usage);
-    const b = naiveCost(rows, c.model, c.usage);
-    if ((a.known ? a.usd : undefined) !== b) throw new Error(`PriceBook and the naive table disagree on ${c.model}`);
+    const b = direct(c);
+    if (a.known ? b === undefined || Math.abs(a.usd - b) > 1e-12 : b !== undefined) throw new Error(`PriceBook and calcPrice disagree on ${c.model}`);
   }
   return throughputs(
     [
-      { name: "naive: regex table scan per call, longest match", decide: (c: PricedCall) => naiveCost(rows, c.model, c.usage) !== 0 },
-      { name: "ours: PriceBook.cost (exact hit, else longest-prefix scan)", decide: (c: PricedCall) => book.cost(c.model, c.usage) },
+      { name: "naive: @pydantic/genai-prices calcPrice per call (dataset scan)", decide: (c: PricedCall) => direct(c) !== 0 },
+      { name: "ours: PriceBook.cost (dataset resolution cached per model)", decide: (c: PricedCall) => book.cost(c.model, c.usage) },
     ],
     calls,
   );
@@ -106,7 +109,7 @@ function main(): void {
     `One core, ${CALLS.toLocaleString("en-US")} calls per round, median of 7 interleaved rounds after a warm-up; ratios against the naive baseline in the same table.\n\n` +
       `## Loop detector (cycles up to ${MAX_CYCLE} calls, ${REPEATS} repeats; non-looping traffic, the common case)\n\n` +
       `Signatures are precomputed for the first two rows, so they compare the detection algorithms alone; the third adds what the session does per tool call to build the signature.\n\n` +
-      `${table(header, loopRows)}\n\n## Cost accounting per LLM call\n\nA mix of exact model names, dated snapshots and an unpriced model; both implementations were checked to give the same USD on 1,000 calls.\n\n` +
+      `${table(header, loopRows)}\n\n## Cost accounting per LLM call\n\nA mix of exact model names, dated snapshots and an unpriced model, priced from the @pydantic/genai-prices dataset; both implementations were checked to give the same USD on 1,000 calls.\n\n` +
       table(header, rowsOf(costBenchmarks())),
   );
 }

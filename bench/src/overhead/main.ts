@@ -11,7 +11,7 @@ import { runJsonChild } from "../lib/child.ts";
 import { fmt, table, writeResult } from "../lib/report.ts";
 import { median, quantile } from "../lib/stats.ts";
 import type { LatencyResult, MemoryResult } from "./variant.ts";
-import { VARIANTS, type VariantName } from "./variants.ts";
+import { parseVariant, VARIANTS, type VariantName } from "./variants.ts";
 
 const SCRIPT = fileURLToPath(new URL("./variant.ts", import.meta.url));
 const FLAGS = ["--expose-gc"];
@@ -76,29 +76,39 @@ async function collectMemory(sessions: number, rounds: number): Promise<Map<Vari
   return out;
 }
 
+/** The same stack uninstrumented, measured in the same run. */
 function baselineOf(name: VariantName): VariantName {
-  return name.endsWith("openai6") ? "none-openai6" : "none-openai7";
+  return `none-${parseVariant(name).stack}` as VariantName;
+}
+
+/** The peer instrumentation on the same stack, where the bench has one. */
+function peerOf(name: VariantName): VariantName | undefined {
+  const peer = `peer-${parseVariant(name).stack}` as VariantName;
+  return VARIANTS.includes(peer) ? peer : undefined;
 }
 
 function latencySection(data: Map<VariantName, Collected>, calls: number, rounds: number): string {
   const addedOf = (name: VariantName): number => median(data.get(name)?.roundMedians ?? []) - median(data.get(baselineOf(name))?.roundMedians ?? []);
-  const peerAdded = addedOf("peer-openai6");
   const rows = VARIANTS.map((name) => {
     const e = data.get(name);
     if (!e || e.error) return [name, e?.error ?? "not run", "", "", "", "", "", ""];
     const med = median(e.roundMedians);
-    const added = name.startsWith("none") ? 0 : addedOf(name);
-    const ratio = name.startsWith("ours") && peerAdded > 0 ? `${fmt(added / peerAdded, 2)}x` : "";
-    const spans = Object.entries(e.spanNames).map(([k, v]) => `${k.split(" ")[0]}: ${fmt(v / (e.spans || 1), 2)}/call`).join(", ");
-    const session = name.startsWith("ours") ? fmt(median(e.sessionUs)) : "";
-    return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), name.startsWith("none") ? "baseline" : fmt(added), ratio, session, spans];
+    const { kind } = parseVariant(name);
+    const added = kind === "none" ? 0 : addedOf(name);
+    const peer = peerOf(name);
+    const peerAdded = peer ? addedOf(peer) : 0;
+    const ours = kind === "ours" || kind === "spans";
+    const ratio = ours && peerAdded > 0 ? `${fmt(added / peerAdded, 2)}x` : "";
+    const spans = Object.entries(e.spanNames).map(([k, v]) => `${k.split(" ")[0]}: ${fmt(v / calls, 2)}/call`).join(", ");
+    const session = ours ? fmt(median(e.sessionUs)) : "";
+    return [name, e.describe, fmt(med), fmt(quantile(e.pooled, 0.99)), kind === "none" ? "baseline" : fmt(added), ratio, session, spans];
   });
   return [
-    `chat.completions.create with a canned response through an injected fetch.`,
+    `One LLM call per stack's usual path with a canned response (an injected fetch or request handler; no network): openai chat.completions.create, @anthropic-ai/sdk messages.create, @google/genai generateContent, Bedrock Converse, and the AI SDK's generateText (ai 7, recorded through agent-canary's telemetry integration). "spans" is openai with @opentelemetry/instrumentation-openai, its GenAI spans read by AgentCanarySpanProcessor (no agent-canary patch).`,
     "",
     `${calls.toLocaleString("en-US")} timed calls per variant per round after a warm-up, ${rounds} rounds interleaved, each variant in a fresh process. ` +
       `Median = median of the per-round medians; p99 over all rounds' calls pooled. ` +
-      `"Added" = variant median minus the uninstrumented median on the same openai major; "vs peer" = our added time / the peer's added time on openai 6. ` +
+      `"Added" = variant median minus the uninstrumented median of the same stack; "vs peer" = our added time / the peer instrumentation's added time on the same stack (openai: @opentelemetry/instrumentation-openai; ai: @ai-sdk/otel). ` +
       `Sessions have ${8} calls; "session start+end" is, per session, its wall time minus its calls' time (routing decision and pinning, invoke_agent span, session metrics), once per session, not per call.`,
     "",
     table(["variant", "setup", "median µs/call", "p99 µs/call", "added µs/call", "vs peer", "session start+end µs (median)", "spans exported"], rows),

@@ -1,7 +1,7 @@
 import { context, metrics, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
-import { SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace";
+import { SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /** Counts ended spans and drops them: the export cost is the same (zero) for every variant. */
 export class CountingExporter implements SpanExporter {
@@ -24,8 +24,22 @@ class IdleReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
+/** Processors a variant adds after setup (agent-canary's span processor), run before the exporting one. */
+class AddedProcessors implements SpanProcessor {
+  readonly list: SpanProcessor[] = [];
+  onStart(...args: Parameters<SpanProcessor["onStart"]>): void {
+    for (const p of this.list) p.onStart(...args);
+  }
+  onEnd(span: ReadableSpan): void {
+    for (const p of this.list) p.onEnd(span);
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
 export interface OtelHandles {
   readonly spans: CountingExporter;
+  addSpanProcessor(processor: SpanProcessor): void;
   readonly tracerProvider: TracerProvider;
   readonly meterProvider: MeterProvider;
   readonly reader: MetricReader;
@@ -38,11 +52,12 @@ export interface OtelHandles {
  */
 export function setupOtel(): OtelHandles {
   const spans = new CountingExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+  const added = new AddedProcessors();
+  const tracerProvider = new TracerProvider({ spanProcessors: [added, new SimpleSpanProcessor({ exporter: spans })] });
   const reader = new IdleReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  return { spans, tracerProvider, meterProvider, reader };
+  return { spans, tracerProvider, meterProvider, reader, addSpanProcessor: (p) => added.list.push(p) };
 }

@@ -5,7 +5,6 @@
  *   node --expose-gc src/overhead/variant.ts ours-openai7 memory [sessions] [heap snapshot file]
  */
 import { writeHeapSnapshot } from "node:v8";
-import { messages, MODEL, TOOLS } from "./canned.ts";
 import { setupOtel, type OtelHandles } from "./otel-setup.ts";
 import { loadVariant, VARIANTS, type LoadedVariant, type VariantName } from "./variants.ts";
 
@@ -33,7 +32,7 @@ export interface MemoryResult {
 const TURNS_PER_SESSION = 8;
 
 async function call(v: LoadedVariant, turn: number): Promise<unknown> {
-  return v.client.chat.completions.create({ model: MODEL, messages: messages(turn), tools: TOOLS, temperature: 0.2 });
+  return await v.call(turn);
 }
 
 /**

@@ -13,8 +13,9 @@ export {
 } from "./guards/errors.js";
 export { LoopDetector, callSignature, type LoopDetectorOptions } from "./guards/loop-detector.js";
 export { GuardsSchema, type GuardsOptions, type GuardsConfig } from "./guards/config.js";
-export { PriceBook, DEFAULT_PRICES, type ModelPrice, type PriceTable, type TokenUsage, type CallCost } from "./cost/prices.js";
+export { PriceBook, type ModelPrice, type PriceTable, type TokenUsage, type CallCost } from "./cost/prices.js";
 export { AgentCanaryInstrumentation, type AgentCanaryInstrumentationConfig, SUPPORTED } from "./llm/instrumentation.js";
+export * from "./integrations/index.js";
 export type { RoutingFailure } from "./routing/router.js";
 export { BUCKETS } from "./telemetry/metrics.js";
 export { type Logger, consoleLogger } from "./telemetry/logger.js";

@@ -9,6 +9,7 @@
  */
 import { register as registerAsyncLoader } from "node:module";
 import { register as registerSyncLoader, supportsSyncHooks } from "import-in-the-middle/register-hooks.mjs";
+import { INSTRUMENTED_MODULES } from "./llm/instrumentation.js";
 import { optionsFromEnv } from "./register/env.js";
 import { parseRegisterOptions } from "./register/options.js";
 import { type AgentCanaryHandle, register } from "./register/register.js";
@@ -19,7 +20,7 @@ import { type AgentCanaryHandle, register } from "./register/register.js";
  * require() of ES modules in CommonJS apps. Only the SDK modules are hooked.
  */
 function installEsmLoaderHook(): void {
-  if (supportsSyncHooks()) registerSyncLoader({ include: ["openai", "@anthropic-ai/sdk"] });
+  if (supportsSyncHooks()) registerSyncLoader({ include: [...INSTRUMENTED_MODULES] });
   else registerAsyncLoader("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 }
 

@@ -147,7 +147,18 @@ describe("openai chat.completions", () => {
     expect(spans.map((s) => s.attributes[ATTR.versionMismatch])).toEqual([true, true, false]);
     expect(spans[2]?.attributes[ATTR.observedVersionHash]).toBe(HASH);
     expect(await telemetry.metricValue("agent_canary.version_mismatches", { version_hash: HASH })).toBe(2);
-    expect(telemetry.warnings.filter((w) => w.includes('model "gpt-4o"'))).toHaveLength(1);
+    expect(telemetry.warnings.filter((w) => w.includes('model: sent "gpt-4o", declared "gpt-4o-mini"'))).toHaveLength(1);
+  });
+
+  it("names each differing field with both values in the mismatch warning", async () => {
+    const { runtime, telemetry } = runtimeWith();
+    next = { text: "ok", usage: USAGE };
+    const body = chatBody({ temperature: 0.7 });
+    body.tools[0]!.function.parameters = { type: "object", properties: { orderId: { type: "number" } } };
+    await runtime.session({ id: "c-4b" }, () => openai.chat.completions.create(body));
+    const [warning] = telemetry.warnings.filter((w) => w.includes("sent a different version"));
+    expect(warning).toContain('tools[lookup_order].parameters.properties.orderId.type: sent "number", declared "string"');
+    expect(warning).toContain("params.temperature: sent 0.7, declared 0.2");
   });
 
   it("counts an unpriced model and warns once; its cost is unknown, not zero", async () => {

@@ -26,12 +26,13 @@ export function anthropicRequest(body: Obj): LlmRequest {
  * GenAI conventions count them as input, so they are added back.
  */
 function anthropicUsage(usage: Obj, outputOverride?: number): TokenUsage | undefined {
-  const input = num(usage.input_tokens);
-  const output = outputOverride ?? num(usage.output_tokens);
+  return usageWithCacheApart(num(usage.input_tokens), outputOverride ?? num(usage.output_tokens), num(usage.cache_read_input_tokens), num(usage.cache_creation_input_tokens));
+}
+
+/** Usage of a provider that counts cache reads and writes apart from input (Anthropic, Bedrock): they are input too. */
+export function usageWithCacheApart(input: number | undefined, output: number | undefined, cacheRead = 0, cacheWrite = 0): TokenUsage | undefined {
   if (input === undefined || output === undefined) return undefined;
-  const cacheRead = num(usage.cache_read_input_tokens) ?? 0;
-  const cacheWrite = num(usage.cache_creation_input_tokens) ?? 0;
-  return { inputTokens: input + cacheRead + cacheWrite, outputTokens: output, cachedInputTokens: cacheRead };
+  return { inputTokens: input + cacheRead + cacheWrite, outputTokens: output, cachedInputTokens: cacheRead, cacheWriteInputTokens: cacheWrite };
 }
 
 export function messageResult(message: unknown): LlmResult {
@@ -90,6 +91,11 @@ export class MessageStreamAccumulator {
         break;
       }
     }
+  }
+
+  /** message_stop ends a message; the helpers stop reading there. */
+  isLast(event: unknown): boolean {
+    return obj(event).type === "message_stop";
   }
 
   result(): LlmResult {

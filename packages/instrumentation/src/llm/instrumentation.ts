@@ -2,7 +2,6 @@ import {
   type InstrumentationConfig,
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
-  isWrapped,
 } from "@opentelemetry/instrumentation";
 import { createNoopMeter } from "@opentelemetry/api";
 import { PriceBook, type PriceTable } from "../cost/prices.js";
@@ -11,8 +10,14 @@ import { consoleLogger, type Logger, OnceLogger } from "../telemetry/logger.js";
 import { Instruments } from "../telemetry/metrics.js";
 import { makeSafely } from "../telemetry/safely.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../version.js";
-import type { CallEnv } from "./call.js";
+import { clearOutsideSessionEnv, setOutsideSessionEnv } from "../integrations/call-env.js";
+import { instrumentAiSdk } from "../integrations/ai-sdk/instrument.js";
+import { bedrockTargets } from "../integrations/bedrock/targets.js";
+import { googleGenAiTargets } from "../integrations/google-genai/targets.js";
+import { registerAiSdkTelemetry, unregisterAiSdkTelemetry } from "../integrations/ai-sdk/telemetry.js";
+import type { CallEnv } from "./env.js";
 import { anthropicTargets, openaiTargets, type PatchTarget } from "./targets.js";
+import { patchMethod, type Unpatch } from "./patch.js";
 import { wrapCreate } from "./wrap-create.js";
 
 export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig {
@@ -27,7 +32,12 @@ export interface AgentCanaryInstrumentationConfig extends InstrumentationConfig 
 export const SUPPORTED = {
   openai: [">=4.19 <8"],
   anthropic: [">=0.30 <2"],
+  googleGenAi: [">=3 <4"],
+  bedrock: [">=3.600 <4"],
 } as const;
+
+/** The modules whose loading is hooked (the ESM loader hook of the preload must include them). */
+export const INSTRUMENTED_MODULES = ["openai", "@anthropic-ai/sdk", "@google/genai", "@aws-sdk/client-bedrock-runtime"] as const;
 
 /**
  * OpenTelemetry instrumentation of the openai (chat.completions.create,
@@ -44,20 +54,21 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
   }
 
   protected override init() {
-    return [
-      new InstrumentationNodeModuleDefinition(
-        "openai",
-        [...SUPPORTED.openai],
-        (exports: unknown) => this.patchTargets(exports, openaiTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(openaiTargets(exports)),
-      ),
-      new InstrumentationNodeModuleDefinition(
-        "@anthropic-ai/sdk",
-        [...SUPPORTED.anthropic],
-        (exports: unknown) => this.patchTargets(exports, anthropicTargets(exports)),
-        (exports: unknown) => this.unpatchTargets(anthropicTargets(exports)),
-      ),
+    const modules: [(typeof INSTRUMENTED_MODULES)[number], readonly string[], (exports: unknown) => PatchTarget[]][] = [
+      ["openai", SUPPORTED.openai, openaiTargets],
+      ["@anthropic-ai/sdk", SUPPORTED.anthropic, anthropicTargets],
+      ["@google/genai", SUPPORTED.googleGenAi, googleGenAiTargets],
+      ["@aws-sdk/client-bedrock-runtime", SUPPORTED.bedrock, bedrockTargets],
     ];
+    return modules.map(
+      ([name, versions, targets]) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          [...versions],
+          (exports: unknown) => this.patchTargets(exports, targets(exports)),
+          (exports: unknown) => this.unpatchTargets(targets(exports)),
+        ),
+    );
   }
 
   /**
@@ -66,10 +77,12 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
    * class or a client instance. Returns the names of the methods patched.
    */
   instrument(sdk: unknown): string[] {
-    const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk)];
+    const aiSdk = instrumentAiSdk(sdk, this);
+    if (aiSdk) return aiSdk;
+    const targets = [...openaiTargets(sdk), ...anthropicTargets(sdk), ...googleGenAiTargets(sdk), ...bedrockTargets(sdk)];
     if (targets.length === 0) {
       throw new TypeError(
-        "instrument() found no openai or @anthropic-ai/sdk client in its argument; pass the SDK module, its default export (the client class) or a client instance",
+        "instrument() found no supported SDK in its argument: pass the openai, @anthropic-ai/sdk, @google/genai or @aws-sdk/client-bedrock-runtime module, its client class or a client instance, or the `ai` module, an AI SDK provider or model",
       );
     }
     this.patchTargets(sdk, targets);
@@ -77,9 +90,23 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
     return targets.map((t) => t.label);
   }
 
+  /** Also reports AI SDK 7 model calls (a global telemetry integration) and lends its services to calls outside sessions. */
+  override enable(): void {
+    super.enable();
+    registerAiSdkTelemetry(this);
+    setOutsideSessionEnv(outsideEnvOf(this));
+  }
+
   override disable(): void {
     super.disable();
+    unregisterAiSdkTelemetry(this);
+    clearOutsideSessionEnv(outsideEnvOf(this));
     this.unpatchTargets(this.manualTargets?.splice(0) ?? []);
+  }
+
+  /** @internal The services for calls made outside any session. */
+  outsideSessionEnv(): CallEnv {
+    return this.envFor(undefined);
   }
 
   /** The SDK reports a new MeterProvider: rebuild the instruments for calls outside sessions. */
@@ -89,14 +116,21 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
 
   private patchTargets<T>(exports: T, targets: PatchTarget[]): T {
     for (const t of targets) {
-      if (isWrapped(t.proto.create)) continue;
-      this._wrap(t.proto, "create", (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+      const unpatch = patchMethod(t.proto, t.method, (original) => wrapCreate(original, t.shape, (session) => this.envFor(session)));
+      if (unpatch) unpatches(this).set(t, unpatch);
     }
     return exports;
   }
 
   private unpatchTargets(targets: PatchTarget[]): void {
-    for (const t of targets) if (isWrapped(t.proto.create)) this._unwrap(t.proto, "create");
+    const installed = unpatches(this);
+    for (const t of targets) {
+      for (const [patched, unpatch] of installed) {
+        if (patched.proto !== t.proto || patched.method !== t.method) continue;
+        unpatch();
+        installed.delete(patched);
+      }
+    }
   }
 
   private envFor(session: AgentSession | undefined): CallEnv {
@@ -128,4 +162,26 @@ export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryI
       return new Instruments(createNoopMeter());
     }
   }
+}
+
+/** What each instrumentation patched, by prototype (a WeakMap: fields are not initialised when the base constructor patches). */
+const installedPatches = new WeakMap<AgentCanaryInstrumentation, Map<PatchTarget, Unpatch>>();
+function unpatches(instrumentation: AgentCanaryInstrumentation): Map<PatchTarget, Unpatch> {
+  let map = installedPatches.get(instrumentation);
+  if (!map) {
+    map = new Map();
+    installedPatches.set(instrumentation, map);
+  }
+  return map;
+}
+
+/** One provider function per instrumentation, so disable() clears exactly what its enable() set (fields are not yet initialised when the base constructor calls enable()). */
+const outsideEnvs = new WeakMap<AgentCanaryInstrumentation, () => CallEnv>();
+function outsideEnvOf(instrumentation: AgentCanaryInstrumentation): () => CallEnv {
+  let provider = outsideEnvs.get(instrumentation);
+  if (!provider) {
+    provider = () => instrumentation.outsideSessionEnv();
+    outsideEnvs.set(instrumentation, provider);
+  }
+  return provider;
 }

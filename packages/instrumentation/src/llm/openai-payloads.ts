@@ -134,9 +134,12 @@ export class ResponsesStreamAccumulator {
     const e = obj(event);
     const type = str(e.type);
     if (type === "response.created") this.model = str(obj(e.response).model);
-    if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
-      this.final = responsesResult(e.response);
-    }
+    if (this.isLast(event)) this.final = responsesResult(e.response);
+  }
+
+  isLast(event: unknown): boolean {
+    const type = str(obj(event).type);
+    return type === "response.completed" || type === "response.incomplete" || type === "response.failed";
   }
 
   result(): LlmResult {

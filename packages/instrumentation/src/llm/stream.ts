@@ -4,6 +4,13 @@ import type { Safely } from "../telemetry/safely.js";
 export interface StreamObserver {
   /** Sees every item the consumer receives. */
   onItem(item: unknown): void;
+  /**
+   * Whether the item just seen completes the call (a terminal event carrying
+   * the usage). The call is then recorded before the item is passed on, so a
+   * guard it trips reaches a consumer that stops reading at that event (the
+   * SDKs' stream helpers do).
+   */
+  isLast?(item: unknown): boolean;
   /** The stream ended or the consumer stopped reading; may throw a guard error to the consumer. */
   onEnd(): void;
   onError(error: unknown): void;
@@ -49,6 +56,19 @@ async function* observed(inner: AsyncIterator<unknown>, observer: StreamObserver
       }
       if (step.done) break;
       safely("stream-item", () => observer.onItem(step.value), undefined);
+      if (safely("stream-item", () => observer.isLast?.(step.value) ?? false, false)) {
+        finished = true;
+        try {
+          observer.onEnd();
+        } catch (error) {
+          await inner.return?.();
+          throw error;
+        }
+        yield step.value;
+        // Anything after the terminal event is passed on unrecorded.
+        while (!(step = await inner.next()).done) yield step.value;
+        return;
+      }
       yield step.value;
     }
     finished = true;

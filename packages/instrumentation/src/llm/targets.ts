@@ -2,18 +2,17 @@ import { isObj } from "./fields.js";
 import { CHAT_COMPLETIONS, MESSAGES, RESPONSES } from "./shapes.js";
 import type { ApiShape } from "./wrap-create.js";
 
-type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
-
-/** A resource class prototype whose `create` is patched. */
+/** A prototype method that makes one LLM call (`create` of an SDK resource class, Gemini's generateContentInternal, Bedrock's send). */
 export interface PatchTarget {
-  proto: { create: CreateFn };
+  proto: object;
+  method: string;
   shape: ApiShape;
   label: string;
 }
 
-type Ctor = { prototype?: unknown; [key: string]: unknown };
+export type Ctor = { prototype?: unknown; [key: string]: unknown };
 
-function isCtor(value: unknown): value is Ctor {
+export function isCtor(value: unknown): value is Ctor {
   return typeof value === "function";
 }
 
@@ -21,7 +20,7 @@ function isCtor(value: unknown): value is Ctor {
  * The client class from a module namespace, CommonJS exports, the class itself
  * or a client instance: the first candidate carrying the `marker` resource class.
  */
-function clientClass(moduleOrClient: unknown, exportName: string, marker: string): Ctor | undefined {
+export function clientClass(moduleOrClient: unknown, exportName: string, marker: string): Ctor | undefined {
   if (!isObj(moduleOrClient) && !isCtor(moduleOrClient)) return undefined;
   const m = moduleOrClient as Record<string, unknown>;
   const instanceClass = isObj(moduleOrClient) ? (moduleOrClient as { constructor?: unknown }).constructor : undefined;
@@ -34,7 +33,7 @@ function clientClass(moduleOrClient: unknown, exportName: string, marker: string
 function target(resource: unknown, shape: ApiShape, label: string): PatchTarget[] {
   if (!isCtor(resource)) return [];
   const proto = resource.prototype as { create?: unknown } | undefined;
-  return proto && typeof proto.create === "function" ? [{ proto: proto as { create: CreateFn }, shape, label }] : [];
+  return proto && typeof proto.create === "function" ? [{ proto, method: "create", shape, label }] : [];
 }
 
 /** chat.completions.create and responses.create of an openai module (v4.19 and later). */

@@ -1,8 +1,13 @@
 import type { TokenUsage } from "../cost/prices.js";
 import type { RequestedToolCall } from "../session/session.js";
 
-export type Provider = "openai" | "anthropic";
-export type Api = "chat.completions" | "responses" | "messages";
+/**
+ * The GenAI provider name (gen_ai.provider.name): "openai", "anthropic",
+ * "gcp.gemini", "aws.bedrock", or whatever a foreign instrumentation reports.
+ */
+export type Provider = string;
+/** Which API of the provider served the call ("chat.completions", "messages", "generateContent", "converse", ...). */
+export type Api = string;
 
 /** A tool definition as the model sees it, reduced to what identifies it. */
 export interface ObservedTool {
@@ -16,10 +21,12 @@ export interface ObservedTool {
 export interface LlmRequest {
   provider: Provider;
   api: Api;
+  /** gen_ai.operation.name: "chat" unless the provider's convention names it otherwise (Gemini: "generate_content"). */
+  operation?: string | undefined;
   model: string;
   systemPrompt: string;
   tools: ObservedTool[];
-  /** The request body, from which declared params are picked for comparison. */
+  /** The request's generation params by the SDK's own names, from which declared params are picked for comparison. */
   body: Record<string, unknown>;
   stream: boolean;
 }
@@ -32,3 +39,6 @@ export interface LlmResult {
   finishReasons: string[];
   toolCalls: RequestedToolCall[];
 }
+
+/** A result with nothing known: no usage, no tool calls. */
+export const EMPTY_RESULT: LlmResult = Object.freeze({ finishReasons: [], toolCalls: [] }) as LlmResult;

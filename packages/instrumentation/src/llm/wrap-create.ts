@@ -1,4 +1,3 @@
-import { context } from "@opentelemetry/api";
 import { currentSession } from "../session/context.js";
 import type { AgentSession } from "../session/session.js";
 import { LlmCall, type CallEnv } from "./call.js";
@@ -8,9 +7,23 @@ import type { LlmRequest, LlmResult } from "./types.js";
 
 /** How to read one SDK method's requests, responses and stream items. */
 export interface ApiShape {
+  /**
+   * For a method that makes several kinds of calls (Bedrock's send(command)):
+   * the shape and request body of this one, or undefined when it is no LLM
+   * call (passed through). Default: this shape, the first argument.
+   */
+  select?(args: unknown[]): { shape: ApiShape; body: Obj } | undefined;
   request(body: Obj): LlmRequest;
   result(data: unknown): LlmResult;
-  accumulator(): { add(item: unknown): void; result(): LlmResult };
+  accumulator(): { add(item: unknown): void; result(): LlmResult; isLast?(item: unknown): boolean };
+  /** The stream inside a streamed result, when the result is not itself the stream (Bedrock's `{ stream }`). */
+  streamOf?(data: unknown): unknown;
+}
+
+function selectShape(shape: ApiShape, args: unknown[]): { shape: ApiShape; body: Obj } | undefined {
+  if (shape.select) return shape.select(args);
+  const body = args[0];
+  return isObj(body) ? { shape, body } : undefined;
 }
 
 type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
@@ -24,35 +37,49 @@ export function wrapCreate(original: CreateFn, shape: ApiShape, envFor: (session
   return function agentCanaryCreate(this: unknown, ...args: unknown[]): unknown {
     const session = currentSession();
     const env = envFor(session);
-    const body = args[0];
-    const request = env.safely("llm-request", () => (isObj(body) ? shape.request(body) : undefined), undefined);
+    const selected = env.safely("llm-request", () => selectShape(shape, args), undefined);
+    const request = selected && env.safely("llm-request", () => selected.shape.request(selected.body), undefined);
     // Guard errors (session ended, max turns) are thrown here, before any request is sent.
     const call = request ? LlmCall.begin(env, session, request) : undefined;
-    if (!call || !request) return original.apply(this, args);
+    if (!call || !request || !selected) return original.apply(this, args);
     let returned: unknown;
     try {
-      returned = context.with(call.traceContext, () => original.apply(this, args));
+      returned = call.run(() => original.apply(this, args));
     } catch (error) {
       call.fail(error, false);
       throw error;
     }
-    return env.safely("llm-attach", () => attach(returned, call, shape, request.stream, env), returned);
+    return env.safely("llm-attach", () => attach(returned, call, selected.shape, request.stream, env), returned);
   };
 }
 
-interface PromiseLike {
+interface ApiPromiseLike {
   then?: unknown;
   _thenUnwrap?: unknown;
+  parseResponse?: unknown;
+  parsedPromise?: unknown;
   responsePromise?: unknown;
 }
 
+type Parse = (this: unknown, ...args: unknown[]) => unknown;
+
 function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boolean, env: CallEnv): unknown {
+  let seen = false;
   const onData = (data: unknown): unknown => {
-    if (stream && isAsyncIterable(data)) {
+    // Both the APIPromise's own parse and a helper's derived promise may bring the data: record it once.
+    if (seen) return data;
+    seen = true;
+    const streamed = stream ? (shape.streamOf?.(data) ?? data) : undefined;
+    if (streamed !== undefined && isAsyncIterable(streamed)) {
       const acc = shape.accumulator();
       observeStream(
-        data,
-        { onItem: (item) => acc.add(item), onEnd: () => call.succeed(acc.result()), onError: (error) => call.fail(error, true) },
+        streamed,
+        {
+          onItem: (item) => acc.add(item),
+          isLast: (item) => acc.isLast?.(item) ?? false,
+          onEnd: () => call.succeed(acc.result()),
+          onError: (error) => call.fail(error, true),
+        },
         env.safely,
       );
       return data;
@@ -61,14 +88,32 @@ function attach(returned: unknown, call: LlmCall, shape: ApiShape, stream: boole
     call.succeed(result ?? { finishReasons: [], toolCalls: [] });
     return data;
   };
-  const p = returned as PromiseLike;
-  if (typeof p._thenUnwrap === "function") {
-    // An SDK APIPromise: derive another one so the user's handle keeps its methods.
-    // Nobody awaits this branch: call.fail() must not throw here (it cannot trip a guard).
+  const p = returned as ApiPromiseLike;
+  if (typeof p.parseResponse === "function" && typeof p.then === "function") {
+    // An SDK APIPromise, returned as it is (withResponse(), asResponse() keep working). The call is
+    // recorded inside its one parse of the body, so every layer awaiting it (another instrumentation
+    // wrapping the same method) sees one parse, and a guard trip rejects what the agent awaits.
+    // Nobody awaits the responsePromise branch: call.fail() must not throw there (it cannot trip a guard).
     if (p.responsePromise instanceof Promise) p.responsePromise.then(undefined, (error: unknown) => call.fail(error, false));
-    const derived = (p._thenUnwrap as (transform: (data: unknown) => unknown) => unknown).call(returned, onData);
-    endOnRawResponse(derived, call);
-    return derived;
+    if (p.parsedPromise instanceof Promise) {
+      // A layer inside ours already started the parse: follow it.
+      p.parsedPromise = p.parsedPromise.then(onData);
+    } else {
+      const parse = p.parseResponse as Parse;
+      p.parseResponse = function (this: unknown, ...args: unknown[]) {
+        return Promise.resolve(parse.apply(this, args)).then(onData);
+      };
+    }
+    // The SDK helpers (responses.stream, runTools, parse) derive promises with _thenUnwrap, which in
+    // some versions parses through a captured function rather than parseResponse: see the data there too.
+    if (typeof p._thenUnwrap === "function") {
+      const thenUnwrap = p._thenUnwrap as (this: unknown, transform: (data: unknown, props: unknown) => unknown) => unknown;
+      p._thenUnwrap = function (this: unknown, transform: (data: unknown, props: unknown) => unknown) {
+        return thenUnwrap.call(this, (data, props) => transform(onData(data), props));
+      };
+    }
+    endOnRawResponse(returned, call);
+    return returned;
   }
   if (returned instanceof Promise) {
     return returned.then(onData, (error: unknown) => {
