@@ -105,7 +105,7 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
   const { mutation, audit } = mutationFor(deployment, action, capability, `${alertname} firing`);
 
   if (alert.status === "resolved") {
-    await recordEvent(ctx.store, current, { by, action: audit, reason: `${alertname} resolved; traffic is not restored automatically`, details }, ctx.now());
+    await recordEvent(ctx.store, current, { by, action: audit, outcome: "resolved", reason: `${alertname} resolved; traffic is not restored automatically`, details }, ctx.now());
     log.info("alert resolved; recorded, traffic unchanged");
     return { ...base, outcome: "recorded", reason: "resolved alerts never restore traffic", revision: current.revision };
   }
@@ -125,7 +125,7 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
   if (result.status === "unchanged" && stale !== undefined) {
     const state = result.state ?? current;
     const staleDetails = { ...details, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt, stale: true };
-    await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing, stale: ${stale}`, details: staleDetails }, ctx.now());
+    await recordEvent(ctx.store, state, { by, action: audit, outcome: "stale", reason: `${alertname} firing, stale: ${stale}`, details: staleDetails }, ctx.now());
     log.warn({ revision: state.revision, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt }, "stale alert about an earlier rollout; recorded, nothing changed");
     return { ...base, outcome: "stale", reason: stale, revision: state.revision };
   }
@@ -134,7 +134,7 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
     return { ...base, outcome: "changed", reason: `${audit} applied`, revision: result.state.revision };
   }
   const state = result.state ?? current;
-  await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing again: ${result.reason}`, details }, ctx.now());
+  await recordEvent(ctx.store, state, { by, action: audit, outcome: "duplicate", reason: `${alertname} firing again: ${result.reason}`, details }, ctx.now());
   log.info({ revision: state.revision }, `alert changed nothing: ${result.reason}`);
   return { ...base, outcome: "unchanged", reason: result.reason, revision: state.revision };
 }
