@@ -35,6 +35,6 @@ export function openStore(spec: string, options: OpenStoreOptions = {}): Rollout
     }
   }
   throw new StoreSpecError(
-    `store "${spec}" is neither file:<dir> nor a Redis URL; e.g. file:./rollout-state, redis://127.0.0.1:6379, redis+sentinel://s1:26379/mymaster or redis+cluster://n1:7000,n2:7001`,
+    `store "${spec}" is neither file:<dir> nor redis://host:port (or redis+sentinel://s1:26379/<master>, redis+cluster://n1:7000,n2:7001); e.g. file:./rollout-state or redis://127.0.0.1:6379`,
   );
 }

@@ -27,13 +27,23 @@ export async function seedDeployment(store: RolloutStore, deployment: string): P
   await transition(store, deployment, (s) => ({ kind: "changed", action: "set", patch: { canaryPercent: s?.canaryPercent === 25 ? 26 : 25 } }), { by: "test", reason: "seed" });
 }
 
-export async function startReceiver(store: RolloutStore, overrides: Partial<ReceiverConfigInput> = {}): Promise<{ receiver: Receiver; url: string }> {
+export interface StartOptions {
+  /** The receiver's clock (default: the real one). */
+  now?: () => Date;
+  /** Collects the receiver's log lines (pino JSON) instead of discarding them. */
+  logs?: string[];
+}
+
+export async function startReceiver(store: RolloutStore, overrides: Partial<ReceiverConfigInput> = {}, options: StartOptions = {}): Promise<{ receiver: Receiver; url: string }> {
   const config = ReceiverConfigSchema.parse({
+    host: "127.0.0.1",
     port: 0,
     auth: { bearerTokens: [TOKEN], basic: [{ username: "ops", password: "ops-password-1" }], grafana: { secret: GRAFANA_SECRET } },
     ...overrides,
   });
-  const receiver = createReceiver({ config, store, logger: false });
+  const logs = options.logs;
+  const logger = logs ? { level: "info", stream: { write: (line: string) => void logs.push(line) } } : false;
+  const receiver = createReceiver({ config, store, logger, ...(options.now ? { now: options.now } : {}) });
   const url = await receiver.listen();
   return { receiver, url };
 }

@@ -1,5 +1,5 @@
 import type { Cluster, RedisOptions } from "ioredis";
-import { CasContractError, StoreUnavailableError } from "../errors.js";
+import { CasContractError, InvalidStateError, StoreUnavailableError } from "../errors.js";
 import { checkCasArguments, checkRecordEntry, parseAuditLine, parseStoredState } from "../parse.js";
 import { DeploymentNameSchema, type AuditEntry, type RolloutState } from "../schema.js";
 import type { CasResult, DurabilityReport, RolloutStore, StateEvent } from "../store.js";
@@ -98,13 +98,16 @@ export class RedisStore implements RolloutStore {
 
   async read(deployment: string): Promise<RolloutState | undefined> {
     const key = this.key(deployment, "state");
-    const raw = await (await this.client()).hget(key, "state");
+    const raw = await this.run("read the state", (client) => client.hget(key, "state"));
     return raw === null ? undefined : parseStoredState(`redis key ${key}`, raw, deployment);
   }
 
   async compareAndSet(deployment: string, expectedRevision: number | null, next: RolloutState, audit: AuditEntry): Promise<CasResult> {
     const checked = checkCasArguments(deployment, expectedRevision, next, audit);
-    const client = await this.client();
+    return this.run("write the state", (client) => this.casWith(client, deployment, expectedRevision, checked, audit));
+  }
+
+  private async casWith(client: RedisClient, deployment: string, expectedRevision: number | null, checked: RolloutState, audit: AuditEntry): Promise<CasResult> {
     // Listed before it exists, so the set never misses a deployment that has a state; the
     // set is an index in its own hash slot, outside the atomic script.
     if (expectedRevision === null) await client.sadd(this.deploymentsKey, deployment);
@@ -136,10 +139,11 @@ export class RedisStore implements RolloutStore {
   async record(deployment: string, entry: AuditEntry): Promise<void> {
     // Validated with a placeholder revision; the script writes the real one atomically.
     const { fromRevision: _from, toRevision: _to, ...unstamped } = checkRecordEntry(deployment, entry, 0);
-    const client = await this.client();
-    const done = await client.eval(RECORD_SCRIPT, 2, this.key(deployment, "state"), this.key(deployment, "audit"), JSON.stringify(unstamped));
-    if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
-    await this.waitForReplicas(client);
+    await this.run("record an audit entry", async (client) => {
+      const done = await client.eval(RECORD_SCRIPT, 2, this.key(deployment, "state"), this.key(deployment, "audit"), JSON.stringify(unstamped));
+      if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
+      await this.waitForReplicas(client);
+    });
   }
 
   watch(deployment: string, onEvent: (event: StateEvent) => void): () => void {
@@ -150,8 +154,9 @@ export class RedisStore implements RolloutStore {
     const key = this.key(deployment, "audit");
     // Some Redis versions read COUNT 0 as "no limit".
     if (options?.limit === 0) return [];
-    const client = await this.client();
-    const rows = options?.limit === undefined ? await client.xrange(key, "-", "+") : (await client.xrevrange(key, "+", "-", "COUNT", options.limit)).reverse();
+    const rows = await this.run("read the audit log", async (client) =>
+      options?.limit === undefined ? client.xrange(key, "-", "+") : (await client.xrevrange(key, "+", "-", "COUNT", options.limit)).reverse(),
+    );
     return rows.map(([id, fields]) => {
       const index = fields.indexOf("entry");
       return parseAuditLine(`redis stream ${key} entry ${id}`, fields[index + 1] ?? "");
@@ -159,23 +164,17 @@ export class RedisStore implements RolloutStore {
   }
 
   async list(): Promise<string[]> {
-    return (await (await this.client()).smembers(this.deploymentsKey)).sort();
+    return (await this.run("list deployments", (client) => client.smembers(this.deploymentsKey))).sort();
   }
 
   /** A write and a read of a probe key: catches a hung or stopped Redis, a read-only replica, an out-of-memory refusal. */
   async probe(timeoutMs: number): Promise<void> {
     const key = `${this.prefix}{probe}`;
-    const work = async (): Promise<void> => {
-      const client = await this.client();
+    const work = this.run("write a probe key", async (client) => {
       await client.set(key, String(Date.now()), "PX", 60_000);
       await client.get(key);
-    };
-    try {
-      await withTimeout(work(), timeoutMs, "redis");
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError(`redis refused a write (${firstWord((error as Error).message)})`);
-    }
+    });
+    await withTimeout(work, timeoutMs, "redis");
   }
 
   async durability(): Promise<DurabilityReport> {
@@ -190,6 +189,22 @@ export class RedisStore implements RolloutStore {
     this.clientPromise = undefined;
     const client = await pending?.catch(() => undefined);
     await client?.quit().catch(() => client.disconnect());
+  }
+
+  /**
+   * Runs commands; a failure of Redis itself (timeout, refused or lost connection, READONLY
+   * after a failover) becomes StoreUnavailableError, whose message names no address, so the
+   * receiver answers 503 and callers can tell "retry" from "repair the data".
+   */
+  private async run<T>(what: string, body: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      return await body(client);
+    } catch (error) {
+      if (error instanceof InvalidStateError || error instanceof CasContractError || error instanceof StoreUnavailableError) throw error;
+      const kind = errorKind(error as NodeJS.ErrnoException);
+      throw Object.assign(new StoreUnavailableError(`redis could not ${what} (${kind})`, { cause: error }), { code: kind });
+    }
   }
 
   private client(): Promise<RedisClient> {
@@ -241,4 +256,12 @@ function isCluster(client: RedisClient): client is Cluster {
 /** The error's kind (READONLY, OOM, ...), without the server's address. */
 function firstWord(message: string): string {
   return /^[A-Z]+\b/.exec(message)?.[0] ?? "error";
+}
+
+/** ECONNREFUSED, MaxRetriesPerRequestError, timed out, READONLY, ...: what went wrong, without where. */
+function errorKind(error: NodeJS.ErrnoException): string {
+  if (error.code) return error.code;
+  if (/timed out/i.test(error.message)) return "timed out";
+  if (error.name && error.name !== "Error" && error.name !== "ReplyError") return error.name;
+  return firstWord(error.message);
 }
