@@ -23,6 +23,11 @@ export interface FaultRow {
   lostAcks: number;
   /** Figures particular to the fault. */
   detail: string;
+  /**
+   * A configuration shown for comparison that agent-canary warns against (Redis with its
+   * default persistence): its losses are the figure, not a failure of the run.
+   */
+  baseline?: boolean;
 }
 
 export const TOKEN = "fault-bench-token-0123456789abcdef";

@@ -113,6 +113,25 @@ describe("RedisStore faults that must not block a rollback", () => {
     }
   });
 
+  it("tells watchers `unavailable` as soon as the connection is lost (not only after the staleness bound)", async () => {
+    const prefix = `lost${++n}:`;
+    const store = open({ prefix, pollIntervalMs: 60_000, staleAfterMs: 600_000 });
+    const admin = new Redis(redis.redisUrl);
+    try {
+      await seed(store, "shop");
+      const events: StateEvent[] = [];
+      const stop = store.watch("shop", (event) => events.push(event));
+      await waitFor(() => events[0]?.kind === "state", { what: "initial state" });
+      await admin.client("KILL", "TYPE", "pubsub");
+      expect(await waitFor(() => events.find((e) => e.kind === "unavailable"), { what: "unavailable on the lost connection" })).toMatchObject({ error: { message: "lost the connection to redis" } });
+      await waitFor(() => events.at(-1)?.kind === "state", { what: "the state again after the reconnect" });
+      stop();
+    } finally {
+      await store.close();
+      admin.disconnect();
+    }
+  });
+
   it("says acknowledgements are not durable on a Redis without appendfsync always", async () => {
     const store = open();
     try {

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from "../errors.js";
 import { Staleness } from "../staleness.js";
 import type { StateEvent } from "../store.js";
 import { deliver, eventKey } from "../watch-events.js";
@@ -26,7 +27,8 @@ interface Listener {
  * The watchers of one RedisStore: a dedicated subscriber connection for change
  * notifications, a re-read on every (re)connect and every pollIntervalMs, and per listener
  * a staleness bound after which it is told `unavailable`. A read that fails confirms
- * nothing; it is the bound, not one failed read, that makes a router fail closed.
+ * nothing; a lost subscriber connection, or the bound without a confirmed read, makes a
+ * router fail closed; the next confirmed read brings the state back.
  */
 export class RedisWatchers {
   private readonly listeners = new Set<Listener>();
@@ -72,6 +74,10 @@ export class RedisWatchers {
         const subscriber = duplicateForSubscribing(client);
         subscriber.on("error", () => undefined);
         subscriber.on("message", (_channel: string, message: string) => this.refreshAll(message.split(" ")[0]));
+        // A lost connection is certain: no rollback can reach us until it is back, so routers
+        // fail closed at once instead of after the staleness bound (which covers a hung Redis,
+        // where the connection stays open and nothing answers).
+        subscriber.on("close", () => this.failAll(new StoreUnavailableError("lost the connection to redis")));
         // ioredis resubscribes on reconnect; what was published meanwhile is caught by re-reading.
         subscriber.on("ready", () => this.refreshAll());
         await subscriber.subscribe(this.options.channel).catch(() => undefined);
@@ -80,6 +86,10 @@ export class RedisWatchers {
       .catch(() => undefined);
     this.poll = setInterval(() => this.refreshAll(), this.options.pollIntervalMs);
     this.poll.unref();
+  }
+
+  private failAll(error: StoreUnavailableError): void {
+    for (const listener of this.listeners) this.report(listener, { kind: "unavailable", error });
   }
 
   private stopSubscriber(): void {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { applyAlert, type AlertOutcome } from "./apply-alerts.js";
-import { verifyGrafanaSignature } from "./grafana-signature.js";
+import { checkGrafanaHeaders, verifyGrafanaSignature } from "./grafana-signature.js";
 import { HttpError, zodFailure } from "./http-errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { AlertmanagerPayloadSchema, GrafanaPayloadSchema, type Alert, type AlertSource } from "./payloads.js";
@@ -57,10 +57,16 @@ export function registerHookRoutes({ app, config, store, metrics, tracker, now, 
 
   const grafana = config.auth.grafana;
   const replays = new ReplayCache();
+  // Headers first, before the body is read: no signature or no fresh timestamp, no body reading.
+  const grafanaHeaders = async (request: FastifyRequest): Promise<void> => {
+    if (!grafana) return;
+    const check = checkGrafanaHeaders(grafana, request.headers, now().getTime());
+    if (!check.ok) throw new HttpError(401, check.reason, `Grafana signature check failed: ${check.message}`);
+  };
   app.post(
     "/hooks/grafana",
     // With a Grafana secret the signature is the credential; without one, bearer/basic as for Alertmanager.
-    { onRequest: grafana ? [] : guard(false) },
+    { onRequest: grafana ? [grafanaHeaders] : guard(false) },
     async (request, reply) => {
       let verified: { signature: string; replayTtlMs: number } | undefined;
       if (grafana) {
