@@ -90,12 +90,16 @@ describe("FileStore lock: the lease", () => {
     const dir = await tempDir();
     const path = join(dir, "x.lock");
     const order: string[] = [];
+    let entered: () => void = () => undefined;
+    const firstIn = new Promise<void>((resolve) => (entered = resolve));
     const first = withFileLock(path, { timeoutMs: 10_000, leaseMs: 200 }, async () => {
       order.push("first in");
+      entered();
+      // Held for six leases: only the renewals keep the waiter from breaking it.
       await sleep(1_200);
       order.push("first out");
     });
-    await sleep(50);
+    await firstIn;
     const second = withFileLock(path, { timeoutMs: 10_000, leaseMs: 200 }, async () => {
       order.push("second in");
     });
