@@ -1,23 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FileStore } from "@agent-canary/rollout-state";
 import { resume, transition } from "@agent-canary/rollout-state";
-import type { Receiver } from "@agent-canary/rollout";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ALERT_STARTS_AT, grafanaSign, post, seedDeployment, startReceiver, tempStore } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { ALERT_STARTS_AT, grafanaSign, post, receiverPerTest } from "./helpers.js";
 
-let store: FileStore;
-let receiver: Receiver;
-let url: string;
-
-beforeEach(async () => {
-  store = await tempStore();
-  await seedDeployment(store, "shop");
-  ({ receiver, url } = await startReceiver(store));
-});
-afterEach(async () => {
-  await receiver.close();
-});
+const t = receiverPerTest(["shop"]);
 
 function grafanaBody(action = "rollback"): string {
   return JSON.stringify({
@@ -38,16 +25,16 @@ function grafanaBody(action = "rollback"): string {
   });
 }
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
-const grafana = (body: string, headers: Record<string, string>) => post(`${url}/hooks/grafana`, body, { authorization: "", ...headers });
+const grafana = (body: string, headers: Record<string, string>) => post(`${t.url}/hooks/grafana`, body, { authorization: "", ...headers });
 /** Signed as a contact point with HMAC secret and Timestamp Header "X-Grafana-Alerting-Timestamp" sends it. */
 const signed = (body: string, ts = nowSeconds()) => ({ "X-Grafana-Alerting-Signature": grafanaSign(body, ts), "X-Grafana-Alerting-Timestamp": ts });
-const snapshot = async () => ({ state: await store.read("shop"), audit: await store.auditLog("shop") });
+const snapshot = async () => ({ state: await t.store.read("shop"), audit: await t.store.auditLog("shop") });
 
 describe("receiver: Grafana webhook", () => {
   it("acts on a delivery signed with the timestamp header Grafana users set (X-Grafana-Alerting-Timestamp)", async () => {
     const response = await grafana(grafanaBody(), signed(grafanaBody()));
     expect(response.status).toBe(200);
-    expect(await store.read("shop")).toMatchObject({ canaryPercent: 0, lastTransition: { by: "grafana:g1" } });
+    expect(await t.store.read("shop")).toMatchObject({ canaryPercent: 0, lastTransition: { by: "grafana:g1" } });
   });
 
   it("also takes the older default timestamp header name, and Grafana's built-in signature header name", async () => {
@@ -86,20 +73,20 @@ describe("receiver: Grafana webhook", () => {
     const body = grafanaBody("hold");
     const captured = signed(body);
     expect((await grafana(body, captured)).status).toBe(200);
-    expect((await store.read("shop"))?.phase).toBe("paused");
-    await transition(store, "shop", resume("shop"), { by: "cli:ana", reason: "looked, fine" });
+    expect((await t.store.read("shop"))?.phase).toBe("paused");
+    await transition(t.store, "shop", resume("shop"), { by: "cli:ana", reason: "looked, fine" });
     const replay = await grafana(body, captured);
     expect(replay.status).toBe(401);
     expect((await replay.json()).error).toMatch(/acted on before: a replay/);
-    expect((await store.read("shop"))?.phase).toBe("progressing");
+    expect((await t.store.read("shop"))?.phase).toBe("progressing");
     // Grafana's next notification carries a new timestamp, hence a new signature.
     const later = String(Number(captured["X-Grafana-Alerting-Timestamp"]) + 1);
     expect((await grafana(body, signed(body, later))).status).toBe(200);
-    expect((await store.read("shop"))?.phase).toBe("paused");
+    expect((await t.store.read("shop"))?.phase).toBe("paused");
   });
 
   it("accepts the retry of a delivery it answered with 5xx: that is not a replay", async () => {
-    const path = join(store.dir, "shop.json");
+    const path = join(t.store.dir, "shop.json");
     const good = await readFile(path, "utf8");
     await writeFile(path, "{ corrupt");
     const body = grafanaBody();
@@ -107,7 +94,7 @@ describe("receiver: Grafana webhook", () => {
     expect((await grafana(body, headers)).status).toBe(500);
     await writeFile(path, good);
     expect((await grafana(body, headers)).status).toBe(200);
-    expect((await store.read("shop"))?.phase).toBe("rolled_back");
+    expect((await t.store.read("shop"))?.phase).toBe("rolled_back");
   });
 
   it("checks the signature before parsing: an unsigned deeply nested body is refused without being parsed; a signed one too deep is 400", async () => {
@@ -117,7 +104,7 @@ describe("receiver: Grafana webhook", () => {
     const signedDeep = await grafana(deep, signed(deep));
     expect(signedDeep.status).toBe(400);
     expect((await signedDeep.json()).error).toMatch(/nests deeper than 32 levels/);
-    const metrics = await receiver.metrics.registry.getSingleMetricAsString("agent_canary_receiver_rejected_total");
+    const metrics = await t.receiver.metrics.registry.getSingleMetricAsString("agent_canary_receiver_rejected_total");
     expect(metrics).toMatch(/reason="signature_missing"\} 1/);
     expect(metrics).toMatch(/reason="too_deep"\} 1/);
   });
