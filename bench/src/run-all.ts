@@ -16,6 +16,7 @@ const BENCHMARKS: { name: string; script: string; flags: string[] }[] = [
   { name: "receiver", script: "receiver/main.ts", flags: [] },
   { name: "e2e", script: "e2e/main.ts", flags: [] },
   { name: "footprint", script: "footprint/main.ts", flags: [] },
+  { name: "faults", script: "faults/main.ts", flags: [] },
 ];
 
 function main(): void {

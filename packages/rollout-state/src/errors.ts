@@ -9,8 +9,18 @@ export class InvalidStateError extends Error {
     /** The zod path of the first bad field ("" when the whole document is unreadable). */
     readonly field: string,
     readonly detail: string,
+    /** The detail without anything read from the file (a JSON parser quotes the bytes it choked on). */
+    private readonly safeDetail: string = detail,
   ) {
     super(`invalid rollout state in ${source}${field ? ` at field "${field}"` : ""}: ${detail}. ${InvalidStateError.fix(source)}`);
+  }
+
+  /**
+   * What may be shown to an HTTP client: the field and what is wrong, never the file's path
+   * or its bytes (a symlinked state file must not become a way to read other files).
+   */
+  get publicMessage(): string {
+    return `invalid rollout state${this.field ? ` at field "${this.field}"` : ""}: ${this.safeDetail}`;
   }
 
   /**
@@ -19,7 +29,7 @@ export class InvalidStateError extends Error {
    */
   private static fix(source: string): string {
     if (source.includes(".audit.jsonl") || source.startsWith("redis stream")) {
-      return "Repair or delete that audit entry (the state itself is intact); writes resume once it parses.";
+      return "Repair or delete that audit entry (the state itself is intact); writes go on meanwhile, but the log cannot be listed until it parses.";
     }
     return "Repair it by hand (the audit log lists every transition), or move the file aside and run `agent-canary rollout start --baseline ...` to begin again; routers send all new sessions to baseline until then.";
   }
@@ -29,6 +39,14 @@ export class InvalidStateError extends Error {
     const field = issue ? issue.path.map(String).join(".") : "";
     return new InvalidStateError(source, field, issue?.message ?? error.message);
   }
+}
+
+/**
+ * The store cannot be reached or used right now (a hung or stopped Redis, a full disk).
+ * The message is fit for an unauthenticated health endpoint: no paths, no addresses.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
 }
 
 /** The store could not take its write lock in time (another writer holds it). */

@@ -4,5 +4,7 @@ export * from "./errors.js";
 export { parseStoredState, parseAuditLine } from "./parse.js";
 export { FileStore, type FileStoreOptions } from "./file/file-store.js";
 export { RedisStore, type RedisStoreOptions } from "./redis/redis-store.js";
+export { parseRedisTarget, RedisSpecError, type RedisTarget } from "./redis/connection.js";
 export * from "./transitions/index.js";
-export { openStore, StoreSpecError } from "./open-store.js";
+export { openStore, StoreSpecError, type OpenStoreOptions } from "./open-store.js";
+export { KeyedQueue } from "./keyed-queue.js";

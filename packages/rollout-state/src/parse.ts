@@ -1,5 +1,5 @@
 import { CasContractError, InvalidStateError } from "./errors.js";
-import { AuditEntrySchema, RolloutStateSchema, type AuditEntry, type RolloutState } from "./schema.js";
+import { AuditEntrySchema, MAX_REVISION, RolloutStateSchema, type AuditEntry, type RolloutState } from "./schema.js";
 
 /** Parses a stored state document; any defect becomes an InvalidStateError naming the source and field. */
 export function parseStoredState(source: string, raw: string, deployment: string): RolloutState {
@@ -7,12 +7,18 @@ export function parseStoredState(source: string, raw: string, deployment: string
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new InvalidStateError(source, "", `not valid JSON (${(error as Error).message})`);
+    throw new InvalidStateError(source, "", `not valid JSON (${(error as Error).message})`, "not valid JSON");
   }
   const result = RolloutStateSchema.safeParse(json);
   if (!result.success) throw InvalidStateError.fromZod(source, result.error);
   if (result.data.deployment !== deployment) {
     throw new InvalidStateError(source, "deployment", `names "${result.data.deployment}" but is stored for "${deployment}"`);
+  }
+  // No write can follow this revision (the next one would not be a safe integer), so
+  // rather than let every rollback fail while routers keep the canary, the state is
+  // unreadable: routers fail closed to baseline and the error says how to repair it.
+  if (result.data.revision >= MAX_REVISION) {
+    throw new InvalidStateError(source, "revision", `is ${result.data.revision}, the largest revision there can be; no write can follow it (set it to the revision of the last audit entry)`);
   }
   return result.data;
 }
@@ -22,7 +28,7 @@ export function parseAuditLine(source: string, raw: string): AuditEntry {
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new InvalidStateError(source, "", `audit line is not valid JSON (${(error as Error).message})`);
+    throw new InvalidStateError(source, "", `audit line is not valid JSON (${(error as Error).message})`, "audit line is not valid JSON");
   }
   const result = AuditEntrySchema.safeParse(json);
   if (!result.success) throw InvalidStateError.fromZod(source, result.error);

@@ -27,6 +27,22 @@ export type VersionRef = z.infer<typeof VersionRefSchema>;
 
 export const TenantOverrideSchema = z.enum(["always", "never"]);
 
+/**
+ * Names that would reach Object.prototype instead of an own key of a plain object: as a
+ * map key `__proto__` is dropped when the state is parsed, so a capability of that name
+ * would be "switched off" anew, with a new revision, on every delivery.
+ */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+const notReserved = (what: string) => [(name: string) => !RESERVED_KEYS.has(name), { message: `a ${what} cannot be __proto__, constructor or prototype` }] as const;
+
+/** A capability flag's name: a map key in the state and a label value in alerts. */
+export const CapabilityNameSchema = z
+  .string()
+  .min(1, "a capability name cannot be empty")
+  .max(128, "a capability name is at most 128 characters")
+  .refine(...notReserved("capability name"));
+export const TenantNameSchema = z.string().refine(...notReserved("tenant name"));
+
 /** A capability flag: a tool or feature inside a version, exposed to its own share of sessions. */
 export const CapabilitySchema = z.object({
   percent: z.number().min(0).max(100),
@@ -35,11 +51,39 @@ export const CapabilitySchema = z.object({
   reason: z.string().optional(),
 });
 
+export const AUDIT_OUTCOMES = ["changed", "duplicate", "unchanged", "resolved", "stale", "other_rollout"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * A revision: compare-and-set counts on it. The schema keeps it a safe integer; a stored
+ * state at the largest one cannot be followed by any write (see parseStoredState).
+ */
+export const RevisionSchema = z.number().int().min(0);
+export const MAX_REVISION = Number.MAX_SAFE_INTEGER;
+
 export const TransitionSchema = z.object({
   at: z.iso.datetime(),
   /** Who or what: "alertmanager:<fingerprint>", "grafana:<rule uid>", "cli:<user>", "controller". */
   by: z.string().min(1),
   action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant"]),
+  /**
+   * What happened, for entries that record an alert: `changed` (the state moved), `duplicate`
+   * (the state already was what the alert asks), `unchanged` (nothing to do, e.g. no canary),
+   * `resolved`, `stale` (began firing before the rollout started), `other_rollout` (its
+   * rollout_id names another rollout). Absent on entries written by the CLI and the
+   * controller, and on entries written before the field existed: those are changes.
+   */
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
+  /** A capability change: which capability, and its state before and after. */
+  capability: z
+    .object({
+      name: z.string(),
+      enabled: z.boolean(),
+      percent: z.number().min(0).max(100),
+      fromEnabled: z.boolean().optional(),
+      fromPercent: z.number().min(0).max(100).optional(),
+    })
+    .optional(),
   fromPhase: PhaseSchema.optional(),
   toPhase: PhaseSchema,
   fromPercent: z.number().min(0).max(100).optional(),
@@ -55,7 +99,7 @@ export const RolloutStateSchema = z.object({
   schemaVersion: z.literal(1).default(1),
   deployment: DeploymentNameSchema,
   /** Bumped on every write; compare-and-set is on this number. */
-  revision: z.number().int().min(0),
+  revision: RevisionSchema,
   baseline: VersionRefSchema,
   canary: VersionRefSchema.nullable().default(null),
   canaryPercent: z.number().min(0).max(100),
@@ -83,8 +127,8 @@ export const RolloutStateSchema = z.object({
   rolloutId: RolloutIdSchema.nullable().default(null),
   /** Appended to the session id before hashing; change it to reshuffle buckets between rollouts. */
   salt: z.string().max(64).default(""),
-  tenantOverrides: z.record(z.string(), TenantOverrideSchema).default({}),
-  capabilities: z.record(z.string(), CapabilitySchema).default({}),
+  tenantOverrides: z.record(TenantNameSchema, TenantOverrideSchema).default({}),
+  capabilities: z.record(CapabilityNameSchema, CapabilitySchema).default({}),
   updatedAt: z.iso.datetime(),
   lastTransition: TransitionSchema.nullable().default(null),
 });
@@ -94,7 +138,7 @@ export type RolloutStateInput = z.input<typeof RolloutStateSchema>;
 /** An audit log entry: the transition plus the revisions it moved between. */
 export const AuditEntrySchema = TransitionSchema.extend({
   deployment: DeploymentNameSchema,
-  fromRevision: z.number().int().min(0).nullable(),
-  toRevision: z.number().int().min(0),
+  fromRevision: RevisionSchema.nullable(),
+  toRevision: RevisionSchema,
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

@@ -1,5 +1,5 @@
 import type { AuditEntry, RolloutStore, StateEvent } from "@agent-canary/rollout-state";
-import { InvalidStateError, rollback, transition } from "@agent-canary/rollout-state";
+import { InvalidStateError, RedisStore, rollback, transition } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bumpPercent, seed } from "./fixtures.js";
@@ -11,6 +11,27 @@ export interface StoreHarness {
   /** Puts raw bytes where the deployment's state lives. */
   corrupt(deployment: string, raw: string): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Two RedisStores on one key prefix, and a raw client (standalone or cluster) to corrupt
+ * a state with. `raw` is ioredis's Redis or Cluster, opened by the caller.
+ */
+export function redisHarness(url: string, prefix: string, raw: { hset(key: string, field: string, value: string): Promise<unknown>; disconnect(): void }): StoreHarness {
+  const store = new RedisStore({ url, prefix, pollIntervalMs: 500 });
+  const other = new RedisStore({ url, prefix, pollIntervalMs: 500 });
+  return {
+    store,
+    other,
+    corrupt: async (deployment, text) => {
+      await raw.hset(`${prefix}{${deployment}}:state`, "state", text);
+    },
+    cleanup: async () => {
+      await store.close();
+      await other.close();
+      raw.disconnect();
+    },
+  };
 }
 
 /** The behaviour every RolloutStore must have; FileStore and RedisStore both run it. */

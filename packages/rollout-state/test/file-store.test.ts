@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
+import { FileStore } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
 import { storeConformance } from "./conformance.js";
@@ -97,80 +97,6 @@ describe("FileStore files", () => {
     await expect(store.read("../etc/passwd")).rejects.toThrow(/a-z, 0-9/);
   });
 
-  it("breaks a lock left by a dead process", async () => {
-    const dir = await tempDir();
-    const store = new FileStore({ dir });
-    await seed(store, "shop");
-    // pid 2^22+1 is above Linux's pid_max default range, so no live process has it.
-    await writeFile(join(dir, "shop.lock"), `${2 ** 22 + 1} deadbeef`);
-    const { bumpPercent } = await import("./fixtures.js");
-    expect(await bumpPercent(store, "shop", "after-crash")).toBe(1);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("never breaks a lock whose pid is alive; breaks it once that process is gone", async () => {
-    const dir = await tempDir();
-    const store = new FileStore({ dir, lockTimeoutMs: 300 });
-    await seed(store, "shop");
-    const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
-    const exited = new Promise((resolve) => holder.once("exit", resolve));
-    try {
-      const lock = `${holder.pid} 0123456789abcdef\n`;
-      await writeFile(join(dir, "shop.lock"), lock);
-      const { bumpPercent } = await import("./fixtures.js");
-      await expect(bumpPercent(store, "shop", "while-held")).rejects.toBeInstanceOf(StoreBusyError);
-      expect(await readFile(join(dir, "shop.lock"), "utf8")).toBe(lock);
-      expect((await store.read("shop"))?.revision).toBe(0);
-    } finally {
-      holder.kill("SIGKILL");
-      await exited;
-    }
-    const { bumpPercent } = await import("./fixtures.js");
-    expect(await bumpPercent(store, "shop", "after-holder-died")).toBe(1);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("judges a lock without a complete '<pid> <token>' by its age only, never by a pid cut short", async () => {
-    const dir = await tempDir();
-    const store = new FileStore({ dir, lockTimeoutMs: 300, staleLockMs: 30_000 });
-    await seed(store, "shop");
-    const { bumpPercent } = await import("./fixtures.js");
-    const lockPath = join(dir, "shop.lock");
-    // What an older writer shows between creating the lock and finishing its write: nothing, or
-    // the first digits of its pid (which may name a dead process). Two seconds old, well under staleLockMs.
-    const twoSecondsAgo = new Date(Date.now() - 2_000);
-    for (const partial of ["", `${2 ** 22 + 1}`]) {
-      await writeFile(lockPath, partial);
-      await utimes(lockPath, twoSecondsAgo, twoSecondsAgo);
-      await expect(bumpPercent(store, "shop", "during-partial-write")).rejects.toBeInstanceOf(StoreBusyError);
-      expect(await readFile(lockPath, "utf8")).toBe(partial);
-    }
-    // Older than staleLockMs: its writer is long gone, so it is broken.
-    const longAgo = new Date(Date.now() - 60_000);
-    await utimes(lockPath, longAgo, longAgo);
-    expect(await bumpPercent(store, "shop", "after-stale")).toBe(1);
-    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it("removes what writers killed mid-acquire or mid-break left next to the lock, and keeps a live writer's pending lock", async () => {
-    const dir = await tempDir();
-    const store = new FileStore({ dir, staleLockMs: 30_000 });
-    await seed(store, "shop");
-    const longAgo = new Date(Date.now() - 60_000);
-    await writeFile(join(dir, `shop.lock.${2 ** 22 + 1}.0123456789abcdef.pending`), `${2 ** 22 + 1} 0123456789abcdef\n`);
-    await writeFile(join(dir, `shop.lock.${2 ** 22 + 1}.01234567.stale`), "");
-    // A claim's age is its ctime, which utimes cannot move back: a claim made now is kept.
-    await writeFile(join(dir, "shop.lock.0123456789abcdef01234567.breaking"), "");
-    const livePending = `shop.lock.${process.ppid}.fedcba9876543210.pending`;
-    await writeFile(join(dir, livePending), `${process.ppid} fedcba9876543210\n`);
-    await utimes(join(dir, livePending), longAgo, longAgo);
-    const { bumpPercent } = await import("./fixtures.js");
-    expect(await bumpPercent(store, "shop", "cleanup")).toBe(1);
-    expect((await readdir(dir)).sort()).toEqual([livePending, "shop.audit.jsonl", "shop.json", "shop.lock.0123456789abcdef01234567.breaking"].sort());
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it("never shows another process an empty or partial lock file while it writes", async () => {
     const dir = await tempDir();
     const store = new FileStore({ dir });
@@ -185,7 +111,7 @@ describe("FileStore files", () => {
       const content = await readFile(join(dir, "shop.lock"), "utf8").catch(() => undefined);
       if (content !== undefined) {
         reads++;
-        if (!/^\d+ [0-9a-f]{16}\n?$/.test(content)) seen.add(JSON.stringify(content));
+        if (!/^\{"v":2,"token":"[0-9a-f]+",.*\}\n$/.test(content)) seen.add(JSON.stringify(content));
       }
     }
     expect(await done).toBe(0);

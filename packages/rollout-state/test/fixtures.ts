@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { RolloutState, RolloutStore } from "@agent-canary/rollout-state";
+import { selfIdentity, startTimeFromStat } from "../src/file/lock-owner.js";
 import { setPercent, start, stagesFrom, transition, DEFAULT_STAGE_PERCENTS } from "@agent-canary/rollout-state";
 
 export const BASELINE = { hash: "00000000000000aa", label: "v1" };
@@ -24,4 +26,13 @@ export async function bumpPercent(store: RolloutStore, deployment: string, by: s
   }, { by, reason: "bump" });
   if (result.status !== "changed") throw new Error(`bump did not change the state: ${result.reason}`);
   return result.state.revision;
+}
+
+/** pid 2^22+1 is above Linux's pid_max default range, so no live process has it. */
+export const DEAD_PID = 2 ** 22 + 1;
+
+/** Lock content naming `pid` as this host and PID namespace would (start time read from /proc unless given). */
+export function ownerLock(pid: number, overrides: Record<string, unknown> = {}): string {
+  const start = overrides.start ?? startTimeFromStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  return `${JSON.stringify({ v: 2, token: "0123456789abcdef01234567", ...selfIdentity(), pid, start, ...overrides })}\n`;
 }

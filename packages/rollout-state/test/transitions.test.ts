@@ -97,6 +97,27 @@ describe("transitions", () => {
     const off = await transition(store, "shop", setCapability("shop", "db_write", { enabled: false, reason: "gate" }), meta);
     expect(off).toMatchObject({ state: { canaryPercent: 1, phase: "progressing", capabilities: { db_write: { enabled: false, percent: 10 } } } });
     expect(await transition(store, "shop", setCapability("shop", "db_write", { enabled: false }), meta)).toMatchObject({ status: "unchanged" });
+    // The audit entry names the capability and its state before and after.
+    expect((await store.auditLog("shop")).at(-1)).toMatchObject({ action: "capability", capability: { name: "db_write", enabled: false, percent: 10, fromEnabled: true, fromPercent: 10 } });
+  });
+
+  it("refuses capability names that would reach Object.prototype instead of making a revision per delivery", async () => {
+    await seed(store, "shop");
+    for (const name of ["__proto__", "constructor", "prototype", ""]) {
+      await expect(transition(store, "shop", setCapability("shop", name, { enabled: false }), meta)).rejects.toBeInstanceOf(TransitionRejectedError);
+    }
+    expect((await store.read("shop"))?.revision).toBe(0);
+    // A state holding such a key (written by hand) is refused by the schema, naming the field.
+    const state = await store.read("shop");
+    const parsed = RolloutStateSchema.safeParse({ ...state, capabilities: JSON.parse('{"constructor": {"percent": 5}}') });
+    expect(parsed.success).toBe(false);
+  });
+
+  it("queues concurrent transitions of one deployment in a process: 50 at once, no conflict, no retry", async () => {
+    await seed(store, "shop");
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => transition(store, "shop", setPercent("shop", (i % 49) + 2), meta)));
+    expect(results.every((r) => r.conflicts === 0)).toBe(true);
+    expect((await store.read("shop"))?.revision).toBe(results.filter((r) => r.status === "changed").length);
   });
 
   it("names the missing deployment and the command that creates it", async () => {

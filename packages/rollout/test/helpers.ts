@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, start, stagesFrom, transition, DEFAULT_STAGE_PERCENTS, type RolloutStore } from "@agent-canary/rollout-state";
 import { ReceiverConfigSchema, createReceiver, type Receiver, type ReceiverConfigInput } from "@agent-canary/rollout";
+import { afterEach, beforeEach } from "vitest";
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const GRAFANA_SECRET = "grafana-secret-0123456789";
@@ -27,13 +28,23 @@ export async function seedDeployment(store: RolloutStore, deployment: string): P
   await transition(store, deployment, (s) => ({ kind: "changed", action: "set", patch: { canaryPercent: s?.canaryPercent === 25 ? 26 : 25 } }), { by: "test", reason: "seed" });
 }
 
-export async function startReceiver(store: RolloutStore, overrides: Partial<ReceiverConfigInput> = {}): Promise<{ receiver: Receiver; url: string }> {
+export interface StartOptions {
+  /** The receiver's clock (default: the real one). */
+  now?: () => Date;
+  /** Collects the receiver's log lines (pino JSON) instead of discarding them. */
+  logs?: string[];
+}
+
+export async function startReceiver(store: RolloutStore, overrides: Partial<ReceiverConfigInput> = {}, options: StartOptions = {}): Promise<{ receiver: Receiver; url: string }> {
   const config = ReceiverConfigSchema.parse({
+    host: "127.0.0.1",
     port: 0,
     auth: { bearerTokens: [TOKEN], basic: [{ username: "ops", password: "ops-password-1" }], grafana: { secret: GRAFANA_SECRET } },
     ...overrides,
   });
-  const receiver = createReceiver({ config, store, logger: false });
+  const logs = options.logs;
+  const logger = logs ? { level: "info", stream: { write: (line: string) => void logs.push(line) } } : false;
+  const receiver = createReceiver({ config, store, logger, ...(options.now ? { now: options.now } : {}) });
   const url = await receiver.listen();
   return { receiver, url };
 }
@@ -68,4 +79,26 @@ export function post(url: string, body: string, headers: Record<string, string> 
 
 export function grafanaSign(body: string, timestamp?: string): string {
   return createHmac("sha256", GRAFANA_SECRET).update(timestamp === undefined ? body : `${timestamp}:${body}`).digest("hex");
+}
+
+/** A fresh file store with these deployments seeded and a receiver on it, for each test; `restart` swaps the receiver. */
+export function receiverPerTest(deployments: string[]): { store: FileStore; receiver: Receiver; url: string; restart: (overrides: Partial<ReceiverConfigInput>) => Promise<void> } {
+  const t = {
+    store: undefined as unknown as FileStore,
+    receiver: undefined as unknown as Receiver,
+    url: "",
+    restart: async (overrides: Partial<ReceiverConfigInput>) => {
+      await t.receiver.close();
+      Object.assign(t, await startReceiver(t.store, overrides));
+    },
+  };
+  beforeEach(async () => {
+    t.store = await tempStore();
+    for (const deployment of deployments) await seedDeployment(t.store, deployment);
+    Object.assign(t, await startReceiver(t.store));
+  });
+  afterEach(async () => {
+    await t.receiver.close();
+  });
+  return t;
 }

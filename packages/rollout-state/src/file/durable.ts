@@ -1,4 +1,5 @@
-import { open, rename, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 
 /** Opens, runs `body`, fsyncs and closes, even when `body` throws. */
 async function withSyncedHandle(path: string, flags: string, body: (handle: FileHandle) => Promise<void>): Promise<void> {
@@ -16,9 +17,42 @@ export function fsyncDirectory(dir: string): Promise<void> {
   return withSyncedHandle(dir, "r", async () => undefined);
 }
 
-/** Writes and fsyncs a new file (temp names are unique per revision). */
-export function writeFileSynced(path: string, data: string): Promise<void> {
-  return withSyncedHandle(path, "w", (handle) => handle.writeFile(data));
+/**
+ * Writes and fsyncs a new file. A failed write (a full disk) removes the file again, so
+ * no empty or partial staged file is left behind.
+ */
+export async function writeFileSynced(path: string, data: string): Promise<void> {
+  try {
+    await withSyncedHandle(path, "wx", (handle) => handle.writeFile(data));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") await unlink(path).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Reads a file the store owns, refusing to follow a symbolic link: a state file replaced by
+ * a link to another file would otherwise be read (and its bytes quoted in parse errors).
+ * Undefined when it does not exist.
+ */
+export async function readOwnFile(path: string): Promise<string | undefined> {
+  return withOwnFile(path, (handle) => handle.readFile("utf8"));
+}
+
+/** Opens a file the store owns for reading (never through a symlink) and runs `body`; undefined when it does not exist. */
+async function withOwnFile<T>(path: string, body: (handle: FileHandle) => Promise<T | undefined>): Promise<T | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return await body(handle);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Appends and fsyncs. The caller holds the write lock, so appends never interleave. */
@@ -73,15 +107,9 @@ export async function truncateTornTail(path: string): Promise<void> {
 
 /** The last complete line of a file, or undefined if there is none. */
 export async function readLastLine(path: string): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
+  return withOwnFile(path, async (handle) => {
     const { size } = await handle.stat();
+    if (size === 0) return undefined;
     let readSize = Math.min(size, 1 << 14);
     for (;;) {
       const buffer = Buffer.alloc(readSize);
@@ -93,7 +121,5 @@ export async function readLastLine(path: string): Promise<string | undefined> {
       if (previous >= 0 || readSize === size) return text.slice(previous + 1, lastNewline);
       readSize = Math.min(size, readSize * 4);
     }
-  } finally {
-    await handle.close();
-  }
+  });
 }

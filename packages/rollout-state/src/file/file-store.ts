@@ -1,12 +1,18 @@
-import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
-import { basename } from "node:path";
-import { InvalidStateError } from "../errors.js";
-import { checkCasArguments, checkRecordEntry, parseAuditLine, parseStoredState } from "../parse.js";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { StoreUnavailableError, type InvalidStateError } from "../errors.js";
+import { KeyedQueue } from "../keyed-queue.js";
+import { checkCasArguments, checkRecordEntry, parseAuditLine } from "../parse.js";
 import type { AuditEntry, RolloutState } from "../schema.js";
-import type { CasResult, RolloutStore, StateEvent } from "../store.js";
-import { appendSynced, fsyncDirectory, readLastLine, renameSynced, truncateTornTail, writeFileSynced } from "./durable.js";
-import { withFileLock } from "./lock.js";
-import { deploymentOfStateFile, deploymentPaths, parseStagedName, type DeploymentPaths } from "./paths.js";
+import type { CasResult, DurabilityReport, RolloutStore, StateEvent } from "../store.js";
+import { readStateEvent } from "../watch-events.js";
+import { withTimeout } from "../timeout.js";
+import { readCommitted } from "./committed.js";
+import { appendSynced, fsyncDirectory, readOwnFile, renameSynced, writeFileSynced } from "./durable.js";
+import { withFileLock, type HeldLock } from "./lock.js";
+import { deploymentOfStateFile, deploymentPaths, type DeploymentPaths } from "./paths.js";
+import { recoverUnderLock } from "./recovery.js";
 import { watchStateFile } from "./watch.js";
 
 export interface FileStoreOptions {
@@ -14,89 +20,89 @@ export interface FileStoreOptions {
   dir: string;
   /** How long a writer waits for another writer's lock. Default 10 s. */
   lockTimeoutMs?: number;
-  /** A lock file older than this is broken even if its pid is alive. Default 30 s. */
+  /**
+   * The lock lease: a lock its holder has not renewed for this long is broken. Holders
+   * renew every fifth of it. Default 5 s, so a writer killed holding the lock blocks
+   * others for at most that long (less when it ran in our PID namespace: then its death
+   * is certain at once).
+   */
   staleLockMs?: number;
   /** Safety-net poll interval for watch(), in case fs.watch misses an event. Default 2 s. */
   pollIntervalMs?: number;
   /** fs.watch events are coalesced for this long before re-reading. Default 20 ms. */
   debounceMs?: number;
+  /** A watcher that has not read the state for this long is told `unavailable` (a hung file system). Default 15 s. */
+  staleAfterMs?: number;
 }
+
+const WARNING_CODE = "AGENT_CANARY_STORE";
+const PROBE_PREFIX = ".agent-canary-probe.";
 
 /**
  * The embedded store: one JSON file per deployment plus an append-only JSONL audit log.
  *
- * A write, under a per-deployment lock file, goes:
- *   1. stage the next state in `<dep>.json.<rev>.tmp`, fsync it and the directory;
+ * A write, queued behind the other writes of this process to the same deployment and then
+ * under a per-deployment lock file shared with other processes, goes:
+ *   1. stage the next state in `<dep>.json.<rev>.<token>.tmp`, fsync it and the directory;
  *   2. append the audit entry and fsync the log (the commit point);
  *   3. rename the staged file over `<dep>.json` and fsync the directory;
  * and only then resolves. A writer killed between 2 and 3 leaves an audit entry one
- * revision ahead of the state with its staged file next to it; the next writer
- * (recovery runs under the lock before every write) rolls that state forward. So
- * after any crash state and audit agree, and an acknowledged write is never lost.
+ * revision ahead of the state with its staged file next to it: readers already see that
+ * committed state, and the next writer renames it into place. So after any crash state and
+ * audit agree, and an acknowledged write is never lost.
  */
 export class FileStore implements RolloutStore {
   readonly dir: string;
   private readonly lockTimeoutMs: number;
-  private readonly staleLockMs: number;
+  private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
   private readonly debounceMs: number;
+  private readonly staleAfterMs: number;
   private readonly watchers = new Set<() => void>();
+  private readonly writes = new KeyedQueue();
+  private readonly warned = new Set<string>();
   private dirReady: Promise<void> | undefined;
 
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    this.staleLockMs = options.staleLockMs ?? 30_000;
+    this.leaseMs = options.staleLockMs ?? 5_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.debounceMs = options.debounceMs ?? 20;
+    this.staleAfterMs = options.staleAfterMs ?? 15_000;
   }
 
   async read(deployment: string): Promise<RolloutState | undefined> {
-    const paths = deploymentPaths(this.dir, deployment);
-    const raw = await readIfExists(paths.state);
-    return raw === undefined ? undefined : parseStoredState(paths.state, raw, deployment);
+    return readCommitted(deploymentPaths(this.dir, deployment), deployment, this.onCorruptAudit);
   }
 
   async compareAndSet(deployment: string, expectedRevision: number | null, next: RolloutState, audit: AuditEntry): Promise<CasResult> {
     const checked = checkCasArguments(deployment, expectedRevision, next, audit);
-    const paths = deploymentPaths(this.dir, deployment);
-    await this.ensureDir();
-    return withFileLock(paths.lock, { timeoutMs: this.lockTimeoutMs, staleMs: this.staleLockMs }, async () => {
-      await this.recover(deployment, paths);
-      const current = await this.read(deployment);
+    return this.underLock(deployment, async (paths, lock) => {
+      const current = await recoverUnderLock(paths, deployment, this.onCorruptAudit);
       if ((current?.revision ?? null) !== expectedRevision) return { ok: false, reason: "conflict", current };
-      const staged = paths.staged(checked.revision);
-      await writeFileSynced(staged, `${JSON.stringify(checked, null, 2)}\n`);
-      // The staged name must be durable before the commit point: after a power loss, an
-      // audit entry whose staged file vanished could be neither rolled forward nor undone.
-      await fsyncDirectory(this.dir);
-      await appendSynced(paths.audit, `${JSON.stringify(audit)}\n`);
-      if (expectedRevision === null) await fsyncDirectory(this.dir); // the audit log may be new
-      await renameSynced(staged, paths.state, this.dir);
+      await this.commit(paths, lock, checked, audit, expectedRevision === null);
       return { ok: true, state: checked };
     });
   }
 
   /** Appends a no-change audit entry, stamped with the current revision under the write lock. */
   async record(deployment: string, entry: AuditEntry): Promise<void> {
-    const paths = deploymentPaths(this.dir, deployment);
-    await this.ensureDir();
-    await withFileLock(paths.lock, { timeoutMs: this.lockTimeoutMs, staleMs: this.staleLockMs }, async () => {
-      await this.recover(deployment, paths);
-      const revision = (await this.read(deployment))?.revision ?? null;
-      const stamped = checkRecordEntry(deployment, entry, revision);
+    await this.underLock(deployment, async (paths) => {
+      const current = await recoverUnderLock(paths, deployment, this.onCorruptAudit);
+      const stamped = checkRecordEntry(deployment, entry, current?.revision ?? null);
       await appendSynced(paths.audit, `${JSON.stringify(stamped)}\n`);
     });
   }
 
   watch(deployment: string, onEvent: (event: StateEvent) => void): () => void {
-    const paths = deploymentPaths(this.dir, deployment);
     const stop = watchStateFile({
       dir: this.dir,
-      file: paths.state,
+      file: deploymentPaths(this.dir, deployment).state,
       pollIntervalMs: this.pollIntervalMs,
       debounceMs: this.debounceMs,
-      parse: (raw) => parseStoredState(paths.state, raw, deployment),
+      staleAfterMs: this.staleAfterMs,
+      readEvent: () => readStateEvent(() => this.read(deployment)),
       onEvent,
     });
     const unsubscribe = (): void => {
@@ -111,7 +117,7 @@ export class FileStore implements RolloutStore {
     const paths = deploymentPaths(this.dir, deployment);
     // slice(-0) would return everything.
     if (options?.limit === 0) return [];
-    const raw = await readIfExists(paths.audit);
+    const raw = await readOwnFile(paths.audit);
     if (raw === undefined) return [];
     const lines = raw.split("\n");
     // The text after the last newline is a torn append that was never acknowledged.
@@ -131,8 +137,75 @@ export class FileStore implements RolloutStore {
     return names.flatMap((name) => deploymentOfStateFile(name) ?? []).sort();
   }
 
+  /** Creates, fsyncs and removes a probe file: the directory is there, writable, and the disk not full. */
+  async probe(timeoutMs: number): Promise<void> {
+    const work = async (): Promise<void> => {
+      await this.ensureDir();
+      const probe = join(this.dir, `${PROBE_PREFIX}${randomBytes(8).toString("hex")}`);
+      await writeFileSynced(probe, "probe\n");
+      await unlink(probe);
+      await this.removeOldProbes();
+    };
+    try {
+      await withTimeout(work(), timeoutMs, "the file store");
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      throw new StoreUnavailableError(`the file store's directory cannot be written (${code})`);
+    }
+  }
+
+  durability(): Promise<DurabilityReport> {
+    return Promise.resolve({ durable: true, findings: ["file store: every write is fsynced (state, audit line, directory) before it is acknowledged"] });
+  }
+
   async close(): Promise<void> {
     for (const stop of [...this.watchers]) stop();
+  }
+
+  /** In-process writers of a deployment queue; then the file lock orders them against other processes. */
+  private underLock<T>(deployment: string, body: (paths: DeploymentPaths, lock: HeldLock) => Promise<T>): Promise<T> {
+    const paths = deploymentPaths(this.dir, deployment);
+    return this.writes.run(deployment, async () => {
+      await this.ensureDir();
+      return withFileLock(paths.lock, { timeoutMs: this.lockTimeoutMs, leaseMs: this.leaseMs }, (lock) => body(paths, lock));
+    });
+  }
+
+  /** Stage, commit (audit append), rename: see the class comment. */
+  private async commit(paths: DeploymentPaths, lock: HeldLock, next: RolloutState, audit: AuditEntry, first: boolean): Promise<void> {
+    const staged = paths.staged(next.revision, randomBytes(8).toString("hex"));
+    try {
+      await writeFileSynced(staged, `${JSON.stringify(next, null, 2)}\n`);
+      // The staged name must be durable before the commit point: after a power loss, an
+      // audit entry whose staged file vanished could be neither rolled forward nor undone.
+      await fsyncDirectory(this.dir);
+      // A writer that stalled past its lease must not commit on top of the one that broke its lock.
+      await lock.assertHeld();
+    } catch (error) {
+      await unlink(staged).catch(() => undefined);
+      throw error;
+    }
+    // From here on the staged file stays until renamed: if the append reached the disk, it is committed.
+    await appendSynced(paths.audit, `${JSON.stringify(audit)}\n`);
+    if (first) await fsyncDirectory(this.dir); // the audit log may be new
+    await renameSynced(staged, paths.state, this.dir);
+  }
+
+  /** A corrupt last audit line no longer blocks writes; it is reported once per line. */
+  private readonly onCorruptAudit = (error: InvalidStateError): void => {
+    if (this.warned.has(error.message)) return;
+    this.warned.add(error.message);
+    process.emitWarning(error.message, { code: WARNING_CODE });
+  };
+
+  private async removeOldProbes(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (!name.startsWith(PROBE_PREFIX)) continue;
+      const file = join(this.dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > 60_000) await unlink(file).catch(() => undefined);
+    }
   }
 
   private ensureDir(): Promise<void> {
@@ -145,39 +218,5 @@ export class FileStore implements RolloutStore {
       },
     );
     return this.dirReady;
-  }
-
-  /** Finishes or discards the work of a writer that died holding the lock. */
-  private async recover(deployment: string, paths: DeploymentPaths): Promise<void> {
-    await truncateTornTail(paths.audit);
-    const lastLine = await readLastLine(paths.audit);
-    const lastAudit = lastLine === undefined ? undefined : parseAuditLine(`${paths.audit} (last line)`, lastLine);
-    const stateRaw = await readIfExists(paths.state);
-    const stateRevision = stateRaw === undefined ? null : parseStoredState(paths.state, stateRaw, deployment).revision;
-    // A commit entry one revision ahead of the state means the rename did not happen.
-    const pending = lastAudit && lastAudit.fromRevision === stateRevision && lastAudit.toRevision !== stateRevision ? lastAudit.toRevision : undefined;
-    for (const name of await readdir(this.dir)) {
-      const staged = parseStagedName(name);
-      if (staged?.deployment !== deployment) continue;
-      const path = paths.staged(staged.revision);
-      if (staged.revision === pending) {
-        // Committed in the audit log but not yet renamed: roll forward.
-        parseStoredState(path, await readFile(path, "utf8"), deployment);
-        await renameSynced(path, paths.state, this.dir);
-      } else {
-        // Staged but never committed: the write was not acknowledged, drop it.
-        await unlink(path);
-      }
-    }
-  }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if ((error as NodeJS.ErrnoException).code === "EISDIR") throw new InvalidStateError(basename(path), "", "is a directory");
-    throw error;
   }
 }

@@ -6,12 +6,16 @@ export interface DeploymentPaths {
   state: string;
   audit: string;
   lock: string;
-  /** The staged next state of revision `rev`, written before the audit append. */
-  staged(rev: number): string;
+  /**
+   * The staged next state of revision `rev`, written before the audit append. The writer's
+   * token makes the name unique per writer, so two writers can never write one staged file.
+   */
+  staged(rev: number, token: string): string;
 }
 
 export const STATE_SUFFIX = ".json";
-const STAGED = /^(.+)\.json\.(\d+)\.tmp$/;
+/** `<dep>.json.<rev>.<token>.tmp`, or `<dep>.json.<rev>.tmp` as earlier versions named it. */
+const STAGED = /^(.+)\.json\.(\d+)(?:\.([0-9a-f]{8,64}))?\.tmp$/;
 
 export function deploymentPaths(dir: string, deployment: string): DeploymentPaths {
   // The name becomes part of a path: refuse anything that could escape the directory.
@@ -20,7 +24,7 @@ export function deploymentPaths(dir: string, deployment: string): DeploymentPath
     state: join(dir, `${deployment}${STATE_SUFFIX}`),
     audit: join(dir, `${deployment}.audit.jsonl`),
     lock: join(dir, `${deployment}.lock`),
-    staged: (rev) => join(dir, `${deployment}${STATE_SUFFIX}.${rev}.tmp`),
+    staged: (rev, token) => join(dir, `${deployment}${STATE_SUFFIX}.${rev}.${token}.tmp`),
   };
 }
 

@@ -1,7 +1,6 @@
 import { watch as fsWatch, type FSWatcher } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import type { RolloutState } from "../schema.js";
+import { Staleness } from "../staleness.js";
 import type { StateEvent } from "../store.js";
 import { deliver, eventKey } from "../watch-events.js";
 
@@ -10,7 +9,10 @@ export interface StateFileWatchOptions {
   file: string;
   pollIntervalMs: number;
   debounceMs: number;
-  parse: (raw: string) => RolloutState;
+  /** Past this without a read that reached the file system, the watcher is told `unavailable`. */
+  staleAfterMs: number;
+  /** Reads the committed state; never throws (a failure is an `invalid` or `unavailable` event). */
+  readEvent: () => Promise<StateEvent>;
   onEvent: (event: StateEvent) => void;
 }
 
@@ -29,6 +31,13 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
   let debounce: NodeJS.Timeout | undefined;
   let reading = false;
   let again = false;
+  const report = (event: StateEvent): void => {
+    const key = eventKey(event);
+    if (stopped || key === lastKey) return;
+    lastKey = key;
+    deliver(options.onEvent, event);
+  };
+  const staleness = new Staleness(options.staleAfterMs, (error) => report({ kind: "unavailable", error }), "the file store");
 
   // `eager`: the read right after the state file was renamed into place. rename(2) is
   // atomic, so that read sees a whole document; anything else it sees (an external,
@@ -44,14 +53,13 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
       let first = true;
       do {
         again = false;
-        const event = await readEvent(options);
-        const key = eventKey(event);
-        const report = !(first && eager) || event.kind === "state";
-        first = false;
-        if (!stopped && report && key !== lastKey) {
-          lastKey = key;
-          deliver(options.onEvent, event);
+        const event = await options.readEvent();
+        // A read that failed confirms nothing; the staleness bound, not one failed read, fails routers closed.
+        if (event.kind !== "unavailable") {
+          staleness.confirm();
+          if (!(first && eager) || event.kind === "state") report(event);
         }
+        first = false;
       } while (again && !stopped);
     } finally {
       reading = false;
@@ -101,24 +109,10 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
 
   return () => {
     stopped = true;
+    staleness.stop();
     clearTimeout(debounce);
     debounce = undefined;
     clearInterval(poll);
     watcher?.close();
   };
-}
-
-async function readEvent(options: StateFileWatchOptions): Promise<StateEvent> {
-  let raw: string;
-  try {
-    raw = await readFile(options.file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-    return { kind: "invalid", error: error as Error };
-  }
-  try {
-    return { kind: "state", state: options.parse(raw) };
-  } catch (error) {
-    return { kind: "invalid", error: error as Error };
-  }
 }

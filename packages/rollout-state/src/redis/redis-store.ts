@@ -1,122 +1,162 @@
-import { Redis, type RedisOptions } from "ioredis";
-import { CasContractError } from "../errors.js";
+import type { Cluster, RedisOptions } from "ioredis";
+import { CasContractError, InvalidStateError, StoreUnavailableError } from "../errors.js";
 import { checkCasArguments, checkRecordEntry, parseAuditLine, parseStoredState } from "../parse.js";
 import { DeploymentNameSchema, type AuditEntry, type RolloutState } from "../schema.js";
-import type { CasResult, RolloutStore, StateEvent } from "../store.js";
-import { deliver, eventKey } from "../watch-events.js";
-import { CAS_SCRIPT, RECORD_SCRIPT } from "./cas-script.js";
+import type { CasResult, DurabilityReport, RolloutStore, StateEvent } from "../store.js";
+import { readStateEvent } from "../watch-events.js";
+import { withTimeout } from "../timeout.js";
+import { connectRedis, parseRedisTarget, type RedisClient, type RedisTarget } from "./connection.js";
+import { redisDurability } from "./durability.js";
+import { CAS_SCRIPT, RECORD_SCRIPT, REPAIR_REVISION_SCRIPT } from "./scripts.js";
+import { RedisWatchers } from "./watchers.js";
 
 export interface RedisStoreOptions {
-  /** redis://[user:pass@]host:port[/db] */
+  /**
+   * redis://[user:pass@]host:port[/db], rediss://... (TLS),
+   * redis+sentinel://[user:pass@]s1:26379,s2:26379/<master name>[/db],
+   * redis+cluster://[user:pass@]n1:7000,n2:7001
+   */
   url: string;
   /** Key prefix, so several environments can share one Redis. Default "agent-canary:". */
   prefix?: string;
-  /** Safety-net re-read interval for watch(), on top of pub/sub. Default 10 s. */
+  /** watch() re-reads every this often on top of pub/sub; each read confirms the state. Default 1 s. */
   pollIntervalMs?: number;
-  /** Extra ioredis options (TLS, timeouts). */
+  /**
+   * A watcher whose store has confirmed nothing for this long is told `unavailable`, so
+   * routers fail closed. Default max(5 s, 3 × pollIntervalMs).
+   */
+  staleAfterMs?: number;
+  /** A command without a reply after this long fails (a hung Redis). Default 3 s. */
+  commandTimeoutMs?: number;
+  /** Connecting gives up after this long, then retries. Default 5 s. */
+  connectTimeoutMs?: number;
+  /**
+   * After each write, wait until this many replicas have it (Redis WAIT) before
+   * acknowledging; fewer within waitTimeoutMs fails the write (the caller retries). Default 0.
+   * Not on Redis Cluster (WAIT is per node and the client cannot aim it).
+   */
+  waitReplicas?: number;
+  /** How long a write waits for its replicas. Default 2 s. */
+  waitTimeoutMs?: number;
+  /** Extra ioredis options (TLS certificates, ...), applied to every connection. */
   redis?: RedisOptions;
 }
 
-interface Listener {
-  deployment: string;
-  onEvent: (event: StateEvent) => void;
-  lastKey: string | undefined;
-  /** Refreshes run one after another so an older read never reports after a newer one. */
-  chain: Promise<void>;
-}
-
 /**
- * The store for many replicas. State lives in a hash per deployment (`state`,
- * `revision`), the audit log in a stream per deployment, and every write publishes
- * `<deployment> <revision>` so routers learn of a rollback within milliseconds.
- * Watchers re-read on every (re)connect, so a change published while the
- * subscriber was disconnected is not missed.
+ * The store for many replicas. Each deployment has a state hash (`state`, `revision`) and an
+ * audit stream whose keys share the hash tag `{<deployment>}`, so one script can write both on
+ * Redis Cluster; a set lists the deployments. Every write publishes `<deployment> <revision>`,
+ * so routers learn of a rollback within milliseconds, and re-read on every (re)connect and
+ * every second, so a router whose store stops answering fails closed within staleAfterMs.
  *
- * Durability is Redis's: run it with `appendonly yes` and `appendfsync always` when
- * a webhook reply must mean the rollback survives a Redis crash.
+ * ioredis is loaded on first use. Durability is Redis's: see durability().
  */
 export class RedisStore implements RolloutStore {
-  private readonly client: Redis;
-  private subscriber: Redis | undefined;
+  private readonly target: RedisTarget;
   private readonly prefix: string;
   private readonly channel: string;
-  private readonly pollIntervalMs: number;
-  private readonly listeners = new Set<Listener>();
-  private poll: NodeJS.Timeout | undefined;
+  private readonly clientOptions: RedisOptions;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private clientPromise: Promise<RedisClient> | undefined;
+  private readonly watchers: RedisWatchers;
+  private readonly warned = new Set<string>();
 
-  constructor(private readonly options: RedisStoreOptions) {
+  constructor(options: RedisStoreOptions) {
+    this.target = parseRedisTarget(options.url);
     this.prefix = options.prefix ?? "agent-canary:";
     this.channel = `${this.prefix}changes`;
-    this.pollIntervalMs = options.pollIntervalMs ?? 10_000;
-    this.client = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3, ...options.redis });
-    // Connection errors surface on the commands that fail; the event itself must not crash the process.
-    this.client.on("error", () => undefined);
+    this.waitReplicas = options.waitReplicas ?? 0;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 2_000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 3_000;
+    if (this.waitReplicas > 0 && this.target.mode === "cluster") throw new CasContractError("waitReplicas is not supported on Redis Cluster: WAIT cannot be aimed at the node that owns a deployment's keys");
+    this.clientOptions = {
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      commandTimeout: this.commandTimeoutMs,
+      maxRetriesPerRequest: 1,
+      ...options.redis,
+    };
+    const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.watchers = new RedisWatchers({
+      channel: this.channel,
+      pollIntervalMs,
+      staleAfterMs: options.staleAfterMs ?? Math.max(5_000, 3 * pollIntervalMs),
+      client: () => this.client(),
+      readEvent: (deployment) => readStateEvent(() => this.read(deployment)),
+    });
+    // Connect now, as before the import became lazy: the first webhook should not pay for it.
+    this.client().catch(() => undefined);
   }
 
-  private stateKey(deployment: string): string {
-    return `${this.prefix}state:${DeploymentNameSchema.parse(deployment)}`;
-  }
-  private auditKey(deployment: string): string {
-    return `${this.prefix}audit:${DeploymentNameSchema.parse(deployment)}`;
+  private key(deployment: string, kind: "state" | "audit"): string {
+    return `${this.prefix}{${DeploymentNameSchema.parse(deployment)}}:${kind}`;
   }
   private get deploymentsKey(): string {
     return `${this.prefix}deployments`;
   }
 
   async read(deployment: string): Promise<RolloutState | undefined> {
-    const key = this.stateKey(deployment);
-    const raw = await this.client.hget(key, "state");
+    const key = this.key(deployment, "state");
+    const raw = await this.run("read the state", (client) => client.hget(key, "state"));
     return raw === null ? undefined : parseStoredState(`redis key ${key}`, raw, deployment);
   }
 
   async compareAndSet(deployment: string, expectedRevision: number | null, next: RolloutState, audit: AuditEntry): Promise<CasResult> {
     const checked = checkCasArguments(deployment, expectedRevision, next, audit);
-    const key = this.stateKey(deployment);
-    const reply = (await this.client.eval(
-      CAS_SCRIPT,
-      3,
-      key,
-      this.auditKey(deployment),
-      this.deploymentsKey,
-      String(expectedRevision ?? -1),
-      JSON.stringify(checked),
-      String(checked.revision),
-      JSON.stringify(audit),
-      deployment,
-      this.channel,
-    )) as [number, string | null | undefined];
-    if (reply[0] === 1) return { ok: true, state: checked };
+    return this.run("write the state", (client) => this.casWith(client, deployment, expectedRevision, checked, audit));
+  }
+
+  private async casWith(client: RedisClient, deployment: string, expectedRevision: number | null, checked: RolloutState, audit: AuditEntry): Promise<CasResult> {
+    // Listed before it exists, so the set never misses a deployment that has a state; the
+    // set is an index in its own hash slot, outside the atomic script.
+    if (expectedRevision === null) await client.sadd(this.deploymentsKey, deployment);
+    const key = this.key(deployment, "state");
+    const run = async () =>
+      (await client.eval(
+        CAS_SCRIPT,
+        2,
+        key,
+        this.key(deployment, "audit"),
+        String(expectedRevision ?? -1),
+        JSON.stringify(checked),
+        String(checked.revision),
+        JSON.stringify(audit),
+        this.channel,
+        `${deployment} ${checked.revision}`,
+      )) as [number, string | null | false | undefined, string | null | false | undefined];
+    let reply = await run();
+    if (reply[0] !== 1 && (await this.repairRevisionField(client, key, deployment, reply[1], reply[2], expectedRevision))) reply = await run();
+    if (reply[0] === 1) {
+      await this.waitForReplicas(client);
+      return { ok: true, state: checked };
+    }
     const raw = reply[1];
     return { ok: false, reason: "conflict", current: typeof raw === "string" ? parseStoredState(`redis key ${key}`, raw, deployment) : undefined };
   }
 
   /** Appends a no-change audit entry; the script stamps it with the current revision. */
   async record(deployment: string, entry: AuditEntry): Promise<void> {
-    // Validated with a placeholder revision here; the script writes the real one atomically.
-    const checked = checkRecordEntry(deployment, entry, 0);
-    const done = await this.client.eval(RECORD_SCRIPT, 2, this.stateKey(deployment), this.auditKey(deployment), JSON.stringify(checked));
-    if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
+    // Validated with a placeholder revision; the script writes the real one atomically.
+    const { fromRevision: _from, toRevision: _to, ...unstamped } = checkRecordEntry(deployment, entry, 0);
+    await this.run("record an audit entry", async (client) => {
+      const done = await client.eval(RECORD_SCRIPT, 2, this.key(deployment, "state"), this.key(deployment, "audit"), JSON.stringify(unstamped));
+      if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
+      await this.waitForReplicas(client);
+    });
   }
 
   watch(deployment: string, onEvent: (event: StateEvent) => void): () => void {
-    const listener: Listener = { deployment: DeploymentNameSchema.parse(deployment), onEvent, lastKey: undefined, chain: Promise.resolve() };
-    this.listeners.add(listener);
-    this.ensureSubscriber();
-    void this.refresh(listener);
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stopSubscriber();
-    };
+    return this.watchers.add(DeploymentNameSchema.parse(deployment), onEvent);
   }
 
   async auditLog(deployment: string, options?: { limit?: number }): Promise<AuditEntry[]> {
-    const key = this.auditKey(deployment);
+    const key = this.key(deployment, "audit");
     // Some Redis versions read COUNT 0 as "no limit".
     if (options?.limit === 0) return [];
-    const rows =
-      options?.limit === undefined
-        ? await this.client.xrange(key, "-", "+")
-        : (await this.client.xrevrange(key, "+", "-", "COUNT", options.limit)).reverse();
+    const rows = await this.run("read the audit log", async (client) =>
+      options?.limit === undefined ? client.xrange(key, "-", "+") : (await client.xrevrange(key, "+", "-", "COUNT", options.limit)).reverse(),
+    );
     return rows.map(([id, fields]) => {
       const index = fields.indexOf("entry");
       return parseAuditLine(`redis stream ${key} entry ${id}`, fields[index + 1] ?? "");
@@ -124,58 +164,104 @@ export class RedisStore implements RolloutStore {
   }
 
   async list(): Promise<string[]> {
-    return (await this.client.smembers(this.deploymentsKey)).sort();
+    return (await this.run("list deployments", (client) => client.smembers(this.deploymentsKey))).sort();
+  }
+
+  /** A write and a read of a probe key: catches a hung or stopped Redis, a read-only replica, an out-of-memory refusal. */
+  async probe(timeoutMs: number): Promise<void> {
+    const key = `${this.prefix}{probe}`;
+    const work = this.run("write a probe key", async (client) => {
+      await client.set(key, String(Date.now()), "PX", 60_000);
+      await client.get(key);
+    });
+    await withTimeout(work, timeoutMs, "redis");
+  }
+
+  async durability(): Promise<DurabilityReport> {
+    const client = await this.client();
+    const masters = isCluster(client) ? client.nodes("master") : [client];
+    return redisDurability(masters, this.waitReplicas);
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
-    this.stopSubscriber();
-    await this.client.quit().catch(() => this.client.disconnect());
+    this.watchers.close();
+    const pending = this.clientPromise;
+    this.clientPromise = undefined;
+    const client = await pending?.catch(() => undefined);
+    await client?.quit().catch(() => client.disconnect());
   }
 
-  private ensureSubscriber(): void {
-    if (this.subscriber) return;
-    const subscriber = new Redis(this.options.url, { ...this.options.redis, maxRetriesPerRequest: null });
-    subscriber.on("error", () => undefined);
-    subscriber.on("message", (_channel: string, message: string) => {
-      const deployment = message.split(" ")[0];
-      for (const listener of this.listeners) if (listener.deployment === deployment) void this.refresh(listener);
-    });
-    // ioredis resubscribes on reconnect; what was published meanwhile is caught by re-reading.
-    subscriber.on("ready", () => {
-      for (const listener of this.listeners) void this.refresh(listener);
-    });
-    void subscriber.subscribe(this.channel).catch(() => undefined);
-    this.subscriber = subscriber;
-    this.poll = setInterval(() => {
-      for (const listener of this.listeners) void this.refresh(listener);
-    }, this.pollIntervalMs);
-    this.poll.unref();
-  }
-
-  private stopSubscriber(): void {
-    clearInterval(this.poll);
-    this.poll = undefined;
-    this.subscriber?.disconnect();
-    this.subscriber = undefined;
-  }
-
-  private refresh(listener: Listener): Promise<void> {
-    listener.chain = listener.chain.then(() => this.readAndReport(listener));
-    return listener.chain;
-  }
-
-  private async readAndReport(listener: Listener): Promise<void> {
-    let event: StateEvent;
+  /**
+   * Runs commands; a failure of Redis itself (timeout, refused or lost connection, READONLY
+   * after a failover) becomes StoreUnavailableError, whose message names no address, so the
+   * receiver answers 503 and callers can tell "retry" from "repair the data".
+   */
+  private async run<T>(what: string, body: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
     try {
-      const state = await this.read(listener.deployment);
-      event = state === undefined ? { kind: "missing" } : { kind: "state", state };
+      return await body(client);
     } catch (error) {
-      event = { kind: "invalid", error: error as Error };
+      if (error instanceof InvalidStateError || error instanceof CasContractError || error instanceof StoreUnavailableError) throw error;
+      const kind = errorKind(error as NodeJS.ErrnoException);
+      throw Object.assign(new StoreUnavailableError(`redis could not ${what} (${kind})`, { cause: error }), { code: kind });
     }
-    const key = eventKey(event);
-    if (key === listener.lastKey || !this.listeners.has(listener)) return;
-    listener.lastKey = key;
-    deliver(listener.onEvent, event);
   }
+
+  private client(): Promise<RedisClient> {
+    this.clientPromise ??= connectRedis(this.target, this.clientOptions).then((client) => {
+      // Connection errors surface on the commands that fail; the event itself must not crash the process.
+      client.on("error", () => undefined);
+      return client;
+    });
+    return this.clientPromise;
+  }
+
+  /**
+   * The revision field disagrees with the state JSON when the JSON has exactly the revision
+   * the caller expects but the field does not: every compare-and-set would conflict, and no
+   * rollback could be written. The JSON is what routers act on, so the field is set to it.
+   */
+  private async repairRevisionField(client: RedisClient, key: string, deployment: string, raw: unknown, field: unknown, expected: number | null): Promise<boolean> {
+    if (typeof raw !== "string" || expected === null) return false;
+    let json: RolloutState;
+    try {
+      json = parseStoredState(`redis key ${key}`, raw, deployment);
+    } catch {
+      return false;
+    }
+    if (json.revision !== expected || String(field) === String(expected)) return false;
+    this.warnOnce(`redis key ${key}: the revision field (${String(field)}) disagrees with the state JSON (${json.revision}); set the field to ${json.revision} so writes can go on`);
+    return (await client.eval(REPAIR_REVISION_SCRIPT, 1, key, raw, String(json.revision))) === 1;
+  }
+
+  private async waitForReplicas(client: RedisClient): Promise<void> {
+    if (this.waitReplicas === 0 || isCluster(client)) return;
+    const acked = await client.wait(this.waitReplicas, this.waitTimeoutMs);
+    if (acked < this.waitReplicas) {
+      throw new StoreUnavailableError(`the write reached ${acked} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms; it is not acknowledged (retry)`);
+    }
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    process.emitWarning(message, { code: "AGENT_CANARY_STORE" });
+  }
+}
+
+function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+/** The error's kind (READONLY, OOM, ...), without the server's address. */
+function firstWord(message: string): string {
+  return /^[A-Z]+\b/.exec(message)?.[0] ?? "error";
+}
+
+/** ECONNREFUSED, MaxRetriesPerRequestError, timed out, READONLY, ...: what went wrong, without where. */
+function errorKind(error: NodeJS.ErrnoException): string {
+  if (error.code) return error.code;
+  if (/timed out/i.test(error.message)) return "timed out";
+  if (error.name && error.name !== "Error" && error.name !== "ReplyError") return error.name;
+  return firstWord(error.message);
 }

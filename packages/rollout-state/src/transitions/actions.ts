@@ -1,4 +1,4 @@
-import { rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
+import { CapabilityNameSchema, rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
 import { TransitionRejectedError, UnknownDeploymentError, type Change, type Mutation } from "./change.js";
 
 /** The default plan: 1 → 5 → 25 → 50 → 100 percent. */
@@ -144,9 +144,11 @@ export function promote(deployment: string, options: { fromStage?: number } = {}
 
 /** Turns one capability on or off (or sets its percent) without touching the version split. */
 export function setCapability(deployment: string, name: string, change: { enabled?: boolean; percent?: number; reason?: string }): Mutation {
+  const checked = CapabilityNameSchema.safeParse(name);
   return (current) => {
+    if (!checked.success) throw new TransitionRejectedError(`capability "${name}": ${checked.error.issues[0]?.message ?? "invalid name"}`);
     const state = existing(current, deployment);
-    const before = state.capabilities[name];
+    const before = Object.hasOwn(state.capabilities, name) ? state.capabilities[name] : undefined;
     const after = {
       percent: change.percent ?? before?.percent ?? 0,
       enabled: change.enabled ?? before?.enabled ?? true,
@@ -155,7 +157,12 @@ export function setCapability(deployment: string, name: string, change: { enable
     if (before && before.enabled === after.enabled && before.percent === after.percent) {
       return unchanged(`capability ${name} is already ${after.enabled ? "on" : "off"} at ${after.percent}%`);
     }
-    return { kind: "changed", action: "capability", patch: { capabilities: { ...state.capabilities, [name]: after } } };
+    return {
+      kind: "changed",
+      action: "capability",
+      patch: { capabilities: { ...state.capabilities, [name]: after } },
+      capability: { name, enabled: after.enabled, percent: after.percent, ...(before ? { fromEnabled: before.enabled, fromPercent: before.percent } : {}) },
+    };
   };
 }
 

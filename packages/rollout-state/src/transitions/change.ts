@@ -1,10 +1,12 @@
-import type { RolloutState, Transition } from "../schema.js";
+import type { AuditOutcome, RolloutState, Transition } from "../schema.js";
 
 /** Who asks for a transition and why; it becomes the audit entry. */
 export interface TransitionMeta {
   /** "cli:<user>", "controller", "alertmanager:<fingerprint>", "grafana:<rule uid>" */
   by: string;
   reason: string;
+  /** For alert-driven writes: what happened (see AuditEntrySchema.outcome). */
+  outcome?: AuditOutcome;
   details?: Record<string, unknown>;
 }
 
@@ -16,6 +18,8 @@ export type Change =
       action: Transition["action"];
       /** The fields that change; revision, updatedAt and lastTransition are filled in by transition(). */
       patch: Partial<Omit<RolloutState, "revision" | "updatedAt" | "lastTransition" | "deployment">> & { deployment?: string };
+      /** A capability change names the capability and its state before and after, for the audit entry. */
+      capability?: Transition["capability"];
     };
 
 /** A pure function from the current state to a change. Throws TransitionRejectedError when a precondition fails. */

@@ -1,7 +1,25 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { RolloutStateSchema, type AuditEntry, type RolloutState } from "../schema.js";
+import { KeyedQueue } from "../keyed-queue.js";
+import { RolloutStateSchema, type AuditEntry, type AuditOutcome, type RolloutState } from "../schema.js";
 import type { RolloutStore } from "../store.js";
 import type { Mutation, TransitionMeta } from "./change.js";
+
+/**
+ * Transitions of one deployment through one store object run one at a time. Concurrent
+ * callers in a process (50 webhooks about one deployment) would otherwise race each
+ * other's compare-and-set, and all but one would retry with backoff, round after round.
+ * Queued, each one reads the state the one before it wrote. Other processes and replicas
+ * are still ordered by compare-and-set.
+ */
+const queues = new WeakMap<RolloutStore, KeyedQueue>();
+function queueOf(store: RolloutStore): KeyedQueue {
+  let queue = queues.get(store);
+  if (!queue) {
+    queue = new KeyedQueue();
+    queues.set(store, queue);
+  }
+  return queue;
+}
 
 export type TransitionResult =
   | { status: "changed"; state: RolloutState; previous: RolloutState | undefined; audit: AuditEntry; conflicts: number }
@@ -24,12 +42,22 @@ export class TransitionConflictError extends Error {
  * retrying from a fresh read when another writer got there first. The mutation is
  * re-evaluated on every attempt, so it always judges the state it replaces.
  */
-export async function transition(
+export function transition(
   store: RolloutStore,
   deployment: string,
   mutate: Mutation,
   meta: TransitionMeta,
   options: TransitionOptions = {},
+): Promise<TransitionResult> {
+  return queueOf(store).run(deployment, () => transitionNow(store, deployment, mutate, meta, options));
+}
+
+async function transitionNow(
+  store: RolloutStore,
+  deployment: string,
+  mutate: Mutation,
+  meta: TransitionMeta,
+  options: TransitionOptions,
 ): Promise<TransitionResult> {
   const maxAttempts = options.maxAttempts ?? 20;
   const clock = options.now ?? (() => new Date());
@@ -50,6 +78,8 @@ export async function transition(
       toPhase: merged.phase,
       toPercent: merged.canaryPercent,
       reason: meta.reason,
+      ...(meta.outcome ? { outcome: meta.outcome } : {}),
+      ...(change.capability ? { capability: change.capability } : {}),
       ...(meta.details ? { details: meta.details } : {}),
     };
     const next = RolloutStateSchema.parse({ ...merged, lastTransition });
@@ -70,7 +100,7 @@ export async function transition(
 export async function recordEvent(
   store: RolloutStore,
   state: RolloutState,
-  meta: TransitionMeta & { action: AuditEntry["action"] },
+  meta: TransitionMeta & { action: AuditEntry["action"]; outcome: AuditOutcome; capability?: AuditEntry["capability"] },
   now: Date = new Date(),
 ): Promise<boolean> {
   if (!store.record) return false;
@@ -78,6 +108,8 @@ export async function recordEvent(
     at: now.toISOString(),
     by: meta.by,
     action: meta.action,
+    outcome: meta.outcome,
+    ...(meta.capability ? { capability: meta.capability } : {}),
     fromPhase: state.phase,
     toPhase: state.phase,
     fromPercent: state.canaryPercent,

@@ -1,11 +1,11 @@
-import { InvalidStateError, StoreBusyError, StoreSpecError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { InvalidStateError, StoreBusyError, StoreSpecError, StoreUnavailableError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { GatesConfigError } from "@agent-canary/gate-rules";
 import type { Command } from "commander";
 import { ZodError } from "zod";
 import { ConfigFileError } from "../yaml-file.js";
 import { CliError } from "./io.js";
 
-const USER_ERRORS = [CliError, TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, GatesConfigError, InvalidStateError, StoreBusyError];
+const USER_ERRORS = [CliError, TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, GatesConfigError, InvalidStateError, StoreBusyError, StoreUnavailableError];
 
 /** Turns a known failure into a one-line error with exit code 1; anything else is a bug and keeps its stack. */
 export async function runAction(command: Command, body: () => Promise<void>): Promise<void> {

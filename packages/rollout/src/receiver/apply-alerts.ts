@@ -1,17 +1,21 @@
 import {
+  CapabilityNameSchema,
   DeploymentNameSchema,
   pause,
   recordEvent,
   rollback,
   setCapability,
   transition,
+  type AuditEntry,
+  type AuditOutcome,
   type Mutation,
   type RolloutState,
   type RolloutStore,
-  type Transition,
 } from "@agent-canary/rollout-state";
 import type { FastifyBaseLogger } from "fastify";
-import { z } from "zod";
+import { matchesAll, type AlertMatcher } from "./alert-matchers.js";
+import { scopeOf, type Scope } from "./alert-scope.js";
+import type { DeploymentTracker } from "./deployment-tracker.js";
 import type { Alert, AlertSource } from "./payloads.js";
 
 /** What the receiver did with one alert; the webhook reply lists one per alert. */
@@ -19,7 +23,13 @@ export interface AlertOutcome {
   alertname: string;
   fingerprint: string;
   deployment: string | null;
-  outcome: "changed" | "unchanged" | "recorded" | "stale" | "unknown_deployment" | "ignored";
+  /**
+   * changed: the state moved. duplicate: it already was what the alert asks. unchanged:
+   * nothing to do (no canary, nothing progressing). resolved: recorded, traffic untouched.
+   * stale / other_rollout: about an earlier or another rollout, recorded. not_matched: not
+   * this receiver's environment (--alert-matchers). unknown_deployment, ignored: see reason.
+   */
+  outcome: AuditOutcome | "not_matched" | "unknown_deployment" | "ignored";
   reason: string;
   revision?: number;
 }
@@ -29,112 +39,115 @@ export interface ApplyContext {
   source: AlertSource;
   /** Deployments this receiver may change; empty: any with a state. */
   allowed: ReadonlySet<string>;
+  matchers: readonly AlertMatcher[];
+  tracker: DeploymentTracker;
   log: FastifyBaseLogger;
   now: () => Date;
-  /** How far `startsAt` may precede the rollout's start before the alert is stale. Default 0. */
-  staleAlertSkewMs?: number;
+  /** How far `startsAt` may precede the rollout's start and still be about it. */
+  staleAlertSkewMs: number;
 }
 
-const ACTIONS = ["rollback", "hold"] as const;
-type AlertAction = (typeof ACTIONS)[number];
-
-function isAction(value: string | undefined): value is AlertAction {
-  return value !== undefined && (ACTIONS as readonly string[]).includes(value);
-}
-
-/** What a firing alert asks for: a capability switched off, a hold, or a rollback. */
-function mutationFor(deployment: string, action: AlertAction, capability: string | undefined, reason: string): { mutation: Mutation; audit: Transition["action"] } {
-  if (capability) return { mutation: setCapability(deployment, capability, { enabled: false, reason }), audit: "capability" };
-  if (action === "hold") return { mutation: pause(deployment, "hold"), audit: "hold" };
-  return { mutation: rollback(deployment), audit: "rollback" };
-}
-
-/** RFC 3339 as Alertmanager (nanosecond fractions) and Grafana (offsets) write it. */
-const StartsAtSchema = z.iso.datetime({ offset: true });
+/** What a firing alert asks for. */
+type Request = { kind: "capability"; name: string } | { kind: "rollback" } | { kind: "hold" };
 
 /**
- * When the alert began firing, or undefined when that is unknown: absent, unparseable, or Go's
- * zero time (year 1), which would otherwise look older than every rollout and be dropped.
+ * A `capability` label switches that capability off, whatever `action` says (or without
+ * one): the alert is about one tool or feature, and the version split stays as it is.
+ * Otherwise `action` must be rollback or hold.
  */
-function alertStartedAt(startsAt: string | undefined): Date | undefined {
-  const parsed = StartsAtSchema.safeParse(startsAt);
-  if (!parsed.success) return undefined;
-  const at = new Date(parsed.data);
-  return at.getUTCFullYear() <= 1 ? undefined : at;
+function requestOf(alert: Alert): Request | { invalid: string } {
+  const capability = alert.labels.capability;
+  if (capability !== undefined) {
+    const name = CapabilityNameSchema.safeParse(capability);
+    return name.success ? { kind: "capability", name: name.data } : { invalid: `label capability="${capability}" is not a capability name: ${name.error.issues[0]?.message ?? "invalid"}` };
+  }
+  const action = alert.labels.action;
+  if (action === "rollback") return { kind: "rollback" };
+  if (action === "hold") return { kind: "hold" };
+  return { invalid: `label action="${action ?? ""}" is neither rollback nor hold, and there is no capability label` };
+}
+
+function mutationOf(deployment: string, request: Request, reason: string): Mutation {
+  if (request.kind === "capability") return setCapability(deployment, request.name, { enabled: false, reason });
+  return request.kind === "hold" ? pause(deployment, "hold") : rollback(deployment);
+}
+
+function auditAction(request: Request): AuditEntry["action"] {
+  return request.kind === "capability" ? "capability" : request.kind;
+}
+
+/** Does the state already show what the alert asks for? Then a no-op is a duplicate delivery. */
+function alreadyDone(state: RolloutState, request: Request): boolean {
+  if (request.kind === "rollback") return state.phase === "rolled_back";
+  if (request.kind === "hold") return state.phase === "paused";
+  const capability = Object.hasOwn(state.capabilities, request.name) ? state.capabilities[request.name] : undefined;
+  return capability?.enabled === false;
+}
+
+/** The capability's state for the audit entry of a no-op, so it names what the alert was about. */
+function capabilityInfo(state: RolloutState, request: Request): AuditEntry["capability"] {
+  if (request.kind !== "capability") return undefined;
+  const current = Object.hasOwn(state.capabilities, request.name) ? state.capabilities[request.name] : undefined;
+  return { name: request.name, enabled: current?.enabled ?? true, percent: current?.percent ?? 0 };
 }
 
 /**
- * Why a firing alert is about an earlier rollout, or undefined when it may act. An alert that
- * began firing before the current rollout started cannot be evidence against it: it is a
- * re-send (repeat_interval, an HA peer) about the rollout before. When either time is unknown
- * the alert acts, as it did before rollouts carried a start time: a missed rollback costs more
- * than a needless one.
- */
-function staleReason(state: RolloutState | undefined, startedAt: Date | undefined, skewMs: number): string | undefined {
-  if (!state?.rolloutStartedAt || !startedAt) return undefined;
-  const rolloutStart = Date.parse(state.rolloutStartedAt);
-  if (startedAt.getTime() + skewMs >= rolloutStart) return undefined;
-  return `the alert started firing at ${startedAt.toISOString()}, before the current rollout started at ${state.rolloutStartedAt}${skewMs ? ` (allowing ${skewMs / 1000} s of clock skew)` : ""}; it is about an earlier rollout`;
-}
-
-/**
- * Applies one alert. Firing alerts act (idempotently: a second delivery finds the
- * work done and is only recorded); resolved alerts are recorded and never restore
- * traffic, because "the gate stopped firing" is not "the canary is good".
+ * Applies one alert. Firing alerts about the current rollout act (idempotently: a second
+ * delivery finds the work done and is recorded as a duplicate); alerts about another or an
+ * earlier rollout are recorded and change nothing; resolved alerts are recorded and never
+ * restore traffic, because "the gate stopped firing" is not "the canary is good".
  */
 export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<AlertOutcome> {
   const alertname = alert.labels.alertname ?? "(unnamed)";
   const fingerprint = alert.fingerprint ?? "";
   const deployment = alert.labels.deployment ?? null;
   const base = { alertname, fingerprint, deployment };
-  const action = alert.labels.action;
+  if (!matchesAll(ctx.matchers, alert.labels)) return { ...base, outcome: "not_matched", reason: "the alert's labels do not match --alert-matchers: it is about another environment" };
   if (!deployment) return { ...base, outcome: "ignored", reason: "the alert has no deployment label" };
   // A label no deployment can have would make the store throw; a 5xx would make Alertmanager retry it forever.
   const name = DeploymentNameSchema.safeParse(deployment);
   if (!name.success) return { ...base, outcome: "ignored", reason: `label deployment="${deployment}" is not a deployment name: ${name.error.issues[0]?.message ?? "invalid"}` };
-  if (!isAction(action)) return { ...base, outcome: "ignored", reason: `label action="${action ?? ""}" is neither rollback nor hold` };
-  const log = ctx.log.child({ deployment, alertname, fingerprint, action, status: alert.status });
+  const request = requestOf(alert);
+  if ("invalid" in request) return { ...base, outcome: "ignored", reason: request.invalid };
+  const log = ctx.log.child({ deployment, alertname, fingerprint, request: request.kind, status: alert.status });
   const current = ctx.allowed.size === 0 || ctx.allowed.has(deployment) ? await ctx.store.read(deployment) : undefined;
   if (!current) {
     log.warn("alert names a deployment this receiver does not manage; nothing changed");
     return { ...base, outcome: "unknown_deployment", reason: `deployment "${deployment}" is not managed by this receiver (no rollout state or not in --deployments)` };
   }
   const by = `${ctx.source}:${fingerprint || alertname}`;
-  const capability = alert.labels.capability;
   const details = { alertname, fingerprint, status: alert.status, labels: alert.labels, ...(alert.annotations.summary ? { summary: alert.annotations.summary } : {}) };
-  const { mutation, audit } = mutationFor(deployment, action, capability, `${alertname} firing`);
+  const action = auditAction(request);
+  const record = async (state: RolloutState, outcome: AuditOutcome, reason: string, extra: Record<string, unknown> = {}): Promise<AlertOutcome> => {
+    const capability = capabilityInfo(state, request);
+    await recordEvent(ctx.store, state, { by, action, outcome, reason, details: { ...details, ...extra }, ...(capability ? { capability } : {}) }, ctx.now());
+    return { ...base, outcome, reason, revision: state.revision };
+  };
 
   if (alert.status === "resolved") {
-    await recordEvent(ctx.store, current, { by, action: audit, reason: `${alertname} resolved; traffic is not restored automatically`, details }, ctx.now());
     log.info("alert resolved; recorded, traffic unchanged");
-    return { ...base, outcome: "recorded", reason: "resolved alerts never restore traffic", revision: current.revision };
+    return record(current, "resolved", `${alertname} resolved; traffic is not restored automatically`);
   }
-  // A capability switch is not scoped to a rollout (capabilities outlive it), so only the
-  // version split (rollback, hold) is guarded. The check runs inside the mutation so it judges
-  // the state being replaced: a rollout started between our read and the write still counts.
-  const startedAt = alertStartedAt(alert.startsAt);
-  const skewMs = ctx.staleAlertSkewMs ?? 0;
-  let stale: string | undefined;
-  const guarded: Mutation = capability
-    ? mutation
-    : (state, at) => {
-        stale = staleReason(state, startedAt, skewMs);
-        return stale ? { kind: "unchanged", reason: stale } : mutation(state, at);
-      };
-  const result = await transition(ctx.store, deployment, guarded, { by, reason: `${alertname} firing (${ctx.source})`, details }, { now: ctx.now });
-  if (result.status === "unchanged" && stale !== undefined) {
-    const state = result.state ?? current;
-    const staleDetails = { ...details, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt, stale: true };
-    await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing, stale: ${stale}`, details: staleDetails }, ctx.now());
-    log.warn({ revision: state.revision, startsAt: alert.startsAt, rolloutStartedAt: state.rolloutStartedAt }, "stale alert about an earlier rollout; recorded, nothing changed");
-    return { ...base, outcome: "stale", reason: stale, revision: state.revision };
+  // Judged inside the mutation, against the state being replaced: a rollout started between
+  // our read and the write still counts.
+  let scope: Scope = { about: "current" };
+  const guarded: Mutation = (state, at) => {
+    scope = state ? scopeOf(alert, state, { nowMs: at.getTime(), skewMs: ctx.staleAlertSkewMs, observedStartMs: ctx.tracker.observedStart(state) }, request.kind !== "capability") : { about: "current" };
+    return scope.about === "current" ? mutationOf(deployment, request, `${alertname} firing`)(state, at) : { kind: "unchanged", reason: scope.reason };
+  };
+  const result = await transition(ctx.store, deployment, guarded, { by, reason: `${alertname} firing (${ctx.source})`, outcome: "changed", details }, { now: ctx.now });
+  const state = result.state ?? current;
+  const judged = scope as Scope;
+  if (judged.about !== "current") {
+    log.warn({ revision: state.revision, ...judged.details }, `alert about ${judged.about === "stale" ? "an earlier" : "another"} rollout; recorded, nothing changed`);
+    return record(state, judged.about, `${alertname} firing, ${judged.about === "stale" ? "stale" : "about another rollout"}: ${judged.reason}`, judged.details);
   }
   if (result.status === "changed") {
+    ctx.tracker.observe(result.state);
     log.info({ revision: result.state.revision, canaryPercent: result.state.canaryPercent, phase: result.state.phase }, "rollout state changed by alert");
-    return { ...base, outcome: "changed", reason: `${audit} applied`, revision: result.state.revision };
+    return { ...base, outcome: "changed", reason: `${action} applied`, revision: result.state.revision };
   }
-  const state = result.state ?? current;
-  await recordEvent(ctx.store, state, { by, action: audit, reason: `${alertname} firing again: ${result.reason}`, details }, ctx.now());
-  log.info({ revision: state.revision }, `alert changed nothing: ${result.reason}`);
-  return { ...base, outcome: "unchanged", reason: result.reason, revision: state.revision };
+  const outcome = alreadyDone(state, request) ? "duplicate" : "unchanged";
+  log.info({ revision: state.revision }, `alert changed nothing (${outcome}): ${result.reason}`);
+  return record(state, outcome, `${alertname} firing ${outcome === "duplicate" ? "again" : "but nothing to do"}: ${result.reason}`);
 }

@@ -1,18 +1,23 @@
 import { createHmac } from "node:crypto";
 import { safeEqual } from "./auth.js";
+import type { ReplayCache } from "./replay-cache.js";
 
 export interface GrafanaSignatureSettings {
   secret: string;
   header: string;
-  timestampHeader: string;
+  timestampHeaders: readonly string[];
   maxSkewSeconds: number;
   requireTimestamp: boolean;
+  replayWindowSeconds: number;
 }
 
 /** Grafana names the header X-Grafana-Alert-Signature when the contact point leaves it empty. */
-const GRAFANA_BUILTIN_HEADER = "x-grafana-alert-signature";
+const GRAFANA_BUILTIN_HEADER = "X-Grafana-Alert-Signature";
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: "signature_missing" | "signature_invalid" | "timestamp_missing" | "timestamp_invalid" | "timestamp_skew" };
+export type SignatureFailure = "signature_missing" | "signature_invalid" | "timestamp_missing" | "timestamp_invalid" | "timestamp_skew" | "replayed";
+type Refused = { ok: false; reason: SignatureFailure; message: string };
+/** On success: the signature to remember once the delivery was acted on, and for how long. */
+export type SignatureCheck = { ok: true; signature: string; replayTtlMs: number } | Refused;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -21,22 +26,58 @@ function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+function fail(reason: SignatureFailure, message: string): Refused {
+  return { ok: false, reason, message };
+}
+
+interface SignedHeaders {
+  signature: string;
+  timestamp: string | undefined;
+  timestampHeader: string | undefined;
+}
+
 /**
- * Verifies a Grafana webhook: hex HMAC-SHA256 with the shared secret over the raw
- * body, or over "<timestamp>:<body>" when Grafana sends a timestamp header (Unix
- * seconds), which must then be within maxSkewSeconds of now.
+ * The header half of the check, made before the body is read: a request without a signature,
+ * or without a fresh timestamp when one is required, is refused without reading or hashing
+ * its body at all.
  */
-export function verifyGrafanaSignature(settings: GrafanaSignatureSettings, headers: Headers, rawBody: string, nowMs: number): SignatureCheck {
+export function checkGrafanaHeaders(settings: GrafanaSignatureSettings, headers: Headers, nowMs: number): ({ ok: true } & SignedHeaders) | Refused {
   const signature = header(headers, settings.header) ?? header(headers, GRAFANA_BUILTIN_HEADER);
-  if (!signature) return { ok: false, reason: "signature_missing" };
-  const timestamp = header(headers, settings.timestampHeader);
-  if (timestamp === undefined && settings.requireTimestamp) return { ok: false, reason: "timestamp_missing" };
-  let signed = rawBody;
-  if (timestamp !== undefined) {
-    if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "timestamp_invalid" };
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > settings.maxSkewSeconds) return { ok: false, reason: "timestamp_skew" };
-    signed = `${timestamp}:${rawBody}`;
+  if (!signature) {
+    return fail("signature_missing", `no signature header: expected ${settings.header} (or ${GRAFANA_BUILTIN_HEADER}); set the contact point's HMAC secret, or --grafana-signature-header to the header it uses`);
   }
-  const expected = createHmac("sha256", settings.secret).update(signed).digest("hex");
-  return safeEqual(signature.trim().toLowerCase(), expected) ? { ok: true } : { ok: false, reason: "signature_invalid" };
+  const timestampHeader = settings.timestampHeaders.find((name) => header(headers, name) !== undefined);
+  const timestamp = timestampHeader === undefined ? undefined : header(headers, timestampHeader);
+  if (timestamp === undefined && settings.requireTimestamp) {
+    return fail(
+      "timestamp_missing",
+      `no timestamp header: expected one of ${settings.timestampHeaders.join(", ")}; set the contact point's HMAC "Timestamp Header" to ${settings.timestampHeaders[0] ?? "one of them"} (a delivery without a signed timestamp could be replayed forever), or name yours with --grafana-timestamp-header`,
+    );
+  }
+  if (timestamp !== undefined) {
+    if (!/^\d{1,12}$/.test(timestamp)) return fail("timestamp_invalid", `${timestampHeader ?? "timestamp"} must be Unix seconds`);
+    if (Math.abs(nowMs / 1000 - Number(timestamp)) > settings.maxSkewSeconds) {
+      return fail("timestamp_skew", `${timestampHeader ?? "timestamp"} is more than ${settings.maxSkewSeconds} s from this receiver's clock: a replay, or clocks out of sync`);
+    }
+  }
+  return { ok: true, signature, timestamp, timestampHeader };
+}
+
+/**
+ * Verifies a Grafana webhook before its body is parsed: hex HMAC-SHA256 with the shared
+ * secret over the raw body, or over "<timestamp>:<body>" when a timestamp header is present
+ * (Unix seconds, within maxSkewSeconds of now). A valid signature seen before is a replay.
+ * Failures say which header was missing or wrong, never anything about the secret.
+ */
+export function verifyGrafanaSignature(settings: GrafanaSignatureSettings, headers: Headers, rawBody: string, nowMs: number, replays: ReplayCache): SignatureCheck {
+  const signed = checkGrafanaHeaders(settings, headers, nowMs);
+  if (!signed.ok) return signed;
+  const { signature, timestamp, timestampHeader } = signed;
+  const expected = createHmac("sha256", settings.secret).update(timestamp === undefined ? rawBody : `${timestamp}:${rawBody}`).digest("hex");
+  if (!safeEqual(signature.trim().toLowerCase(), expected)) {
+    return fail("signature_invalid", `the signature in ${settings.header} does not match the body${timestamp === undefined ? "" : ` and ${timestampHeader ?? "timestamp"}`}: check the contact point's HMAC secret`);
+  }
+  if (replays.has(expected, nowMs)) return fail("replayed", "this signed delivery was acted on before: a replay");
+  const replayTtlMs = (timestamp === undefined ? settings.replayWindowSeconds : 2 * settings.maxSkewSeconds) * 1000;
+  return { ok: true, signature: expected, replayTtlMs };
 }

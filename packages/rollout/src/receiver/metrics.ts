@@ -1,6 +1,7 @@
 import { RECEIVER_METRICS } from "@agent-canary/conventions";
-import { PHASES, type RolloutStore } from "@agent-canary/rollout-state";
+import { PHASES, type RolloutState } from "@agent-canary/rollout-state";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { DeploymentTracker } from "./deployment-tracker.js";
 
 export interface ReceiverMetrics {
   registry: Registry;
@@ -9,52 +10,47 @@ export interface ReceiverMetrics {
   notifications: Counter<"source" | "outcome">;
 }
 
+/** A gauge whose series are rebuilt from the followed states at every scrape. */
+function stateGauge<L extends string>(registry: Registry, tracker: DeploymentTracker, name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>, state: RolloutState) => void): void {
+  new Gauge<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      await tracker.ready;
+      this.reset();
+      for (const state of tracker.states()) fill(this, state);
+    },
+  });
+}
+
 /**
- * The receiver's own /metrics. Rollout gauges are read from the store at scrape
- * time, so they show the truth even when the CLI or a controller wrote the state.
+ * The receiver's own /metrics. The rollout series come from the states the receiver follows
+ * through the store's watch (see DeploymentTracker), so they are right whoever wrote the
+ * state (CLI, controller) and a scrape never waits on a slow store.
  */
-export function createReceiverMetrics(store: RolloutStore, onError: (error: unknown) => void): ReceiverMetrics {
+export function createReceiverMetrics(tracker: DeploymentTracker): ReceiverMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-
-  // One store read per scrape feeds all three gauges.
-  let snapshot: Promise<Awaited<ReturnType<RolloutStore["read"]>>[]> | undefined;
-  const states = () => {
-    snapshot ??= store
-      .list()
-      .then((names) => Promise.all(names.map((name) => store.read(name).catch((error: unknown) => (onError(error), undefined)))))
-      .finally(() => setImmediate(() => (snapshot = undefined)));
-    return snapshot;
-  };
-
+  stateGauge(registry, tracker, RECEIVER_METRICS.rolloutInfo, "1 per deployment: which rollout runs now and its versions (join gates and your own alert rules on rollout_id).", ["deployment", "rollout_id", "baseline_hash", "canary_hash", "phase"], (g, s) =>
+    g.set({ deployment: s.deployment, rollout_id: s.rolloutId ?? "", baseline_hash: s.baseline.hash, canary_hash: s.canary?.hash ?? "", phase: s.phase }, 1),
+  );
+  stateGauge(registry, tracker, RECEIVER_METRICS.canaryPercent, "Percent of new sessions routed to the canary, per deployment.", ["deployment"], (g, s) => g.set({ deployment: s.deployment }, s.canaryPercent));
+  stateGauge(registry, tracker, RECEIVER_METRICS.phase, "Rollout phase per deployment: 1 for the current phase, 0 for the others.", ["deployment", "phase"], (g, s) => {
+    for (const phase of PHASES) g.set({ deployment: s.deployment, phase }, s.phase === phase ? 1 : 0);
+  });
+  stateGauge(registry, tracker, RECEIVER_METRICS.stage, "Index of the current rollout stage per deployment (-1 without a stage).", ["deployment"], (g, s) => g.set({ deployment: s.deployment }, s.stage ?? -1));
   new Gauge({
-    name: RECEIVER_METRICS.canaryPercent,
-    help: "Percent of new sessions routed to the canary, per deployment.",
+    name: "agent_canary_receiver_state_readable",
+    help: "1 when the receiver can read a deployment's rollout state, 0 when it is missing, invalid or the store is unavailable (writes for it fail; routers fail closed).",
     labelNames: ["deployment"],
     registers: [registry],
     async collect() {
+      await tracker.ready;
       this.reset();
-      for (const state of await states()) if (state) this.set({ deployment: state.deployment }, state.canaryPercent);
-    },
-  });
-  new Gauge({
-    name: RECEIVER_METRICS.phase,
-    help: "Rollout phase per deployment: 1 for the current phase, 0 for the others.",
-    labelNames: ["deployment", "phase"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const state of await states()) if (state) for (const phase of PHASES) this.set({ deployment: state.deployment, phase }, state.phase === phase ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: RECEIVER_METRICS.stage,
-    help: "Index of the current rollout stage per deployment (-1 without a stage).",
-    labelNames: ["deployment"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const state of await states()) if (state) this.set({ deployment: state.deployment }, state.stage ?? -1);
+      for (const state of tracker.states()) this.set({ deployment: state.deployment }, 1);
+      for (const { deployment } of tracker.problems()) this.set({ deployment }, 0);
     },
   });
   return {
