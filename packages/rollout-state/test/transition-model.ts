@@ -65,11 +65,16 @@ export function mutationFor(action: Action): Mutation {
 export type Expected =
   | { kind: "rejected" }
   | { kind: "unchanged" }
-  | { kind: "changed"; action: Transition["action"]; fields: Partial<RolloutState> };
+  | { kind: "changed"; action: Transition["action"]; fields: Partial<RolloutState>; capability?: Transition["capability"] };
 
 const rejected: Expected = { kind: "rejected" };
 const unchanged: Expected = { kind: "unchanged" };
-const changed = (action: Transition["action"], fields: Partial<RolloutState>): Expected => ({ kind: "changed", action, fields });
+const changed = (action: Transition["action"], fields: Partial<RolloutState>, capability?: Transition["capability"]): Expected => ({
+  kind: "changed",
+  action,
+  fields,
+  ...(capability ? { capability } : {}),
+});
 const inFlight = (s: RolloutState) => s.phase === "progressing" || s.phase === "paused";
 
 export function expected(before: RolloutState | undefined, action: Action, now: Date): Expected {
@@ -136,5 +141,7 @@ function expectedCapability(before: RolloutState, action: Extract<Action, { kind
     ...(reason === undefined ? {} : { reason }),
   };
   if (old && old.percent === next.percent && old.enabled === next.enabled) return unchanged;
-  return changed("capability", { capabilities: { ...before.capabilities, [action.name]: next } });
+  // The audit entry names the capability and its state before and after.
+  const audited = { name: action.name, enabled: next.enabled, percent: next.percent, ...(old ? { fromEnabled: old.enabled, fromPercent: old.percent } : {}) };
+  return changed("capability", { capabilities: { ...before.capabilities, [action.name]: next } }, audited);
 }

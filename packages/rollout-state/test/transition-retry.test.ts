@@ -65,9 +65,26 @@ describe("transition under compare-and-set conflicts", () => {
   it("judges the state it replaces: an advance decided before a rollback that won the race does nothing", async () => {
     const store = new MemoryStore();
     await seed(store, "shop");
-    store.beforeCompareAndSet = async () => {
+    // Another replica's receiver rolls back between our read and our write. It is another
+    // process, so it does not wait in this process's per-deployment queue: write it directly.
+    store.beforeCompareAndSet = (deployment) => {
       store.beforeCompareAndSet = () => {};
-      await transition(store, "shop", rollback("shop"), { by: "alertmanager:fp", reason: "gate fired" });
+      const current = store.states.get(deployment)!;
+      const change = rollback(deployment)(current, new Date());
+      if (change.kind !== "changed") throw new Error("the seeded rollout must be rollbackable");
+      const next: RolloutState = { ...current, ...change.patch, revision: current.revision + 1 };
+      const entry: AuditEntry = {
+        at: current.updatedAt,
+        by: "alertmanager:fp",
+        action: "rollback",
+        toPhase: next.phase,
+        toPercent: next.canaryPercent,
+        reason: "gate fired",
+        deployment,
+        fromRevision: current.revision,
+        toRevision: next.revision,
+      };
+      store.put(deployment, next, entry, current.revision);
     };
     const result = await transition(store, "shop", advance("shop", 0), meta);
     expect(result).toMatchObject({ status: "unchanged", reason: "phase is rolled_back, not progressing", conflicts: 1, state: { phase: "rolled_back", canaryPercent: 0 } });

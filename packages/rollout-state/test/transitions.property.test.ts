@@ -101,7 +101,7 @@ async function run(initial: RolloutState | undefined, actions: Action[], gapsSec
       expect(outcome.conflicts).toBe(0);
     }
     if (want.kind === "changed") {
-      checkWrite(before, after, want.action, want.fields, now, where);
+      checkWrite(before, after, want, now, where);
       expect(await store.auditLog(DEPLOYMENT), where).toHaveLength(auditBefore + 1);
     } else {
       // A refusal or a no-op writes nothing.
@@ -137,7 +137,8 @@ function checkPureMutation(before: RolloutState | undefined, act: Action, now: D
 }
 
 /** A written state: the model's fields changed, everything else as it was, stamped and audited. */
-function checkWrite(before: RolloutState | undefined, after: RolloutState | undefined, action: string, fields: Partial<RolloutState>, now: Date, where: string) {
+function checkWrite(before: RolloutState | undefined, after: RolloutState | undefined, want: Extract<Expected, { kind: "changed" }>, now: Date, where: string) {
+  const { action, fields } = want;
   if (!after) throw new Error(`${where}: nothing was written`);
   expect(RolloutStateSchema.parse(after), where).toEqual(after);
   const at = now.toISOString();
@@ -158,6 +159,7 @@ function checkWrite(before: RolloutState | undefined, after: RolloutState | unde
     toPhase: after.phase,
     toPercent: after.canaryPercent,
     reason: meta.reason,
+    ...(want.capability ? { capability: want.capability } : {}),
   });
 }
 
