@@ -37,3 +37,29 @@ describe("agent-canary receiver process", () => {
     expect(logs).toMatch(/shutting down: finishing in-flight requests/);
   });
 });
+
+describe("agent-canary receiver on a store that cannot work here", () => {
+  it("refuses to start when the Redis client cannot be loaded, instead of serving 5xx for every alert", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "agent-canary-receiver-noredis-"));
+    const tokenFile = join(dir, "token");
+    await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    // As if ioredis were not installed next to @agent-canary/rollout-state (an optional peer there).
+    const refuseIoredis = `import { registerHooks } from "node:module"; registerHooks({ resolve(specifier, context, next) { if (specifier === "ioredis") throw new Error("Cannot find package 'ioredis'"); return next(specifier, context); } });`;
+    const child = spawn(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(refuseIoredis)}`, CLI, "receiver", "--port", "0", "--loopback", "--store", "redis://127.0.0.1:1", "--token-file", tokenFile], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let logs = "";
+    child.stdout.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    let code: number | null | undefined;
+    child.on("exit", (c) => (code = c));
+    try {
+      await waitFor(() => code !== undefined, { timeoutMs: 60_000, what: `the receiver to exit rather than serve without a usable store\n${logs}` });
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect(code).toBe(1);
+    expect(logs).toMatch(/error: the store cannot be used: the Redis store needs the ioredis package/);
+    expect(logs).not.toMatch(/receiver listening/);
+  });
+});

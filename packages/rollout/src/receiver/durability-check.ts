@@ -17,6 +17,9 @@ export async function checkDurability(store: RolloutStore, require: boolean, log
   try {
     report = await store.durability();
   } catch (error) {
+    // Not a store that is down for now (readiness covers that) but one that can never work here:
+    // ioredis not installed, or a spec ioredis cannot use. Running on would answer every alert with 5xx.
+    if ((error as Error).name === "RedisSpecError") throw new ReceiverStartError(`the store cannot be used: ${(error as Error).message}`);
     if (require) throw new ReceiverStartError(`cannot tell whether the store makes acknowledgements durable (${(error as Error).message}); --require-durable-store refuses to start`);
     log.warn({ err: error }, "could not check the store's durability");
     return;
