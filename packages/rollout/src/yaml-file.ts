@@ -30,8 +30,11 @@ export function parseYamlText<S extends z.ZodType>(path: string, text: string, s
   const result = schema.safeParse(doc.toJS());
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const fieldPath = issue?.path.map(String) ?? [];
+  // An unknown key is reported on its parent; name the key itself, and its line (a typo is the usual cause).
+  const unknown = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const fieldPath = [...(issue?.path.map(String) ?? []), ...(unknown === undefined ? [] : [unknown])];
   const node = fieldPath.length ? doc.getIn(fieldPath, true) : undefined;
   const where = isNode(node) && node.range ? `:${lineCounter.linePos(node.range[0]).line}` : "";
-  throw new ConfigFileError(`${path}${where}: field "${fieldPath.join(".")}": ${issue?.message ?? "invalid"}; ${hint}`);
+  const message = unknown === undefined ? (issue?.message ?? "invalid") : "not a setting here (a typo?)";
+  throw new ConfigFileError(`${path}${where}: field "${fieldPath.join(".")}": ${message}; ${hint}`);
 }

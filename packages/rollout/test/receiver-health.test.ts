@@ -109,8 +109,13 @@ describe("receiver: TLS", () => {
     const store = await tempStore();
     await seedDeployment(store, "shop");
     let url: string;
-    ({ receiver, url } = await startReceiver(store, { tls: { certFile: cert, keyFile: key } }));
+    const logs: string[] = [];
+    ({ receiver, url } = await startReceiver(store, { tls: { certFile: cert, keyFile: key } }, { logs }));
     expect(url).toMatch(/^https:\/\//);
+    // The operator reads the log to know how to reach it: every "listening at" line says https.
+    const listening = logs.filter((line) => line.includes("Server listening at"));
+    expect(listening.length).toBeGreaterThan(0);
+    for (const line of listening) expect(line).toMatch(/"Server listening at https:\/\/127\.0\.0\.1:\d+"/);
     const ca = await readFile(cert);
     const body = JSON.stringify(amPayload([{ labels: { alertname: "Cost", deployment: "shop", action: "rollback" } }]));
     const status = await new Promise<number>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { MatcherSyntaxError, parseMatchers, type AlertMatcher } from "./alert-ma
 export const BasicCredentialSchema = z.object({
   username: z.string().min(1, "a basic-auth username is required"),
   password: z.string().min(8, "use a basic-auth password of at least 8 characters"),
-});
+}).strict();
 export type BasicCredential = z.infer<typeof BasicCredentialSchema>;
 
 /**
@@ -31,7 +31,7 @@ export const GrafanaSignatureSchema = z.object({
   requireTimestamp: z.boolean().default(true),
   /** Without timestamps: how long a signature, once seen, is refused as a replay. */
   replayWindowSeconds: z.number().int().positive().default(86_400),
-});
+}).strict();
 
 const ReceiverAuthSchema = z.object({
   bearerTokens: z.array(z.string().min(16, "use a bearer token of at least 16 characters")).default([]),
@@ -42,7 +42,7 @@ const ReceiverAuthSchema = z.object({
   openState: z.boolean().default(false),
   /** Accept hooks without any credentials. Only for local demos. */
   allowUnauthenticated: z.boolean().default(false),
-});
+}).strict();
 
 /** Bounds that keep slow or hostile clients from holding the receiver (see README "Limits"). */
 const LimitsSchema = z.object({
@@ -60,12 +60,12 @@ const LimitsSchema = z.object({
   handlerTimeoutMs: z.number().int().positive().default(15_000),
   /** Connections beyond this are closed at once; keep it under the process's open-file limit. */
   maxConnections: z.number().int().positive().default(512),
-});
+}).strict();
 
 const TlsSchema = z.object({
   certFile: z.string().min(1, "give the PEM certificate file (--tls-cert-file)"),
   keyFile: z.string().min(1, "give the PEM private key file (--tls-key-file)"),
-});
+}).strict();
 
 const MatchersSchema = z.union([z.string(), z.array(z.string())]).transform((value, ctx): AlertMatcher[] => {
   try {
@@ -128,6 +128,11 @@ export const ReceiverConfigSchema = ReceiverSettingsSchema.transform(({ bodyLimi
       path: ["auth"],
       message: "no credentials configured: give a bearer token (--token-file / --token-env), basic auth (--basic-auth-file) or a Grafana secret (--grafana-secret-file)",
     });
+  }
+  // A setting that would do nothing is a mistake the user should hear about, not a silent no-op.
+  if (config.redisWaitReplicas > 0 && !/^rediss?(\+sentinel)?:\/\//.test(config.store)) {
+    const why = /^rediss?\+cluster:/.test(config.store) ? "is not supported on Redis Cluster (WAIT cannot be aimed at the node that owns a deployment's keys)" : "applies only to a Redis store (redis://, rediss:// or redis+sentinel://)";
+    ctx.addIssue({ code: "custom", path: ["redisWaitReplicas"], message: `waiting for Redis replicas ${why}: drop it or change the store` });
   }
 });
 export type ReceiverConfig = z.output<typeof ReceiverConfigSchema>;

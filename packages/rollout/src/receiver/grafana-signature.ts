@@ -11,7 +11,10 @@ export interface GrafanaSignatureSettings {
   replayWindowSeconds: number;
 }
 
-/** Grafana names the header X-Grafana-Alert-Signature when the contact point leaves it empty. */
+/**
+ * Grafana sends X-Grafana-Alerting-Signature when the contact point leaves the header empty,
+ * although a comment in its code names this one; accepted too, in case a version follows the comment.
+ */
 const GRAFANA_BUILTIN_HEADER = "X-Grafana-Alert-Signature";
 
 export type SignatureFailure = "signature_missing" | "signature_invalid" | "timestamp_missing" | "timestamp_invalid" | "timestamp_skew" | "replayed";

@@ -108,9 +108,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     async listen() {
       await checkDurability(store, config.requireDurableStore, app.log);
       await tracker.ready;
-      const listening = await app.listen({ host: config.host, port: config.port });
-      // fastify names the scheme from its own https option; the TLS server here comes from serverFactory.
-      const address = config.tls ? listening.replace(/^http:/, "https:") : listening;
+      // fastify names the scheme from its own https option; the TLS server here comes from
+      // serverFactory, so its own "listening at" lines would say http:// for an HTTPS server.
+      const scheme = (text: string) => (config.tls ? text.replace(/^http:/, "https:") : text);
+      const address = scheme(await app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `Server listening at ${scheme(at)}` }));
       if (!config.tls && !isLoopback(config.host)) {
         app.log.warn({ host: config.host }, "listening without TLS on a non-loopback address: tokens and signatures cross the network in clear. Use --tls-cert-file/--tls-key-file or a TLS-terminating proxy (ingress, service mesh)");
       }
