@@ -48,3 +48,28 @@ describe("README quick start", () => {
     expect((await readFile(join(dir, "shadow-comparisons.jsonl"), "utf8")).trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("README replay from the command line", () => {
+  it("replays the quick start's recorded input with the README's candidate module and command, through the agent-canary bin", async () => {
+    const readme = await readFile(join(packageDir, "README.md"), "utf8");
+    const { code: quickStart } = example(readme, "## Quick start");
+    const replay = sectionOf(readme, "## Replay");
+    const module = /```js\n(\/\/ shadow-candidate\.mjs[\s\S]*?)```/.exec(replay)?.[1];
+    const command = /^agent-canary (shadow replay .*)$/m.exec(replay)?.[1];
+    if (!module || !command) throw new Error("README's Replay section has no shadow-candidate.mjs block or agent-canary shadow replay command");
+    const dir = await mkdtemp(join(tmpdir(), "shadow-readme-"));
+    await mkdir(join(dir, "node_modules", "@agent-canary"), { recursive: true });
+    await mkdir(join(dir, "shadow"));
+    await symlink(packageDir, join(dir, "node_modules", "@agent-canary", "shadow"), "dir");
+    // The quick start, recording its input for replay (the live file's path is the README's).
+    await writeFile(join(dir, "quick-start.mjs"), quickStart.replace('comparisonsFile: "shadow-comparisons.jsonl",', 'comparisonsFile: "shadow-comparisons.jsonl", recordInputsFile: "shadow/inputs.jsonl",'));
+    await promisify(execFile)(process.execPath, ["quick-start.mjs"], { cwd: dir });
+    await writeFile(join(dir, "shadow-candidate.mjs"), module);
+    const bin = join(packageDir, "..", "cli", "dist", "bin.js");
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...command.split(/\s+/), "--no-progress"], { cwd: dir });
+    expect(stdout).toMatch(/^replayed 1 inputs: 1 compared, 1 divergent, 0 candidate failures; comparisons appended to shadow\/replay-comparisons\.jsonl$/m);
+    const [line] = (await readFile(join(dir, "shadow", "replay-comparisons.jsonl"), "utf8")).trim().split("\n");
+    expect(JSON.parse(line ?? "{}")).toMatchObject({ source: "replay", candidate: { output: "Order A-1 refunded: 21 USD." } });
+  });
+});
+

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, runShadowCli } from "./support/cli.js";
+import { BIN, runAgentCanaryBin, runShadowCli } from "./support/cli.js";
 
 /** A candidate module as a user would write it for `agent-canary shadow replay --agent`. */
 const AGENT_MODULE = `
@@ -67,6 +67,23 @@ describe("shadow replay command", () => {
     const { stderr: err, exitCode } = await runShadowCli(["shadow", "replay", "--inputs", join(dir, "in.jsonl"), "--agent", agent, "--out", join(dir, "o.jsonl")]);
     expect(exitCode).toBe(1);
     expect(err).toContain("its default export must be an object with at least { candidate: { run, version } }");
+  });
+
+  it("says which flag and what to change when the module cannot be loaded, through the agent-canary bin", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-replay-cli-"));
+    const inputs = join(dir, "inputs.jsonl");
+    await writeFile(inputs, `${recordedLine("o-1")}\n`);
+    // The README's module in a project made with `npm init -y`, which says "type": "commonjs".
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "my-agent", version: "1.0.0", type: "commonjs" }));
+    await writeFile(join(dir, "shadow-candidate.js"), AGENT_MODULE);
+    const commonjs = await runAgentCanaryBin(["shadow", "replay", "--inputs", inputs, "--agent", join(dir, "shadow-candidate.js"), "--out", join(dir, "out.jsonl"), "--no-progress"]);
+    expect(commonjs.exitCode).toBe(1);
+    expect(commonjs.stderr).toMatch(/error: --agent .*shadow-candidate\.js: Node read it as CommonJS \(.*\); name it \.mjs, or set "type": "module" in the package\.json next to it/);
+    const missing = await runAgentCanaryBin(["shadow", "replay", "--inputs", inputs, "--agent", join(dir, "nope.mjs"), "--out", join(dir, "out.jsonl"), "--no-progress"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain(`error: --agent ${join(dir, "nope.mjs")}: no such file`);
+    // Node's message named this package's own file as the importer: nothing the user can act on.
+    expect(missing.stderr).not.toContain("replay-command");
   });
 
   it("stops cleanly at Ctrl-C through the agent-canary bin: exit 130, the comparisons made so far kept", async () => {

@@ -41,8 +41,23 @@ function interruptOnSignals(io: ShadowCommandIo): { signal: AbortSignal; dispose
 /** The replay agent module's default export: everything replayShadow() takes except what the flags give. */
 type ReplayAgentModule = Omit<ReplayOptions<unknown>, "inputsFile" | "comparisonsFile" | "progress" | "concurrency" | "signal">;
 
+/**
+ * Node's own messages name this package's file as the importer, or a bare "Unexpected token
+ * 'export'": say which flag, which file, and what to change.
+ */
+function moduleLoadError(path: string, error: unknown): Error {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(resolve(path))) return new Error(`--agent ${path}: no such file`);
+  if (error instanceof SyntaxError && /\b(export|import)\b/.test(error.message)) {
+    return new Error(`--agent ${path}: Node read it as CommonJS (${error.message}); name it .mjs, or set "type": "module" in the package.json next to it`);
+  }
+  return new Error(`--agent ${path}: cannot load it: ${message ?? String(error)}`);
+}
+
 async function loadAgentModule(path: string): Promise<ReplayAgentModule> {
-  const loaded: unknown = await import(pathToFileURL(resolve(path)).href);
+  const loaded: unknown = await import(pathToFileURL(resolve(path)).href).catch((error: unknown) => {
+    throw moduleLoadError(path, error);
+  });
   const exported = (loaded as { default?: unknown }).default;
   if (typeof exported !== "object" || exported === null || !("candidate" in exported)) {
     throw new Error(`${path}: its default export must be an object with at least { candidate: { run, version } } (and tools, production, compare as for replayShadow())`);
@@ -55,7 +70,7 @@ export function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
     .command("replay")
     .description("Replay recorded production inputs against a candidate and append the comparisons to a file")
     .requiredOption("--inputs <file>", "recorded inputs JSONL (the shadow's recordInputsFile)")
-    .requiredOption("--agent <module>", "ES module whose default export is { candidate, tools, production?, compare?, parseInput? }")
+    .requiredOption("--agent <module>", "ES module (.mjs, or .js in a \"type\": \"module\" package) whose default export is { candidate, tools, production?, compare?, parseInput? }")
     .requiredOption("--out <file>", "comparisons JSONL file to append to")
     .option("--concurrency <n>", "candidate runs at once", "4")
     .option("--timeout-ms <n>", "candidate timeout per input")
@@ -64,7 +79,7 @@ export function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
       "after",
       "\nCtrl-C (or SIGTERM) stops it cleanly: no new input starts, the candidates under way stop, the comparisons\n" +
         "made so far stay in --out (whole lines), and it exits 130. A second Ctrl-C quits at once.\n" +
-        "\nExample:\n  $ agent-canary shadow replay --inputs shadow/inputs.jsonl --agent ./shadow-candidate.js --out shadow/replay-comparisons.jsonl\n",
+        "\nExample:\n  $ agent-canary shadow replay --inputs shadow/inputs.jsonl --agent ./shadow-candidate.mjs --out shadow/replay-comparisons.jsonl\n",
     )
     .action(async (raw: Record<string, unknown>, command: Command) => {
       const flags = ReplayFlagsSchema.safeParse(raw);
