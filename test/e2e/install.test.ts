@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { versionHash, type VersionSpec } from "@agent-canary/conventions";
 import { startModelServer, type ModelServer } from "@agent-canary/example-support-agent";
-import { findBinary, freePort, makeTempDir, waitFor } from "@agent-canary/testkit";
+import { findBinary, freePort, makeTempDir, startRedis, waitFor } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startLocalRegistry, type LocalRegistry } from "./install/local-registry.js";
@@ -166,6 +166,35 @@ describe("e2e: installed from npm outside the workspace", () => {
     });
     const cjs = AgentReportSchema.parse(JSON.parse(preloaded.stdout.trim().split("\n").at(-1)!));
     expect(cjs.groups).toEqual({ baseline: 20, canary: 0 });
+  });
+
+  it("runs the receiver on Redis, the store for many replicas, with nothing installed beyond the README's npm commands", async () => {
+    // ioredis is an optional peer of the libraries; the CLI must bring it, or the receiver never gets ready.
+    const redis = await startRedis();
+    try {
+      await writeFile(join(app, "token"), `${TOKEN}\n`, { mode: 0o600 });
+      const port = await freePort();
+      const store = `redis://127.0.0.1:${redis.port}`;
+      await expectOk(`agent-canary rollout start --deployment ${DEPLOYMENT} --store ${store} --baseline baseline.json --canary canary.json --plan low`);
+      const receiver = await startReceiver(`agent-canary receiver --port ${port} --store ${store} --token-file token`, port);
+      try {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, { timeoutMs: 60_000, what: "the installed receiver to be ready on Redis" });
+        const status = JSON.parse((await expectOk(`agent-canary rollout status --deployment ${DEPLOYMENT} --store ${store} --json`)).stdout) as [{ state: { rolloutId: string } }];
+        const reply = await fetch(`http://127.0.0.1:${port}/hooks/alertmanager`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(rollbackWebhook(status[0].state.rolloutId)),
+        });
+        expect(reply.status, await reply.text()).toBe(200);
+      } finally {
+        receiver.kill("SIGTERM");
+      }
+      expect(await receiver.exited, "the receiver exits cleanly on SIGTERM").toBe(0);
+      const after = JSON.parse((await expectOk(`agent-canary rollout status --deployment ${DEPLOYMENT} --store ${store} --json`)).stdout) as [{ state: { canaryPercent: number; phase: string } }];
+      expect(after[0].state).toMatchObject({ canaryPercent: 0, phase: "rolled_back" });
+    } finally {
+      await redis.stop();
+    }
   });
 
   it("says which package to install for the demo, and the README's npx command runs it", async () => {
