@@ -8,3 +8,4 @@ export { parseRedisTarget, RedisSpecError, type RedisTarget } from "./redis/conn
 export * from "./transitions/index.js";
 export { openStore, StoreSpecError, type OpenStoreOptions } from "./open-store.js";
 export { KeyedQueue } from "./keyed-queue.js";
+export { describeAuditEntry } from "./audit-text.js";

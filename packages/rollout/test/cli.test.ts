@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { addRolloutCommands } from "@agent-canary/rollout";
 import { FileStore } from "@agent-canary/rollout-state";
 import { freePort } from "@agent-canary/testkit";
+import { amPayload, post, startReceiver } from "./helpers.js";
 import { versionHash } from "@agent-canary/conventions";
 import { Command, CommanderError } from "commander";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -45,6 +46,40 @@ describe("agent-canary rollout CLI", () => {
     expect(status.out).toMatch(/r4 .* rollback 10%→0% by cli:tester: cost up 3x/);
     const json = JSON.parse((await cli("rollout", "status", "--json", "--store", storeSpec)).out) as { state: { revision: number } }[];
     expect(json.map((e) => e.state.revision)).toEqual([4]);
+  });
+
+  it("status tells alerts that changed nothing (duplicate, resolved, other rollout) from transitions", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    await cli("rollout", "set", "--deployment", "shop", "--percent", "10", "--store", storeSpec);
+    const store = new FileStore({ dir: join(dir, "state") });
+    const { receiver, url } = await startReceiver(store);
+    try {
+      const rolloutId = (await store.read("shop"))?.rolloutId ?? "";
+      const rollback = { alertname: "CostGate", deployment: "shop", action: "rollback", rollout_id: rolloutId };
+      for (const alerts of [
+        [{ labels: rollback, fingerprint: "aa01" }],
+        [{ labels: rollback, fingerprint: "aa01" }],
+        [{ labels: rollback, fingerprint: "aa01", status: "resolved" as const }],
+        [{ labels: { ...rollback, rollout_id: "an-earlier-rollout" }, fingerprint: "bb02" }],
+        [{ labels: { alertname: "RefundsGate", deployment: "shop", capability: "refunds" }, fingerprint: "cc03" }],
+        [{ labels: { alertname: "RefundsGate", deployment: "shop", capability: "refunds" }, fingerprint: "cc03" }],
+      ]) {
+        expect((await post(`${url}/hooks/alertmanager`, JSON.stringify(amPayload(alerts)))).status).toBe(200);
+      }
+    } finally {
+      await receiver.close();
+    }
+    const lines = (await cli("rollout", "status", "--deployment", "shop", "--audit", "6", "--store", storeSpec)).out.split("\n").filter((l) => /^ {4}r\d/.test(l));
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/r2 \S+ rollback 10%→0% by alertmanager:aa01: CostGate firing/);
+    expect(lines[1]).toMatch(/r2 \S+ rollback alert duplicate, nothing changed \(canary 0%\) by alertmanager:aa01/);
+    expect(lines[2]).toMatch(/r2 \S+ rollback alert resolved, nothing changed \(canary 0%\) by alertmanager:aa01/);
+    expect(lines[3]).toMatch(/r2 \S+ rollback alert other rollout, nothing changed \(canary 0%\) by alertmanager:bb02/);
+    expect(lines[4]).toMatch(/r3 \S+ capability refunds off at 0% by alertmanager:cc03/);
+    expect(lines[5]).toMatch(/r3 \S+ capability refunds alert duplicate, nothing changed \(off at 0%\) by alertmanager:cc03/);
+    // The start has no percent before it.
+    const all = (await cli("rollout", "status", "--deployment", "shop", "--audit", "20", "--store", storeSpec)).out;
+    expect(all).toMatch(/r0 \S+ start →1% by cli:tester/);
   });
 
   it("takes a version spec file for --canary and promotes with an archived record", async () => {

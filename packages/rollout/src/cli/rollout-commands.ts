@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import {
+  describeAuditEntry,
   FileStore,
   pause,
   promote,
@@ -215,7 +216,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           for (const { state, audit } of entries) {
             if (!state) continue;
             ctx.out(describeState(state));
-            for (const e of audit) ctx.out(`    r${e.toRevision} ${e.at} ${e.action} ${e.fromPercent ?? "-"}%→${e.toPercent}% by ${e.by}: ${e.reason}\n`);
+            for (const e of audit) ctx.out(`    ${describeAuditEntry(e)}\n`);
           }
         }),
       ),
