@@ -66,13 +66,24 @@ describe("consumers", () => {
     await run(tsc, ["-p", join(fixtures, "types")]);
   });
 
-  it("fails fast on invalid settings, naming the variable's field and the fix", async () => {
-    const bad = { ...env(), AGENT_CANARY_METRICS_PORT: "nine", AGENT_CANARY_BASELINE: JSON.stringify({ systemPrompt: "x" }) };
+  it("fails fast on invalid settings, listing every bad variable with its field and the fix", async () => {
+    const bad = {
+      ...env(),
+      AGENT_CANARY_METRICS_PORT: "nine",
+      AGENT_CANARY_BASELINE: JSON.stringify({ systemPrompt: "x" }),
+      AGENT_CANARY_BUDGET_USD: "-2",
+      AGENT_CANARY_GUARD_MODE: "strict",
+      AGENT_CANARY_CANARY: "{not json",
+    };
     const failure = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "-e", "0"], { cwd: fixtures, env: bad }).catch((e: { stderr: string; code: number }) => e);
     expect("code" in failure && failure.code).not.toBe(0);
     const stderr = "stderr" in failure ? failure.stderr : "";
-    expect(stderr).toContain("versions.baseline.model");
-    expect(stderr).toContain("metrics.port");
-    expect(stderr).toContain("AGENT_CANARY_");
+    expect(stderr).toContain('AGENT_CANARY_METRICS_PORT: "nine" is not a number');
+    expect(stderr).toContain("AGENT_CANARY_BASELINE (versions.baseline.model):");
+    expect(stderr).toContain("AGENT_CANARY_BUDGET_USD (guards.budgetUsd):");
+    expect(stderr).toContain("AGENT_CANARY_GUARD_MODE (guards.mode):");
+    expect(stderr).toContain("AGENT_CANARY_CANARY: the value is not valid JSON");
+    expect(stderr).toContain("the app was not started");
+    expect(stderr).not.toContain("    at ");
   });
 });
