@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -58,6 +60,38 @@ describe("consumers", () => {
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { turns: number; cost: number };
     expect(result.turns).toBe(1);
     expect(result.cost).toBeGreaterThan(0);
+  });
+
+  it("keeps the app running when the metrics port is taken, and says so on stderr", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { AGENT_CANARY_STORE: _none, ...rest } = env();
+      const { stdout, stderr } = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "consumer-session.mjs"], {
+        cwd: fixtures,
+        env: { ...rest, AGENT_CANARY_METRICS_PORT: String(port) },
+      });
+      expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+      expect(stderr).toContain(`metrics.port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it("runs sessions on the baseline with AGENT_CANARY_DISABLED=1, saying so once", async () => {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "consumer-session.mjs"], {
+      cwd: fixtures,
+      env: { ...env(), AGENT_CANARY_DISABLED: "1" },
+    });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+    expect(stderr.match(/AGENT_CANARY_DISABLED=1: agent-canary is off/g)).toHaveLength(1);
+  });
+
+  it("runs sessions on the baseline of the AGENT_CANARY_* variables when the preload was forgotten, saying so once", async () => {
+    const { stdout, stderr } = await run(process.execPath, ["consumer-session.mjs"], { cwd: fixtures, env: env() });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+    expect(stderr.match(/agent-canary is not registered/g)).toHaveLength(1);
   });
 
   it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers", async () => {

@@ -60,7 +60,12 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
   let gateInputs: GateInputs | undefined;
   if (o.startSdk) {
     if (otherSdkRegistered()) {
-      logger.warn("an OpenTelemetry SDK is already registered in this process: agent-canary records through the one register() starts; pass startSdk: false to record through the app's SDK instead");
+      const conflict = apiVersionConflict();
+      logger.warn(
+        `an OpenTelemetry SDK is already registered in this process: agent-canary records through the one register() starts${
+          conflict ? ` (it could not use the app's: ${conflict})` : "; pass startSdk: false to record through the app's SDK instead"
+        }`,
+      );
     }
     gateInputs = new GateInputs(o.deployment, o.retainEndedRolloutSeconds * 1000);
     sdk = startOwnSdk(o, env, instrumentation, gateInputs);
