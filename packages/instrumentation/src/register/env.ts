@@ -167,9 +167,12 @@ export function parseEnvOptions<T>(
   return parsed.data;
 }
 
-/** The metrics port and host register() takes from the environment when its options leave them unset. */
-export function metricsFromEnv(env: Env): { port?: number; host?: string } {
-  const { options, issues } = optionsFromEnv({ AGENT_CANARY_METRICS_PORT: env.AGENT_CANARY_METRICS_PORT, AGENT_CANARY_METRICS_HOST: env.AGENT_CANARY_METRICS_HOST });
+/** The metrics port and host register() takes from the environment for the fields its options leave unset. */
+export function metricsFromEnv(env: Env, unset: { port: boolean; host: boolean }): { port?: number; host?: string } {
+  const { options, issues } = optionsFromEnv({
+    AGENT_CANARY_METRICS_PORT: unset.port ? env.AGENT_CANARY_METRICS_PORT : undefined,
+    AGENT_CANARY_METRICS_HOST: unset.host ? env.AGENT_CANARY_METRICS_HOST : undefined,
+  });
   if (issues.length > 0) throw new OptionsError("the AGENT_CANARY_METRICS_* variables", issues);
   return (options.metrics ?? {}) as { port?: number; host?: string };
 }

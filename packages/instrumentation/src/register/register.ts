@@ -42,7 +42,7 @@ export interface AgentCanaryHandle {
  */
 export function register(options: RegisterOptions): AgentCanaryHandle {
   const env = process.env;
-  const o = parseRegisterOptions({ ...options, metrics: { ...metricsFromEnv(env), ...options.metrics } });
+  const o = parseRegisterOptions(withMetricsFromEnv(options, env));
   if (getDefaultRuntime()) {
     throw new Error("agent-canary is already registered in this process; call shutdown() on the first handle before registering again");
   }
@@ -115,6 +115,14 @@ export function register(options: RegisterOptions): AgentCanaryHandle {
         if (left.length > 0) logger.warn(`shutdown could not finish cleanly: ${left.join("; ")}`);
       })()),
   };
+}
+
+/** The metrics port and host from AGENT_CANARY_METRICS_PORT/_HOST, where the options leave them unset. */
+function withMetricsFromEnv(options: RegisterOptions, env: NodeJS.ProcessEnv): unknown {
+  if (typeof options !== "object" || options === null) return options;
+  const metrics = typeof options.metrics === "object" && options.metrics !== null ? options.metrics : {};
+  const unset = { port: metrics.port === undefined, host: metrics.host === undefined };
+  return { ...options, metrics: { ...metricsFromEnv(env, unset), ...metrics } };
 }
 
 async function closeStore(store: RolloutStore | undefined, timeoutMs: number): Promise<void> {

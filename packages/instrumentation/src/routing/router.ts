@@ -216,7 +216,11 @@ export class Router {
     } else if (event.kind === "missing") {
       this.current = { kind: "failed", reason: "missing", detail: "no rollout state is stored for it; start one with `agent-canary rollout start`" };
     } else {
-      this.current = { kind: "failed", reason: "invalid", detail: event.error.message };
+      // A store may also report that it cannot confirm the state (a Redis store past its staleness bound):
+      // fail closed the same way, under the reason it gives.
+      const kind: string = event.kind;
+      const error = "error" in event ? (event.error as Error) : undefined;
+      this.current = { kind: "failed", reason: kind === "unavailable" ? "unavailable" : "invalid", detail: error?.message ?? `the store reported ${kind}` };
     }
     this.resolveFirst();
   }

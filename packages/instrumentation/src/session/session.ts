@@ -10,7 +10,7 @@ import type { GateCell } from "../telemetry/gate-inputs/cell.js";
 import { DrainTimer } from "./drain.js";
 import { recordSessionEnd } from "./end-metrics.js";
 import type { SessionServices } from "./services.js";
-import { endSessionSpan, markSpanError, NO_SPAN, recordLoopTripSpan, startSessionSpan, startToolSpan } from "./spans.js";
+import { endSessionSpan, NO_SPAN, recordLoopTripSpan, runInToolSpan, startSessionSpan } from "./spans.js";
 import { ToolCalls } from "./tool-calls.js";
 
 export interface SessionInit {
@@ -178,18 +178,7 @@ export class AgentSession {
       this.countToolCall(name);
       this.checkLoop(this.calls().feed(signature));
     }
-    const { safely } = this.services;
-    const span = safely("tool-span", () => startToolSpan(this.services, this.spanAttributes(), name, options.callId, this.spanContext), NO_SPAN);
-    let result: T;
-    try {
-      result = await context.with(trace.setSpan(this.spanContext, span), run);
-    } catch (error) {
-      safely("tool-span", () => markSpanError(span, error), undefined);
-      safely("tool-span", () => span.end(), undefined);
-      throw error;
-    }
-    safely("tool-span", () => span.end(), undefined);
-    return result;
+    return runInToolSpan(this.services, this.spanAttributes(), { name, callId: options.callId, parent: this.spanContext }, run);
   }
 
   /** Throws the error that ended this session, if one did. Called before every LLM and tool call. */

@@ -1,5 +1,5 @@
 import { ATTR, SPAN_NAMES, type SessionOutcome } from "@agent-canary/conventions";
-import { type Attributes, type Context, INVALID_SPAN_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, INVALID_SPAN_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { LoopMatch } from "../guards/errors.js";
 import type { Assignment } from "../routing/router.js";
 import type { SessionServices } from "./services.js";
@@ -39,15 +39,42 @@ export function startSessionSpan(
 }
 
 /** An `execute_tool` span under the session's span. */
-export function startToolSpan(services: SessionServices, common: Attributes, name: string, callId: string | undefined, parent: Context): Span {
+function startToolSpan(services: SessionServices, common: Attributes, tool: ToolRun): Span {
   return services.tracer.startSpan(
-    `${SPAN_NAMES.executeTool} ${name}`,
+    `${SPAN_NAMES.executeTool} ${tool.name}`,
     {
       kind: SpanKind.INTERNAL,
-      attributes: { ...common, [ATTR.operationName]: "execute_tool", [ATTR.toolName]: name, ...(callId ? { [ATTR.toolCallId]: callId } : {}) },
+      attributes: { ...common, [ATTR.operationName]: "execute_tool", [ATTR.toolName]: tool.name, ...(tool.callId ? { [ATTR.toolCallId]: tool.callId } : {}) },
     },
-    parent,
+    tool.parent,
   );
+}
+
+export interface ToolRun {
+  name: string;
+  callId: string | undefined;
+  /** The session's context: the tool span's parent. */
+  parent: Context;
+}
+
+/**
+ * Runs a tool inside its `execute_tool` span and returns its result or throws
+ * its error, whatever happens to the span: a failing tracer, span processor or
+ * exporter is reported through safely() and never replaces what the tool did.
+ */
+export async function runInToolSpan<T>(services: SessionServices, common: Attributes, tool: ToolRun, run: () => Promise<T> | T): Promise<T> {
+  const { safely } = services;
+  const span = safely("tool-span", () => startToolSpan(services, common, tool), NO_SPAN);
+  let result: T;
+  try {
+    result = await context.with(trace.setSpan(tool.parent, span), run);
+  } catch (error) {
+    safely("tool-span", () => markSpanError(span, error), undefined);
+    safely("tool-span", () => span.end(), undefined);
+    throw error;
+  }
+  safely("tool-span", () => span.end(), undefined);
+  return result;
 }
 
 /** A loop trip: its own span under the session's, and an event on the session span. */

@@ -5,16 +5,19 @@ import { LoopDetector } from "../guards/loop-detector.js";
 /**
  * A session's tool calls: the signatures the model asked for that the agent
  * has not yet run through tool() (so a requested call is counted once), and
- * the loop detector they feed. Created on the session's first tool call.
+ * the loop detection they feed. Created on the session's first tool call.
+ * It is its own loop detector (rather than holding one) so a session with
+ * tool calls costs one object, not two: memory per live session is a target.
  */
-export class ToolCalls {
+export class ToolCalls extends LoopDetector {
   /** Nothing, one signature pending once (the common case, no Map), or a count per signature. */
   private pending: string | Map<string, number> | undefined;
-  private detector: LoopDetector | undefined;
   /** Loops detected in this session (enforce or record mode). */
   loopTrips = 0;
 
-  constructor(private readonly loop: GuardsConfig["loop"]) {}
+  constructor(private readonly loop: GuardsConfig["loop"]) {
+    super(loop);
+  }
 
   /** The model asked for this call; the agent will run it later. */
   request(signature: string): void {
@@ -45,13 +48,12 @@ export class ToolCalls {
     return true;
   }
 
-  /** Feeds the loop detector; returns the loop this call completes, reported once. */
+  /** Feeds the loop detection; returns the loop this call completes, reported once. */
   feed(signature: string): LoopMatch | undefined {
     if (!this.loop.enabled) return undefined;
-    const detector = (this.detector ??= new LoopDetector(this.loop));
-    const match = detector.record(signature);
+    const match = this.record(signature);
     if (!match) return undefined;
-    detector.reset();
+    this.reset();
     this.loopTrips += 1;
     return match;
   }
