@@ -36,7 +36,7 @@ function protocolOf(signal: Signal, env: Env): Protocol {
 }
 
 /** Loads an optional peer synchronously (register() returns at once), or says which package to install. */
-function loadOptional(pkg: string, why: string): Record<string, unknown> {
+export function loadOptional(pkg: string, why: string): Record<string, unknown> {
   try {
     return createRequire(import.meta.url)(pkg) as Record<string, unknown>;
   } catch (error) {
