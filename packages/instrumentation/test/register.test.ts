@@ -1,7 +1,9 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { ATTR, versionHash } from "@agent-canary/conventions";
 import { getDefaultRuntime, OptionsError, register, session } from "@agent-canary/instrumentation";
+import { trace } from "@opentelemetry/api";
 import { freePort, makeTempDir } from "@agent-canary/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordingLogger } from "./helpers/logger.js";
@@ -172,4 +174,65 @@ describe("register()", () => {
     expect(said).toContain("gave up waiting for the exporters after 300 ms");
     expect(said).toMatch(/dropped 2 spans not exported \(0 in failed exports, 2 still queued or in flight\)/);
   });
+
+  /** An OTLP/HTTP collector that keeps every span it receives (JSON encoding), with its attributes flattened. */
+  async function spanCollector() {
+    const spans: { name: string; attributes: Record<string, unknown> }[] = [];
+    type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+    type OtlpSpan = { name: string; attributes?: { key: string; value: OtlpValue }[] };
+    const collector = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
+        for (const span of (body.resourceSpans ?? []).flatMap((r) => r.scopeSpans ?? []).flatMap((s) => s.spans ?? [])) {
+          const attributes = Object.fromEntries((span.attributes ?? []).map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.doubleValue ?? value.boolValue]));
+          spans.push({ name: span.name, attributes });
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    const port = await listen(collector);
+    cleanups.push(() => new Promise((resolve) => collector.close(resolve)));
+    return { endpoint: `http://127.0.0.1:${port}/v1/traces`, spans };
+  }
+
+  // Another instrumentation's model call (instrumentation-openai, OpenLLMetry, ...) as a GenAI-semconv span.
+  const FOREIGN_CALL = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": BASELINE.model,
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 200,
+  };
+
+  it.each(["otlp", "env", "none"] as const)(
+    "runs AgentCanarySpanProcessor in its own SDK (traces exporter %s): another instrumentation's GenAI span is a turn of its session, exported with the session's hash",
+    async (exporter) => {
+      const collector = await spanCollector();
+      if (exporter === "env") {
+        setEnv("OTEL_TRACES_EXPORTER", "otlp");
+        setEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.endpoint);
+      }
+      const handle = track(
+        register({
+          deployment: "support-agent",
+          versions: { baseline: BASELINE },
+          traces: exporter === "otlp" ? { exporter, endpoint: collector.endpoint } : { exporter },
+          metrics: { exporter: "none" },
+        }),
+      );
+      const seen = await session({ id: `foreign-${exporter}` }, (s) => {
+        trace.getTracer("some-genai-instrumentation").startSpan(`chat ${BASELINE.model}`, { attributes: FOREIGN_CALL }).end();
+        return { turns: s.turns, cost: s.cost };
+      });
+      expect(seen.turns).toBe(1);
+      // gpt-4o-mini in the price dataset: $0.15 / $0.60 per 1M input / output tokens.
+      expect(seen.cost).toBeCloseTo((1000 * 0.15 + 200 * 0.6) / 1e6, 12);
+      await handle.shutdown();
+      const exported = collector.spans.find((span) => span.name === `chat ${BASELINE.model}`);
+      if (exporter === "none") expect(collector.spans).toEqual([]);
+      else expect(exported?.attributes).toMatchObject({ [ATTR.versionHash]: versionHash(BASELINE), [ATTR.versionGroup]: "baseline", [ATTR.sessionId]: `foreign-${exporter}` });
+    },
+  );
 });

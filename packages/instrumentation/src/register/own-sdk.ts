@@ -14,6 +14,7 @@ import {
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { AgentCanaryInstrumentation } from "../llm/instrumentation.js";
+import { AgentCanarySpanProcessor } from "../spans/processor.js";
 import { gateInputsProducer } from "../telemetry/gate-inputs/export.js";
 import type { GateInputs } from "../telemetry/gate-inputs/gate-inputs.js";
 import { batchOptionsFromEnv, propagatorFromEnv, samplerFromEnv } from "./env-config.js";
@@ -48,10 +49,13 @@ export function startOwnSdk(o: ParsedRegisterOptions, env: Env, instrumentation:
     .merge(resourceFromAttributes({ "service.name": o.serviceName ?? env.OTEL_SERVICE_NAME ?? o.deployment }));
   const ledger = new ExportLedger();
   const exporters = spanExporters(o, env);
+  const exporting = exporters.length === 0 ? [] : [ledger.counter(exporters.length), ...exporters.map((e) => new BatchSpanProcessor({ exporter: ledger.spanExporter(e), ...batchOptionsFromEnv(env) }))];
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerFromEnv(env),
-    spanProcessors: exporters.length === 0 ? [] : [ledger.counter(exporters.length), ...exporters.map((e) => new BatchSpanProcessor({ exporter: ledger.spanExporter(e), ...batchOptionsFromEnv(env) }))],
+    // First, whatever the exporter (none included): it stamps the session's hash and group on
+    // every span before an exporter sees it, and feeds other instrumentations' GenAI spans into sessions.
+    spanProcessors: [new AgentCanarySpanProcessor(), ...exporting],
   });
   // The gate inputs are produced from agent-canary's own counts (see gateInputsProducer).
   const metricProducers = [gateInputsProducer(gateInputs)];
