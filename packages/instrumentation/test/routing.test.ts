@@ -200,4 +200,26 @@ describe("router", () => {
     await waitFor(() => runtime.rolloutState?.phase === "rolled_back");
     expect(await groupOf("after-rollback")).toBe("baseline");
   });
+
+  it("fails closed as unavailable (not invalid) while redis-server hangs, and routes again once it answers", async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const store = new RedisStore({ url: redis.redisUrl, prefix: `hung${Date.now()}:`, pollIntervalMs: 200, staleAfterMs: 1_000, commandTimeoutMs: 300 });
+    cleanups.push(() => store.close());
+    await startRollout(store, 100);
+    const { groupOf, telemetry } = await setup(store);
+    expect(await groupOf("before-hang")).toBe("canary");
+
+    // A hung server (SIGSTOP): connections stay open, nothing answers.
+    redis.process.kill("SIGSTOP");
+    cleanups.push(() => redis.process.kill("SIGCONT"));
+    let n = 0;
+    await waitFor(async () => (await groupOf(`during-hang-${n++}`)) === "baseline", { what: "sessions to fail closed while redis hangs" });
+    expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "unavailable" })).toBeGreaterThanOrEqual(1);
+    expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "invalid" })).toBe(0);
+    expect(telemetry.warnings.join("\n")).toContain("routing fails closed (unavailable)");
+
+    redis.process.kill("SIGCONT");
+    await waitFor(async () => (await groupOf(`after-hang-${n++}`)) === "canary", { what: "routing to resume once redis answers" });
+  });
 });

@@ -216,11 +216,10 @@ export class Router {
     } else if (event.kind === "missing") {
       this.current = { kind: "failed", reason: "missing", detail: "no rollout state is stored for it; start one with `agent-canary rollout start`" };
     } else {
-      // A store may also report that it cannot confirm the state (a Redis store past its staleness bound):
-      // fail closed the same way, under the reason it gives.
-      const kind: string = event.kind;
-      const error = "error" in event ? (event.error as Error) : undefined;
-      this.current = { kind: "failed", reason: kind === "unavailable" ? "unavailable" : "invalid", detail: error?.message ?? `the store reported ${kind}` };
+      // `invalid`: a state that does not parse. `unavailable`: the store has not confirmed the state
+      // within its staleness bound (Redis hung or disconnected, a hung file system). Both fail closed,
+      // each under its own reason, so an outage is not read as a corrupt state.
+      this.current = { kind: "failed", reason: event.kind, detail: event.error.message };
     }
     this.resolveFirst();
   }
