@@ -17,10 +17,17 @@ interface Block {
   code: string;
 }
 
-/** The fenced code blocks of a markdown text: ```lang attr attr=value. */
+/** The fenced code blocks of a markdown text: ```lang attr attr=value, also indented in a list item (then dedented). */
 function codeBlocks(markdown: string): Block[] {
-  return [...markdown.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, attrs: m[2]!.trim().split(/\s+/).filter(Boolean), code: m[3]! }));
+  return [...markdown.matchAll(/^( *)```(\w+)([^\n]*)\n([\s\S]*?)^\1```$/gm)].map((m) => ({
+    lang: m[2]!,
+    attrs: m[3]!.trim().split(/\s+/).filter(Boolean),
+    code: m[4]!.replace(new RegExp(`^${m[1]!}`, "gm"), ""),
+  }));
 }
+
+/** What the READMEs' programs import besides agent-canary, linked from this package's own dependencies. */
+const LINKED = ["openai", "ai", "@ai-sdk/openai", "@opentelemetry/api", "@opentelemetry/context-async-hooks", "@opentelemetry/sdk-trace"];
 
 /** The root README's step 1 (instrumenting the agent). */
 async function rootInstrumentStep(): Promise<string> {
@@ -33,7 +40,7 @@ async function rootInstrumentStep(): Promise<string> {
 
 /**
  * The READMEs' code, run as written (issue 11, item 8): in a fresh project that
- * has only the built package and openai installed, against a local stand-in
+ * has only the built package and what the blocks import (LINKED) installed, against a local stand-in
  * for the OpenAI API. A block `file=NAME` is written as that file; an `sh run`
  * block is run with bash; any other ts/js block is a program of its own.
  */
@@ -45,7 +52,10 @@ describe("README code blocks run as written", () => {
     project = await mkdtemp(join(tmpdir(), "agent-canary-readme-"));
     await mkdir(join(project, "node_modules", "@agent-canary"), { recursive: true });
     await symlink(pkg, join(project, "node_modules", "@agent-canary", "instrumentation"));
-    await symlink(await realpath(join(pkg, "node_modules", "openai")), join(project, "node_modules", "openai"));
+    for (const name of LINKED) {
+      await mkdir(dirname(join(project, "node_modules", name)), { recursive: true });
+      await symlink(await realpath(join(pkg, "node_modules", name)), join(project, "node_modules", name));
+    }
     await writeFile(join(project, "package.json"), JSON.stringify({ name: "readme-app", private: true, type: "module" }));
   });
   afterAll(async () => {
@@ -85,8 +95,11 @@ describe("README code blocks run as written", () => {
   }
 
   it("packages/instrumentation/README.md", async () => {
-    const results = await runBlocks(await readFile(join(pkg, "README.md"), "utf8"));
-    expect(results.length).toBeGreaterThanOrEqual(2);
+    const readme = await readFile(join(pkg, "README.md"), "utf8");
+    // No block escapes the run by the way it is fenced.
+    expect(codeBlocks(readme)).toHaveLength(readme.match(/^ *```\w/gm)?.length ?? 0);
+    const results = await runBlocks(readme);
+    expect(results.length).toBeGreaterThanOrEqual(5);
     for (const { stdout, stderr } of results) {
       expect(stdout).toContain(REPLY);
       // Built as the README says, the calls match the declared versions and are observed.
@@ -94,6 +107,9 @@ describe("README code blocks run as written", () => {
     }
     const requests = standIn.requests.map((r) => r.body.model);
     expect(requests).toContain("gpt-4o-mini");
+    // What the blocks say they show: the session's hash on the app's own span, a guard trip told apart.
+    expect(results.map((r) => r.stdout).join("\n")).toMatch(/^[0-9a-f]{16}$/m);
+    expect(results.map((r) => r.stderr).join("\n")).toContain("session ended by max_turns");
   });
 
   it("the root README's instrumentation step", async () => {
