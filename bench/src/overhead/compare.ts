@@ -1,11 +1,12 @@
 /**
  * Per-call overhead of this checkout against another one (a commit extracted
  * with `git archive` and built), measured in the same interleaved rounds, so a
- * change can show it did not make the LLM-call path slower. Runs the variant
- * script of each checkout in fresh processes: the uninstrumented and peer
- * variants come from this checkout, "ours" from both.
- *   node --expose-gc src/overhead/compare.ts --base /tmp/ac-base [--label 6210615] [--calls 20000] [--rounds 5]
- * Writes results/overhead-vs-base.md.
+ * change can show what it did to the LLM-call path. Runs the variant script of
+ * each checkout in fresh processes: the uninstrumented and peer variants come
+ * from this checkout, "ours" from both.
+ *   node --expose-gc src/overhead/compare.ts --base /tmp/ac-base [--label 6210615] [--stacks openai6,openai7]
+ *     [--calls 20000] [--rounds 5] [--out overhead-vs-base]
+ * Writes results/<out>.md.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,9 @@ import { parseArgs } from "node:util";
 import { runJsonChild } from "../lib/child.ts";
 import { fmt, table, writeResult } from "../lib/report.ts";
 import { median } from "../lib/stats.ts";
+import { STACKS, type StackName } from "./stacks/index.ts";
 import type { LatencyResult } from "./variant.ts";
+import { VARIANTS } from "./variants.ts";
 
 const FLAGS = ["--expose-gc"];
 const HERE = fileURLToPath(new URL("./variant.ts", import.meta.url));
@@ -22,25 +25,42 @@ interface Run {
   label: string;
   script: string;
   variant: string;
+  stack: StackName;
+  role: "none" | "peer" | "base" | "this";
   medians: number[];
   sessionUs: number[];
 }
 
+function stacksOf(list: string): StackName[] {
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(n in STACKS));
+  if (unknown.length > 0) throw new Error(`--stacks: unknown stack ${unknown.join(", ")}; known: ${Object.keys(STACKS).join(", ")}`);
+  return names as StackName[];
+}
+
+/** Per stack: uninstrumented and peer (this checkout), then agent-canary at the base and at this checkout. */
+function plan(stacks: StackName[], base: string, label: string): Run[] {
+  return stacks.flatMap((stack) => {
+    const run = (role: Run["role"], kind: string, script: string, name: string): Run => ({ label: name, script, variant: `${kind}-${stack}`, stack, role, medians: [], sessionUs: [] });
+    const peer = (VARIANTS as readonly string[]).includes(`peer-${stack}`) ? [run("peer", "peer", HERE, `peer-${stack}`)] : [];
+    return [run("none", "none", HERE, `none-${stack}`), ...peer, run("base", "ours", base, `ours-${stack} @ ${label}`), run("this", "ours", HERE, `ours-${stack} @ this checkout`)];
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { base: { type: "string" }, label: { type: "string", default: "base" }, calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "5" } },
+    options: {
+      base: { type: "string" },
+      label: { type: "string", default: "base" },
+      stacks: { type: "string", default: "openai6,openai7" },
+      calls: { type: "string", default: "20000" },
+      rounds: { type: "string", default: "5" },
+      out: { type: "string", default: "overhead-vs-base" },
+    },
   });
   if (!values.base) throw new Error("--base <checkout> is required: a built checkout of the commit to compare against");
-  const base = join(values.base, "bench", "src", "overhead", "variant.ts");
-  const runs: Run[] = [
-    { label: "none-openai6", script: HERE, variant: "none-openai6", medians: [], sessionUs: [] },
-    { label: "peer-openai6", script: HERE, variant: "peer-openai6", medians: [], sessionUs: [] },
-    { label: `ours-openai6 @ ${values.label}`, script: base, variant: "ours-openai6", medians: [], sessionUs: [] },
-    { label: "ours-openai6 @ this checkout", script: HERE, variant: "ours-openai6", medians: [], sessionUs: [] },
-    { label: "none-openai7", script: HERE, variant: "none-openai7", medians: [], sessionUs: [] },
-    { label: `ours-openai7 @ ${values.label}`, script: base, variant: "ours-openai7", medians: [], sessionUs: [] },
-    { label: "ours-openai7 @ this checkout", script: HERE, variant: "ours-openai7", medians: [], sessionUs: [] },
-  ];
+  const stacks = stacksOf(values.stacks!);
+  const runs = plan(stacks, join(values.base, "bench", "src", "overhead", "variant.ts"), values.label!);
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const run of runs) {
       const res = await runJsonChild<LatencyResult>(run.script, [run.variant, "latency", values.calls!], FLAGS);
@@ -49,29 +69,28 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${r + 1}: ${run.label} ${fmt(median(res.samplesUs))} µs/call\n`);
     }
   }
-  const med = (label: string) => median(runs.find((r) => r.label === label)!.medians);
-  const added = (run: Run) => median(run.medians) - med(run.variant.endsWith("6") ? "none-openai6" : "none-openai7");
-  const peer = added(runs[1]!);
+  const find = (stack: StackName, role: Run["role"]) => runs.find((r) => r.stack === stack && r.role === role);
+  const added = (run: Run) => median(run.medians) - median(find(run.stack, "none")!.medians);
   const rows = runs.map((run) => {
-    const isOurs = run.variant.startsWith("ours");
+    const peer = find(run.stack, "peer");
+    const isOurs = run.role === "base" || run.role === "this";
     return [
       run.label,
       fmt(median(run.medians)),
-      run.variant.startsWith("none") ? "baseline" : fmt(added(run)),
-      isOurs && run.variant.endsWith("6") ? `${(added(run) / peer).toFixed(2)}x` : "",
+      run.role === "none" ? "baseline" : fmt(added(run)),
+      isOurs && peer ? `${(added(run) / added(peer)).toFixed(2)}x` : "",
       isOurs ? fmt(median(run.sessionUs)) : "",
     ];
   });
-  const ours6 = runs.filter((r) => r.variant === "ours-openai6");
-  const ours7 = runs.filter((r) => r.variant === "ours-openai7");
+  const ratios = stacks.map((stack) => `${stack} ${(added(find(stack, "this")!) / added(find(stack, "base")!)).toFixed(2)}x`);
   const body = [
-    `The LLM-call path of this checkout against ${values.label}, in the same ${values.rounds} interleaved rounds of ${values.calls} calls per variant (setup as in overhead.md). Median of per-round medians.`,
+    `The LLM-call path of this checkout against ${values.label}, in the same ${values.rounds} interleaved rounds of ${values.calls} calls per variant (setup as in overhead.md). Median of per-round medians; "added" against the same stack uninstrumented in the same rounds.`,
     "",
     table(["variant", "median µs/call", "added µs/call", "vs peer", "session start+end µs (median)"], rows),
     "",
-    `Added per call, this checkout / ${values.label}: openai 6 ${(added(ours6[1]!) / added(ours6[0]!)).toFixed(2)}x, openai 7 ${(added(ours7[1]!) / added(ours7[0]!)).toFixed(2)}x.`,
+    `Added per call, this checkout / ${values.label}: ${ratios.join(", ")}.`,
   ].join("\n");
-  writeResult("overhead-vs-base", `Per-call overhead against ${values.label}`, body);
+  writeResult(values.out!, `Per-call overhead against ${values.label}`, body);
 }
 
 await main();
