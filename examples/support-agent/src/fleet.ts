@@ -48,8 +48,11 @@ export interface FleetSummary {
 /**
  * Runs N support sessions through `session()` with bounded concurrency,
  * returning each session's group, outcome, turns and cost. Guard trips and
- * failed calls end their session with its outcome and do not stop the fleet;
- * a session that cannot start (agent-canary not registered) rejects the run.
+ * failed calls end their session with its outcome and do not stop the fleet,
+ * and so does any other error the session's function throws (outcome
+ * "error"). Without register(), session() still runs every session on the
+ * baseline (agent-canary never stops the agent); only an error thrown before
+ * a session starts (a custom runSession that fails) rejects the run.
  */
 export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   const run = options.runSession ?? registeredSession;
@@ -73,7 +76,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         });
         outcome = result.resolved ? "completed" : "failed";
       } catch (error) {
-        // No session started (not registered, bad session options): a setup error, not an outcome.
+        // No session started (a runSession that failed before calling back): a setup error, not an outcome.
         if (!seen) throw error;
         // A guard trip or a failed call ends this session, not the fleet.
         outcome = error instanceof AgentCanaryGuardError ? error.outcome : "error";

@@ -60,30 +60,14 @@ export const METRICS = {
     otelName: "agent_canary.session.cost",
     kind: "histogram",
     unit: "{USD}",
-    description: "Cost of a session in US dollars, recorded at session end; sessions with an unpriced call or unknown usage are left out (see unpriced_calls), so _count means sessions of known cost.",
-    labels: [...V],
-  },
-  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
-  sessionCostSquared: {
-    otelName: "agent_canary.session.cost_squared",
-    kind: "counter",
-    unit: "{USD2}",
-    description: "Sum of squared session costs, so gates can compute the variance of the mean.",
+    description: "Cost of a session in US dollars, recorded at session end; sessions with an unpriced call, unknown usage or no LLM call observed are left out (see unpriced_calls, unobserved_sessions), so _count means sessions of known cost.",
     labels: [...V],
   },
   sessionTurns: {
     otelName: "agent_canary.session.turns",
     kind: "histogram",
     unit: "{turn}",
-    description: "LLM calls (turns) per session, recorded at session end.",
-    labels: [...V],
-  },
-  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
-  sessionTurnsSquared: {
-    otelName: "agent_canary.session.turns_squared",
-    kind: "counter",
-    unit: "{turn2}",
-    description: "Sum of squared turn counts per session.",
+    description: "LLM calls (turns) per session, recorded at session end; sessions with no LLM call observed are left out (see unobserved_sessions).",
     labels: [...V],
   },
   sessionDuration: {
@@ -92,14 +76,6 @@ export const METRICS = {
     unit: "s",
     description: "Wall-clock duration of a session in seconds.",
     labels: [...V, "outcome"],
-  },
-  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
-  sessionDurationSquared: {
-    otelName: "agent_canary.session.duration_squared",
-    kind: "counter",
-    unit: "{s2}",
-    description: "Sum of squared session durations (seconds squared).",
-    labels: [...V],
   },
   loopTrips: {
     otelName: "agent_canary.loop_trips",
@@ -120,14 +96,6 @@ export const METRICS = {
     kind: "histogram",
     unit: "1",
     description: "Judge quality scores (0..1) recorded through recordQualityScore().",
-    labels: [...V],
-  },
-  /** @deprecated replaced by gateValueSquared{quantity}; removed once no package reads it. */
-  qualityScoreSquared: {
-    otelName: "agent_canary.quality.score_squared",
-    kind: "counter",
-    unit: "{score2}",
-    description: "Sum of squared quality scores.",
     labels: [...V],
   },
   safetyViolations: {

@@ -36,4 +36,8 @@ export const ATTR = {
   toolName: "gen_ai.tool.name",
   toolCallId: "gen_ai.tool.call.id",
   conversationId: "gen_ai.conversation.id",
+  // The stratum a session was routed in (the gate inputs' labels; see strata.ts).
+  rolloutId: "agent_canary.rollout.id",
+  canaryPercent: "agent_canary.rollout.canary_percent",
+  assignment: "agent_canary.routing.assignment",
 } as const;

@@ -1,24 +1,50 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 
+const MODEL_REQUIRED = 'model is required, e.g. "gpt-4o-mini"';
+
+function hasOwnProtoKey(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__");
+}
+
+/**
+ * zod drops an own `__proto__` key from every object and record it parses, on
+ * purpose and without an issue, so two specs differing only in it would hash
+ * alike. A version that holds one is refused instead, naming where: it is
+ * never a real tool field or generation parameter, and code that copies
+ * params with assignment (Object.assign) would set a prototype with it.
+ * Deeper inside a value (a parameter's own object) it is kept and hashed.
+ */
+function refusingProtoKey<Output, Input>(schema: z.ZodType<Output, Input>, what: string) {
+  return z
+    .custom<Input>((value) => !hasOwnProtoKey(value), {
+      error: `the key "__proto__" in ${what} cannot be part of a version (JavaScript objects take it as their prototype: it would be dropped, and two versions differing only in it would hash alike); rename or remove it`,
+    })
+    .pipe(schema);
+}
+
 /**
  * What makes an agent version: the model, the system prompt, the tool
  * definitions and the generation parameters. Anything else (labels, notes)
  * does not change behaviour and so is not part of the hash.
  */
-export const ToolDefinitionSchema = z
-  .object({
-    name: z.string().min(1, "a tool needs a name"),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
+export const ToolDefinitionSchema = refusingProtoKey(
+  z
+    .object({
+      name: z.string().min(1, "a tool needs a name"),
+      description: z.string().optional(),
+      parameters: refusingProtoKey(z.record(z.string(), z.unknown()), "a tool's parameters").optional(),
+    })
+    .loose(),
+  "a tool definition",
+);
 
 export const VersionSpecSchema = z.object({
-  model: z.string().min(1, "model is required, e.g. \"gpt-4o-mini\""),
+  // A missing model gets the same message as an empty one, not zod's "expected string, received undefined".
+  model: z.string({ error: (issue) => (issue.input === undefined ? MODEL_REQUIRED : 'model must be a string, e.g. "gpt-4o-mini"') }).min(1, MODEL_REQUIRED),
   systemPrompt: z.string().default(""),
   tools: z.array(ToolDefinitionSchema).default([]),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: refusingProtoKey(z.record(z.string(), z.unknown()), "params").default({}),
   /** Free text for humans; not hashed. */
   label: z.string().optional(),
 });

@@ -34,7 +34,11 @@ function referenceHash(identity: unknown): string {
   return createHash("sha256").update(referenceCanonical(identity)).digest("hex").slice(0, 16);
 }
 
-/** The same JSON value with every object's keys in a random order. */
+/**
+ * The same JSON value with every object's keys in a random order. Keys are
+ * defined, not assigned: assigning `out["__proto__"]` would set the prototype
+ * and drop the key, and fast-check generates that key often.
+ */
 function shuffleKeys(value: Json, random: () => number): Json {
   if (Array.isArray(value)) return value.map((item) => shuffleKeys(item, random));
   if (value === null || typeof value !== "object") return value;
@@ -44,12 +48,18 @@ function shuffleKeys(value: Json, random: () => number): Json {
     [keys[i], keys[j]] = [keys[j]!, keys[i]!];
   }
   const out: Record<string, Json> = {};
-  for (const key of keys) out[key] = shuffleKeys(value[key]!, random);
+  for (const key of keys) Object.defineProperty(out, key, { value: shuffleKeys(value[key]!, random), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
 const json = fc.jsonValue({ maxDepth: 3, stringUnit: "grapheme" }) as fc.Arbitrary<Json>;
-const params = fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 6 });
+/**
+ * Keys a version's params, tools and tool parameters may have: any string but
+ * "__proto__", which the schema refuses there (see "refuses ..." below). Inside
+ * a parameter's value (`json`) "__proto__" keys stay and are hashed.
+ */
+const specKey = (maxLength: number) => fc.string({ maxLength }).filter((key) => key !== "__proto__");
+const params = fc.dictionary(specKey(12), json, { maxKeys: 6 });
 /** Prompts whose lines carry no trailing blanks and no surrounding whitespace: the normal form. */
 const promptLine = fc
   .string({ unit: "grapheme", maxLength: 30 })
@@ -60,7 +70,7 @@ const tool = fc.record(
   {
     name: toolName,
     description: fc.string({ maxLength: 20 }),
-    parameters: fc.dictionary(fc.string({ maxLength: 8 }), json, { maxKeys: 4 }),
+    parameters: fc.dictionary(specKey(8), json, { maxKeys: 4 }),
   },
   { requiredKeys: ["name"] },
 );
@@ -163,7 +173,7 @@ describe("versionHash", () => {
         if (!first || first.description === d) return undefined;
         return { ...s, tools: [{ ...first, description: d }, ...rest] };
       }),
-      fc.tuple(fc.string({ maxLength: 8 }), json).map(([key, value]) => (s: Spec) => {
+      fc.tuple(specKey(8), json).map(([key, value]) => (s: Spec) => {
         if (canonicalJson(s.params[key]) === canonicalJson(value) && key in s.params) return undefined;
         return { ...s, params: { ...s.params, [key]: value } };
       }),
@@ -243,7 +253,8 @@ describe("version spec validation", () => {
   it("names the missing model and how to give one", () => {
     const result = VersionSpecSchema.safeParse({ systemPrompt: "x" });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(["model"]);
+    expect(result.error?.issues[0]).toMatchObject({ path: ["model"], message: 'model is required, e.g. "gpt-4o-mini"' });
+    expect(VersionSpecSchema.safeParse({ model: 4 }).error?.issues[0]?.message).toBe('model must be a string, e.g. "gpt-4o-mini"');
     expect(VersionSpecSchema.safeParse({ model: "" }).error?.issues[0]?.message).toBe('model is required, e.g. "gpt-4o-mini"');
     expect(() => versionHash({ model: "" })).toThrow(/model is required/);
   });
@@ -266,4 +277,39 @@ describe("version spec validation", () => {
     }
     expect(VersionHashSchema.safeParse("xyz").error?.issues[0]?.message).toBe("a version hash is 16 lowercase hex characters");
   });
+
+  it("refuses a __proto__ key in params, a tool or a tool's parameters, naming where, instead of dropping it from the hash", () => {
+    const where = fc.constantFrom<[string, (s: Spec) => unknown, (string | number)[]]>(
+      ["params", (s) => ({ ...s, params: withProtoKey(s.params) }), ["params"]],
+      ["a tool definition", (s) => ({ ...s, tools: [withProtoKey({ name: "t" }), ...s.tools] }), ["tools", 0]],
+      ["a tool's parameters", (s) => ({ ...s, tools: [{ name: "t", parameters: withProtoKey({}) }, ...s.tools] }), ["tools", 0, "parameters"]],
+    );
+    fc.assert(
+      fc.property(spec, where, (s, [what, add, path]) => {
+        const result = VersionSpecSchema.safeParse(add(s));
+        expect(result.error?.issues[0]).toMatchObject({ path, message: expect.stringContaining(`the key "__proto__" in ${what} cannot be part of a version`) });
+        expect(() => versionHash(add(s) as VersionSpec)).toThrow(/rename or remove it/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("hashes a __proto__ key inside a parameter's value like any other key", () => {
+    fc.assert(
+      fc.property(spec, specKey(8), json, fc.integer({ min: 0, max: 2 ** 31 }), (s, name, value, seed) => {
+        let state = seed;
+        const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+        const nested = withProtoKey({ other: 1 }, value);
+        const withNested = { ...s, params: { ...s.params, [name]: nested } };
+        expect(versionHash(withNested)).not.toBe(versionHash({ ...s, params: { ...s.params, [name]: { other: 1 } } }));
+        expect(versionHash({ ...withNested, params: shuffleKeys(withNested.params as Json, random) as Spec["params"] })).toBe(versionHash(withNested));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
+
+/** A copy of `object` with an own "__proto__" key, as JSON.parse makes it. */
+function withProtoKey(object: Record<string, Json>, value: Json = { polluted: true }): Record<string, Json> {
+  return Object.defineProperty({ ...object }, "__proto__", { value, enumerable: true, writable: true, configurable: true }) as Record<string, Json>;
+}

@@ -2,16 +2,17 @@
  * Preload entry: `node --import @agent-canary/instrumentation/register app.mjs`
  * (ESM apps) or `node --require @agent-canary/instrumentation/register app.js`
  * (CommonJS apps). Reads the AGENT_CANARY_* variables (see ENV_VARS), installs
- * the import-in-the-middle loader hook so ESM imports of openai and
- * @anthropic-ai/sdk are instrumented, and calls register(). Standard OTEL_*
+ * the import-in-the-middle loader hook so ESM imports of every SDK in
+ * INSTRUMENTED_MODULES are instrumented, and calls register(). Standard OTEL_*
  * variables keep working. No top-level await: this module must load under
  * require() too.
  */
 import { register as registerAsyncLoader } from "node:module";
 import { register as registerSyncLoader, supportsSyncHooks } from "import-in-the-middle/register-hooks.mjs";
 import { INSTRUMENTED_MODULES } from "./llm/instrumentation.js";
-import { optionsFromEnv } from "./register/env.js";
-import { parseRegisterOptions } from "./register/options.js";
+import { OptionsError } from "./options-error.js";
+import { parseEnvOptions } from "./register/env.js";
+import { RegisterOptionsSchema } from "./register/options.js";
 import { type AgentCanaryHandle, register } from "./register/register.js";
 
 /**
@@ -24,20 +25,45 @@ function installEsmLoaderHook(): void {
   else registerAsyncLoader("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 }
 
-function start(): AgentCanaryHandle | undefined {
-  if (process.env.AGENT_CANARY_DISABLED === "1") return undefined;
-  installEsmLoaderHook();
-  const options = parseRegisterOptions(
-    optionsFromEnv(process.env),
-    `agent-canary settings from AGENT_CANARY_* variables${process.env.AGENT_CANARY_CONFIG ? ` and ${process.env.AGENT_CANARY_CONFIG}` : ""}`,
+/** Every bad variable and field at once, each named (AGENT_CANARY_BUDGET_USD (guards.budgetUsd): ...). */
+function optionsFromEnvironment() {
+  return parseEnvOptions(process.env, (options) => RegisterOptionsSchema.safeParse(options));
+}
+
+/**
+ * Settings that do not parse stop the process before the app starts, with the
+ * list of what to fix and nothing else (no stack trace to read past).
+ */
+function stopOnBadSettings(error: unknown): never {
+  if (!(error instanceof OptionsError)) throw error;
+  process.stderr.write(
+    `[agent-canary] ${error.message}\n[agent-canary] the app was not started: fix the settings above, or set AGENT_CANARY_DISABLED=1 to run it without agent-canary\n`,
   );
-  const handle = register(options);
-  handle.ready.catch((error: unknown) => console.error(`[agent-canary] ${error instanceof Error ? error.message : String(error)}`));
+  process.exit(1);
+}
+
+function start(): AgentCanaryHandle | undefined {
+  if (process.env.AGENT_CANARY_DISABLED === "1") {
+    // Off: register() returns a handle that runs sessions on the declared baseline. Settings
+    // that do not parse leave session() running its function all the same (see session()).
+    try {
+      return register(optionsFromEnvironment());
+    } catch {
+      return undefined;
+    }
+  }
+  installEsmLoaderHook();
+  let handle: AgentCanaryHandle;
+  try {
+    handle = register(optionsFromEnvironment());
+  } catch (error) {
+    stopOnBadSettings(error);
+  }
   // Flush telemetry when the event loop drains. No SIGTERM handler: adding one
   // would stop the default exit; apps that trap SIGTERM call handle.shutdown().
   process.once("beforeExit", () => void handle.shutdown());
   return handle;
 }
 
-/** The handle of the preloaded registration (undefined when AGENT_CANARY_DISABLED=1). */
+/** The handle of the preloaded registration (undefined when AGENT_CANARY_DISABLED=1 and the settings do not parse). */
 export const handle: AgentCanaryHandle | undefined = start();

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -60,19 +62,62 @@ describe("consumers", () => {
     expect(result.cost).toBeGreaterThan(0);
   });
 
+  it("keeps the app running when the metrics port is taken, and says so on stderr", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { AGENT_CANARY_STORE: _none, ...rest } = env();
+      const { stdout, stderr } = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "consumer-session.mjs"], {
+        cwd: fixtures,
+        env: { ...rest, AGENT_CANARY_METRICS_PORT: String(port) },
+      });
+      expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+      expect(stderr).toContain(`metrics.port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it("runs sessions on the baseline with AGENT_CANARY_DISABLED=1, saying so once", async () => {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "consumer-session.mjs"], {
+      cwd: fixtures,
+      env: { ...env(), AGENT_CANARY_DISABLED: "1" },
+    });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+    expect(stderr.match(/AGENT_CANARY_DISABLED=1: agent-canary is off/g)).toHaveLength(1);
+  });
+
+  it("runs sessions on the baseline of the AGENT_CANARY_* variables when the preload was forgotten, saying so once", async () => {
+    const { stdout, stderr } = await run(process.execPath, ["consumer-session.mjs"], { cwd: fixtures, env: env() });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual([0, 1].map(() => ({ group: "baseline", model: BASELINE.model })));
+    expect(stderr.match(/agent-canary is not registered/g)).toHaveLength(1);
+  });
+
   it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers", async () => {
     const tsc = join(fixtures, "..", "..", "..", "..", "node_modules", ".bin", "tsc");
     // Throws with the compiler's diagnostics if either consumer does not type-check.
     await run(tsc, ["-p", join(fixtures, "types")]);
   });
 
-  it("fails fast on invalid settings, naming the variable's field and the fix", async () => {
-    const bad = { ...env(), AGENT_CANARY_METRICS_PORT: "nine", AGENT_CANARY_BASELINE: JSON.stringify({ systemPrompt: "x" }) };
+  it("fails fast on invalid settings, listing every bad variable with its field and the fix", async () => {
+    const bad = {
+      ...env(),
+      AGENT_CANARY_METRICS_PORT: "nine",
+      AGENT_CANARY_BASELINE: JSON.stringify({ systemPrompt: "x" }),
+      AGENT_CANARY_BUDGET_USD: "-2",
+      AGENT_CANARY_GUARD_MODE: "strict",
+      AGENT_CANARY_CANARY: "{not json",
+    };
     const failure = await run(process.execPath, ["--import", "@agent-canary/instrumentation/register", "-e", "0"], { cwd: fixtures, env: bad }).catch((e: { stderr: string; code: number }) => e);
     expect("code" in failure && failure.code).not.toBe(0);
     const stderr = "stderr" in failure ? failure.stderr : "";
-    expect(stderr).toContain("versions.baseline.model");
-    expect(stderr).toContain("metrics.port");
-    expect(stderr).toContain("AGENT_CANARY_");
+    expect(stderr).toContain('AGENT_CANARY_METRICS_PORT: "nine" is not a number');
+    expect(stderr).toContain("AGENT_CANARY_BASELINE (versions.baseline.model):");
+    expect(stderr).toContain("AGENT_CANARY_BUDGET_USD (guards.budgetUsd):");
+    expect(stderr).toContain("AGENT_CANARY_GUARD_MODE (guards.mode):");
+    expect(stderr).toContain("AGENT_CANARY_CANARY: the value is not valid JSON");
+    expect(stderr).toContain("the app was not started");
+    expect(stderr).not.toContain("    at ");
   });
 });

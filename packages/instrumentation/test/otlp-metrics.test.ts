@@ -37,11 +37,17 @@ describe("metrics over OTLP/HTTP", () => {
       traces: { exporter: "none" },
       metrics: { exporter: "otlp", endpoint: `http://127.0.0.1:${port}/v1/metrics`, exportIntervalMillis: 60_000 },
     });
-    await handle.session({ id: "otlp-1" }, (s) => s.recordQualityScore(0.7));
+    await handle.session({ id: "otlp-1" }, (s) => {
+      // One observed LLM call of known cost, reported as the SDK integrations report it.
+      s.beginTurn();
+      s.endTurn({ known: true, usd: 0.01 }, []);
+      s.recordQualityScore(0.7);
+    });
     // Shutdown flushes the last collection to the receiver.
     await handle.shutdown();
     const byName = new Map(received.map((m) => [m.name, m.unit]));
-    for (const def of [METRICS.sessions, METRICS.sessionDuration, METRICS.sessionTurns, METRICS.qualityScore, METRICS.sessionCost]) {
+    const defs = [METRICS.sessions, METRICS.sessionDuration, METRICS.sessionTurns, METRICS.qualityScore, METRICS.sessionCost, METRICS.gateObservations, METRICS.gateValue, METRICS.gateValueSquared, METRICS.unobservedSessions];
+    for (const def of defs) {
       expect(byName.has(def.otelName), `${def.otelName} not pushed`).toBe(true);
       expect(byName.get(def.otelName)).toBe(def.unit);
     }

@@ -53,7 +53,10 @@ describe("metrics on the real Prometheus endpoint", () => {
       s.recordQualityScore(0.8);
       s.recordSafetyViolation("pii");
     });
+    // No LLM call observed: counted as unobserved, not as a session of cost $0.
     await handle.session({ id: "prom-2" }, () => "done");
+    // Every call priced: the session's cost is known and recorded.
+    await handle.session({ id: "prom-3" }, () => openai.chat.completions.create({ model: BASELINE.model, messages: [{ role: "user", content: "hi" }] }));
     scrape = await (await fetch(metricsUrl!)).text();
     await handle.shutdown();
   });

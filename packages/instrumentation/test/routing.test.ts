@@ -168,26 +168,6 @@ describe("router", () => {
     expect(await runtime.session({ id: "cap-new-2" }, (s) => s.capability("no-such-flag"))).toBe(false);
   });
 
-  it("lets canary sessions run on after a rollback when the drain timeout is longer than a timer can wait", async () => {
-    const store = await fileStore();
-    await startRollout(store, 100, { drainTimeoutSeconds: 30 * 24 * 3600 }); // past setTimeout's 2^31-1 ms
-    const { runtime } = await setup(store);
-    let finish: () => void = () => undefined;
-    let aborted: boolean | undefined;
-    const running = runtime.session({ id: "long-drain" }, async (s) => {
-      await new Promise<void>((resolve) => (finish = resolve));
-      aborted = s.signal.aborted;
-      return s.group;
-    });
-    await rollBack(store);
-    await waitFor(() => runtime.rolloutState?.phase === "rolled_back", { what: "router to see the rollback" });
-    // Without re-arming, Node fires an overlong timer after 1 ms and the session would be ended now.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    finish();
-    expect(await running).toBe("canary");
-    expect(aborted).toBe(false);
-  });
-
   it("ends canary sessions still running past the drain timeout after a rollback", async () => {
     const store = await fileStore();
     await startRollout(store, 100, { drainTimeoutSeconds: 1 });
@@ -219,5 +199,27 @@ describe("router", () => {
     await rollBack(store);
     await waitFor(() => runtime.rolloutState?.phase === "rolled_back");
     expect(await groupOf("after-rollback")).toBe("baseline");
+  });
+
+  it("fails closed as unavailable (not invalid) while redis-server hangs, and routes again once it answers", async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const store = new RedisStore({ url: redis.redisUrl, prefix: `hung${Date.now()}:`, pollIntervalMs: 200, staleAfterMs: 1_000, commandTimeoutMs: 300 });
+    cleanups.push(() => store.close());
+    await startRollout(store, 100);
+    const { groupOf, telemetry } = await setup(store);
+    expect(await groupOf("before-hang")).toBe("canary");
+
+    // A hung server (SIGSTOP): connections stay open, nothing answers.
+    redis.process.kill("SIGSTOP");
+    cleanups.push(() => redis.process.kill("SIGCONT"));
+    let n = 0;
+    await waitFor(async () => (await groupOf(`during-hang-${n++}`)) === "baseline", { what: "sessions to fail closed while redis hangs" });
+    expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "unavailable" })).toBeGreaterThanOrEqual(1);
+    expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "invalid" })).toBe(0);
+    expect(telemetry.warnings.join("\n")).toContain("routing fails closed (unavailable)");
+
+    redis.process.kill("SIGCONT");
+    await waitFor(async () => (await groupOf(`after-hang-${n++}`)) === "canary", { what: "routing to resume once redis answers" });
   });
 });

@@ -1,7 +1,7 @@
 import { ATTR } from "@agent-canary/conventions";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { AgentSession } from "../session/session.js";
-import { inRecordingScope, insideRecordedCall, noteRecordedResponse, supersedeChain } from "../spans/registry.js";
+import { insideRecordedCall, noteRecordedResponse, runRecording, supersedeChain } from "../spans/registry.js";
 import { checkVersion, costOf, recordCallMetrics, resultAttributes, USAGE_UNKNOWN, callMetricAttributes } from "./accounting.js";
 import type { CallEnv } from "./env.js";
 import type { LlmRequest, LlmResult } from "./types.js";
@@ -61,7 +61,7 @@ export class LlmCall {
 
   /** Runs the SDK's own work for this call: its HTTP spans nest under the call's span, nested layers see it recorded. */
   run<T>(fn: () => T): T {
-    return inRecordingScope(this, () => context.with(trace.setSpan(context.active(), this.span), fn));
+    return runRecording(this, trace.setSpan(context.active(), this.span), fn);
   }
 
   /** For layers that learn only from the response that the call streamed. */

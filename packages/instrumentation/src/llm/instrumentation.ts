@@ -40,9 +40,11 @@ export const SUPPORTED = {
 export const INSTRUMENTED_MODULES = ["openai", "@anthropic-ai/sdk", "@google/genai", "@aws-sdk/client-bedrock-runtime"] as const;
 
 /**
- * OpenTelemetry instrumentation of the openai (chat.completions.create,
- * responses.create) and @anthropic-ai/sdk (messages.create) SDKs, streaming
- * included. Constructing it hooks module loading; importing it does nothing.
+ * OpenTelemetry instrumentation of the SDKs in INSTRUMENTED_MODULES: openai
+ * (chat.completions.create, responses.create), @anthropic-ai/sdk
+ * (messages.create), @google/genai (generateContent) and the Bedrock runtime
+ * client (Converse), streaming included, plus AI SDK 7 through its telemetry
+ * integrations. Constructing it hooks module loading; importing it does nothing.
  */
 export class AgentCanaryInstrumentation extends InstrumentationBase<AgentCanaryInstrumentationConfig> {
   private standaloneEnv: CallEnv | undefined;

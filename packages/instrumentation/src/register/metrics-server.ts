@@ -25,7 +25,7 @@ export async function serveMetrics(exporter: PrometheusExporter, host: string, p
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "EADDRINUSE"
-          ? new Error(`metrics.port ${port} on ${host} is in use; choose another port (0 picks a free one) or set AGENT_CANARY_METRICS_PORT`)
+          ? new Error(`metrics.port ${port} on ${host} is in use (another process serves it); choose another metrics.port (0 picks a free one) or set AGENT_CANARY_METRICS_PORT`)
           : error,
       ),
     );

@@ -50,6 +50,12 @@ export const RegisterOptionsSchema = AgentCanaryOptionsSchema.omit({ store: true
   startSdk: z.boolean().default(true),
   /** Hook the openai and @anthropic-ai/sdk modules (default true). */
   autoInstrument: z.boolean().default(true),
+  /**
+   * How long shutdown() waits for the last spans and metrics to be exported
+   * (a collector that is down or does not answer) before it gives up, saying
+   * what it dropped.
+   */
+  shutdownTimeoutMs: z.number().int().positive().default(5_000),
 });
 export type RegisterOptions = z.input<typeof RegisterOptionsSchema>;
 export type ParsedRegisterOptions = z.output<typeof RegisterOptionsSchema>;

@@ -1,9 +1,12 @@
 import type { VersionGroup } from "@agent-canary/conventions";
+import type { Stratum } from "./strata.js";
 
 export interface Pin {
   group: VersionGroup;
   /** The version hash the session started on; it keeps it across a rollback. */
   versionHash: string;
+  /** The rollout, percent and assignment it was routed under: its gate-input labels for life. */
+  stratum: Stratum;
   /** Capability decisions already taken for this session; created on the first decision. */
   capabilities?: Map<string, boolean> | undefined;
 }

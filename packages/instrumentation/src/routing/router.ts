@@ -2,10 +2,15 @@ import { bucketOf, isCanaryBucket, type VersionGroup } from "@agent-canary/conve
 import type { RolloutState, RolloutStore, StateEvent } from "@agent-canary/rollout-state";
 import type { OnceLogger } from "../telemetry/logger.js";
 import type { DeclaredVersion, DeclaredVersions } from "../version/declared.js";
+import { RollbackClock } from "./rollback-clock.js";
 import { type Pin, PinTable } from "./pin-table.js";
+import { NO_ROLLOUT, type Stratum, StateStrata } from "./strata.js";
 
 /** Why a new session was sent to baseline without consulting the percent (fail closed). */
 export type RoutingFailure = "missing" | "invalid" | "unavailable" | "unknown_version";
+
+/** The versions a router can route to (DeclaredVersions, or a runtime's stand-in when none are declared). */
+export type VersionCatalog = Pick<DeclaredVersions, "baseline" | "canary" | "get">;
 
 export interface Assignment {
   group: VersionGroup;
@@ -17,11 +22,22 @@ export interface Assignment {
   pin: Pin;
 }
 
+type Decision = Omit<Assignment, "resumed" | "pin"> & { stratum: Stratum };
+
+/** What a session is routed by. */
+export interface RoutingRequest {
+  /** Pins key on it; routing hashes it unless a routing key is given. */
+  id: string;
+  tenant?: string | undefined;
+  /** Hashed instead of the id: every session with this key lands in the same group. */
+  routingKey?: string | undefined;
+}
+
 export interface RouterOptions {
   deployment: string;
   /** Without a store every session runs the declared baseline: there is no rollout. */
   store?: RolloutStore | undefined;
-  versions: DeclaredVersions;
+  versions: VersionCatalog;
   /** Bound of the pin table (see PinTable). */
   maxPins: number;
   /** How long a session start waits for the first state before failing closed. */
@@ -32,7 +48,7 @@ export interface RouterOptions {
   onState: (state: RolloutState) => void;
 }
 
-type Current = { kind: "state"; state: RolloutState } | { kind: "failed"; reason: RoutingFailure; detail: string };
+type Current = { kind: "state"; state: RolloutState; strata: StateStrata } | { kind: "failed"; reason: RoutingFailure; detail: string };
 
 /**
  * Decides baseline or canary for each session from the rollout state, which it
@@ -41,6 +57,9 @@ type Current = { kind: "state"; state: RolloutState } | { kind: "failed"; reason
 export class Router {
   private readonly pins: PinTable;
   private current: Current | undefined;
+  /** The strata of the last valid state: fail-closed sessions are labelled with its rollout. */
+  private lastStrata: StateStrata | undefined;
+  private readonly rollbackClock = new RollbackClock();
   private unsubscribe: (() => void) | undefined;
   private readonly firstEvent: Promise<void>;
   private resolveFirst: () => void = () => undefined;
@@ -65,21 +84,26 @@ export class Router {
     }
   }
 
+  /** Resolves once the store has said something (a state, or why there is none); at once without a store. */
+  get firstState(): Promise<void> {
+    return this.firstEvent;
+  }
+
   /** The last valid state, or undefined while failing closed. */
   get state(): RolloutState | undefined {
     return this.current?.kind === "state" ? this.current.state : undefined;
   }
 
-  async assign(sessionId: string, tenant: string | undefined): Promise<Assignment> {
+  async assign(request: RoutingRequest): Promise<Assignment> {
     await this.waitForFirstState();
-    const pinned = this.pins.get(sessionId);
+    const pinned = this.pins.get(request.id);
     if (pinned && !this.drainIsOver(pinned)) {
       const version = this.options.versions.get(pinned.versionHash);
       if (version) return { group: pinned.group, version, resumed: true, pin: pinned };
     }
-    const decided = this.decide(sessionId, tenant);
-    const pin: Pin = { group: decided.group, versionHash: decided.version.hash };
-    this.pins.set(sessionId, pin);
+    const { stratum, ...decided } = this.decide(request);
+    const pin: Pin = { group: decided.group, versionHash: decided.version.hash, stratum };
+    this.pins.set(request.id, pin);
     return { ...decided, resumed: false, pin };
   }
 
@@ -94,52 +118,16 @@ export class Router {
     return on;
   }
 
-  /** Epoch ms after which canary sessions must have ended, when the rollout is rolled back. */
+  /**
+   * When canary sessions must have ended after a rollback, on this process's
+   * monotonic clock (performance.now() ms); undefined without a rollback.
+   */
   drainDeadline(): number | undefined {
-    const state = this.state;
-    if (!state || state.phase !== "rolled_back" || !state.rolledBackAt) return undefined;
-    return Date.parse(state.rolledBackAt) + state.drainTimeoutSeconds * 1000;
+    return this.rollbackClock.deadline();
   }
 
-  close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.resolveFirst();
-  }
-
-  private decide(sessionId: string, tenant: string | undefined): Omit<Assignment, "resumed" | "pin"> {
-    const { versions } = this.options;
-    if (!this.options.store) return { group: "baseline", version: versions.baseline };
-    const current = this.current;
-    if (!current || current.kind === "failed") {
-      const reason = current?.reason ?? "unavailable";
-      this.fail(reason, current?.detail ?? "the router was closed before any rollout state arrived");
-      return { group: "baseline", version: versions.baseline, failure: reason };
-    }
-    const { state } = current;
-    const baseline = this.baselineOf(state);
-    if (!state.canary || !this.wantsCanary(sessionId, tenant, state)) return { group: "baseline", version: baseline };
-    const canary = versions.get(state.canary.hash);
-    if (!canary) {
-      this.fail(
-        "unknown_version",
-        `the rollout state names canary ${state.canary.hash}, which this process does not declare (declared: ${[versions.baseline.hash, versions.canary?.hash].filter(Boolean).join(", ")}); deploy the canary version to this replica`,
-      );
-      return { group: "baseline", version: baseline, failure: "unknown_version" };
-    }
-    return { group: "canary", version: canary };
-  }
-
-  private wantsCanary(sessionId: string, tenant: string | undefined, state: RolloutState): boolean {
-    // After a rollback no new session starts on the canary, tenant overrides included.
-    if (state.phase === "rolled_back") return false;
-    const override = tenant === undefined ? undefined : state.tenantOverrides[tenant];
-    if (override === "always") return true;
-    if (override === "never") return false;
-    return isCanaryBucket(bucketOf(sessionId, state.salt), state.canaryPercent);
-  }
-
-  private baselineOf(state: RolloutState): DeclaredVersion {
+  /** The hash sessions of `state`'s baseline arm carry in this process. */
+  baselineOf(state: RolloutState): DeclaredVersion {
     const declared = this.options.versions.get(state.baseline.hash);
     if (declared) return declared;
     this.options.log.warnOnce(
@@ -149,11 +137,55 @@ export class Router {
     return this.options.versions.baseline;
   }
 
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.resolveFirst();
+  }
+
+  private decide(request: RoutingRequest): Decision {
+    const { versions } = this.options;
+    if (!this.options.store) return { group: "baseline", version: versions.baseline, stratum: NO_ROLLOUT };
+    const current = this.current;
+    if (!current || current.kind === "failed") {
+      const reason = current?.reason ?? "unavailable";
+      this.fail(reason, current?.detail ?? "the router was closed before any rollout state arrived");
+      return { group: "baseline", version: versions.baseline, failure: reason, stratum: StateStrata.failClosed(this.lastStrata) };
+    }
+    const { state, strata } = current;
+    const baseline = this.baselineOf(state);
+    if (!state.canary) return { group: "baseline", version: baseline, stratum: NO_ROLLOUT };
+    const { wantsCanary, stratum } = this.split(request, state, strata);
+    if (!wantsCanary) return { group: "baseline", version: baseline, stratum };
+    const canary = versions.get(state.canary.hash);
+    if (!canary) {
+      this.fail(
+        "unknown_version",
+        `the rollout state names canary ${state.canary.hash}, which this process does not declare (declared: ${[versions.baseline.hash, versions.canary?.hash].filter(Boolean).join(", ")}); deploy the canary version to this replica`,
+      );
+      return { group: "baseline", version: baseline, failure: "unknown_version", stratum: strata.failClosed };
+    }
+    return { group: "canary", version: canary, stratum };
+  }
+
+  /** Which group a session of a rollout with a canary wants, and the stratum that choice puts it in. */
+  private split(request: RoutingRequest, state: RolloutState, strata: StateStrata): { wantsCanary: boolean; stratum: Stratum } {
+    // After a rollback no new session starts on the canary, tenant overrides included; the percent is 0.
+    if (state.phase === "rolled_back") return { wantsCanary: false, stratum: strata.split };
+    const override = request.tenant === undefined ? undefined : state.tenantOverrides[request.tenant];
+    if (override !== undefined) return { wantsCanary: override === "always", stratum: strata.tenantOverride };
+    const key = request.routingKey ?? request.id;
+    return {
+      wantsCanary: isCanaryBucket(bucketOf(key, state.salt), state.canaryPercent),
+      stratum: request.routingKey === undefined ? strata.split : strata.routingKey,
+    };
+  }
+
   /** A canary pin outlives a rollback only until the drain deadline; after it, the id is routed afresh. */
   private drainIsOver(pin: Pin): boolean {
     if (pin.group !== "canary") return false;
     const deadline = this.drainDeadline();
-    return deadline !== undefined && Date.now() >= deadline;
+    return deadline !== undefined && performance.now() >= deadline;
   }
 
   private fail(reason: RoutingFailure, detail: string): void {
@@ -173,7 +205,10 @@ export class Router {
           detail: `the state names deployment "${event.state.deployment}", expected "${this.options.deployment}"`,
         };
       } else {
-        this.current = event;
+        const strata = new StateStrata(event.state);
+        this.current = { kind: "state", state: event.state, strata };
+        this.lastStrata = strata;
+        this.rollbackClock.observe(event.state);
         // A valid state clears earlier failures: the next failure is worth a new warning.
         for (const reason of ["missing", "invalid", "unavailable", "unknown_version"] as const) this.options.log.forget(`routing:${reason}`);
         this.options.onState(event.state);
@@ -181,7 +216,10 @@ export class Router {
     } else if (event.kind === "missing") {
       this.current = { kind: "failed", reason: "missing", detail: "no rollout state is stored for it; start one with `agent-canary rollout start`" };
     } else {
-      this.current = { kind: "failed", reason: "invalid", detail: event.error.message };
+      // `invalid`: a state that does not parse. `unavailable`: the store has not confirmed the state
+      // within its staleness bound (Redis hung or disconnected, a hung file system). Both fail closed,
+      // each under its own reason, so an outage is not read as a corrupt state.
+      this.current = { kind: "failed", reason: event.kind, detail: event.error.message };
     }
     this.resolveFirst();
   }

@@ -1,8 +1,12 @@
+import { VersionsSchema } from "./options.js";
+import { optionsFromEnv } from "../register/env.js";
 import { currentSession } from "../session/context.js";
 import type { AgentSession, SessionInit } from "../session/session.js";
-import type { AgentCanary } from "./agent-canary.js";
+import { AgentCanary } from "./agent-canary.js";
+import { UNDECLARED_VERSIONS } from "./undeclared.js";
 
 let defaultRuntime: AgentCanary | undefined;
+let unregistered: AgentCanary | undefined;
 
 /** The runtime `session()` uses; register() sets it. */
 export function setDefaultRuntime(runtime: AgentCanary | undefined): void {
@@ -14,16 +18,40 @@ export function getDefaultRuntime(): AgentCanary | undefined {
 }
 
 /**
+ * What session() runs on when nothing was registered (a forgotten preload or
+ * register() call): the baseline, recording nothing, said once. The baseline
+ * comes from the AGENT_CANARY_* variables when they declare one.
+ */
+function unregisteredRuntime(): AgentCanary {
+  if (unregistered) return unregistered;
+  const disabled =
+    "agent-canary is not registered: session() runs its function on the baseline version with no routing, guards or telemetry. " +
+    "Call register({...}) at startup, or start node with --import @agent-canary/instrumentation/register.";
+  const versions = baselineFromEnv();
+  unregistered = versions
+    ? new AgentCanary({ deployment: "unregistered", versions }, { disabled })
+    : new AgentCanary({ deployment: "unregistered", versions: { baseline: { model: "undeclared" } } }, { disabled, versions: UNDECLARED_VERSIONS });
+  return unregistered;
+}
+
+/** The versions the AGENT_CANARY_* variables declare, if they parse; never throws. */
+export function baselineFromEnv(): ReturnType<typeof VersionsSchema.parse> | undefined {
+  try {
+    const options = optionsFromEnv(process.env).options as { versions?: unknown };
+    const parsed = VersionsSchema.safeParse(options.versions);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs `fn` as an agent session on the runtime register() set up. See
- * AgentCanary.session().
+ * AgentCanary.session(). Without a registration (or with
+ * AGENT_CANARY_DISABLED=1) the function still runs, on the baseline.
  */
 export function session<T>(init: SessionInit, fn: (session: AgentSession) => Promise<T> | T): Promise<T> {
-  if (!defaultRuntime) {
-    return Promise.reject(
-      new Error("agent-canary is not registered: call register({...}) at startup (or start node with --import @agent-canary/instrumentation/register), or use new AgentCanary({...}).session()"),
-    );
-  }
-  return defaultRuntime.session(init, fn);
+  return (defaultRuntime ?? unregisteredRuntime()).session(init, fn);
 }
 
 function requireSession(what: string): AgentSession {

@@ -1,5 +1,5 @@
-import { VersionSpecSchema } from "@agent-canary/conventions";
-import { DeploymentNameSchema, type RolloutStore } from "@agent-canary/rollout-state";
+import { DeploymentNameSchema, VersionSpecSchema } from "@agent-canary/conventions";
+import type { RolloutStore } from "@agent-canary/rollout-state";
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import { z } from "zod";
 import { PriceTableSchema } from "../cost/prices.js";
@@ -41,6 +41,12 @@ export const AgentCanaryOptionsSchema = z.object({
   maxPinnedSessions: z.number().int().positive().default(10_000),
   /** How long a session start waits for the first rollout state before failing closed to baseline. */
   stateTimeoutMs: z.number().int().nonnegative().default(2_000),
+  /**
+   * How long the gate-input series of a rollout that ended (another rollout
+   * started, or it was promoted) stay exported, so Prometheus scrapes their
+   * last values before a long-running process forgets them.
+   */
+  retainEndedRolloutSeconds: z.number().nonnegative().default(3_600),
   logger: z.custom<Logger>((v) => hasMethods(v, ["debug", "info", "warn", "error"]), "expected { debug, info, warn, error } functions").optional(),
   tracerProvider: z.custom<TracerProvider>((v) => hasMethods(v, ["getTracer"]), "expected an OpenTelemetry TracerProvider").optional(),
   meterProvider: z.custom<MeterProvider>((v) => hasMethods(v, ["getMeter"]), "expected an OpenTelemetry MeterProvider").optional(),
@@ -53,8 +59,3 @@ export function parseAgentCanaryOptions(options: unknown): ParsedAgentCanaryOpti
   if (!parsed.success) throw OptionsError.fromZod("agent-canary options", parsed.error);
   return parsed.data;
 }
-
-export const SessionInitSchema = z.object({
-  id: z.string().min(1, "a session needs a non-empty id (the conversation or task id)").max(512),
-  tenant: z.string().min(1).max(256).optional(),
-});

@@ -31,7 +31,7 @@ function seconds(span: ReadableSpan): number {
  * once. Add it to the tracer provider's span processors, before the exporting
  * one (register() does this):
  *
- *   new NodeSDK({ spanProcessors: [new AgentCanarySpanProcessor(), new BatchSpanProcessor(exporter)] })
+ *   new TracerProvider({ spanProcessors: [new AgentCanarySpanProcessor(), new BatchSpanProcessor({ exporter })] })
  */
 export class AgentCanarySpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {

@@ -1,5 +1,6 @@
 import { METRICS, type MetricDef, type MetricKey } from "@agent-canary/conventions";
 import type { Attributes, Counter, Gauge, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
+import { type GateInputKey, isGateInputKey } from "./gate-inputs/keys.js";
 
 /**
  * Histogram bucket boundaries chosen for each quantity, given as instrument
@@ -19,7 +20,10 @@ export const BUCKETS = {
   callSeconds: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
 } as const;
 
-const HISTOGRAM_BUCKETS: Partial<Record<MetricKey, readonly number[]>> = {
+/** Catalog metrics recorded through SDK instruments: all but the gate inputs (see GateInputs). */
+export type InstrumentKey = Exclude<MetricKey, GateInputKey>;
+
+const HISTOGRAM_BUCKETS: Partial<Record<InstrumentKey, readonly number[]>> = {
   sessionCost: BUCKETS.usd,
   sessionTurns: BUCKETS.turns,
   sessionDuration: BUCKETS.sessionSeconds,
@@ -40,13 +44,14 @@ const OPEN_LABELS = ["tool", "category", "model"] as const;
 const MAX_OPEN_LABEL_VALUES = 100;
 const OVERFLOW_LABEL_VALUE = "other";
 
-/** One instrument per entry of the METRICS catalog, created from it so names never drift. */
+/** One instrument per entry of the METRICS catalog but the gate inputs, created from it so names never drift. */
 export class Instruments {
-  private readonly byKey = new Map<MetricKey, Instrument>();
+  private readonly byKey = new Map<InstrumentKey, Instrument>();
   private readonly openLabelValues = new Map<string, Set<string>>(OPEN_LABELS.map((label) => [label, new Set<string>()]));
 
   constructor(meter: Meter) {
     for (const key of Object.keys(METRICS) as MetricKey[]) {
+      if (isGateInputKey(key)) continue;
       const def: MetricDef = METRICS[key];
       const common = { description: def.description, unit: def.unit };
       switch (def.kind) {
@@ -75,7 +80,7 @@ export class Instruments {
   }
 
   /** Adds to a counter or up-down counter, or records into a histogram or gauge. */
-  record(key: MetricKey, value: number, attributes: Attributes): void {
+  record(key: InstrumentKey, value: number, attributes: Attributes): void {
     const instrument = this.byKey.get(key);
     if (!instrument) return;
     const bounded = this.bounded(attributes);

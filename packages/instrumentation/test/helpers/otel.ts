@@ -49,6 +49,21 @@ export function testTelemetry() {
     return total;
   }
 
+  /** Every point of a metric: its attributes and value (a histogram's count). */
+  async function points(name: string): Promise<{ attributes: Record<string, unknown>; value: number }[]> {
+    const rm = await collect();
+    const found: { attributes: Record<string, unknown>; value: number }[] = [];
+    for (const scope of rm.scopeMetrics)
+      for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== name) continue;
+        for (const point of metric.dataPoints) {
+          const value = point.value as number | { count: number };
+          found.push({ attributes: { ...point.attributes }, value: typeof value === "number" ? value : value.count });
+        }
+      }
+    return found;
+  }
+
   /** The distinct values a label takes across a metric's points. */
   async function labelValues(name: string, label: string): Promise<Set<unknown>> {
     const rm = await collect();
@@ -73,6 +88,7 @@ export function testTelemetry() {
     warnings,
     metricValue,
     histogramSum,
+    points,
     labelValues,
     finished,
     async shutdown() {

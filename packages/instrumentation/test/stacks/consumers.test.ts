@@ -10,12 +10,14 @@ const run = promisify(execFile);
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures");
 
 /**
- * Real node processes on the built package, preloaded as users do: the
- * module hooks (ESM loader hook and require hook) instrument @anthropic-ai/sdk,
- * @google/genai and the Bedrock client, and the AI SDK reports through the
- * telemetry integration registered at start. Every call is a turn.
+ * Real node processes on the built package, set up as users do: preloaded
+ * (the ESM loader hook and the require hook instrument @anthropic-ai/sdk,
+ * @google/genai and the Bedrock client), or with register() called after the
+ * SDKs were required (their copies in require.cache are patched then). The AI
+ * SDK reports through the telemetry integration registered at start. Every
+ * call is a turn.
  */
-describe("every stack, auto-instrumented by the preload", () => {
+describe("every stack, auto-instrumented", () => {
   let standIn: Awaited<ReturnType<typeof startLlmStandIn>>;
   beforeAll(async () => {
     standIn = await startLlmStandIn(() => ({ text: "It shipped.", usage: { input: 50, output: 7 } }));
@@ -23,10 +25,11 @@ describe("every stack, auto-instrumented by the preload", () => {
   afterAll(() => standIn.close());
 
   it.each([
-    ["ESM", "--import", "consumer-stacks.mjs"],
-    ["CommonJS", "--require", "consumer-stacks.cjs"],
-  ])("%s app", async (_kind, flag, script) => {
-    const { stdout } = await run(process.execPath, [flag, "@agent-canary/instrumentation/register", join(fixtures, script)], {
+    ["ESM app", ["--import", "@agent-canary/instrumentation/register"], "consumer-stacks.mjs"],
+    ["CommonJS app", ["--require", "@agent-canary/instrumentation/register"], "consumer-stacks.cjs"],
+    ["CommonJS app that required every SDK before calling register() (no preload)", [], "consumer-stacks-late-register.cjs"],
+  ])("%s", async (_kind, flags, script) => {
+    const { stdout } = await run(process.execPath, [...flags, join(fixtures, script)], {
       cwd: fixtures,
       timeout: 60_000,
       env: {
