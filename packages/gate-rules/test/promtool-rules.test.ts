@@ -5,200 +5,157 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alertingRules,
   alertName,
-  shadowAnnotations,
-  SHADOW_ALERT,
   blindAlertName,
-  evaluateGate,
   gateAnnotations,
-  gateSources,
-  PRESETS,
   generateRuleFiles,
+  judgeGate,
+  NOT_COMPARABLE_ALERT,
   parseGatesConfig,
-  recordingRules,
+  PRESETS,
+  RECORDED,
   RULE_FILES,
-  sessionModel,
-  type ArmPair,
+  VERDICT_VALUE,
   type Gate,
-  type GateKind,
-  type SessionModelParams,
-  type SessionSampler,
+  type GateJudgement,
 } from "../src/index.js";
-import { counterSeries, minuteBins, promtoolSeries, windowArms, type Scenario } from "./helpers/series.js";
-import { ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
+import { cases, END, type Case } from "./helpers/cases.js";
+import { groupOrder, ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
+import { counterSeries, promtoolSeries } from "./helpers/scenario.js";
+import { PrometheusTwin, type TwinRollout } from "./helpers/twin.js";
 
 /**
- * Every scenario is its own deployment, so one promtool run (one Prometheus
- * engine evaluating the rules over one set of series) covers all of them:
- * promtool's cost is per test group and per rule evaluation, not per series.
+ * Every scenario of issue 10 as its own deployment (or environment), in one
+ * promtool run: the rules evaluated by Prometheus' own engine over synthetic
+ * counters labelled as the agents label them. The evaluator's twin of the
+ * rules (helpers/twin.ts) says what each alert and verdict must be at each
+ * check time; the scenarios' own expectations (helpers/cases.ts) are checked
+ * against the twin first, so a wrong twin cannot make the test pass.
  */
-const REGRESSION: Record<GateKind, Partial<SessionModelParams>> = {
-  cost_per_session: { costMedianUsd: 0.08 },
-  loop_rate: { loopRate: 0.1, completionRate: 0.84 },
-  task_completion_rate: { completionRate: 0.78 },
-  p95_turns: { turnsMedian: 12 },
-  error_rate: { errorRate: 0.12, completionRate: 0.85 },
-  p95_latency: { durationMedianSeconds: 80 },
-  judge_quality: { qualityMean: 0.6 },
-  safety_violations: { unsafeRate: 0.06 },
-};
-
-const END = 90;
-const WINDOW = 30;
 const FOR = 2;
-const CHECKS = [40, 55, 70, END];
+const BLIND_MINUTES = 30;
+const CHECKS = [35, 45, 50, 55, 60, 70, 80, 90, 100, 120, END];
 
-interface Case {
-  scenario: Scenario;
-  /** How the agent of this deployment exports (the config says prometheus). */
-  mode: "prometheus" | "otlp";
-  /** Gates whose statistic cannot exist for this deployment whatever the evaluator says (misnamed series). */
-  unseen: (gate: Gate) => boolean;
-}
+const CASES: Case[] = cases(PRESETS.recommended.map((g) => g.name));
+const deployments = [...new Set(CASES.map((c) => c.scenario.deployment))];
+const config = parseGatesConfig(testGatesYaml(deployments, `minSamples: 30, for: ${FOR}m`, `by: [cluster]\nmatchers: ['namespace!="staging"']\n`), "promtool-test.yaml");
+const series = new Map(CASES.flatMap((c) => [...counterSeries(c.scenario, config.export)]));
+const twin = new PrometheusTwin(config, series, END);
 
-/** Exactly representable per-session values, identical in every session: both arms have zero variance. */
-function constant(turns: number, costUsd: number, durationSeconds: number, qualityScore: number): SessionSampler {
-  return (_rng, group) => ({ group, outcome: "completed", costUsd, turns, durationSeconds, looped: false, unsafe: false, qualityScore });
-}
+const keyOf = (r: TwinRollout) => JSON.stringify(r.labels);
+const judged = new Map<number, Map<string, { rollout: TwinRollout; gates: Map<string, GateJudgement> }>>();
 
-function scenario(deployment: string, seed: number, canary: SessionSampler, canaryPerMinute = 20, baseline = sessionModel()): Scenario {
-  return { deployment, minutes: END, seed, baseline: { model: baseline, perMinute: 20 }, canary: { model: canary, perMinute: canaryPerMinute } };
-}
-
-const kinds = PRESETS.recommended.map((g) => g.kind);
-const seen = () => false;
-const CASES: Case[] = [
-  ...kinds.map((kind) => ({ scenario: scenario(`regressed-${kind}`, 11, sessionModel(REGRESSION[kind])), mode: "prometheus" as const, unseen: seen })),
-  ...kinds.map((kind) => ({ scenario: scenario(`few-${kind}`, 13, sessionModel(REGRESSION[kind]), 3), mode: "prometheus" as const, unseen: seen })),
-  { scenario: scenario("identical", 12, sessionModel()), mode: "prometheus", unseen: seen },
-  // Twice as many turns, cost, duration and half a point less quality, all without any spread: z is ±Inf or NaN.
-  { scenario: scenario("zero-variance", 13, constant(12, 0.5, 64, 0.5), 20, constant(6, 0.25, 32, 0.75)), mode: "prometheus", unseen: seen },
-  // The agent exports OTLP names, the config says prometheus: the gates whose series differ are blind.
-  {
-    scenario: scenario("otlp-names", 14, sessionModel()),
-    mode: "otlp",
-    unseen: (gate) => JSON.stringify(gateSources(gate, "otlp")) !== JSON.stringify(gateSources(gate, "prometheus")),
-  },
-];
-
-/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
-interface ShadowCase {
-  deployment: string;
-  perMinute: number;
-  similarity: number;
-}
-
-const SHADOW_MIN_REQUESTS = 100;
-const SHADOW_MIN_SIMILARITY = 0.9;
-const SHADOW_CASES: ShadowCase[] = [
-  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
-  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
-  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
-  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
-];
-
-const config = parseGatesConfig(
-  testGatesYaml(
-    [...CASES.map((c) => c.scenario.deployment), ...SHADOW_CASES.map((c) => c.deployment)],
-    `window: ${WINDOW}m, for: ${FOR}m, minSamples: 100`,
-  ) + `shadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${WINDOW}m}\n`,
-  "promtool-test.yaml",
-);
-const gateOf = (kind: GateKind): Gate => {
-  const gate = config.gates.find((g) => g.kind === kind);
-  if (!gate) throw new Error(`no ${kind} gate`);
-  return gate;
-};
-
-const bins = new Map(CASES.map((c) => [c.scenario.deployment, minuteBins(c.scenario)]));
-const binsOf = (c: Case): ArmPair[] => bins.get(c.scenario.deployment) ?? [];
-const verdictAt = (gate: Gate, c: Case, t: number) => evaluateGate(gate, windowArms(binsOf(c), t, WINDOW));
-
-/** The evaluator's view of a minute: does the gate fail, and would Prometheus see sessions but no statistic? */
-function stateAt(gate: Gate, c: Case, t: number): { fails: boolean; blind: boolean } {
-  const arms = windowArms(binsOf(c), t, WINDOW);
-  const r = evaluateGate(gate, arms);
-  const flowing = arms.canary.sessions >= gate.minSamples && arms.baseline.sessions >= gate.minSamples;
-  const noStatistic = c.unseen(gate) || r.verdict === "insufficient_data";
-  return { fails: !c.unseen(gate) && r.verdict === "fail", blind: flowing && noStatistic };
+/** The twin's rollouts at minute t, each with every gate's judgement. */
+function at(t: number) {
+  let out = judged.get(t);
+  if (!out) {
+    out = new Map(twin.at(t).map((rollout) => [keyOf(rollout), { rollout, gates: new Map(config.gates.map((g) => [g.name, judgeGate(g, rollout.strata, rollout.span)])) }]));
+    judged.set(t, out);
+  }
+  return out;
 }
 
 /** An alert fires at t when its condition held at every evaluation of its `for` period, t included. */
-function holds(minutes: number, t: number, condition: (minute: number) => boolean): boolean {
-  for (let m = t - minutes; m <= t; m++) if (m < 0 || !condition(m)) return false;
+function held(minutes: number, t: number, key: string, condition: (m: number) => boolean): boolean {
+  for (let m = t - minutes; m <= t; m++) if (m < 0 || !at(m).has(key) || !condition(m)) return false;
   return true;
 }
 
-const firesAt = (gate: Gate, c: Case, t: number) => holds(FOR, t, (m) => stateAt(gate, c, m).fails);
-const blindAt = (gate: Gate, c: Case, t: number) => holds(WINDOW, t, (m) => stateAt(gate, c, m).blind);
+const failing = (gate: Gate, key: string) => (m: number) => {
+  const entry = at(m).get(key);
+  return entry !== undefined && entry.gates.get(gate.name)?.verdict === "failing" && twin.live(entry.rollout, m);
+};
 
-const withDeployment = (annotations: Record<string, string>, deployment: string) =>
-  Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, v.replace("{{ $labels.deployment }}", deployment)]));
-
-function failedAlert(gate: Gate, c: Case, t: number) {
-  const r = verdictAt(gate, c, t);
-  const deployment = c.scenario.deployment;
-  const slots = { value: r.value.toFixed(4), z: r.statistic.toFixed(2), boundary: r.boundary.toFixed(2) };
-  return {
-    exp_labels: { deployment, gate: gate.name, action: gate.action, severity: gate.severity },
-    exp_annotations: withDeployment(gateAnnotations(gate, config, slots), deployment),
-  };
+/** Split sessions per arm in the strata both arms share (rollout_group:agent_canary_sessions:shared). */
+function shared(r: TwinRollout): number | undefined {
+  const both = r.strata.filter((s) => s.canary.sessions > 0 && s.baseline.sessions > 0);
+  return both.length ? Math.min(both.reduce((a, s) => a + s.canary.sessions, 0), both.reduce((a, s) => a + s.baseline.sessions, 0)) : undefined;
 }
 
-function blindAlert(gate: Gate, c: Case) {
-  const rule = alertingRules(config).groups[0]?.rules.find((r) => r.alert === blindAlertName(gate));
-  return { exp_labels: { deployment: c.scenario.deployment, gate: gate.name, severity: "warning" }, exp_annotations: withDeployment(rule?.annotations ?? {}, c.scenario.deployment) };
+const blind = (gate: Gate, key: string) => (m: number) => {
+  const entry = at(m).get(key);
+  const j = entry?.gates.get(gate.name);
+  if (!entry || !j) return false;
+  const sessions = shared(entry.rollout);
+  const waiting = j.samples.canary > 0 && (j.samples.canary < gate.minSamples || j.samples.baseline < gate.minSamples);
+  return sessions !== undefined && sessions >= gate.minSamples && Number.isNaN(j.fail.statistic) && !waiting;
+};
+
+function notComparable(key: string, m: number): string | undefined {
+  const entry = at(m).get(key);
+  if (!entry || shared(entry.rollout) !== undefined) return undefined;
+  const top = Object.entries(entry.rollout.unsplit).sort((a, b) => b[1] - a[1])[0];
+  return top?.[0];
 }
 
-/** What every alert of every gate should be at time t, over all deployments, as the evaluator decides it. */
+const clean = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
+const render = (text: string, labels: Record<string, string>) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? "");
+
+function failedAlert(gate: Gate, r: TwinRollout, j: GateJudgement) {
+  const labels = clean({ ...r.labels, gate: gate.name, action: gate.action, severity: gate.severity, ...(r.canaryHash ? { version_hash: r.canaryHash } : {}) });
+  const slots = { value: j.value.toFixed(4), statistic: j.fail.statistic.toFixed(2), boundary: j.fail.boundary.toFixed(2) };
+  const annotations = Object.fromEntries(Object.entries(gateAnnotations(gate, config, slots)).map(([k, v]) => [k, render(v, labels)]));
+  return { exp_labels: labels, exp_annotations: annotations };
+}
+
+function ruleAnnotations(alert: string, labels: Record<string, string>) {
+  const rule = alertingRules(config).groups[0]?.rules.find((r) => r.alert === alert);
+  return Object.fromEntries(Object.entries(rule?.annotations ?? {}).map(([k, v]) => [k, render(v, labels)]));
+}
+
+/** What every alert should be at time t, over all scenarios, as the twin decides it. */
 function alertTests(t: number) {
-  return config.gates.flatMap((gate) => [
-    { eval_time: `${t}m`, alertname: alertName(gate), exp_alerts: CASES.filter((c) => firesAt(gate, c, t)).map((c) => failedAlert(gate, c, t)) },
-    { eval_time: `${t}m`, alertname: blindAlertName(gate), exp_alerts: CASES.filter((c) => blindAt(gate, c, t)).map((c) => blindAlert(gate, c)) },
+  const rollouts = [...at(t).entries()];
+  const perGate = config.gates.flatMap((gate) => [
+    {
+      eval_time: `${t}m`,
+      alertname: alertName(gate),
+      exp_alerts: rollouts.filter(([key]) => held(FOR, t, key, failing(gate, key))).map(([, e]) => failedAlert(gate, e.rollout, e.gates.get(gate.name) as GateJudgement)),
+    },
+    {
+      eval_time: `${t}m`,
+      alertname: blindAlertName(gate),
+      exp_alerts: rollouts
+        .filter(([key]) => held(BLIND_MINUTES, t, key, blind(gate, key)))
+        .map(([, e]) => {
+          const labels = clean({ ...e.rollout.labels, gate: gate.name, severity: "warning" });
+          return { exp_labels: labels, exp_annotations: ruleAnnotations(blindAlertName(gate), labels) };
+        }),
+    },
   ]);
+  const unsplit = rollouts.flatMap(([key, e]) => {
+    const assignment = notComparable(key, t);
+    if (!assignment || !held(BLIND_MINUTES, t, key, (m) => notComparable(key, m) === assignment)) return [];
+    const labels = clean({ ...e.rollout.labels, assignment, severity: "warning" });
+    return [{ exp_labels: labels, exp_annotations: ruleAnnotations(NOT_COMPARABLE_ALERT, labels) }];
+  });
+  return [...perGate, { eval_time: `${t}m`, alertname: NOT_COMPARABLE_ALERT, exp_alerts: unsplit }];
 }
 
-/** Per-arm sample counts of every gate at END must be the evaluator's inputs. */
-function sampleTests() {
-  return config.gates.map((gate) => ({
-    expr: `deployment_version_group:agent_canary_gate_samples:increase{gate="${gate.name}"}`,
-    eval_time: `${END}m`,
-    exp_samples: CASES.filter((c) => !c.unseen(gate)).flatMap((c) => {
-      const samples = verdictAt(gate, c, END).samples;
-      return (["baseline", "canary"] as const).map((g) => ({
-        labels: `deployment_version_group:agent_canary_gate_samples:increase{deployment="${c.scenario.deployment}",gate="${gate.name}",version_group="${g}"}`,
-        value: samples[g],
-      }));
-    }),
-  }));
-}
-
-/** The shadow metrics of one case as promtool input series: counters rising by the same amount every minute. */
-function shadowSeries(c: ShadowCase): { series: string; values: string }[] {
-  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
-  const rising = (perMinute: number) => `0+${perMinute}x${END}`;
+/** The verdict of every gate of every rollout at the end, and the look-back span, as recorded series. */
+function seriesTests() {
+  const selector = (record: string, labels: Record<string, string>) => `${record}{${Object.entries(clean(labels)).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+  const entries = [...at(END).values()];
   return [
-    { series: `agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, values: rising(c.perMinute * c.similarity) },
-    { series: `agent_canary_shadow_similarity_count{${labels},method="lexical"}`, values: rising(c.perMinute) },
-    { series: `agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, values: rising(c.perMinute) },
+    {
+      expr: RECORDED.verdict,
+      eval_time: `${END}m`,
+      exp_samples: entries.flatMap((e) => config.gates.map((g) => ({ labels: selector(RECORDED.verdict, { ...e.rollout.labels, gate: g.name }), value: VERDICT_VALUE[e.gates.get(g.name)?.verdict ?? "undecided"] }))),
+    },
+    { expr: RECORDED.rolloutSpan, eval_time: `${END}m`, exp_samples: entries.map((e) => ({ labels: selector(RECORDED.rolloutSpan, e.rollout.labels), value: e.rollout.span })) },
   ];
 }
 
-/** Fires for a case with at least the minimum comparisons in the window and a mean similarity below the minimum. */
-const shadowFires = (c: ShadowCase): boolean => c.perMinute * WINDOW >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
-
-function shadowAlertTests(t: number) {
-  const shadow = config.shadow;
-  if (!shadow) throw new Error("the test config has no shadow section");
-  const exp_alerts = SHADOW_CASES.filter(shadowFires).map((c) => ({
-    exp_labels: { deployment: c.deployment, version_hash: `cand-${c.deployment}`, gate: "shadow_similarity", action: "hold", severity: "warning" },
-    exp_annotations: Object.fromEntries(
-      Object.entries(shadowAnnotations(config, shadow, c.similarity.toFixed(3))).map(([k, v]) =>
-        [k, v.replace("{{ $labels.deployment }}", c.deployment).replace("{{ $labels.version_hash }}", `cand-${c.deployment}`)],
-      ),
-    ),
-  }));
-  return { eval_time: `${t}m`, alertname: SHADOW_ALERT, exp_alerts };
+function rolloutsOf(c: Case, t: number) {
+  const env = c.scenario.labels ?? {};
+  return [...at(t).values()].filter((e) => e.rollout.labels.deployment === c.scenario.deployment && config.environment.by.every((l) => (e.rollout.labels[l] ?? "") === (env[l] ?? "")));
 }
+
+const firesFor = (c: Case, gate: Gate, t: number) => rolloutsOf(c, t).some((e) => held(FOR, t, keyOf(e.rollout), failing(gate, keyOf(e.rollout))));
+const gateNamed = (name: string): Gate => {
+  const gate = config.gates.find((g) => g.name === name);
+  if (!gate) throw new Error(`no gate ${name}`);
+  return gate;
+};
 
 let dir: string;
 beforeAll(async () => {
@@ -209,9 +166,9 @@ afterAll(async () => {
 });
 
 describe("generated rule files", () => {
-  it("pass promtool check rules (example config, both export modes)", async () => {
+  it("pass promtool check rules (example config, both export modes, with environment labels)", async () => {
     for (const mode of ["prometheus", "otlp"] as const) {
-      const files = generateRuleFiles(parseGatesConfig(`deployments: [support-agent, billing.bot]\nexport: ${mode}\nshadow: {}\n`));
+      const files = generateRuleFiles(parseGatesConfig(`deployments: [support-agent, billing.bot]\nexport: ${mode}\nby: [cluster, namespace]\nmatchers: ['job=~"agents.*"']\nshadow: {}\n`));
       const paths: string[] = [];
       for (const f of files.filter((x) => x.path.startsWith("prometheus/"))) {
         const path = join(dir, `${mode}-${f.path.replace(/\//g, "_")}`);
@@ -226,39 +183,44 @@ describe("generated rule files", () => {
   });
 });
 
-describe("promtool test rules, every gate kind and scenario in one run", () => {
-  it("the scenarios mean what they say to the evaluator", () => {
-    const find = (deployment: string) => {
-      const c = CASES.find((x) => x.scenario.deployment === deployment);
-      if (!c) throw new Error(`no case ${deployment}`);
-      return c;
-    };
-    for (const kind of kinds) {
-      const gate = gateOf(kind);
-      // A clear failure for the whole `for` period, and nothing at all with too few canary sessions.
-      expect(firesAt(gate, find(`regressed-${kind}`), END)).toBe(true);
-      for (const t of CHECKS) expect(stateAt(gate, find(`few-${kind}`), t)).toEqual({ fails: false, blind: false });
-      for (const t of CHECKS) expect(verdictAt(gate, find("identical"), t).verdict).not.toBe("fail");
+describe("promtool test rules: the scenarios of issue 10 in one run", () => {
+  it("each scenario decides what it must, by the evaluator's twin of the rules", () => {
+    for (const c of CASES) {
+      const where = `${c.scenario.deployment} ${JSON.stringify(c.scenario.labels ?? {})}`;
+      for (const [name, minutes] of Object.entries(c.fails ?? {})) for (const t of minutes) expect(firesFor(c, gateNamed(name), t), `${where}: ${name} fires at ${t}m`).toBe(true);
+      const never = c.neverFails === "all" ? config.gates : (c.neverFails ?? []).map(gateNamed);
+      for (const gate of never) for (const t of CHECKS) expect(firesFor(c, gate, t), `${where}: ${gate.name} must not fire at ${t}m`).toBe(false);
+      const end = rolloutsOf(c, END).flatMap((e) => [...e.gates.values()]);
+      for (const name of c.passesAtEnd ?? []) expect(end.find((j) => j.gate === name)?.verdict, `${where}: ${name} passes at the end`).toBe("passing");
+      if (c.undecidedAtEnd) expect(end.every((j) => j.verdict === "undecided"), `${where}: undecided at the end`).toBe(true);
     }
-    // Zero variance: the mean gates have no statistic (so they are blind), the canary is still twice as bad.
-    const zero = find("zero-variance");
-    for (const kind of ["p95_turns", "cost_per_session", "p95_latency", "judge_quality"] as const) {
-      expect(verdictAt(gateOf(kind), zero, END).reason).toMatch(/zero variance/);
-      expect(blindAt(gateOf(kind), zero, END)).toBe(true);
-    }
-    expect(blindAt(gateOf("p95_latency"), find("otlp-names"), END)).toBe(true);
-    // Shadow: low similarity with enough requests fires; too few requests or high similarity stay silent.
-    expect(SHADOW_CASES.map(shadowFires)).toEqual([true, false, false]);
-    expect(config.shadow).toEqual({ minSimilarity: SHADOW_MIN_SIMILARITY, minRequests: SHADOW_MIN_REQUESTS, window: `${WINDOW}m` });
   });
 
-  it("alerts and per-arm samples match the evaluator for every gate, deployment and check time", async () => {
-    const inputSeries = [...CASES.flatMap((c) => promtoolSeries(counterSeries(c.scenario, binsOf(c), c.mode))), ...SHADOW_CASES.flatMap(shadowSeries)];
-    const alertRuleTests = [...CHECKS.flatMap(alertTests), ...CHECKS.map(shadowAlertTests)];
-    const test = { name: "all scenarios", interval: "1m", input_series: inputSeries, alert_rule_test: alertRuleTests, promql_expr_test: sampleTests() };
-    const groupOrder = [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];
+  it("old canaries, promotions, outages and overrides decide as production needs", () => {
+    const rollout = (deployment: string, id: string, t: number) => [...at(t).values()].find((e) => e.rollout.labels.deployment === deployment && e.rollout.labels.rollout_id.endsWith(id));
+    // The healthy canary after a rolled-back one never fails; the rolled-back one's alerts are muted once its rollout ended.
+    for (const t of CHECKS.filter((m) => m > 50)) {
+      expect([...(rollout("old-canary", "03", t)?.gates.values() ?? [])].some((j) => j.verdict === "failing")).toBe(false);
+      expect(config.gates.some((g) => firesFor(CASES.find((c) => c.scenario.deployment === "old-canary") as Case, g, t))).toBe(false);
+    }
+    // After a promotion the new 2x canary is judged on its own sessions only: failing within 40 minutes.
+    expect(rollout("promotion", "05", 80)?.gates.get("cost")?.verdict).toBe("failing");
+    // Sessions of the overridden tenant are not in the arms: the canary arm has only split sessions.
+    const override = rollout("tenant-override", "14", 100);
+    expect(override?.rollout.unsplit.tenant_override).toBeGreaterThan(0);
+    // The first loop of a new series is counted (series exist from 0): exactly one canary loop in the look-back.
+    const first = rollout("first-event", "11", 45);
+    expect(first?.rollout.strata.reduce((a, s) => a + s.canary.loopingSessions, 0)).toBeCloseTo(1, 9);
+    // A rollout routed by a shared key has no stratum to compare, and says how it was routed.
+    expect(notComparable(keyOf(rollout("routing-key", "15", 100)?.rollout as TwinRollout), 100)).toBe("routing_key");
+    // The span index grows once a rollout is older than its look-back (1h here).
+    expect(rollout("plenty", "16", END)?.rollout.span).toBe(3);
+  });
+
+  it("alerts, verdicts and spans match the twin for every gate, scenario and check time", async () => {
+    const test = { name: "issue 10 scenarios", interval: "1m", input_series: promtoolSeries(series), alert_rule_test: CHECKS.flatMap(alertTests), promql_expr_test: seriesTests() };
     const file = join(dir, "scenarios.test.yaml");
-    await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [test] }, { lineWidth: 0 }));
+    await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder(config), tests: [test] }, { lineWidth: 0 }));
     const result = await runTool("promtool", ["test", "rules", file]);
     expect(result.output).toContain("SUCCESS");
     expect(result.code).toBe(0);
