@@ -42,15 +42,15 @@ export const ROLLOUT_PLANS: Record<RiskTier, readonly Stage[]> = {
  * regressions confined to the tail.
  */
 const RECOMMENDED: readonly PresetGate[] = [
-  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 20 },
-  { kind: "cost_geometric_mean", name: "typical_cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 20 },
-  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 1.5, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 2 },
-  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.95, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 20 },
-  { kind: "turns_per_session", name: "turns", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "hold", severity: "warning", passBeforePercent: 25, rho: 20 },
-  { kind: "error_rate", name: "errors", comparison: "delta", threshold: 0.01, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 20 },
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 10 },
+  { kind: "cost_geometric_mean", name: "typical_cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 10 },
+  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 1.5, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 4 },
+  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.95, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 50 },
+  { kind: "turns_per_session", name: "turns", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "hold", severity: "warning", passBeforePercent: 25, rho: 10 },
+  { kind: "error_rate", name: "errors", comparison: "delta", threshold: 0.01, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 100 },
   { kind: "session_duration", name: "latency", comparison: "ratio", threshold: 1.15, minSamples: 100, for: "3m", action: "hold", severity: "warning", passBeforePercent: 50, rho: 20 },
-  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.05, minSamples: 100, for: "3m", action: "hold", severity: "warning", passBeforePercent: null, rho: 20 },
-  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: null, rho: 2 },
+  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.05, minSamples: 100, for: "3m", action: "hold", severity: "warning", passBeforePercent: null, rho: 10 },
+  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: null, rho: 1 },
 ];
 
 /**

@@ -24,6 +24,13 @@ export interface RolloutSimulationOptions {
   untilEnd?: boolean;
   /** A salt for tenant routing buckets (a new rollout reshuffles them). */
   salt?: number;
+  /**
+   * Minutes of baseline-only traffic before the rollout starts (the day of
+   * production before a canary). The agents label those sessions with no
+   * rollout (assignment no_rollout, rollout_id of none or an earlier rollout),
+   * so the rules count them under another rollout: they never meet this one.
+   */
+  before?: number;
 }
 
 export interface GateFiring {
@@ -96,6 +103,17 @@ export function simulateRollout(options: RolloutSimulationOptions): RolloutSimul
   const result: RolloutSimulationResult = { firing: undefined, firings: [], passed: new Map(), minutes: 0, canarySessions: 0, baselineSessions: 0, ledger };
   const start = options.startMinute ?? 0;
   const context: SessionContext = {};
+  const before = options.before ?? 0;
+  const history = new RolloutLedger(ledger.rateSteps, ledger.lookbackSteps);
+  for (let minute = -before; minute < 0; minute++) {
+    context.effects = traffic.effects?.(start + minute);
+    const arrivals = poisson(rng, traffic.perMinute(start + minute));
+    for (let i = 0; i < arrivals; i++) {
+      context.tenant = pickTenant?.(rng);
+      history.add(options.baseline(rng, "baseline", context), 0, "no_rollout");
+    }
+    history.evaluate();
+  }
   for (const { minute, stage, percent } of schedule(options.stages ?? config.rollout.stages)) {
     const clock = start + minute;
     context.effects = traffic.effects?.(clock);
