@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run: Prometheus + promtool,
-# Alertmanager + amtool and Redis, from Debian's packages. Needs root (or sudo).
+# Alertmanager + amtool, Redis, and VictoriaMetrics + vmalert (the generated rules
+# on a second engine), from Debian's packages. Needs root (or sudo).
 # The tests start their own instances on free loopback ports; nothing here
 # starts a service.
 set -euo pipefail
@@ -10,9 +11,10 @@ missing=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v victoria-metrics >/dev/null 2>&1 && command -v vmalert >/dev/null 2>&1 || missing+=(victoria-metrics)
 
 if ((${#missing[@]} == 0)); then
-  say "prometheus, alertmanager and redis-server are installed"
+  say "prometheus, alertmanager, redis-server and victoria-metrics are installed"
   exit 0
 fi
 SUDO=""

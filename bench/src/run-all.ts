@@ -16,6 +16,7 @@ const BENCHMARKS: { name: string; script: string; flags: string[] }[] = [
   { name: "guards", script: "guards/main.ts", flags: [] },
   { name: "receiver", script: "receiver/main.ts", flags: [] },
   { name: "e2e", script: "e2e/main.ts", flags: [] },
+  { name: "footprint", script: "footprint/main.ts", flags: [] },
 ];
 
 function main(): void {

@@ -1,12 +1,26 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENT } from "./harness/gates-config.js";
 import { CANARY_PERCENT, startRun, type Run } from "./harness/scenario.js";
 import { Slot } from "./harness/slot.js";
 
-/** How long the gates watch the identical canary once every gate has its minimum samples. */
-const HORIZON_MS = 30_000;
+/**
+ * How many times every gate must be evaluated with its minimum samples on both
+ * arms, by the recording and the alerting rules alike, before the verdict: the
+ * horizon counted in evaluations (at 1 s per evaluation, about 30 s) rather than
+ * slept, so a slow machine lengthens the wait instead of shortening the test.
+ */
+const EVALUATIONS = 30;
+
+/** `prometheus_rule_group_iterations_total` per rule group, from Prometheus' own /metrics. */
+async function ruleGroupIterations(prometheusUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${prometheusUrl}/metrics`)).text();
+  const iterations = new Map<string, number>();
+  for (const match of text.matchAll(/^prometheus_rule_group_iterations_total\{rule_group="([^"]+)"\} (\S+)$/gm)) {
+    iterations.set(match[1]!, Number(match[2]));
+  }
+  return iterations;
+}
 
 /**
  * An A/A rollout: the canary behaves exactly like the baseline. With every
@@ -33,9 +47,23 @@ describe("e2e: an identical canary", () => {
       },
       { timeoutMs: 120_000, intervalMs: 500, what: "every gate to have its minimum samples on both arms" },
     );
-    await sleep(HORIZON_MS);
+    const startIterations = await ruleGroupIterations(stack.prometheus.url);
+    expect(startIterations.size, "Prometheus reports its rule groups").toBeGreaterThan(0);
+    const statistic = `count_over_time(deployment:agent_canary_gate_statistic:z{deployment="${DEPLOYMENT}"}[1h])`;
+    await waitFor(
+      async () => {
+        const now = await ruleGroupIterations(stack.prometheus.url);
+        const groupsDone = [...startIterations].every(([group, start]) => (now.get(group) ?? 0) - start >= EVALUATIONS);
+        const evaluated = await stack.prometheus.query(statistic);
+        const gatesDone = gateNames.every((name) => (evaluated.find((s) => s.metric.gate === name)?.value ?? 0) >= EVALUATIONS);
+        return groupsDone && gatesDone;
+      },
+      // A hang guard only: the wait normally ends after about EVALUATIONS seconds.
+      { timeoutMs: 300_000, intervalMs: 1_000, what: `every rule group and every gate's statistic to be evaluated ${EVALUATIONS} times` },
+    );
 
-    const firing = await stack.prometheus.query(`ALERTS{deployment="${DEPLOYMENT}",alertstate="firing"}`);
+    // Any alert that fired at any evaluation of the run, not only at the last one.
+    const firing = await stack.prometheus.query(`max_over_time(ALERTS{deployment="${DEPLOYMENT}",alertstate="firing"}[1h])`);
     const statistics = await stack.prometheus.query(`deployment:agent_canary_gate_statistic:z{deployment="${DEPLOYMENT}"}`);
     const boundaries = await stack.prometheus.query(`deployment:agent_canary_gate_boundary:z{deployment="${DEPLOYMENT}"}`);
     for (const s of statistics) {
@@ -47,5 +75,6 @@ describe("e2e: an identical canary", () => {
     expect(state).toMatchObject({ phase: "progressing", canaryPercent: CANARY_PERCENT });
     const audit = await stack.store.auditLog(DEPLOYMENT);
     expect(audit.map((e) => e.action)).toEqual(["start"]);
-  });
+    // Hang guard for the two waits above (120 s + 300 s), not a speed limit.
+  }, 480_000);
 });

@@ -1,5 +1,5 @@
 import { sessionModel, simulateRollout, type GatesConfig, type RolloutSimulationResult, type SessionModelParams, type Traffic } from "@agent-canary/gate-rules";
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import { AT_TOLERANCE, SESSIONS_PER_MINUTE, tenantShares, type AAScenario } from "./scenarios.ts";
 
 /** False holds and rollbacks over a set of simulated rollouts, and which gates fired. */

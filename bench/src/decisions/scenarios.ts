@@ -1,5 +1,5 @@
 import { dailyCycle, TYPICAL_AGENT, zipfShares, type SessionModelParams, type Traffic } from "@agent-canary/gate-rules";
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 
 /** Total sessions per minute, both arms: 144,000 sessions a day, a busy support agent (issue 10's figure). */
 export const SESSIONS_PER_MINUTE = 100;

@@ -1,1 +1,3 @@
-export { buildProgram } from "./program.js";
+export { buildProgram, type ProgramOptions } from "./program.js";
+export { DEMO_PACKAGE, loadDemo, type DemoModule } from "./demo-command.js";
+export { cliReference, commandReference } from "./reference/command-reference.js";

@@ -6,3 +6,4 @@ export * from "./strata.js";
 export * from "./spans.js";
 export * from "./shadow-metrics.js";
 export * from "./metrics-doc.js";
+export * from "./rollout.js";

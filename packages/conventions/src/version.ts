@@ -30,20 +30,25 @@ export const VersionHashSchema = z
   .regex(/^[0-9a-f]{16}$/, "a version hash is 16 lowercase hex characters");
 export type VersionHash = z.infer<typeof VersionHashSchema>;
 
+/** Orders strings by UTF-16 code units, the order RFC 8785 gives object keys. */
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Canonical JSON: object keys sorted, no insignificant whitespace, undefined
  * members dropped. Two specs that differ only in key order or JSON formatting
- * serialise to the same string.
+ * serialise to the same string. On JSON values this is RFC 8785 (JCS), so any JCS
+ * implementation recomputes a version hash.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "number" && !Number.isFinite(value)) return "null";
-    return JSON.stringify(value) ?? "null";
-  }
+  // JSON.stringify writes NaN and ±Infinity as null, and returns undefined for
+  // undefined, functions and symbols.
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => compareCodeUnits(a, b));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
@@ -58,8 +63,12 @@ export function versionIdentity(spec: VersionSpec): unknown {
   return {
     model: parsed.model.trim(),
     systemPrompt: normalisePrompt(parsed.systemPrompt),
-    // Tool order is not significant to the model API; sort by name.
-    tools: [...parsed.tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    // Tool order is not significant to the model API: sort by name, and tools sharing a
+    // name (APIs reject them, but an observed request may carry them) by content.
+    tools: parsed.tools
+      .map((tool) => ({ tool, canonical: canonicalJson(tool) }))
+      .sort((a, b) => compareCodeUnits(a.tool.name, b.tool.name) || compareCodeUnits(a.canonical, b.canonical))
+      .map(({ tool }) => tool),
     params: parsed.params,
   };
 }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { alertmanagerConfig } from "./alertmanager/config.js";
+import { alertmanagerConfig, alertmanagerFragment } from "./alertmanager/config.js";
 import type { GatesConfig } from "./config/resolve.js";
 import { dashboardJson } from "./dashboards/build.js";
 import { grafanaAlertRules } from "./grafana/alert-rules.js";
@@ -17,6 +17,7 @@ export const RULE_FILES = {
   alerts: "prometheus/alert-rules.yaml",
   grafana: "grafana/alert-rules.yaml",
   alertmanager: "alertmanager/alertmanager.yaml",
+  alertmanagerFragment: "alertmanager/fragment.yaml",
 } as const;
 
 export const DASHBOARD_FILE = "agent-canary-gates.json";
@@ -27,7 +28,14 @@ export function generateRuleFiles(config: GatesConfig): GeneratedFile[] {
     { path: RULE_FILES.recording, content: toYaml(recordingRules(config), "Prometheus recording rules: per-arm sums, gate statistics and boundaries.") },
     { path: RULE_FILES.alerts, content: toYaml(alertingRules(config), "Prometheus alert rules: one per gate; route them with alertmanager/alertmanager.yaml.") },
     { path: RULE_FILES.grafana, content: toYaml(grafanaAlertRules(config), "Grafana alerting provisioning (apiVersion 1); needs the Prometheus recording rules loaded.") },
-    { path: RULE_FILES.alertmanager, content: toYaml(alertmanagerConfig(config), "Alertmanager 0.25 config: gate alerts to the agent-canary receiver by action.") },
+    { path: RULE_FILES.alertmanager, content: toYaml(alertmanagerConfig(config), "Alertmanager 0.25 config for an Alertmanager that serves only agent-canary: gate alerts to the receiver by action. To add agent-canary to an existing config, paste fragment.yaml instead.") },
+    {
+      path: RULE_FILES.alertmanagerFragment,
+      content: toYaml(
+        alertmanagerFragment(config),
+        "Alertmanager 0.25 fragment for an existing config: put `routes` first in your route.routes, `receivers` into receivers and `inhibit_rules` into inhibit_rules.",
+      ),
+    },
   ];
 }
 

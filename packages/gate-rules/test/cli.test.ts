@@ -3,18 +3,8 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { addGateRulesCommands, EXIT, RULE_FILES } from "../src/index.js";
+import { cli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/promtool.js";
-
-async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = addGateRulesCommands(new Command("agent-canary").exitOverride(), { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = undefined;
-  await program.parseAsync(args, { from: "user" });
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out, err };
-}
 
 let dir: string | undefined;
 afterEach(async () => {

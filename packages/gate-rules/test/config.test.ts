@@ -147,7 +147,7 @@ describe("gates config", () => {
     const config = parseGatesConfig("deployments: [a]\nmatchers: ['namespace=\"prod\"', 'cluster=~\"eu-.*\"']\nby: [cluster]\n");
     expect(config.environment).toEqual({ matchers: ['namespace="prod"', 'cluster=~"eu-.*"'], by: ["cluster"] });
     const rules = recordingRules(config).groups.flatMap((g) => g.rules);
-    for (const r of rules.filter((x) => x.expr.includes("rate("))) expect(r.expr).toContain('namespace="prod",cluster=~"eu-.*"');
+    for (const r of rules.filter((x) => x.expr.includes("increase("))) expect(r.expr).toContain('namespace="prod",cluster=~"eu-.*"');
     for (const r of rules.filter((x) => /sum by|count by|topk by/.test(x.expr))) expect(r.expr).toMatch(/by \(cluster, deployment, rollout_id/);
     const alerts = alertingRules(config).groups[0]?.rules ?? [];
     for (const a of alerts.filter((x) => x.alert.endsWith("GateFailed"))) expect(a.expr).toContain("on (cluster, deployment, rollout_id)");

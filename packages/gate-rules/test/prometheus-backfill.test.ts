@@ -12,7 +12,7 @@ import { PrometheusTwin } from "./helpers/twin.js";
  * counter series (two pods, two canary percents, a scrape outage) are
  * backfilled into a TSDB with promtool, Prometheus serves it, and each
  * increment rule's expression is queried at past instants and compared with the
- * twin's rate() — extrapolation around the outage and new series included.
+ * twin's increase() — extrapolation around the outage and new series included.
  */
 const AT = [3, 20, 41, 50, 57, 70];
 const config = parseGatesConfig(testGatesYaml(["support-agent"], "minSamples: 30", "by: [cluster]\n"));
@@ -61,7 +61,7 @@ const FAMILY: Record<string, string> = {
 
 describe("the input layer on a real Prometheus", () => {
   for (const rule of inputRules(config).filter((r) => FAMILY[r.record])) {
-    it(`${rule.record}: the increments equal the twin's rate() at every instant`, async () => {
+    it(`${rule.record}: the increments equal the twin's increase() at every instant`, async () => {
       let compared = 0;
       for (const t of AT) {
         const got = await prometheus.query(rule.expr, (start + 60 * t) * 1000);

@@ -14,13 +14,16 @@ import {
   PRESETS,
   RECORDED,
   RULE_FILES,
+  SHADOW_ALERT,
+  shadowAnnotations,
   VERDICT_VALUE,
   type Gate,
   type GateJudgement,
 } from "../src/index.js";
-import { cases, END, type Case } from "./helpers/cases.js";
-import { groupOrder, ruleFilesDir, runTool, testGatesYaml } from "./helpers/promtool.js";
+import { cases, END, FOR, scenarioGatesYaml, SHADOW_CASES, shadowCounters, shadowFiresAt, type Case } from "./helpers/cases.js";
+import { groupOrder, ruleFilesDir, runTool } from "./helpers/promtool.js";
 import { counterSeries, promtoolSeries } from "./helpers/scenario.js";
+import { BLIND_MINUTES, clean, Expectations, keyOf } from "./helpers/expectations.js";
 import { PrometheusTwin, type TwinRollout } from "./helpers/twin.js";
 
 /**
@@ -31,63 +34,17 @@ import { PrometheusTwin, type TwinRollout } from "./helpers/twin.js";
  * check time; the scenarios' own expectations (helpers/cases.ts) are checked
  * against the twin first, so a wrong twin cannot make the test pass.
  */
-const FOR = 2;
-const BLIND_MINUTES = 30;
 const CHECKS = [35, 45, 50, 55, 60, 70, 80, 90, 100, 120, END];
 
 const CASES: Case[] = cases(PRESETS.recommended.map((g) => g.name));
 const deployments = [...new Set(CASES.map((c) => c.scenario.deployment))];
-const config = parseGatesConfig(testGatesYaml(deployments, `minSamples: 30, for: ${FOR}m`, `by: [cluster]\nmatchers: ['namespace!="staging"']\n`), "promtool-test.yaml");
+const config = parseGatesConfig(scenarioGatesYaml(deployments), "promtool-test.yaml");
 const series = new Map(CASES.flatMap((c) => [...counterSeries(c.scenario, config.export)]));
 const twin = new PrometheusTwin(config, series, END);
+const shadowSeries = new Map(SHADOW_CASES.flatMap((c) => [...shadowCounters(c)]));
 
-const keyOf = (r: TwinRollout) => JSON.stringify(r.labels);
-const judged = new Map<number, Map<string, { rollout: TwinRollout; gates: Map<string, GateJudgement> }>>();
-
-/** The twin's rollouts at minute t, each with every gate's judgement. */
-function at(t: number) {
-  let out = judged.get(t);
-  if (!out) {
-    out = new Map(twin.at(t).map((rollout) => [keyOf(rollout), { rollout, gates: new Map(config.gates.map((g) => [g.name, judgeGate(g, rollout.strata, rollout.span)])) }]));
-    judged.set(t, out);
-  }
-  return out;
-}
-
-/** An alert fires at t when its condition held at every evaluation of its `for` period, t included. */
-function held(minutes: number, t: number, key: string, condition: (m: number) => boolean): boolean {
-  for (let m = t - minutes; m <= t; m++) if (m < 0 || !at(m).has(key) || !condition(m)) return false;
-  return true;
-}
-
-const failing = (gate: Gate, key: string) => (m: number) => {
-  const entry = at(m).get(key);
-  return entry !== undefined && entry.gates.get(gate.name)?.verdict === "failing" && twin.live(entry.rollout, m);
-};
-
-/** Split sessions per arm in the strata both arms share (rollout_group:agent_canary_sessions:shared). */
-function shared(r: TwinRollout): number | undefined {
-  const both = r.strata.filter((s) => s.canary.sessions > 0 && s.baseline.sessions > 0);
-  return both.length ? Math.min(both.reduce((a, s) => a + s.canary.sessions, 0), both.reduce((a, s) => a + s.baseline.sessions, 0)) : undefined;
-}
-
-const blind = (gate: Gate, key: string) => (m: number) => {
-  const entry = at(m).get(key);
-  const j = entry?.gates.get(gate.name);
-  if (!entry || !j) return false;
-  const sessions = shared(entry.rollout);
-  const waiting = j.samples.canary > 0 && (j.samples.canary < gate.minSamples || j.samples.baseline < gate.minSamples);
-  return sessions !== undefined && sessions >= gate.minSamples && Number.isNaN(j.fail.statistic) && !waiting;
-};
-
-function notComparable(key: string, m: number): string | undefined {
-  const entry = at(m).get(key);
-  if (!entry || shared(entry.rollout) !== undefined) return undefined;
-  const top = Object.entries(entry.rollout.unsplit).sort((a, b) => b[1] - a[1])[0];
-  return top?.[0];
-}
-
-const clean = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
+const expect$ = new Expectations(config, twin);
+const at = (t: number) => expect$.at(t);
 const render = (text: string, labels: Record<string, string>) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? "");
 
 function failedAlert(gate: Gate, r: TwinRollout, j: GateJudgement) {
@@ -109,13 +66,13 @@ function alertTests(t: number) {
     {
       eval_time: `${t}m`,
       alertname: alertName(gate),
-      exp_alerts: rollouts.filter(([key]) => held(FOR, t, key, failing(gate, key))).map(([, e]) => failedAlert(gate, e.rollout, e.gates.get(gate.name) as GateJudgement)),
+      exp_alerts: rollouts.filter(([key]) => expect$.fires(gate, key, t)).map(([, e]) => failedAlert(gate, e.rollout, e.gates.get(gate.name) as GateJudgement)),
     },
     {
       eval_time: `${t}m`,
       alertname: blindAlertName(gate),
       exp_alerts: rollouts
-        .filter(([key]) => held(BLIND_MINUTES, t, key, blind(gate, key)))
+        .filter(([key]) => expect$.blindFires(gate, key, t))
         .map(([, e]) => {
           const labels = clean({ ...e.rollout.labels, gate: gate.name, severity: "warning" });
           return { exp_labels: labels, exp_annotations: ruleAnnotations(blindAlertName(gate), labels) };
@@ -123,12 +80,19 @@ function alertTests(t: number) {
     },
   ]);
   const unsplit = rollouts.flatMap(([key, e]) => {
-    const assignment = notComparable(key, t);
-    if (!assignment || !held(BLIND_MINUTES, t, key, (m) => notComparable(key, m) === assignment)) return [];
+    const assignment = expect$.notComparableFires(key, t);
+    if (!assignment) return [];
     const labels = clean({ ...e.rollout.labels, assignment, severity: "warning" });
     return [{ exp_labels: labels, exp_annotations: ruleAnnotations(NOT_COMPARABLE_ALERT, labels) }];
   });
-  return [...perGate, { eval_time: `${t}m`, alertname: NOT_COMPARABLE_ALERT, exp_alerts: unsplit }];
+  const shadow = config.shadow;
+  if (!shadow) throw new Error("the scenario config has no shadow gate");
+  const shadowAlerts = SHADOW_CASES.filter((c) => shadowFiresAt(c, t)).map((c) => {
+    const labels = { deployment: c.deployment, version_hash: `cand-${c.deployment}`, gate: "shadow_similarity", action: "hold", severity: "warning" };
+    const annotations = shadowAnnotations(config, shadow, c.similarity.toFixed(3));
+    return { exp_labels: labels, exp_annotations: Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, labels)])) };
+  });
+  return [...perGate, { eval_time: `${t}m`, alertname: NOT_COMPARABLE_ALERT, exp_alerts: unsplit }, { eval_time: `${t}m`, alertname: SHADOW_ALERT, exp_alerts: shadowAlerts }];
 }
 
 /** The verdict of every gate of every rollout at the end, and the look-back span, as recorded series. */
@@ -145,12 +109,6 @@ function seriesTests() {
   ];
 }
 
-function rolloutsOf(c: Case, t: number) {
-  const env = c.scenario.labels ?? {};
-  return [...at(t).values()].filter((e) => e.rollout.labels.deployment === c.scenario.deployment && config.environment.by.every((l) => (e.rollout.labels[l] ?? "") === (env[l] ?? "")));
-}
-
-const firesFor = (c: Case, gate: Gate, t: number) => rolloutsOf(c, t).some((e) => held(FOR, t, keyOf(e.rollout), failing(gate, keyOf(e.rollout))));
 const gateNamed = (name: string): Gate => {
   const gate = config.gates.find((g) => g.name === name);
   if (!gate) throw new Error(`no gate ${name}`);
@@ -187,21 +145,25 @@ describe("promtool test rules: the scenarios of issue 10 in one run", () => {
   it("each scenario decides what it must, by the evaluator's twin of the rules", () => {
     for (const c of CASES) {
       const where = `${c.scenario.deployment} ${JSON.stringify(c.scenario.labels ?? {})}`;
-      for (const [name, minutes] of Object.entries(c.fails ?? {})) for (const t of minutes) expect(firesFor(c, gateNamed(name), t), `${where}: ${name} fires at ${t}m`).toBe(true);
+      for (const [name, minutes] of Object.entries(c.fails ?? {})) for (const t of minutes) expect(expect$.firesFor(c, gateNamed(name), t), `${where}: ${name} fires at ${t}m`).toBe(true);
       const never = c.neverFails === "all" ? config.gates : (c.neverFails ?? []).map(gateNamed);
-      for (const gate of never) for (const t of CHECKS) expect(firesFor(c, gate, t), `${where}: ${gate.name} must not fire at ${t}m`).toBe(false);
-      const end = rolloutsOf(c, END).flatMap((e) => [...e.gates.values()]);
+      for (const gate of never) for (const t of CHECKS) expect(expect$.firesFor(c, gate, t), `${where}: ${gate.name} must not fire at ${t}m`).toBe(false);
+      const end = expect$.rolloutsOf(c, END).flatMap((e) => [...e.gates.values()]);
       for (const name of c.passesAtEnd ?? []) expect(end.find((j) => j.gate === name)?.verdict, `${where}: ${name} passes at the end`).toBe("passing");
       if (c.undecidedAtEnd) expect(end.every((j) => j.verdict === "undecided"), `${where}: undecided at the end`).toBe(true);
+      for (const name of c.blindAtEnd ?? []) {
+        const blindFor = expect$.rolloutsOf(c, END).some((e) => expect$.blindFires(gateNamed(name), keyOf(e.rollout), END));
+        expect(blindFor, `${where}: ${name} blind at the end`).toBe(true);
+      }
     }
   });
 
   it("old canaries, promotions, outages and overrides decide as production needs", () => {
-    const rollout = (deployment: string, id: string, t: number) => [...at(t).values()].find((e) => e.rollout.labels.deployment === deployment && e.rollout.labels.rollout_id.endsWith(id));
+    const rollout = (deployment: string, id: string, t: number) => [...at(t).values()].find((e) => e.rollout.labels.deployment === deployment && (e.rollout.labels.rollout_id ?? "").endsWith(id));
     // The healthy canary after a rolled-back one never fails; the rolled-back one's alerts are muted once its rollout ended.
     for (const t of CHECKS.filter((m) => m > 50)) {
       expect([...(rollout("old-canary", "03", t)?.gates.values() ?? [])].some((j) => j.verdict === "failing")).toBe(false);
-      expect(config.gates.some((g) => firesFor(CASES.find((c) => c.scenario.deployment === "old-canary") as Case, g, t))).toBe(false);
+      expect(config.gates.some((g) => expect$.firesFor(CASES.find((c) => c.scenario.deployment === "old-canary") as Case, g, t))).toBe(false);
     }
     // After a promotion the new 2x canary is judged on its own sessions only: failing within 40 minutes.
     expect(rollout("promotion", "05", 80)?.gates.get("cost")?.verdict).toBe("failing");
@@ -212,13 +174,13 @@ describe("promtool test rules: the scenarios of issue 10 in one run", () => {
     const first = rollout("first-event", "11", 45);
     expect(first?.rollout.strata.reduce((a, s) => a + s.canary.loopingSessions, 0)).toBeCloseTo(1, 9);
     // A rollout routed by a shared key has no stratum to compare, and says how it was routed.
-    expect(notComparable(keyOf(rollout("routing-key", "15", 100)?.rollout as TwinRollout), 100)).toBe("routing_key");
+    expect(expect$.notComparable(keyOf(rollout("routing-key", "15", 100)?.rollout as TwinRollout), 100)).toBe("routing_key");
     // The span index grows once a rollout is older than its look-back (1h here).
     expect(rollout("plenty", "16", END)?.rollout.span).toBe(3);
   });
 
   it("alerts, verdicts and spans match the twin for every gate, scenario and check time", async () => {
-    const test = { name: "issue 10 scenarios", interval: "1m", input_series: promtoolSeries(series), alert_rule_test: CHECKS.flatMap(alertTests), promql_expr_test: seriesTests() };
+    const test = { name: "issue 10 scenarios", interval: "1m", input_series: promtoolSeries(new Map([...series, ...shadowSeries])), alert_rule_test: CHECKS.flatMap(alertTests), promql_expr_test: seriesTests() };
     const file = join(dir, "scenarios.test.yaml");
     await writeFile(file, stringify({ rule_files: ["recording.yaml", "alerts.yaml"], evaluation_interval: "1m", group_eval_order: groupOrder(config), tests: [test] }, { lineWidth: 0 }));
     const result = await runTool("promtool", ["test", "rules", file]);

@@ -1,10 +1,8 @@
-import { VersionHashSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, StageSchema, VersionHashSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 
-/** A deployment name: it becomes a Prometheus label value, a file name and a Redis key part. */
-export const DeploymentNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "use 1-63 chars of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
+// Defined in conventions (the rule generator needs them without the stores); re-exported for existing imports.
+export { DeploymentNameSchema, StageSchema, type Stage } from "@agent-canary/conventions";
 
 /** A rollout id: a Prometheus label value, e.g. 20261129T161606Z-3fa9c1d2 (start time, then the canary's hash). */
 export const RolloutIdSchema = z
@@ -26,13 +24,6 @@ export const VersionRefSchema = z.object({
   label: z.string().max(200).optional(),
 });
 export type VersionRef = z.infer<typeof VersionRefSchema>;
-
-export const StageSchema = z.object({
-  percent: z.number().min(0).max(100),
-  minDurationSeconds: z.number().int().min(0),
-  minSessionsPerArm: z.number().int().min(0),
-});
-export type Stage = z.infer<typeof StageSchema>;
 
 export const TenantOverrideSchema = z.enum(["always", "never"]);
 

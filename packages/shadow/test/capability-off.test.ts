@@ -11,7 +11,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * The feature-flag knob from the first source: a new version at 100% of
+ * The capability-flag practice of agent releases: a new version at 100% of
  * traffic with its new write tool behind a capability flag. A gate alert that
  * names the capability turns the tool off; the version split does not move.
  */

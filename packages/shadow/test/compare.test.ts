@@ -19,7 +19,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0 };
+const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0, judgeTimeoutMs: 30_000, embedderTimeoutMs: 10_000, keepInputs: true };
 
 describe("lexical similarity", () => {
   it("is 1 for the same words in any case and order, 0 for disjoint words", () => {

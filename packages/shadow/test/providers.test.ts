@@ -17,7 +17,7 @@ function run(output: string): RunRecord {
   return { versionHash: "aaaaaaaaaaaaaaaa", output, outcome: "completed", toolCalls: [], turns: 1, steps: 1, costUsd: 0.001, durationMs: 5 };
 }
 
-const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0 };
+const settings = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0, judgeTimeoutMs: 30_000, embedderTimeoutMs: 10_000, keepInputs: true };
 
 describe("OpenAI-compatible judge and embedder", () => {
   it("maps the judge's A/B verdict back to production and candidate whichever order it was shown", async () => {
@@ -26,7 +26,7 @@ describe("OpenAI-compatible judge and embedder", () => {
     for (let i = 0; i < 8; i++) {
       const production = run(`Your order A${1000 + i} is shipped.`);
       const candidate = run(`Sorry, I cannot look that up right now (${i}).`);
-      verdicts.push(await judge({ input: `ticket ${i}`, production, candidate, divergences: [] }));
+      verdicts.push(await judge({ input: `ticket ${i}`, production, candidate, divergences: [] }, new AbortController().signal));
     }
     expect(verdicts.every((v) => v.verdict === "production_better" && v.score === 0.2)).toBe(true);
     // Both positions were used, so a position-biased judge could not pass as a good one.

@@ -17,6 +17,24 @@ function example(readme: string, heading: string): { code: string; output: strin
   return { code, output };
 }
 
+/** The text under `heading`, up to the next heading of the same level. */
+function sectionOf(readme: string, heading: string): string {
+  const start = readme.indexOf(heading);
+  const next = readme.indexOf("\n## ", start + heading.length);
+  return readme.slice(start, next === -1 ? undefined : next);
+}
+
+describe("README file paths", () => {
+  it("never sends live and replayed comparisons to the same file", async () => {
+    const readme = await readFile(join(packageDir, "README.md"), "utf8");
+    const live = [...sectionOf(readme, "## Shadowing live traffic").matchAll(/comparisonsFile: "([^"]+)"/g)].map((m) => m[1]);
+    const replay = [...sectionOf(readme, "## Replay").matchAll(/(?:comparisonsFile: "|--out )([^"\s]+)/g)].map((m) => m[1]);
+    expect(live).toHaveLength(1);
+    expect(replay.length).toBeGreaterThanOrEqual(2);
+    for (const path of replay) expect(live).not.toContain(path);
+  });
+});
+
 describe("README quick start", () => {
   it("runs as written, against the built package, and prints what the README says", async () => {
     const { code, output } = example(await readFile(join(packageDir, "README.md"), "utf8"), "## Quick start");

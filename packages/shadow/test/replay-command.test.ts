@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runShadowCli } from "./support/cli.js";
+import { BIN, runShadowCli } from "./support/cli.js";
 
 /** A candidate module as a user would write it for `agent-canary shadow replay --agent`. */
 const AGENT_MODULE = `
@@ -65,5 +67,42 @@ describe("shadow replay command", () => {
     const { stderr: err, exitCode } = await runShadowCli(["shadow", "replay", "--inputs", join(dir, "in.jsonl"), "--agent", agent, "--out", join(dir, "o.jsonl")]);
     expect(exitCode).toBe(1);
     expect(err).toContain("its default export must be an object with at least { candidate: { run, version } }");
+  });
+
+  it("stops cleanly at Ctrl-C through the agent-canary bin: exit 130, the comparisons made so far kept", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shadow-replay-cli-"));
+    const agent = join(dir, "candidate.mjs");
+    const inputs = join(dir, "inputs.jsonl");
+    const out = join(dir, "comparisons.jsonl");
+    // The third candidate run tells the test it is running, then never answers.
+    await writeFile(
+      agent,
+      `export default { candidate: { version: "cccccccccccccccc", run: async (input) => {
+        if (input.orderId !== "o-3") return "refund of 10 issued";
+        process.stderr.write("o-3 running\\n");
+        return new Promise(() => {});
+      } } };\n`,
+    );
+    await writeFile(inputs, `${["o-1", "o-2", "o-3", "o-4", "o-5"].map(recordedLine).join("\n")}\n`);
+    const child = spawn(process.execPath, [BIN, "shadow", "replay", "--inputs", inputs, "--agent", agent, "--out", out, "--concurrency", "1", "--no-progress"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    const running = new Promise<void>((resolve) =>
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes("o-3 running")) resolve();
+      }),
+    );
+    const exited = once(child, "exit") as Promise<[number | null]>;
+    await running;
+    child.kill("SIGINT");
+    expect((await exited)[0]).toBe(130);
+    expect(stdout).toBe(`interrupted: 2 of 5 inputs compared, 2 divergent, 0 candidate failures; comparisons appended to ${out}\n`);
+    expect(stderr).toContain("interrupted: stopping the candidates under way");
+    const lines = (await readFile(out, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(lines).toEqual(["o-1", "o-2"]);
   });
 });

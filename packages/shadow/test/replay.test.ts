@@ -66,7 +66,7 @@ describe("replay", () => {
       logger: quiet,
     });
 
-    expect(summary).toEqual({ inputs: 3, compared: 3, divergent: 3, candidateFailures: 0 });
+    expect(summary).toEqual({ inputs: 3, compared: 3, divergent: 3, candidateFailures: 0, abandoned: 0, interrupted: false });
     expect(desk.refunds.length).toBe(refundsAfterLive);
     expect(progressText).toContain("3/3 inputs");
     const records = await readAllJsonl(comparisonsFile, ComparisonRecordSchema, "");
@@ -123,5 +123,35 @@ describe("replay", () => {
     const [record] = await readAllJsonl(comparisonsFile, ComparisonRecordSchema, "");
     expect(record?.production.toolCalls.find((c) => c.name === "issue_refund")?.intercepted).toBe(true);
     expect(JSON.parse((await readFile(comparisonsFile, "utf8")).trim()).keyMetrics.decisionsAgree).toBe(true);
+  });
+
+  it("stops at an interrupt: no new input starts, the candidate under way is not compared, whole lines only", async () => {
+    const dir = await tempDir();
+    const inputsFile = join(dir, "inputs.jsonl");
+    const recorded = (id: string) => ({ id, input: { orderId: id }, production: { versionHash: PRODUCTION, output: "p", outcome: "completed", toolCalls: [], turns: 1, steps: 1, costUsd: null, durationMs: 1 } });
+    await writeFile(inputsFile, `${Array.from({ length: 10 }, (_, i) => JSON.stringify(recorded(`o-${i}`))).join("\n")}\n`);
+    const comparisonsFile = join(dir, "comparisons.jsonl");
+    const interrupt = new AbortController();
+    const started: string[] = [];
+    const summary = await replayShadow<Input>({
+      inputsFile,
+      comparisonsFile,
+      concurrency: 1,
+      candidate: {
+        run: async (input) => {
+          started.push(input.orderId);
+          if (input.orderId !== "o-2") return "p";
+          interrupt.abort(); // Ctrl-C while this candidate runs; it ignores its signal
+          return new Promise<string>(() => undefined);
+        },
+        version: CANDIDATE,
+      },
+      candidateAbandonAfterMs: 600_000,
+      signal: interrupt.signal,
+      logger: quiet,
+    });
+    expect(summary).toMatchObject({ inputs: 10, compared: 2, interrupted: true, abandoned: 1 });
+    expect(started).toEqual(["o-0", "o-1", "o-2"]);
+    expect((await readAllJsonl(comparisonsFile, ComparisonRecordSchema, "")).map((r) => r.id)).toEqual(["o-0", "o-1"]);
   });
 });

@@ -118,6 +118,7 @@ describe("shadow runner", () => {
         version: CANDIDATE,
       },
       candidateTimeoutMs: 5,
+      candidateAbandonAfterMs: 5,
       logger: quiet,
     });
     shadow.on("comparison", (c) => comparisons.push(c));

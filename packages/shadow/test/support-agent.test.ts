@@ -120,15 +120,21 @@ describe("shadowing the example support agent on the openai SDK", () => {
 
     const report = await runShadowCli(["shadow", "report", comparisonsFile, "--risk", "medium", "--traffic-per-day", "20000"]);
     expect(report.exitCode).toBeUndefined();
-    expect(report.stdout).toContain("32 comparisons (live 16, replay 16)");
-    expect(report.stdout).toContain(`${versionHash(BASELINE_VERSION)} → ${versionHash(BROKEN_VERSION)} (16)`);
-    expect(report.stdout).toContain(`${versionHash(BASELINE_VERSION)} → ${versionHash(CANARY_VERSION)} (16)`);
+    // One block per candidate: the broken one (live) and the healthy one (replayed), never pooled.
+    expect(report.stdout).toContain("32 comparisons of 2 candidate versions");
+    const [healthy, broken] = report.stdout.split("## Candidate ").slice(1);
+    expect(healthy).toContain(`${versionHash(CANARY_VERSION)}\n16 comparisons with production ${versionHash(BASELINE_VERSION)} (16); live window no live comparisons\nlive: none\nreplay: 16 comparisons, 16 distinct requests`);
+    expect(broken).toContain(`${versionHash(BROKEN_VERSION)}\n16 comparisons with production ${versionHash(BASELINE_VERSION)} (16)`);
+    expect(broken).toContain("live: 16 comparisons, 16 distinct requests, mean similarity");
     // The healthy candidate agrees on every decision but costs more: a model swap to a pricier model.
-    expect(report.stdout).toContain(`32/32 comparisons diverge (100.0%): decisions ${refundRecords.length}, similarity 16, cost 16`);
-    expect(report.stdout).toContain("candidate:  I am sorry, I could not find anything");
-    expect(report.stdout).toContain("judged 32 (sample 0, divergence 32), errors 0");
-    expect(report.stdout).toContain("candidate better 0, equivalent 16, production better 16");
-    expect(report.stdout).toContain("recommended: medium risk, ≥ 10,000 requests/day: 3 days");
+    expect(healthy).toContain("16/16 comparisons diverge (100.0%): cost 16");
+    expect(broken).toContain(`16/16 comparisons diverge (100.0%): decisions ${refundRecords.length}, similarity 16`);
+    expect(broken).toContain("candidate:  I am sorry, I could not find anything");
+    expect(broken).toContain("judged 16 (sample 0, divergence 16), errors 0");
+    expect(broken).toContain("candidate better 0, equivalent 0, production better 16");
+    expect(healthy).toContain("candidate better 0, equivalent 16, production better 0");
+    expect(broken).toContain("recommended: medium risk, ≥ 10,000 requests/day: 3 days");
+    expect(healthy).toContain("observed: no live comparisons, so no observed duration, 0 distinct live requests");
     expect(report.stdout).toContain("NOT MET");
   });
 });

@@ -83,6 +83,7 @@ describe("shadow telemetry", () => {
       optIn: { tenants: ["acme"] },
       maxConcurrentCandidates: 1,
       candidateTimeoutMs: 5,
+      candidateAbandonAfterMs: 5,
       logger: { info: () => undefined, warn: () => undefined },
     });
     await shadow.run("x", { tenant: "acme" });

@@ -21,8 +21,8 @@ export function findBinary(envVar: string, candidates: string[]): string {
     }
   }
   throw new Error(
-    `none of ${candidates.join(", ")} is on PATH. Install the Debian packages with ` +
-      "`bash scripts/install-servers.sh` (prometheus, prometheus-alertmanager, redis-server), " +
-      `or point ${envVar} at the binary.`,
+    `none of ${candidates.join(", ")} is on PATH. Install the servers (Debian and Ubuntu: ` +
+      "`sudo apt-get install prometheus prometheus-alertmanager redis-server`; in a clone of agent-canary: " +
+      `\`bash scripts/install-servers.sh\`), or point ${envVar} at the binary.`,
   );
 }

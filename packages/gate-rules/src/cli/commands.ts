@@ -1,8 +1,13 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import { AlertmanagerMergeError, mergeAlertmanagerConfig } from "../alertmanager/merge.js";
 import { formatProblem, GatesConfigError, loadGatesConfig, parseGatesConfig } from "../config/load.js";
 import type { GatesConfig } from "../config/resolve.js";
-import { generateDashboardFiles, generateRuleFiles, writeGeneratedFiles } from "../generate.js";
+import { generateDashboardFiles, generateRuleFiles, RULE_FILES, writeGeneratedFiles, type GeneratedFile } from "../generate.js";
+import { generateDashboardConfigMapFiles, generateKubernetesFiles } from "../kubernetes/files.js";
+import { OutputOptionError } from "../kubernetes/metadata.js";
+import { dashboardConfigMapOptionsFromFlags, kubernetesRulesOptionsFromFlags, rulesNotes, type DashboardFlags, type RulesFlags } from "./kubernetes-flags.js";
 
 /** Exit codes: 0 done, 1 the config is invalid (nothing written), 2 the files could not be read or written. */
 export const EXIT = { ok: 0, invalidConfig: 1, io: 2 } as const;
@@ -22,6 +27,12 @@ async function run(io: Io, body: () => Promise<void>): Promise<void> {
     if (error instanceof GatesConfigError) {
       for (const p of error.problems) io.err(formatProblem(p));
       io.err("nothing was written; fix the config and run again");
+      process.exitCode = EXIT.invalidConfig;
+      return;
+    }
+    if (error instanceof OutputOptionError || error instanceof AlertmanagerMergeError) {
+      io.err(`error: ${error.message}`);
+      io.err("nothing was written; fix the option and run again");
       process.exitCode = EXIT.invalidConfig;
       return;
     }
@@ -51,36 +62,82 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
 
   program
     .command("rules")
-    .description("generate Prometheus recording and alert rules, Grafana alert rules and the Alertmanager config")
+    .description("generate Prometheus recording and alert rules, Grafana alert rules and the Alertmanager config (or Kubernetes resources)")
     .requiredOption("-c, --config <file>", "path of gates.yaml")
     .option("-o, --out <dir>", "output directory", "generated")
+    .addOption(new Option("--format <format>", "files: rule files and Alertmanager config; kubernetes: PrometheusRule and AlertmanagerConfig (Prometheus Operator)").choices(["files", "kubernetes"]).default("files"))
+    .option("--namespace <name>", "kubernetes: namespace of the resources and of the alerts' namespace label (default monitoring)")
+    .option("--label <key=value>", "kubernetes: a label the Prometheus/Alertmanager CRs select by; repeat for more (default release=kube-prometheus-stack)", collect, [])
+    .option("--name <prefix>", "kubernetes: resource name prefix (default agent-canary)")
+    .option("--token-secret <name>", "kubernetes: Secret holding the receiver's bearer token, in --namespace (default agent-canary-receiver-token)")
+    .option("--token-secret-key <key>", "kubernetes: key of the token in that Secret (default token)")
+    .option("--no-namespace-label", "kubernetes: do not label alerts namespace=<namespace> (only when the Alertmanager CR's alertmanagerConfigMatcherStrategy is None)")
+    .option("--alertmanager-base <file>", "files: write alertmanager/alertmanager.yaml as this existing alertmanager.yml with agent-canary's routes, receivers and inhibit rule merged in")
     .addHelpText(
       "after",
-      "\nWrites <out>/prometheus/{recording,alert}-rules.yaml, <out>/grafana/alert-rules.yaml and <out>/alertmanager/alertmanager.yaml.\n" +
-        "\nExamples:\n  $ agent-canary rules --config gates.yaml --out deploy/monitoring\n  $ promtool check rules deploy/monitoring/prometheus/*.yaml\n\nExit codes: 0 written, 1 invalid config (nothing written), 2 I/O error.",
+      "\nWrites <out>/prometheus/{recording,alert}-rules.yaml, <out>/grafana/alert-rules.yaml, <out>/alertmanager/alertmanager.yaml (a whole config)\n" +
+        "and <out>/alertmanager/fragment.yaml (to paste into an existing config); with --format kubernetes,\n" +
+        "<out>/prometheus-rule.yaml and <out>/alertmanager-config.yaml (apply with kubectl apply -f <out>).\n" +
+        "\nExamples:\n  $ agent-canary rules --config gates.yaml --out deploy/monitoring\n  $ promtool check rules deploy/monitoring/prometheus/*.yaml\n" +
+        "  $ agent-canary rules --config gates.yaml --out monitoring --alertmanager-base /etc/alertmanager/alertmanager.yml\n" +
+        "  $ agent-canary rules --config gates.yaml --out k8s --format kubernetes --namespace monitoring --label release=kube-prometheus-stack\n" +
+        "\nExit codes: 0 written, 1 invalid config or option (nothing written), 2 I/O error.",
     )
-    .action((options: { config: string; out: string }) =>
+    .action((options: RulesFlags & { config: string; out: string; alertmanagerBase?: string }) =>
       run(io, async () => {
+        const kubernetes = kubernetesRulesOptionsFromFlags(options);
+        if (kubernetes && options.alertmanagerBase) throw new OutputOptionError("--alertmanager-base applies only with --format files (kubernetes writes an AlertmanagerConfig); drop one of them");
         const config = await loadGatesConfig(options.config);
-        const written = await writeGeneratedFiles(resolve(options.out), generateRuleFiles(config));
+        const files: GeneratedFile[] = kubernetes ? generateKubernetesFiles(config, kubernetes) : await ruleFilesWithBase(config, options.alertmanagerBase);
+        const written = await writeGeneratedFiles(resolve(options.out), files);
         for (const path of written) io.out(`wrote ${path}`);
+        for (const note of rulesNotes(config, kubernetes !== undefined)) io.err(note);
       }),
     );
 
   program
     .command("dashboards")
-    .description("generate the Grafana dashboard JSON (importable; pick the Prometheus data source on import)")
+    .description("generate the Grafana dashboard JSON (importable; pick the Prometheus data source on import), or a ConfigMap for Grafana's sidecar")
     .option("-o, --out <dir>", "output directory", "dashboards")
     .option("-c, --config <file>", "gates.yaml whose gates get panels (default: the recommended preset)")
-    .addHelpText("after", "\nExamples:\n  $ agent-canary dashboards\n  $ agent-canary dashboards --config gates.yaml --out grafana/dashboards\n\nExit codes: 0 written, 1 invalid config, 2 I/O error.")
-    .action((options: { out: string; config?: string }) =>
+    .addOption(new Option("--format <format>", "json: dashboard files; configmap: one ConfigMap for Grafana's dashboard sidecar (kube-prometheus-stack)").choices(["json", "configmap"]).default("json"))
+    .option("--namespace <name>", "configmap: namespace of the ConfigMap (default monitoring)")
+    .option("--label <key=value>", "configmap: an extra label; repeat for more", collect, [])
+    .option("--sidecar-label <key=value>", "configmap: the label Grafana's sidecar looks for (default grafana_dashboard=1)")
+    .option("--name <name>", "configmap: ConfigMap name (default agent-canary-dashboards)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ agent-canary dashboards\n  $ agent-canary dashboards --config gates.yaml --out grafana/dashboards\n" +
+        "  $ agent-canary dashboards --config gates.yaml --out k8s --format configmap --namespace monitoring\n\nExit codes: 0 written, 1 invalid config or option, 2 I/O error.",
+    )
+    .action((options: DashboardFlags & { out: string; config?: string }) =>
       run(io, async () => {
+        const configMap = dashboardConfigMapOptionsFromFlags(options);
         const config = options.config ? await loadGatesConfig(options.config) : defaultDashboardConfig();
-        const written = await writeGeneratedFiles(resolve(options.out), generateDashboardFiles(config));
+        const files = configMap ? generateDashboardConfigMapFiles(config, configMap) : generateDashboardFiles(config);
+        const written = await writeGeneratedFiles(resolve(options.out), files);
         for (const path of written) io.out(`wrote ${path}`);
       }),
     );
   return program;
+}
+
+/** The rule files; with a base, the Alertmanager file is that config with agent-canary's parts merged in. */
+async function ruleFilesWithBase(config: GatesConfig, base: string | undefined): Promise<GeneratedFile[]> {
+  const files = generateRuleFiles(config);
+  if (!base) return files;
+  let text: string;
+  try {
+    text = await readFile(base, "utf8");
+  } catch (error) {
+    throw new Error(`--alertmanager-base ${base}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error)}`);
+  }
+  const merged = mergeAlertmanagerConfig(text, base, config);
+  return files.map((f) => (f.path === RULE_FILES.alertmanager ? { ...f, content: merged } : f));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The config the committed dashboards/ are generated from: the recommended gates, exporter-prometheus names. */

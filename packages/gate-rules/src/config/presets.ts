@@ -1,4 +1,4 @@
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import type { GateKind } from "../gates/kinds.js";
 import type { GateInput, RISK_TIERS, PRESET_NAMES } from "./schema.js";
 

@@ -1,5 +1,5 @@
 import { SESSION_OUTCOMES, type SessionOutcome } from "@agent-canary/conventions";
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import { KIND_SPECS, testOf, type GateKind, type GateTest } from "../gates/kinds.js";
 import { durationSeconds } from "./duration.js";
 import type { Environment } from "./environment.js";
@@ -60,6 +60,7 @@ export interface GatesConfig {
   readonly gates: readonly Gate[];
   readonly receiver: ParsedGatesConfigInput["receiver"];
   readonly alertmanager: ParsedGatesConfigInput["alertmanager"];
+  readonly notifications: ParsedGatesConfigInput["notifications"];
   readonly runbookBaseUrl: string;
   readonly grafanaDatasourceUid: string;
   /** The pre-deploy shadow gate, when configured. */
@@ -221,6 +222,7 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
       gates,
       receiver: input.receiver,
       alertmanager: input.alertmanager,
+      notifications: input.notifications,
       runbookBaseUrl: input.runbookBaseUrl,
       grafanaDatasourceUid: input.grafanaDatasourceUid,
       shadow: input.shadow,

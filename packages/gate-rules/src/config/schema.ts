@@ -1,5 +1,6 @@
-import { DeploymentNameSchema, StageSchema } from "@agent-canary/rollout-state";
+import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
+import { NotificationsSchema } from "../alertmanager/settings.js";
 import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
 import { DurationSchema, PositiveDurationSchema } from "./duration.js";
 import { ByLabelSchema, MatcherSchema } from "./environment.js";
@@ -141,6 +142,8 @@ export const GatesConfigInputSchema = z.strictObject({
   gates: z.array(GateInputSchema).optional(),
   receiver: ReceiverSchema.prefault({}),
   alertmanager: AlertmanagerSettingsSchema.prefault({}),
+  /** Who hears about gate alerts besides the receiver (src/alertmanager/settings.ts). */
+  notifications: NotificationsSchema.prefault({}),
   runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
   /** Grafana datasource uid the Grafana alert rules query. */
   grafanaDatasourceUid: z.string().min(1).default("prometheus"),

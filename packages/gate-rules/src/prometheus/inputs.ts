@@ -49,13 +49,17 @@ function families(config: GatesConfig): InputFamily[] {
 }
 
 /**
- * What ended per evaluation interval, summed over pods: rate × interval. Summed
- * over consecutive evaluations this is the counter's increase (exactly, when the
- * scrape and the evaluation are aligned); only what grew is recorded, so idle
- * strata and finished rollouts cost nothing to sum.
+ * What ended per evaluation interval, summed over pods: increase over the rate
+ * range × interval / range. Summed over consecutive evaluations this is the
+ * counter's increase (exactly, when the scrape and the evaluation are aligned);
+ * only what grew is recorded, so idle strata and finished rollouts cost nothing
+ * to sum. increase() rather than rate(): on a series younger than the range,
+ * MetricsQL's rate() divides by the time the series has existed, not the range,
+ * which would count a new stratum's first minutes several times over in
+ * VictoriaMetrics (vmalert-rules.test.ts); both engines agree on increase().
  */
 function increment(config: GatesConfig, metric: string, labels: string[], ...matchers: string[]): string {
-  return `sum ${by(config, ...labels)} (rate(${metric}${selector(config, ...matchers)}[${config.rateRange}])) * ${num(config.evaluationSeconds)} > 0`;
+  return `sum ${by(config, ...labels)} (increase(${metric}${selector(config, ...matchers)}[${config.rateRange}])) * ${num(config.evaluationSeconds / config.rateRangeSeconds)} > 0`;
 }
 
 /** The sum of the increments over the look-back: the rollout so far, or its last `lookback` once it is older. */

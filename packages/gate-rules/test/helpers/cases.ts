@@ -1,5 +1,6 @@
 import type { GateKind, SessionModelParams, SessionSampler } from "../../src/index.js";
 import { sessionModel } from "../../src/index.js";
+import { testGatesYaml } from "./promtool.js";
 import type { Phase, Scenario } from "./scenario.js";
 
 /**
@@ -36,6 +37,9 @@ const phase = (rolloutId: string, from: number, to: number, percent: number, can
   ...rest,
 });
 
+/** Exactly representable per-session values, the same in every session. */
+const constant: SessionSampler = (_rng, group) => ({ group, outcome: "completed", costUsd: 0.25, turns: 6, durationSeconds: 32, looped: false, unsafe: false, qualityScore: 0.75 });
+
 /** A canary whose n-th session (1-based) loops, and no other: the first event of a new series. */
 function loopsOnce(at: number): SessionSampler {
   let calls = 0;
@@ -57,6 +61,8 @@ export interface Case {
   passesAtEnd?: readonly string[];
   /** Every gate's verdict must be 0 (undecided) at the end. */
   undecidedAtEnd?: boolean;
+  /** Gates whose blind warning must be firing at the end. */
+  blindAtEnd?: readonly string[];
 }
 
 const RID = (n: number) => `20261129T16${String(n).padStart(2, "0")}00Z-c0ffee0${n}`;
@@ -143,7 +149,53 @@ export function cases(gateNames: readonly string[]): Case[] {
     // Three outcomes: plenty of identical sessions pass, a trickle stays undecided, a regression fails (above).
     { scenario: { deployment: "plenty", minutes: END, seed: 33, phases: [phase(RID(16), 0, END, 50, healthy, { perMinute: 60 })] }, neverFails: "all", passesAtEnd: ["cost", "typical_cost", "turns"] },
     { scenario: { deployment: "trickle", minutes: END, seed: 34, phases: [phase(RID(17), 0, END, 1, cost2x, { perMinute: 20 })] }, neverFails: "all", undecidedAtEnd: true },
+    // No judge scores: the quality gate sees split sessions but no quantity, and says it is blind.
+    { scenario: { deployment: "no-judge", minutes: END, seed: 37, phases: [phase(RID(20), 0, END, 25, model({ scoredShare: 0 }), { baseline: model({ scoredShare: 0 }) })] }, neverFails: "all", blindAtEnd: ["quality"] },
+    // Every session alike in both arms (turns, cost, duration, score): zero variance, no evidence either way, blind.
+    { scenario: { deployment: "zero-variance", minutes: END, seed: 38, phases: [phase(RID(21), 0, END, 25, constant, { baseline: constant })] }, neverFails: "all", blindAtEnd: ["cost", "typical_cost", "turns", "latency", "quality"] },
     // Rare events: unsafe sessions 0.3% vs 5% in the canary (about thirty events in the first hour) fails.
     { scenario: { deployment: "rare-events", minutes: END, seed: 35, phases: [phase(RID(18), 0, 100, 25, model({ unsafeRate: 0.05 }), { baseline: model({ unsafeRate: 0.003 }) })] }, fails: { safety: [60] } },
   ];
 }
+
+/** Shadow mode: comparisons per minute and their (constant) similarity, for one candidate per deployment. */
+export interface ShadowCase {
+  deployment: string;
+  perMinute: number;
+  similarity: number;
+}
+
+export const SHADOW_MIN_REQUESTS = 100;
+export const SHADOW_MIN_SIMILARITY = 0.9;
+export const SHADOW_WINDOW = 30;
+export const SHADOW_CASES: ShadowCase[] = [
+  { deployment: "shadow-low", perMinute: 20, similarity: 0.5 },
+  // As dissimilar, but 2 a minute: 60 comparisons in the window, below the minimum.
+  { deployment: "shadow-few", perMinute: 2, similarity: 0.5 },
+  { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
+];
+
+/** The shadow metrics of one case: counters rising by the same amount every minute, 0..END. */
+export function shadowCounters(c: ShadowCase): Map<string, (number | undefined)[]> {
+  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
+  const rising = (perMinute: number) => Array.from({ length: END + 1 }, (_, m) => m * perMinute);
+  return new Map([
+    [`agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, rising(c.perMinute * c.similarity)],
+    [`agent_canary_shadow_similarity_count{${labels},method="lexical"}`, rising(c.perMinute)],
+    [`agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, rising(c.perMinute)],
+  ]);
+}
+
+/** Fires once the window holds the minimum comparisons and the mean similarity is below the minimum. */
+export const shadowFiresAt = (c: ShadowCase, t: number): boolean => c.perMinute * Math.min(t, SHADOW_WINDOW) >= SHADOW_MIN_REQUESTS && c.similarity < SHADOW_MIN_SIMILARITY;
+
+/** The gates config every engine runs the scenarios with: all recommended gates, test-sized, two environments, and the shadow gate. */
+export function scenarioGatesYaml(deployments: readonly string[]): string {
+  return testGatesYaml(
+    [...deployments, ...SHADOW_CASES.map((c) => c.deployment)],
+    `minSamples: 30, for: ${FOR}m`,
+    `by: [cluster]\nmatchers: ['namespace!="staging"']\nshadow: {minSimilarity: ${SHADOW_MIN_SIMILARITY}, minRequests: ${SHADOW_MIN_REQUESTS}, window: ${SHADOW_WINDOW}m}\n`,
+  );
+}
+
+export const FOR = 2;

@@ -4,7 +4,7 @@ import type { CounterSeries } from "./scenario.js";
 
 /**
  * What the generated recording rules compute, redone in TypeScript from the raw
- * counter series the way Prometheus 2.x evaluates them: rate() with its
+ * counter series the way Prometheus 2.x evaluates them: increase() with its
  * extrapolation over [t − range, t], `sum by`, the `> 0` filter,
  * sum_over_time over [t − lookback, t], the carried rollout start and canary
  * version. The scenario tests compare promtool's results with this, and it with
@@ -42,8 +42,8 @@ function matches(labels: Record<string, string>, matcher: string): boolean {
   }
 }
 
-/** Prometheus 2.x extrapolatedRate for a counter: samples [minute, value] inside [t − range, t], in seconds. */
-export function promRate(samples: [number, number][], t: number, rangeSeconds: number): number | undefined {
+/** Prometheus 2.x increase() (extrapolatedRate without the division by the range): samples [seconds, value] inside [t − range, t]. */
+export function promIncrease(samples: [number, number][], t: number, rangeSeconds: number): number | undefined {
   if (samples.length < 2) return undefined;
   const first = samples[0];
   const last = samples[samples.length - 1];
@@ -63,7 +63,7 @@ export function promRate(samples: [number, number][], t: number, rangeSeconds: n
   let interval = sampled;
   interval += toStart < threshold ? toStart : average / 2;
   interval += toEnd < threshold ? toEnd : average / 2;
-  return (result * (interval / sampled)) / rangeSeconds;
+  return result * (interval / sampled);
 }
 
 export interface TwinRollout {
@@ -147,14 +147,18 @@ export class PrometheusTwin {
       sums.set(key, entry);
     };
     for (const p of this.raw) {
-      const rate = promRate(this.samples(p, t), t * 60, this.config.rateRangeSeconds);
-      if (rate === undefined) continue;
+      const increase = promIncrease(this.samples(p, t), t * 60, this.config.rateRangeSeconds);
+      if (increase === undefined) continue;
       const rollout = this.rolloutKey(p.labels);
       const group = this.groupOf(p);
-      if (group) add(rollout, group, rate * this.config.evaluationSeconds);
-      if (p.name === sessionsName) add(rollout, JSON.stringify(["assignment", p.labels.assignment ?? ""]), rate * this.config.evaluationSeconds);
+      if (group) add(rollout, group, increase);
+      if (p.name === sessionsName) add(rollout, JSON.stringify(["assignment", p.labels.assignment ?? ""]), increase);
     }
-    for (const [key, { rollout, value }] of sums) {
+    // sum by (...) (increase(...)) * interval/range, as the rule writes it: the factor after the sum.
+    const factor = this.config.evaluationSeconds / this.config.rateRangeSeconds;
+    for (const [key, entry] of sums) {
+      const { rollout } = entry;
+      const value = entry.value * factor;
       if (!(value > 0)) continue;
       let track = this.tracks.get(key);
       if (!track) this.tracks.set(key, (track = []));

@@ -1,5 +1,7 @@
 import { BUCKETS, bucketOf } from "@agent-canary/conventions";
 import { z } from "zod";
+import { withDeadline } from "../limits/deadline.js";
+import { errorText } from "../record/withheld.js";
 import type { RunRecord } from "../run/run-record.js";
 import type { Divergence } from "./divergence.js";
 
@@ -24,8 +26,11 @@ export interface JudgeRequest<I> {
   readonly divergences: readonly Divergence[];
 }
 
-/** An LLM-as-judge: send both answers to an evaluator model with a rubric, return its verdict. */
-export type Judge<I> = (request: JudgeRequest<I>) => Promise<JudgeResult>;
+/**
+ * An LLM-as-judge: send both answers to an evaluator model with a rubric, return
+ * its verdict. Pass `signal` to the model call: it aborts at `judgeTimeoutMs`.
+ */
+export type Judge<I> = (request: JudgeRequest<I>, signal: AbortSignal) => Promise<JudgeResult>;
 
 export const JUDGE_TRIGGERS = ["sample", "divergence"] as const;
 export type JudgeTrigger = (typeof JUDGE_TRIGGERS)[number];
@@ -46,15 +51,27 @@ export function judgeTrigger(requestId: string, divergences: readonly Divergence
   return bucketOf(requestId, ":shadow-judge") < sampleRate * BUCKETS ? "sample" : null;
 }
 
-export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, trigger: JudgeTrigger): Promise<Judgement> {
+/** Calls the judge within `timeoutMs` (or until `stop` aborts); a failure or a bad answer is kept as the judgement's error. */
+export interface JudgeCall {
+  readonly trigger: JudgeTrigger;
+  readonly timeoutMs: number;
+  /** False: the judge's reason and any error message not raised by the shadow are left out (they may quote the answers). */
+  readonly keepInputs: boolean;
+  readonly stop?: AbortSignal | undefined;
+}
+
+export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, call: JudgeCall): Promise<Judgement> {
+  const { trigger, timeoutMs, stop } = call;
   try {
-    const parsed = JudgeResultSchema.safeParse(await judge(request));
+    const answer = await withDeadline((signal) => judge(request, signal), { what: "judge", setting: "compare.judgeTimeoutMs", timeoutMs }, stop);
+    const parsed = JudgeResultSchema.safeParse(answer);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { trigger, error: `judge returned an invalid result at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; return { verdict: "candidate_better" | "equivalent" | "production_better", score?: 0..1, reason?: string }` };
     }
-    return { ...parsed.data, trigger };
+    const { reason, ...verdict } = parsed.data;
+    return { ...verdict, ...(reason !== undefined && call.keepInputs ? { reason } : {}), trigger };
   } catch (error) {
-    return { trigger, error: error instanceof Error ? error.message : String(error) };
+    return { trigger, error: errorText(error, call.keepInputs) };
   }
 }

@@ -1,5 +1,6 @@
 import { canonicalJson } from "@agent-canary/conventions";
 import { z } from "zod";
+import { jsonSafe } from "../record/json-safe.js";
 import type { RunRecord, ToolCallRecord } from "../run/run-record.js";
 
 export const KEY_FIELDS = ["tool_calls", "write_actions", "outcome", "steps", "turns", "cost_usd"] as const;
@@ -24,30 +25,37 @@ export const KeyMetricComparisonSchema = z.object({
 });
 export type KeyMetricComparison = z.infer<typeof KeyMetricComparisonSchema>;
 
-/** A tool call as one comparable string: argument key order does not matter. */
+/** A tool call as one comparable string: argument key order does not matter; arguments JSON cannot carry compare by why. */
 function signature(call: ToolCallRecord): string {
-  return `${call.name}(${canonicalJson(call.arguments)})`;
+  return `${call.name}(${canonicalJson(jsonSafe(call.arguments))})`;
 }
 
-function compareSequences(field: KeyField, production: readonly string[], candidate: readonly string[]): FieldComparison {
+/** How a call is shown in the comparison: by name only when inputs are not kept. */
+type Shown = (call: ToolCallRecord) => string;
+const byName: Shown = (call) => `${call.name}(…)`;
+
+/** Compared by full signature; reported as `show` has them. */
+function compareSequences(field: KeyField, production: readonly ToolCallRecord[], candidate: readonly ToolCallRecord[], show: Shown): FieldComparison {
   const length = Math.max(production.length, candidate.length);
+  const shown = { production: production.map(show), candidate: candidate.map(show) };
   for (let i = 0; i < length; i++) {
-    if (production[i] !== candidate[i]) {
+    const p = production[i];
+    const c = candidate[i];
+    if (!p || !c || signature(p) !== signature(c)) {
       return {
         field,
-        production,
-        candidate,
+        ...shown,
         agree: false,
-        detail: `#${i + 1}: production ${production[i] ?? "(none)"}, candidate ${candidate[i] ?? "(none)"}`,
+        detail: `#${i + 1}: production ${p ? show(p) : "(none)"}, candidate ${c ? show(c) : "(none)"}`,
       };
     }
   }
-  return { field, production, candidate, agree: true };
+  return { field, ...shown, agree: true };
 }
 
 /** Writes production executed versus writes the candidate asked for (and did not get). */
-function writeActions(run: RunRecord): string[] {
-  return run.toolCalls.filter((c) => c.kind === "write").map(signature);
+function writeActions(run: RunRecord): ToolCallRecord[] {
+  return run.toolCalls.filter((c) => c.kind === "write");
 }
 
 function costField(production: RunRecord, candidate: RunRecord, tolerance: number): { field: FieldComparison; ratio: number | null } {
@@ -69,9 +77,10 @@ function costField(production: RunRecord, candidate: RunRecord, tolerance: numbe
  * cases text similarity misses: the same words after a different refund, or
  * different words after the same decisions.
  */
-export function compareKeyMetrics(production: RunRecord, candidate: RunRecord, costTolerance: number): KeyMetricComparison {
-  const toolCalls = compareSequences("tool_calls", production.toolCalls.map(signature), candidate.toolCalls.map(signature));
-  const writes = compareSequences("write_actions", writeActions(production), writeActions(candidate));
+export function compareKeyMetrics(production: RunRecord, candidate: RunRecord, costTolerance: number, keepInputs = true): KeyMetricComparison {
+  const show = keepInputs ? signature : byName;
+  const toolCalls = compareSequences("tool_calls", production.toolCalls, candidate.toolCalls, show);
+  const writes = compareSequences("write_actions", writeActions(production), writeActions(candidate), show);
   const outcome: FieldComparison = {
     field: "outcome",
     production: production.outcome,

@@ -1,5 +1,6 @@
 import type { SpanContext } from "@opentelemetry/api";
 import type { AgentAnswer, ShadowRole, Toolset } from "../run/agent.js";
+import type { ProductionWrites } from "../run/read-after-write.js";
 import type { RunRecord } from "../run/run-record.js";
 import { RunTracker } from "../run/run-tracker.js";
 import { endArmSpan, withArmSpan, type ArmIdentity, type SpanRequest } from "../telemetry/shadow-spans.js";
@@ -12,6 +13,9 @@ export interface ArmRunSettings {
   readonly onIntercept?: ((tool: string) => void) | undefined;
   /** Replay re-runs production only when no run was recorded, and then it must not write either. */
   readonly interceptProductionWrites?: boolean | undefined;
+  /** One per live request: the keys production really wrote, for the candidate's reads. */
+  readonly productionWrites?: ProductionWrites | undefined;
+  readonly keepInputs: boolean;
 }
 
 /** What one arm did, and the span it did it in (for links). */
@@ -26,7 +30,7 @@ export type ArmRunResult<O> = ArmTrace & (
   | { readonly ok: false; readonly thrown: unknown }
 );
 
-function identity<I, O extends AgentAnswer | string>(arm: ResolvedArm<I, O>, deployment: string): ArmIdentity {
+export function identity<I, O extends AgentAnswer | string>(arm: ResolvedArm<I, O>, deployment: string): ArmIdentity {
   return { deployment, versionHash: arm.versionHash, agentName: arm.name };
 }
 
@@ -40,7 +44,7 @@ export function runProduction<I, O extends AgentAnswer | string>(
 ): Promise<ArmRunResult<O>> {
   return withArmSpan("production", identity(arm, settings.deployment), request, undefined, async (span) => {
     onSpanStart?.(span.spanContext());
-    const tracker = tracked("production", settings, new AbortController().signal);
+    const tracker = tracked("production", settings);
     try {
       const answer = await arm.run(input, tracker);
       const record = tracker.finish(arm.versionHash, answer);
@@ -54,62 +58,14 @@ export function runProduction<I, O extends AgentAnswer | string>(
   });
 }
 
-const TIMED_OUT = Symbol("timed out");
-
-export class CandidateTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`candidate did not answer within ${timeoutMs} ms (candidateTimeoutMs); its signal was aborted`);
-    this.name = "CandidateTimeoutError";
-  }
-}
-
-/**
- * Candidate: its own trace, linked to production; writes intercepted; bounded
- * by a timeout after which its signal is aborted and its result is "timeout",
- * whether or not the agent code heeds the signal.
- */
-export function runCandidate<I>(
-  arm: ResolvedArm<I, AgentAnswer | string>,
-  settings: ArmRunSettings,
-  input: I,
-  request: SpanRequest,
-  timeoutMs: number,
-  linkTo: SpanContext | undefined,
-): Promise<ArmTrace> {
-  return withArmSpan("candidate", identity(arm, settings.deployment), request, linkTo, async (span) => {
-    const abort = new AbortController();
-    const tracker = tracked("candidate", settings, abort.signal);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    });
-    let record: RunRecord;
-    try {
-      const answer = await Promise.race([arm.run(input, tracker), timedOut]);
-      if (answer === TIMED_OUT) {
-        const error = new CandidateTimeoutError(timeoutMs);
-        abort.abort(error);
-        record = tracker.fail(arm.versionHash, "timeout", error);
-      } else {
-        record = tracker.finish(arm.versionHash, answer);
-      }
-    } catch (thrown) {
-      record = tracker.fail(arm.versionHash, "error", thrown);
-    } finally {
-      clearTimeout(timer);
-    }
-    endArmSpan(span, record);
-    return { record, spanContext: span.spanContext() };
-  });
-}
-
-function tracked(role: ShadowRole, settings: ArmRunSettings, signal: AbortSignal): RunTracker {
+export function tracked(role: ShadowRole, settings: ArmRunSettings): RunTracker {
   return new RunTracker({
     role,
     tools: settings.tools,
-    signal,
     interceptWrites: role === "candidate" || settings.interceptProductionWrites === true,
     dryRunResult: settings.dryRunResult,
     onIntercept: role === "candidate" ? settings.onIntercept : undefined,
+    productionWrites: settings.productionWrites,
+    keepInputs: settings.keepInputs,
   });
 }

@@ -1,5 +1,7 @@
 import { VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
 import { z } from "zod";
+import { timeLimit } from "../limits/milliseconds.js";
+import { errorText } from "../record/withheld.js";
 import { CompareOptionsSchema, type ComparatorSettings } from "../compare/comparator.js";
 import type { Embedder } from "../compare/similarity.js";
 import type { Judge } from "../compare/judge.js";
@@ -22,13 +24,18 @@ export const ArmSchema = z.object({
   name: z.string().min(1).optional(),
 });
 
-export const ToolSchema = z.object({
-  kind: ToolKindSchema,
-  execute: fn("execute"),
-  dryRun: fn("dryRun").optional(),
-});
-
-export const COMPARE_DEFAULTS = { bands: { equivalent: 0.92, review: 0.8 }, costTolerance: 0.25, judgeSampleRate: 0.05 };
+export const ToolSchema = z
+  .object({
+    kind: ToolKindSchema,
+    execute: fn("execute"),
+    dryRun: fn("dryRun").optional(),
+    key: fn("key (args => the record the call touches, e.g. `customer:${args.id}`)").optional(),
+    overlay: fn("overlay (async (args, writes, readReal) => what the read returns)").optional(),
+  })
+  .refine((t) => t.overlay === undefined || (t.kind === "read" && t.key !== undefined), {
+    message: "overlay is for read tools that also declare key(args): it answers a read of a key the run wrote",
+    path: ["overlay"],
+  });
 
 export const LoggerSchema = z.custom<ShadowLogger>(
   (v) => typeof v === "object" && v !== null && isFunction((v as ShadowLogger).warn) && isFunction((v as ShadowLogger).info),
@@ -40,6 +47,8 @@ export interface CompareSettingsInput<I> {
   readonly bands?: { readonly equivalent?: number; readonly review?: number };
   readonly costTolerance?: number;
   readonly judgeSampleRate?: number;
+  readonly judgeTimeoutMs?: number;
+  readonly embedderTimeoutMs?: number;
   readonly embedder?: Embedder;
   readonly judge?: Judge<I>;
 }
@@ -49,14 +58,18 @@ export function comparatorSettings<I>(
   parsed: z.output<typeof CompareOptionsSchema>,
   given: CompareSettingsInput<I> | undefined,
   logger: ShadowLogger,
+  keepInputs: boolean,
 ): ComparatorSettings<I> {
   return {
     bands: parsed.bands,
     costTolerance: parsed.costTolerance,
     judgeSampleRate: parsed.judgeSampleRate,
+    judgeTimeoutMs: parsed.judgeTimeoutMs,
+    embedderTimeoutMs: parsed.embedderTimeoutMs,
     embedder: given?.embedder,
     judge: given?.judge,
-    onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: String(error) }),
+    onEmbedderError: (error) => logger.warn("embedder failed; lexical similarity used", { error: errorText(error, keepInputs) }),
+    keepInputs,
   };
 }
 
@@ -73,17 +86,28 @@ export const ShadowOptionsSchema = z.object({
     .optional(),
   /** concurrent: the candidate starts with production; after_production: once production has answered. */
   candidateStart: z.enum(["concurrent", "after_production"]).default("concurrent"),
-  candidateTimeoutMs: z.number().int().positive().default(30_000),
+  candidateTimeoutMs: timeLimit("candidateTimeoutMs", 30_000),
+  /** After its timeout, how long a candidate that ignores its signal may keep its slot before it is abandoned (and counted). */
+  candidateAbandonAfterMs: timeLimit("candidateAbandonAfterMs", 5_000),
   maxConcurrentCandidates: z.number().int().positive().default(4),
+  /** How long close() waits for work under way before it aborts the rest. */
+  closeTimeoutMs: timeLimit("closeTimeoutMs", 10_000),
   dryRunResult: fn("dryRunResult").optional(),
   /** Appends every comparison here (JSONL), for `agent-canary shadow report`. */
   comparisonsFile: z.string().min(1).optional(),
   /** Appends every shadowed production input and run here (JSONL), for replay against later candidates. */
   recordInputsFile: z.string().min(1).optional(),
-  /** Keep the input in comparison records: report examples show it. Turn off for sensitive inputs. */
+  /**
+   * Keep inputs, tool arguments, outputs, judge reasons and foreign error messages in
+   * comparison records, events and spans: report examples show them. false keeps
+   * only what the comparison found (similarity, which tools, outcomes, verdicts).
+   */
   keepInputs: z.boolean().default(true),
-  compare: CompareOptionsSchema.default(COMPARE_DEFAULTS),
+  compare: CompareOptionsSchema.prefault({}),
   logger: LoggerSchema.optional(),
+}).refine((o) => o.keepInputs || o.recordInputsFile === undefined, {
+  message: "recordInputsFile records every input, which keepInputs: false forbids; drop one of the two",
+  path: ["recordInputsFile"],
 });
 
 export interface Arm<I, O extends AgentAnswer | string> {
@@ -104,7 +128,9 @@ export interface ShadowOptions<I, O extends AgentAnswer | string> {
   readonly optIn?: { readonly tenants?: readonly string[]; readonly routes?: readonly string[] };
   readonly candidateStart?: "concurrent" | "after_production";
   readonly candidateTimeoutMs?: number;
+  readonly candidateAbandonAfterMs?: number;
   readonly maxConcurrentCandidates?: number;
+  readonly closeTimeoutMs?: number;
   /** What an intercepted write returns when its tool has no dryRun. Default { ok: true, dryRun: true }. */
   readonly dryRunResult?: (tool: string, args: unknown) => unknown;
   readonly comparisonsFile?: string;
@@ -129,7 +155,9 @@ export interface ResolvedShadowOptions<I, O extends AgentAnswer | string> {
   readonly optIn?: { readonly tenants?: readonly string[] | undefined; readonly routes?: readonly string[] | undefined } | undefined;
   readonly candidateStart: "concurrent" | "after_production";
   readonly candidateTimeoutMs: number;
+  readonly candidateAbandonAfterMs: number;
   readonly maxConcurrentCandidates: number;
+  readonly closeTimeoutMs: number;
   readonly dryRunResult: (tool: string, args: unknown) => unknown;
   readonly comparisonsFile?: string | undefined;
   readonly recordInputsFile?: string | undefined;
@@ -171,12 +199,14 @@ export function resolveShadowOptions<I, O extends AgentAnswer | string>(options:
     optIn: p.optIn,
     candidateStart: p.candidateStart,
     candidateTimeoutMs: p.candidateTimeoutMs,
+    candidateAbandonAfterMs: p.candidateAbandonAfterMs,
     maxConcurrentCandidates: p.maxConcurrentCandidates,
+    closeTimeoutMs: p.closeTimeoutMs,
     dryRunResult: options.dryRunResult ?? defaultDryRun,
     comparisonsFile: p.comparisonsFile,
     recordInputsFile: p.recordInputsFile,
     keepInputs: p.keepInputs,
-    compare: comparatorSettings(p.compare, options.compare, logger),
+    compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs),
     logger,
   };
 }

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Judge, JudgeResult } from "../compare/judge.js";
+import { jsonSafe } from "../record/json-safe.js";
+import { ShadowError } from "../record/withheld.js";
 import type { RunRecord } from "../run/run-record.js";
 
 /**
@@ -18,7 +20,7 @@ export interface ChatCompletionsClient {
           temperature: number;
         },
         options?: { signal?: AbortSignal },
-      ): PromiseLike<{ choices: readonly { message: { content: string | null } }[] }>;
+      ): PromiseLike<unknown>;
     };
   };
 }
@@ -29,6 +31,11 @@ export const DEFAULT_JUDGE_RUBRIC = [
   "Length and wording alone are not a reason to prefer an answer.",
 ].join(" ");
 
+/** The part of a chat completion the judge reads. */
+const CompletionSchema = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1, "the completion has no choices"),
+});
+
 /** What the judge model must reply; A and B are positions, not versions. */
 const JudgeReplySchema = z.object({
   better: z.enum(["A", "B", "tie"]),
@@ -36,6 +43,30 @@ const JudgeReplySchema = z.object({
   scoreB: z.number().min(0).max(1),
   reason: z.string().max(2000).optional(),
 });
+
+const REPLY_SHAPE = '{"better": "A" | "B" | "tie", "scoreA": 0..1, "scoreB": 0..1, "reason"?: string}';
+
+/** A judge model reply that is not the agreed JSON. Never quotes the reply (it may repeat the answers), so it is kept even with keepInputs: false. */
+export class JudgeReplyError extends ShadowError {
+  constructor(detail: string) {
+    super(`${detail}; it must be one JSON object ${REPLY_SHAPE}`);
+    this.name = "JudgeReplyError";
+  }
+}
+
+/** The model's reply, checked. Errors name the field, never quote the reply: it may repeat the answers. */
+function judgeReply(content: string): z.infer<typeof JudgeReplySchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    throw new JudgeReplyError("the judge model's reply is not JSON");
+  }
+  const parsed = JudgeReplySchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new JudgeReplyError(`the judge model's reply has an invalid field "${issue?.path.join(".") ?? ""}" (${issue?.message ?? "invalid"})`);
+}
 
 export interface OpenAIJudgeOptions {
   readonly client: ChatCompletionsClient;
@@ -49,7 +80,7 @@ function describeRun(run: RunRecord): Record<string, unknown> {
   return {
     answer: run.output,
     outcome: run.outcome,
-    tool_calls: run.toolCalls.map((c) => ({ tool: c.name, arguments: c.arguments })),
+    tool_calls: run.toolCalls.map((c) => ({ tool: c.name, arguments: jsonSafe(c.arguments) })),
   };
 }
 
@@ -68,25 +99,30 @@ function candidateFirst(request: { readonly production: RunRecord; readonly cand
  * JSON reply is checked and mapped back to production and candidate.
  */
 export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
-  const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(input));
-  return async (request): Promise<JudgeResult> => {
+  const describeInput = options.describeInput ?? ((input: unknown) => JSON.stringify(jsonSafe(input)) ?? "");
+  return async (request, signal): Promise<JudgeResult> => {
     const swap = candidateFirst(request);
     const [a, b] = swap ? [request.candidate, request.production] : [request.production, request.candidate];
     const user = JSON.stringify({ request: describeInput(request.input), A: describeRun(a), B: describeRun(b) });
-    const completion = await options.client.chat.completions.create({
-      model: options.model,
-      temperature: 0,
-      response_format: { type: "json_object" },
-      messages: [
-        {
-          role: "system",
-          content: `${options.rubric ?? DEFAULT_JUDGE_RUBRIC} Reply with one JSON object: {"better": "A" | "B" | "tie", "scoreA": 0..1, "scoreB": 0..1, "reason": "one sentence"}.`,
-        },
-        { role: "user", content: user },
-      ],
-    });
-    const content = completion.choices[0]?.message.content ?? "";
-    const reply = JudgeReplySchema.parse(JSON.parse(content));
+    const raw = await options.client.chat.completions.create(
+      {
+        model: options.model,
+        temperature: 0,
+        response_format: { type: "json_object" },
+        messages: [
+          {
+            role: "system",
+            content: `${options.rubric ?? DEFAULT_JUDGE_RUBRIC} Reply with one JSON object: ${REPLY_SHAPE}, the reason in one sentence.`,
+          },
+          { role: "user", content: user },
+        ],
+      },
+      // The shadow aborts this at judgeTimeoutMs: the SDK closes the request instead of leaving it open.
+      { signal },
+    );
+    const completion = CompletionSchema.safeParse(raw);
+    if (!completion.success) throw new JudgeReplyError(`the chat completions API replied without a message (field "${completion.error.issues[0]?.path.join(".") ?? ""}")`);
+    const reply = judgeReply(completion.data.choices[0]?.message.content ?? "");
     const candidateIs = swap ? "A" : "B";
     const verdict = reply.better === "tie" ? "equivalent" : reply.better === candidateIs ? "candidate_better" : "production_better";
     return { verdict, score: swap ? reply.scoreA : reply.scoreB, ...(reply.reason ? { reason: reply.reason } : {}) };

@@ -18,6 +18,11 @@ export const ComparisonRecordSchema = z.object({
   route: z.string().optional(),
   /** Left out when the shadow was told not to keep inputs. */
   input: z.unknown().optional(),
+  /**
+   * Set when the shadow kept no inputs (keepInputs: false): outputs are empty, tool
+   * calls have no arguments, and error messages not raised by the shadow are withheld.
+   */
+  withheld: z.literal(true).optional(),
   production: RunRecordSchema,
   candidate: RunRecordSchema,
   similarity: SimilaritySchema,

@@ -6,9 +6,11 @@ export class JsonlLineError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
-    detail: string,
+    /** What is wrong with the line, without the file's general hint. */
+    readonly detail: string,
+    hint?: string,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(`${file}:${line}: ${detail}${hint ? `. ${hint}` : ""}`);
     this.name = "JsonlLineError";
   }
 }
@@ -22,17 +24,19 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 export interface ReadJsonlOptions {
   /**
-   * A last line that is not valid JSON is what a crash in the middle of an
-   * append leaves. Given this, such a line is reported here and skipped;
-   * without it, it is an error like any other.
+   * Given this, a bad line (not JSON, or not matching the schema) is handed
+   * here and skipped, and reading goes on. Without it the first bad line
+   * stops the read.
    */
-  readonly onTruncatedLastLine?: (error: JsonlLineError) => void;
+  readonly onBadLine?: (error: JsonlLineError) => void;
 }
+
+const CUT_SHORT = " (the last line: a write cut short by a crash?)";
 
 /**
  * Reads a JSONL file line by line, checking each line against `schema`.
- * Blank lines are skipped; the first bad line stops the read with its file
- * and line number, so a 100k-line file is fixed at the right place.
+ * Blank lines are skipped; a bad line is named by file and line number, so a
+ * 100k-line file is fixed at the right place.
  */
 export async function* readJsonl<S extends z.ZodType>(
   file: string,
@@ -41,26 +45,33 @@ export async function* readJsonl<S extends z.ZodType>(
   options: ReadJsonlOptions = {},
 ): AsyncGenerator<{ line: number; value: z.output<S> }> {
   const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const bad = (error: JsonlLineError) => {
+    if (!options.onBadLine) throw error;
+    options.onBadLine(error);
+  };
   let line = 0;
-  // Not valid JSON: an error unless it turns out to be the last line.
-  let unparsable: JsonlLineError | undefined;
+  // Not valid JSON: reported once we know whether it was the last line.
+  let unparsable: { line: number; message: string } | undefined;
   for await (const text of lines) {
     line += 1;
     if (text.trim() === "") continue;
-    if (unparsable) throw unparsable;
+    if (unparsable) bad(new JsonlLineError(file, unparsable.line, unparsable.message));
+    unparsable = undefined;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (error) {
-      unparsable = new JsonlLineError(file, line, `not valid JSON (${(error as Error).message}); each line must be one JSON object`);
+      unparsable = { line, message: `not valid JSON (${(error as Error).message}); each line must be one JSON object` };
       continue;
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new JsonlLineError(file, line, `${describeIssues(parsed.error.issues)}. ${hint}`);
+    if (!parsed.success) {
+      bad(new JsonlLineError(file, line, describeIssues(parsed.error.issues), hint));
+      continue;
+    }
     yield { line, value: parsed.data };
   }
-  if (unparsable && options.onTruncatedLastLine) options.onTruncatedLastLine(unparsable);
-  else if (unparsable) throw unparsable;
+  if (unparsable) bad(new JsonlLineError(file, unparsable.line, `${unparsable.message}${CUT_SHORT}`));
 }
 
 /** The whole file, checked; for files that fit in memory (reports). */

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { CompareOptionsSchema } from "../compare/comparator.js";
-import { runCandidate, runProduction, type ArmRunSettings } from "../execution/arm-run.js";
+import { runProduction, type ArmRunSettings } from "../execution/arm-run.js";
+import { runCandidate } from "../execution/candidate-run.js";
 import { compareAndRecord, type SinkSettings } from "../execution/comparison-sink.js";
 import { stderrLogger, type ShadowLogger } from "../execution/logger.js";
 import {
   ArmSchema,
-  COMPARE_DEFAULTS,
   comparatorSettings,
   fn,
   LoggerSchema,
@@ -16,6 +16,7 @@ import {
   type CompareSettingsInput,
   type ResolvedArm,
 } from "../execution/options.js";
+import { timeLimit } from "../limits/milliseconds.js";
 import { JsonlAppender } from "../record/jsonl-appender.js";
 import { JsonlLineError, readJsonl } from "../record/jsonl-reader.js";
 import type { AgentAnswer, Toolset } from "../run/agent.js";
@@ -32,12 +33,14 @@ const ReplayOptionsSchema = z.object({
   tools: z.record(z.string(), ToolSchema).default({}),
   comparisonsFile: z.string().min(1).optional(),
   concurrency: z.number().int().positive().default(4),
-  candidateTimeoutMs: z.number().int().positive().default(30_000),
+  candidateTimeoutMs: timeLimit("candidateTimeoutMs", 30_000),
+  candidateAbandonAfterMs: timeLimit("candidateAbandonAfterMs", 5_000),
   dryRunResult: fn("dryRunResult").optional(),
   keepInputs: z.boolean().default(true),
-  compare: CompareOptionsSchema.default(COMPARE_DEFAULTS),
+  compare: CompareOptionsSchema.prefault({}),
   parseInput: fn("parseInput").optional(),
   logger: LoggerSchema.optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "signal must be an AbortSignal").optional(),
 });
 
 export interface ReplayOptions<I> {
@@ -54,6 +57,8 @@ export interface ReplayOptions<I> {
   /** Candidate runs at once. */
   readonly concurrency?: number;
   readonly candidateTimeoutMs?: number;
+  /** After its timeout, how long a candidate that ignores its signal keeps its place in `concurrency` before it is abandoned. */
+  readonly candidateAbandonAfterMs?: number;
   readonly dryRunResult?: (tool: string, args: unknown) => unknown;
   readonly keepInputs?: boolean;
   readonly compare?: CompareSettingsInput<I>;
@@ -61,6 +66,12 @@ export interface ReplayOptions<I> {
   readonly parseInput?: (input: unknown) => I;
   readonly progress?: ReplayProgress;
   readonly logger?: ShadowLogger;
+  /**
+   * Aborting it interrupts the replay: no new input starts, candidates under way
+   * stop at once and are not compared, judge and embedder calls are aborted, and
+   * replayShadow() resolves with what was compared (interrupted: true).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReplaySummary {
@@ -68,6 +79,10 @@ export interface ReplaySummary {
   readonly compared: number;
   readonly divergent: number;
   readonly candidateFailures: number;
+  /** Candidates that ignored their aborted signal past candidateAbandonAfterMs. */
+  readonly abandoned: number;
+  /** The signal was aborted: inputs after those compared were not replayed. */
+  readonly interrupted: boolean;
 }
 
 interface ReplayItem<I> {
@@ -92,13 +107,15 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   const productionHash = production?.versionHash ?? items.find((i) => i.recorded.production)?.recorded.production?.versionHash ?? "unknown";
   const metrics = new ShadowMetrics(p.deployment, candidate.versionHash, productionHash);
   const file = p.comparisonsFile ? new JsonlAppender(p.comparisonsFile) : undefined;
-  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger), metrics, file, logger };
+  const signal = options.signal;
+  const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs), metrics, file, logger, stop: signal };
   const arm: ArmRunSettings = {
     deployment: p.deployment,
     tools: options.tools ?? {},
     dryRunResult: options.dryRunResult ?? (() => ({ ok: true, dryRun: true })),
     onIntercept: (tool) => metrics.intercepted(tool),
     interceptProductionWrites: true,
+    keepInputs: p.keepInputs,
   };
   const productionRunOf = async (item: ReplayItem<I>, request: { requestId: string; tenant?: string | undefined }): Promise<RunRecord> => {
     if (item.recorded.production) return item.recorded.production;
@@ -110,13 +127,19 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   if (missing) throw noProductionRun(p.inputsFile, missing.line);
 
   const progress = options.progress ?? silentProgress;
-  const tally = { compared: 0, divergent: 0, candidateFailures: 0 };
+  const tally = { compared: 0, divergent: 0, candidateFailures: 0, abandoned: 0 };
   progress.start(items.length);
   try {
-    await forEachLimited(items, p.concurrency, async (item) => {
+    await forEachLimited(items, p.concurrency, signal, async (item) => {
       const request = { requestId: item.recorded.id, tenant: item.recorded.tenant };
       const productionRun = await productionRunOf(item, request);
-      const candidateRun = await runCandidate(candidate, arm, item.input, request, p.candidateTimeoutMs, undefined);
+      const limits = { timeoutMs: p.candidateTimeoutMs, abandonAfterMs: p.candidateAbandonAfterMs, shutdown: signal };
+      const candidateRun = await runCandidate(candidate, arm, item.input, request, limits, undefined);
+      const ended = candidateRun.ended.then((end) => {
+        if (end.how === "abandoned") tally.abandoned += 1;
+      });
+      // Stopped by the interrupt, not by its own timeout: not a fair comparison.
+      if (candidateRun.cutShort) return ended;
       const record = await compareAndRecord(sink, {
         id: item.recorded.id,
         source: "replay",
@@ -131,12 +154,14 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
       if (record.divergences.length > 0) tally.divergent += 1;
       if (record.candidate.error !== undefined) tally.candidateFailures += 1;
       progress.update(tally.compared, tally.divergent);
+      // The next input waits for this candidate's code to end, so `concurrency` bounds live runs.
+      await ended;
     });
   } finally {
     progress.stop();
     await file?.flush();
   }
-  return { inputs: items.length, ...tally };
+  return { inputs: items.length, ...tally, interrupted: signal?.aborted ?? false };
 }
 
 function noProductionRun(file: string, line: number): JsonlLineError {
@@ -160,12 +185,15 @@ async function loadItems<I>(options: ReplayOptions<I>, inputsFile: string): Prom
   return items;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items` with at most `limit` in flight; the first failure, or `stop`, ends new work. */
+async function forEachLimited<T>(items: readonly T[], limit: number, stop: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
   // One iterator shared by every worker: each next() hands out a different item.
   const queue = items.values();
   const worker = async (): Promise<void> => {
-    for (const item of queue) await work(item);
+    for (const item of queue) {
+      if (stop?.aborted) return;
+      await work(item);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

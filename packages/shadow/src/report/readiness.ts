@@ -1,9 +1,10 @@
 import type { DurationVerdict } from "./shadow-duration.js";
 
 /**
- * The pre-deploy review of the first source, as checks: shadow ran long enough
- * for the risk, output similarity is above the threshold (0.90 cosine, its
- * figure), and the judge shows no significant quality regression.
+ * The usual pre-deploy review of shadow results for agents, as checks: shadow
+ * ran long enough for the change's risk, mean output similarity is above the
+ * threshold (0.90 cosine is the customary figure), and the LLM-as-judge shows no
+ * statistically significant quality regression.
  */
 export const DEFAULT_MIN_SIMILARITY = 0.9;
 const SIGNIFICANCE = 0.05;
@@ -34,15 +35,37 @@ export function signTestPValue(worse: number, better: number): number {
 export interface ReadinessInput {
   readonly duration: DurationVerdict;
   readonly meanSimilarity: number | null;
+  /** Pairs with a verdict (ties included); judge errors are not verdicts. */
+  readonly judged: number;
+  readonly judgeErrors: number;
   readonly productionBetter: number;
   readonly candidateBetter: number;
+  /** No verdict at all fails the judge check instead of passing it. */
+  readonly requireJudge: boolean;
+}
+
+function judgeCheck(input: ReadinessInput): ReadinessCheck {
+  const { productionBetter: worse, candidateBetter: better } = input;
+  if (input.judged === 0) {
+    const why = input.judgeErrors > 0 ? `every judge call failed (${input.judgeErrors} errors)` : "no pair was judged (no judge configured, or none sampled)";
+    return input.requireJudge
+      ? { check: "judge", passed: false, detail: `${why}; this review needs the judge's comparison: configure compare.judge, or pass --no-require-judge` }
+      : { check: "judge", passed: true, detail: `${why}; not required` };
+  }
+  const p = signTestPValue(worse, better);
+  return {
+    check: "judge",
+    passed: p >= SIGNIFICANCE,
+    detail:
+      worse + better === 0
+        ? `${input.judged} judged, all ties`
+        : `production better ${worse}, candidate better ${better}: sign test p = ${p.toFixed(3)}${p < SIGNIFICANCE ? " (significant regression)" : ""}`,
+  };
 }
 
 export function readinessChecks(input: ReadinessInput, minSimilarity = DEFAULT_MIN_SIMILARITY): ReadinessCheck[] {
   const d = input.duration;
   const mean = input.meanSimilarity;
-  const { productionBetter: worse, candidateBetter: better } = input;
-  const p = signTestPValue(worse, better);
   return [
     {
       check: "duration",
@@ -54,13 +77,6 @@ export function readinessChecks(input: ReadinessInput, minSimilarity = DEFAULT_M
       passed: mean !== null && mean >= minSimilarity,
       detail: mean === null ? "no comparisons" : `mean similarity ${mean.toFixed(3)} (threshold ${minSimilarity.toFixed(2)})`,
     },
-    {
-      check: "judge",
-      passed: p >= SIGNIFICANCE,
-      detail:
-        worse + better === 0
-          ? "no judged pair with a preference (no judge, or only ties)"
-          : `production better ${worse}, candidate better ${better}: sign test p = ${p.toFixed(3)}${p < SIGNIFICANCE ? " (significant regression)" : ""}`,
-    },
+    judgeCheck(input),
   ];
 }

@@ -1,3 +1,4 @@
+import type { CandidateReport, SourceSummary } from "./candidate-report.js";
 import type { ShadowReport } from "./shadow-report.js";
 
 const BAR_WIDTH = 30;
@@ -16,10 +17,10 @@ function excerpt(text: string, max = 160): string {
 }
 
 function section(title: string, lines: readonly string[]): string {
-  return [`## ${title}`, ...lines, ""].join("\n");
+  return [`### ${title}`, ...lines, ""].join("\n");
 }
 
-function similaritySection(r: ShadowReport): string {
+function similaritySection(r: CandidateReport): string {
   const most = Math.max(1, ...r.similarity.buckets.map((b) => b.count));
   const rows = [...r.similarity.buckets].reverse().map((b) => {
     const bar = "█".repeat(Math.round((BAR_WIDTH * b.count) / most));
@@ -35,7 +36,7 @@ function similaritySection(r: ShadowReport): string {
   ]);
 }
 
-function decisionsSection(r: ShadowReport): string {
+function decisionsSection(r: CandidateReport): string {
   const fields = Object.entries(r.fieldDisagreements).map(([f, n]) => `  ${f.padEnd(14)} ${String(n).padStart(6)} differ (${pct(n, r.comparisons)})`);
   const writes = Object.entries(r.interceptedWrites).map(([tool, n]) => `${tool} ${n}`).join(", ") || "none";
   const { costUsd, turns, steps } = r.means;
@@ -48,7 +49,7 @@ function decisionsSection(r: ShadowReport): string {
   ]);
 }
 
-function judgeSection(r: ShadowReport): string {
+function judgeSection(r: CandidateReport): string {
   const j = r.judge;
   if (j.judged === 0 && j.errors === 0) return section("Judge", ["no judged comparisons (no judge configured, or none sampled)"]);
   return section("Judge", [
@@ -58,13 +59,14 @@ function judgeSection(r: ShadowReport): string {
   ]);
 }
 
-function disagreementsSection(r: ShadowReport): string {
+function disagreementsSection(r: CandidateReport): string {
   const kinds = Object.entries(r.divergences).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
   const examples = r.examples.flatMap((e) => [
     `- ${e.id} (similarity ${e.similarity.toFixed(3)}): ${e.divergences.map((d) => `${d.kind}: ${d.detail}`).join("; ")}`,
     ...(e.input !== undefined ? [`    input:      ${excerpt(JSON.stringify(e.input))}`] : []),
-    `    production: ${excerpt(e.productionOutput)}`,
-    `    candidate:  ${excerpt(e.candidateOutput)}`,
+    ...(e.withheld
+      ? ["    outputs:    withheld (the shadow ran with keepInputs: false)"]
+      : [`    production: ${excerpt(e.productionOutput)}`, `    candidate:  ${excerpt(e.candidateOutput)}`]),
     ...(e.judge ? [`    judge:      ${e.judge}`] : []),
   ]);
   return section("Disagreements", [
@@ -73,31 +75,56 @@ function disagreementsSection(r: ShadowReport): string {
   ]);
 }
 
-function durationSection(r: ShadowReport): string {
+function durationSection(r: CandidateReport): string {
   const d = r.duration;
   const observed = d.observedDays === null ? "no live comparisons, so no observed duration" : `${d.observedDays.toFixed(2)} days of live comparisons`;
   const verdict = d.met ? "MET" : "NOT MET";
   return section("Shadow duration", [
     `recommended: ${d.rule}`,
-    `observed: ${observed}, ${d.observedRequests} distinct requests`,
+    `observed: ${observed}, ${d.observedRequests} distinct ${r.requestsCounted.join(" and ")} requests`,
     `${verdict}${d.required ? "" : " (low-risk changes may skip shadow mode)"}`,
   ]);
 }
 
-function readinessSection(r: ShadowReport): string {
+function readinessSection(r: CandidateReport): string {
   const ready = r.readiness.every((c) => c.passed);
   return section(`Readiness: ${ready ? "READY for a canary" : "NOT READY"}`, r.readiness.map((c) => `  ${c.passed ? "pass" : "FAIL"}  ${c.check.padEnd(10)} ${c.detail}`));
 }
 
-/** The plain-text report `agent-canary shadow report` prints. */
-export function renderShadowReport(r: ShadowReport, file: string): string {
+function sourceLine(name: string, s: SourceSummary): string {
+  if (s.comparisons === 0) return `${name}: none`;
+  return `${name}: ${s.comparisons} comparisons, ${s.distinctRequests} distinct requests, mean similarity ${num(s.meanSimilarity, 3)}, decisions agree ${s.decisionsAgree}/${s.comparisons}`;
+}
+
+function candidateBlock(r: CandidateReport): string {
   const window = r.window ? `${r.window.first} … ${r.window.last}` : "no live comparisons";
-  const pairs = Object.entries(r.versionPairs).map(([pair, n]) => `${pair} (${n})`).join(", ") || "none";
+  const production = Object.entries(r.productionVersions).map(([hash, n]) => `${hash} (${n})`).join(", ");
   const head = [
-    `# Shadow report: ${file}`,
-    `${r.comparisons} comparisons (live ${r.sources.live}, replay ${r.sources.replay}); window ${window}`,
-    `versions (production → candidate): ${pairs}`,
+    `## Candidate ${r.candidateVersion}`,
+    `${r.comparisons} comparisons with production ${production}; live window ${window}`,
+    sourceLine("live", r.sources.live),
+    sourceLine("replay", r.sources.replay),
     "",
   ].join("\n");
   return [head, similaritySection(r), decisionsSection(r), disagreementsSection(r), judgeSection(r), durationSection(r), readinessSection(r)].join("\n");
+}
+
+const SKIPPED_SHOWN = 10;
+
+/** The plain-text report `agent-canary shadow report` prints: a block per candidate version. */
+export function renderShadowReport(report: ShadowReport): string {
+  const skipped = report.skippedLines;
+  const head = [
+    `# Shadow report: ${report.file}`,
+    `${report.comparisons} comparisons of ${report.candidates.length} candidate version${report.candidates.length === 1 ? "" : "s"}`,
+    ...(skipped.length > 0
+      ? [
+          `skipped ${skipped.length} bad line${skipped.length === 1 ? "" : "s"}:`,
+          ...skipped.slice(0, SKIPPED_SHOWN).map((s) => `  line ${s.line}: ${s.reason}`),
+          ...(skipped.length > SKIPPED_SHOWN ? [`  … and ${skipped.length - SKIPPED_SHOWN} more (--format json lists them all)`] : []),
+        ]
+      : []),
+    "",
+  ].join("\n");
+  return [head, ...report.candidates.map(candidateBlock)].join("\n");
 }

@@ -1,11 +1,11 @@
 import { z } from "zod";
 
 /**
- * How long shadow mode should run before a change moves on to a canary, from
- * the first source: a risk tier by blast radius (prompt tweak low, new tool
- * medium, model swap high, architecture change critical), 3–5 days for agents
- * with 10,000+ requests a day, otherwise at least 2 weeks or 5,000 diverse
- * requests, 2 weeks for critical changes, and +50% for a model swap.
+ * How long shadow mode should run before a change moves on to a canary, by the
+ * common risk-tier practice for agent releases: a tier by blast radius (prompt
+ * tweak low, new tool medium, model swap high, architecture change critical),
+ * 3–5 days for agents with 10,000+ requests a day, otherwise at least 2 weeks
+ * or 5,000 diverse requests, 2 weeks for critical changes, and +50% for a model swap.
  */
 export const RISK_TIERS = ["low", "medium", "high", "critical"] as const;
 export const RiskTierSchema = z.enum(RISK_TIERS);
@@ -30,7 +30,7 @@ export interface DurationRequirement {
   readonly risk: RiskTier;
   readonly modelSwap: boolean;
   readonly highTraffic: boolean;
-  /** The source asks medium-risk changes and above to review shadow results before the canary. */
+  /** Medium-risk changes and above review shadow results before the canary. */
   readonly required: boolean;
   readonly minDays: number;
   /** When set, this many distinct requests also satisfy the requirement, in place of the days. */

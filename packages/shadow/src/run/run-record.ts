@@ -1,5 +1,6 @@
 import { SessionOutcomeSchema } from "@agent-canary/conventions";
 import { z } from "zod";
+import { READ_AFTER_WRITE } from "./read-after-write.js";
 
 /** Tools are declared by what they do to the world: a candidate may only execute `read` tools. */
 export const ToolKindSchema = z.enum(["read", "write"]);
@@ -9,10 +10,15 @@ export type ToolKind = z.infer<typeof ToolKindSchema>;
 export const ToolCallRecordSchema = z.object({
   name: z.string(),
   kind: ToolKindSchema.or(z.literal("unknown")),
-  arguments: z.unknown(),
+  /** Left out when the shadow keeps no inputs (keepInputs: false). */
+  arguments: z.unknown().optional(),
   intercepted: z.boolean(),
   /** Set when the tool threw (or was unknown); the agent saw the error. */
   error: z.string().optional(),
+  /** The key the call touched, for a tool that declares one and a read-after-write to flag. */
+  key: z.string().optional(),
+  /** Set on a read of a key this run or production had written: see the README's Read-after-write. */
+  readAfterWrite: z.enum(READ_AFTER_WRITE).optional(),
 });
 export type ToolCallRecord = z.infer<typeof ToolCallRecordSchema>;
 

@@ -1,4 +1,4 @@
-import type { Stage } from "@agent-canary/rollout-state";
+import type { Stage } from "@agent-canary/conventions";
 import type { Gate, GatesConfig } from "../../config/resolve.js";
 import type { ArmTotals } from "../formula/compile.js";
 import { RolloutLedger, vectorReader } from "../inputs/ledger.js";

@@ -1,10 +1,20 @@
 import { LOG_COST_FLOOR_USD } from "@agent-canary/conventions";
 import type { Gate } from "../../config/resolve.js";
 import { KIND_SPECS } from "../../gates/kinds.js";
-import { add, clampMin, div, exp, mul, named, literal, span, sqrt, sub, sum, type GateExpr } from "../formula/tree.js";
+import { add, clampMin, compare, div, exp, literal, mul, named, span, sqrt, sub, sum, type GateExpr } from "../formula/tree.js";
 import { normalMixtureBoundary } from "./boundary.js";
 import type { GateFormula } from "./formula.js";
 import { baseline, canary, signed, strata, stratified } from "./stratified.js";
+
+/**
+ * A variance that is only rounding (the increments are divided by the rate
+ * range, so identical sessions leave 1e-17-sized remainders) is no spread: below
+ * 1e-12 of the squared mean it counts as zero, and a gate whose arms have no
+ * spread at all has no statistic, in PromQL as in TypeScript.
+ */
+function spread(variance: GateExpr, mean: GateExpr): GateExpr {
+  return mul(variance, compare(">", variance, mul(mul(mean, mean), 1e-12)));
+}
 
 /** Σ over strata of the within-stratum sum of squares of one arm: Q − S²/n. */
 function within(arm: typeof canary | typeof baseline): GateExpr {
@@ -25,8 +35,8 @@ export function meanFormula(gate: Gate): GateFormula {
   const st = stratified("s");
   const C = st.canarySamples;
   const J = strata();
-  const canaryVariance = clampMin(div(named("canaryWithin", within(canary)), sub(C, J)), 0);
-  const baselineVariance = clampMin(div(named("baselineWithin", within(baseline)), sub(st.baselineSamples, J)), 0);
+  const canaryVariance = spread(clampMin(div(named("canaryWithin", within(canary)), sub(C, J)), 0), st.canaryMean);
+  const baselineVariance = spread(clampMin(div(named("baselineWithin", within(baseline)), sub(st.baselineSamples, J)), 0), st.baselineMean);
   const sign = spec.harm === "higher" ? 1 : -1;
   const log = spec.scale === "log";
   const ratio = gate.comparison === "ratio" && !log;

@@ -62,7 +62,7 @@ async function startState(ops: OpsSide, config: GatesConfig, clock: Clock, seed:
  * time, or at the horizon. A rollout that progresses slowly on a slow machine
  * is left alone: it still waits for its sessions.
  */
-function horizonGuard(stop: () => void, ops: OpsSide, clock: Clock): NodeJS.Timeout {
+function horizonGuard(stop: (reason: string) => void, ops: OpsSide, clock: Clock, factor: number): NodeJS.Timeout {
   const plan = planSeconds(ops.config.rollout.stages) * 1000;
   const started = clock.now().getTime();
   let pausedSince: number | undefined;
@@ -70,7 +70,11 @@ function horizonGuard(stop: () => void, ops: OpsSide, clock: Clock): NodeJS.Time
     void ops.store.read(DEPLOYMENT).then((state) => {
       const now = clock.now().getTime();
       pausedSince = state?.phase === "paused" ? (pausedSince ?? now) : undefined;
-      if (now - started > HORIZON_PLANS * plan || (pausedSince !== undefined && now - pausedSince > HELD_PLANS * plan)) stop();
+      if (pausedSince !== undefined && now - pausedSince > HELD_PLANS * plan) stop(`held for ${formatSimulated(plan / 1000)} of rollout time`);
+      else if (now - started > HORIZON_PLANS * plan) {
+        // Sessions take real time while the clock runs `factor` times faster: too fast a clock starves the stages of sessions.
+        stop(`no decision after ${HORIZON_PLANS} plans' time: this machine ran too few sessions per rollout hour at ${formatSimulated(factor)} of rollout per real second; try a lower --speed`);
+      }
     }, () => undefined);
   }, 500);
   return timer;
@@ -92,12 +96,22 @@ async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number
 /** Runs the controller until the rollout ends, the horizon passes, or Ctrl-C. */
 async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline: Timeline, signal: AbortSignal): Promise<RolloutResult> {
   const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
-  const guard = horizonGuard(() => run.stop(), ops, clock);
+  let guardReason: string | undefined;
+  const guard = horizonGuard(
+    (reason) => {
+      guardReason ??= reason;
+      run.stop();
+    },
+    ops,
+    clock,
+    factor,
+  );
   const interrupt = () => run.stop();
   signal.addEventListener("abort", interrupt, { once: true });
   if (signal.aborted) run.stop();
   try {
-    return await run.done;
+    const result = await run.done;
+    return result.kind === "stopped" && guardReason ? { ...result, reason: guardReason } : result;
   } finally {
     clearInterval(guard);
     signal.removeEventListener("abort", interrupt);

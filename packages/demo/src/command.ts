@@ -36,7 +36,7 @@ export function addDemoCommand(program: Command): Command {
     .option("--seed <n>", "seed of the traffic and the model server, for a reproducible run", "1")
     .option("-c, --concurrency <n>", "agent sessions running at once", "16")
     .option("--speed <factor>", "run the rollout clock this many times faster (or slower, below 1)", "1")
-    .option("--stack", "use real Prometheus, Alertmanager and Redis (installed with scripts/install-servers.sh)", false)
+    .option("--stack", "use real Prometheus, Alertmanager and Redis (on PATH; Debian: apt-get install prometheus prometheus-alertmanager redis-server)", false)
     .option("--json", "print only a JSON summary on stdout", false)
     .addHelpText("after", HELP)
     .action(async (raw: Record<string, unknown>) => {
@@ -49,4 +49,14 @@ export function addDemoCommand(program: Command): Command {
       process.exitCode = await runDemo(parsed.data);
     });
   return program;
+}
+
+/**
+ * Runs `agent-canary demo` with these arguments (what follows `demo` on the
+ * command line): the CLI forwards to it, and so does this package's own bin.
+ */
+export async function runDemoCommand(args: readonly string[]): Promise<void> {
+  const program = new Command("agent-canary").showHelpAfterError("(run with --help for usage)").showSuggestionAfterError(true);
+  addDemoCommand(program);
+  await program.parseAsync(["demo", ...args], { from: "user" });
 }

@@ -1,0 +1,31 @@
+// StrykerJS for one package at a time: scripts/mutation.sh sets
+// AGENT_CANARY_MUTATION_PACKAGE and, to narrow a run, passes --mutate.
+import { targetFor } from "./targets.mjs";
+
+const packageName = process.env.AGENT_CANARY_MUTATION_PACKAGE;
+if (!packageName) throw new Error("AGENT_CANARY_MUTATION_PACKAGE is not set: run scripts/mutation.sh <package>");
+const target = targetFor(packageName);
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  plugins: ["@stryker-mutator/vitest-runner"],
+  vitest: { configFile: "mutation/vitest.config.ts", related: true },
+  mutate: target.mutate,
+  // Only the tests that reach a mutant run for it (vitest's per-test coverage).
+  coverageAnalysis: "perTest",
+  // The machine has 2 cores shared with other work; AGENT_CANARY_MUTATION_CONCURRENCY overrides.
+  concurrency: Number(process.env.AGENT_CANARY_MUTATION_CONCURRENCY ?? 2),
+  // A busy machine slows tests a lot; a mutant counts as a timeout (killed) only well past
+  // its normal run, so load does not pass for a killed mutant.
+  timeoutMS: 30_000,
+  timeoutFactor: 2.5,
+  dryRunTimeoutMinutes: 20,
+  // Built output, results and reports are not needed in the sandbox.
+  ignorePatterns: ["**/dist", "reports", "bench/results", "dashboards", "coverage", ".vitest-report.json"],
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};
