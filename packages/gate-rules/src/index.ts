@@ -13,7 +13,6 @@ export * from "./stats/statistics/formula.js";
 export * from "./stats/statistics/count.js";
 export * from "./stats/statistics/score.js";
 export * from "./stats/judge.js";
-export * from "./stats/legacy.js";
 export * from "./stats/random.js";
 export * from "./stats/session-model.js";
 export * from "./prometheus/names.js";

@@ -35,10 +35,6 @@ export interface Gate {
   readonly severity: (typeof SEVERITIES)[number];
   readonly outcomes: readonly SessionOutcome[] | undefined;
   readonly description: string | undefined;
-  /** @deprecated gates compare the rollout so far; this is the config's lookback, kept until the CLI demo is adapted. */
-  readonly window: string;
-  /** @deprecated see window. */
-  readonly windowSeconds: number;
 }
 
 export interface GatesConfig {
@@ -127,7 +123,7 @@ function comparisonIssue(kind: GateKind, comparison: string): string | undefined
   return undefined;
 }
 
-function resolveGate(input: GateInput, alpha: number, passAlpha: number, lookback: string): Gate {
+function resolveGate(input: GateInput, alpha: number, passAlpha: number): Gate {
   const d = kindDefaults(input.kind);
   const forText = input.for ?? d.for;
   const comparison = input.comparison ?? d.comparison;
@@ -155,8 +151,6 @@ function resolveGate(input: GateInput, alpha: number, passAlpha: number, lookbac
     severity: input.severity ?? d.severity,
     outcomes: input.outcomes as SessionOutcome[] | undefined,
     description: input.description,
-    window: lookback,
-    windowSeconds: durationSeconds(lookback),
   };
 }
 
@@ -190,7 +184,7 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
   const seen = new Map<string, number>();
   const gates = merged.map(({ input: g, index }) => {
     const at = (field: string): (string | number)[] => (index === undefined ? ["preset"] : ["gates", index, field]);
-    const gate = resolveGate(g, g.alpha ?? shared, input.passAlpha, input.lookback);
+    const gate = resolveGate(g, g.alpha ?? shared, input.passAlpha);
     const gateIssues: [string, string | undefined][] = [
       ["threshold", thresholdIssue(gate.kind, gate.comparison, gate.threshold)],
       ["comparison", inheritedThresholdIssue(input.preset, index === undefined ? undefined : input.gates?.[index]) ?? comparisonIssue(gate.kind, gate.comparison)],
