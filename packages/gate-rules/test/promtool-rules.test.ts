@@ -175,6 +175,8 @@ describe("promtool test rules: the scenarios of issue 10 in one run", () => {
     expect(first?.rollout.strata.reduce((a, s) => a + s.canary.loopingSessions, 0)).toBeCloseTo(1, 9);
     // A rollout routed by a shared key has no stratum to compare, and says how it was routed.
     expect(expect$.notComparable(keyOf(rollout("routing-key", "15", 100)?.rollout as TwinRollout), 100)).toBe("routing_key");
+    // Production before the rollout belongs to no rollout: the rules see only the canary's rollout.
+    expect([...at(END).values()].filter((e) => e.rollout.labels.deployment === "before-rollout").map((e) => e.rollout.labels.rollout_id)).toEqual([`${"20261129T160100Z-c0ffee01"}b`]);
     // The span index grows once a rollout is older than its look-back (1h here).
     expect(rollout("plenty", "16", END)?.rollout.span).toBe(3);
   });

@@ -58,7 +58,7 @@ export function blindAlertExpr(gate: Gate, config: GatesConfig): string {
 
 /** A rollout with sessions but none split at random in both arms: what was routed instead is the `assignment` label. */
 export function notComparableExpr(config: GatesConfig): string {
-  return `topk ${by(config)} (1, ${RECORDED.assignmentLookback}{assignment!="split"})\nunless ${on(config)} ${RECORDED.sharedSessions}`;
+  return `topk ${by(config)} (1, ${RECORDED.assignmentLookback}{assignment!~"split|no_rollout"})\nunless ${on(config)} ${RECORDED.sharedSessions}`;
 }
 
 /** A recorded series of the alert's gate and rollout, formatted, inside an annotation template. */

@@ -113,7 +113,8 @@ export function inputRules(config: GatesConfig): RecordingRule[] {
   const sessions = prometheusName(METRICS.sessions, config.export);
   return [
     ...families(config).flatMap((f) => familyRules(config, f)),
-    { record: RECORDED.assignmentIncrement, expr: increment(config, sessions, ["assignment"]) },
+    // Sessions routed with no rollout (no store, no canary) carry no rollout_id: they belong to none.
+    { record: RECORDED.assignmentIncrement, expr: increment(config, sessions, ["assignment"], 'rollout_id!=""') },
     { record: RECORDED.assignmentLookback, expr: lookback(config, RECORDED.assignmentIncrement) },
     { record: RECORDED.sharedSessions, expr: sharedSessions(config) },
     { record: RECORDED.rolloutStart, expr: rolloutStart(config) },

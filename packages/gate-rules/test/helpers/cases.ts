@@ -76,6 +76,16 @@ export function cases(gateNames: readonly string[]): Case[] {
   return [
     // Every gate kind catches its regression.
     { scenario: { deployment: "regressed", minutes: END, seed: 11, phases: [phase(RID(1), 0, 100, 25, model(EVERYTHING_WORSE))] }, fails: Object.fromEntries(gateNames.map((g) => [g, [100]])) },
+    // Half an hour of production before the canary (no rollout: the agents label it no_rollout, without rollout_id), then an identical canary.
+    {
+      scenario: {
+        deployment: "before-rollout",
+        minutes: END,
+        seed: 20,
+        phases: [phase("", 0, 30, 0, healthy, { assignment: "no_rollout" }), phase(RID(1) + "b", 30, END, 25, healthy)],
+      },
+      neverFails: "all",
+    },
     // A rolled-back canary (2x cost, 10% loops) and a healthy one started 10 minutes later: only the old one's gates fail,
     // and the receiver's info series mutes them once the old rollout is rolled back.
     {

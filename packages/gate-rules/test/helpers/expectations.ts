@@ -81,7 +81,9 @@ export class Expectations {
   notComparable(key: string, m: number): string | undefined {
     const entry = this.at(m).get(key);
     if (!entry || shared(entry.rollout) !== undefined) return undefined;
-    return Object.entries(entry.rollout.unsplit).sort((a, b) => b[1] - a[1])[0]?.[0];
+    return Object.entries(entry.rollout.unsplit)
+      .filter(([assignment]) => assignment !== "no_rollout")
+      .sort((a, b) => b[1] - a[1])[0]?.[0];
   }
 
   notComparableFires(key: string, t: number): string | undefined {

@@ -152,7 +152,7 @@ export class PrometheusTwin {
       const rollout = this.rolloutKey(p.labels);
       const group = this.groupOf(p);
       if (group) add(rollout, group, increase);
-      if (p.name === sessionsName) add(rollout, JSON.stringify(["assignment", p.labels.assignment ?? ""]), increase);
+      if (p.name === sessionsName && (p.labels.rollout_id ?? "") !== "") add(rollout, JSON.stringify(["assignment", p.labels.assignment ?? ""]), increase);
     }
     // sum by (...) (increase(...)) * interval/range, as the rule writes it: the factor after the sum.
     const factor = this.config.evaluationSeconds / this.config.rateRangeSeconds;

@@ -162,6 +162,8 @@ export class RolloutLedger {
    * `assignment` as the router labelled it (default: the record's own).
    */
   add(record: SessionRecord, percent = record.canaryPercent, assignment: Assignment = record.assignment ?? GATED_ASSIGNMENT): void {
+    // A session routed with no rollout carries no rollout_id: the rules count it under none.
+    if (assignment === "no_rollout") return;
     if (assignment !== GATED_ASSIGNMENT) {
       let arm = this.unsplit.get(assignment);
       if (!arm) this.unsplit.set(assignment, (arm = new ArmLedger(this.rateSteps, this.lookbackSteps)));
