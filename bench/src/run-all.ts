@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 const BENCHMARKS: { name: string; script: string; flags: string[] }[] = [
   { name: "overhead", script: "overhead/main.ts", flags: ["--expose-gc"] },
   { name: "decisions", script: "decisions/main.ts", flags: [] },
+  { name: "rule-cost", script: "decisions/rule-cost.ts", flags: [] },
   { name: "routing", script: "routing/main.ts", flags: [] },
   { name: "guards", script: "guards/main.ts", flags: [] },
   { name: "receiver", script: "receiver/main.ts", flags: [] },

@@ -53,7 +53,10 @@ describe("e2e: agent-canary demo", () => {
     const byName = Object.fromEntries(summary.scenarios.map((s) => [s.scenario, s]));
     for (const s of summary.scenarios) console.log(`demo ${s.scenario}: ${s.outcome} ${s.firedGates.join(",")} ${JSON.stringify(s.sessions)} drain ${JSON.stringify(s.drain ?? {})}`);
 
-    expect(byName.cost).toMatchObject({ outcome: "rolled_back", firedGates: ["cost"] });
+    expect(byName.cost?.outcome).toBe("rolled_back");
+    // Either cost gate may be first: the mean (cost) and the geometric mean (typical_cost) both see a 2x canary.
+    expect(byName.cost?.firedGates.length).toBeGreaterThan(0);
+    expect(byName.cost?.firedGates.every((g) => g === "cost" || g === "typical_cost")).toBe(true);
     expect(byName.loop?.outcome).toBe("rolled_back");
     expect(byName.loop?.firedGates.some((g) => g === "loops" || g === "completion")).toBe(true);
     expect(byName.healthy).toMatchObject({ outcome: "promoted", firedGates: [] });

@@ -1,3 +1,4 @@
+import { RECORDED } from "@agent-canary/gate-rules";
 import { waitFor } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENT } from "./harness/gates-config.js";
@@ -42,14 +43,14 @@ describe("e2e: an identical canary", () => {
     const gateNames = stack.gates.gates.map((g) => g.name);
     await waitFor(
       async () => {
-        const live = await stack.prometheus.query(`deployment:agent_canary_gate_statistic:z{deployment="${DEPLOYMENT}"}`);
+        const live = await stack.prometheus.query(`${RECORDED.statistic}{deployment="${DEPLOYMENT}"}`);
         return gateNames.every((name) => live.some((s) => s.metric.gate === name));
       },
       { timeoutMs: 120_000, intervalMs: 500, what: "every gate to have its minimum samples on both arms" },
     );
     const startIterations = await ruleGroupIterations(stack.prometheus.url);
     expect(startIterations.size, "Prometheus reports its rule groups").toBeGreaterThan(0);
-    const statistic = `count_over_time(deployment:agent_canary_gate_statistic:z{deployment="${DEPLOYMENT}"}[1h])`;
+    const statistic = `count_over_time(${RECORDED.statistic}{deployment="${DEPLOYMENT}"}[1h])`;
     await waitFor(
       async () => {
         const now = await ruleGroupIterations(stack.prometheus.url);
@@ -64,8 +65,8 @@ describe("e2e: an identical canary", () => {
 
     // Any alert that fired at any evaluation of the run, not only at the last one.
     const firing = await stack.prometheus.query(`max_over_time(ALERTS{deployment="${DEPLOYMENT}",alertstate="firing"}[1h])`);
-    const statistics = await stack.prometheus.query(`deployment:agent_canary_gate_statistic:z{deployment="${DEPLOYMENT}"}`);
-    const boundaries = await stack.prometheus.query(`deployment:agent_canary_gate_boundary:z{deployment="${DEPLOYMENT}"}`);
+    const statistics = await stack.prometheus.query(`${RECORDED.statistic}{deployment="${DEPLOYMENT}"}`);
+    const boundaries = await stack.prometheus.query(`${RECORDED.boundary}{deployment="${DEPLOYMENT}"}`);
     for (const s of statistics) {
       const boundary = boundaries.find((b) => b.metric.gate === s.metric.gate)?.value;
       console.log(`A/A gate ${s.metric.gate}: z ${s.value.toFixed(2)} vs boundary ${boundary?.toFixed(2)}`);

@@ -1,164 +1,137 @@
 /**
- * Decision quality by simulation: false rollbacks on identical versions (A/A)
- * and canary sessions needed to catch real regressions, for our recommended
- * gates and gate-rules' presets of the two source documents (gate-rules'
- * simulateRollout and evaluator), plus the second source's gate function as
- * written at its own cadence (session-cadence.ts).
- * Run alone: node src/decisions/main.ts [--aa-runs 600] [--runs 200]
+ * Decision quality by simulation (issue 10): false holds and rollbacks on
+ * identical versions under production-like traffic, each gate at its
+ * tolerance, detection of real regressions against fixed-sample floors, and
+ * the time an identical canary takes to pass. Sessions are labelled as the
+ * agents label them (rollout, canary percent, assignment), go through the
+ * recording rules' input layer (gate-rules' RolloutLedger, checked equal to the
+ * rules by the differential test) and are judged every minute by the formulas
+ * the rules evaluate.
+ * Run alone: node src/decisions/main.ts [--long] [--scale 0.5] [--only aa,tolerance,detection,passing]
  */
 import { parseArgs } from "node:util";
-import { parseGatesConfig, sessionModel, simulateRollout, type GatesConfig, type PresetName } from "@agent-canary/gate-rules";
+import { parseGatesConfig, sessionModel, spanShare, type GatesConfig } from "@agent-canary/gate-rules";
 import { fmt, pct, table, writeResult } from "../lib/report.ts";
 import { quantile, wilson } from "../lib/stats.ts";
-import { fixedSampleN, gateTolerance, NO_DIFFERENCE } from "./reference.ts";
-import { CANARY_PERCENT, REGRESSIONS, SESSIONS_PER_MINUTE, type Regression } from "./scenarios.ts";
+import { runAA, runAfter, runAtTolerance, runRoutingKey, type FalseAlarms } from "./aa.ts";
+import { describeDetection, detect, DETECTION_HOURS } from "./detection.ts";
+import { plannedHours, timeToPass } from "./passing.ts";
+import { fixedSampleFloors } from "./reference.ts";
+import { boundaryMinimumTable, rhoTable } from "./rho.ts";
+import { AA_SCENARIOS, AT_TOLERANCE, CANARY_PERCENT, REGRESSIONS, SESSIONS_PER_MINUTE } from "./scenarios.ts";
 import { SECOND_SOURCE_CHECKS, simulateCadence } from "./session-cadence.ts";
 
-const PRESETS: readonly PresetName[] = ["recommended", "second-source", "first-source"];
-const DETECTION_HOURS = 48;
-const CADENCE_AA_HORIZONS = [200, 500, 1000] as const;
 const ALPHA = 0.01;
-
-function configOf(preset: PresetName): GatesConfig {
-  return parseGatesConfig(`deployments: [bench]\npreset: ${preset}\nevaluationInterval: 1m\nalpha: ${ALPHA}\n`, `preset ${preset}`);
-}
 
 function interval(successes: number, runs: number): string {
   const w = wilson(successes, runs);
   return `${pct(w.rate)} [${pct(w.low)}, ${pct(w.high)}]`;
 }
 
-function tally(names: (string | undefined)[]): string {
-  const counts = new Map<string, number>();
-  for (const n of names) if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
-  return [...counts].map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+const named = (m: Map<string, number>): string => [...m].map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+
+function aaRow(title: string, a: FalseAlarms, note = ""): string[] {
+  return [title, String(a.runs), interval(a.rollbacks, a.runs), interval(a.holds, a.runs), named(a.fired) + note];
 }
 
-/** A/A over the medium-risk plan (1% 4h, 5% 8h, 25% 24h, 50% 24h), every gate with action rollback, evaluated every minute. */
-function aaEveryMinute(preset: PresetName, runs: number): string[] {
-  const config = configOf(preset);
-  const gates = config.gates.filter((g) => g.action === "rollback").map((g) => g.name);
+/** The second source's gate function as written, on identical versions, at its own cadence. */
+function secondSourceRow(runs: number): string[] {
   const model = sessionModel();
-  const fired: (string | undefined)[] = [];
+  let fired = 0;
   for (let r = 0; r < runs; r++) {
-    const res = simulateRollout({ config, baseline: model, canary: model, sessionsPerMinute: SESSIONS_PER_MINUTE, seed: 1000 + r, gates });
-    fired.push(res.firing?.gate);
+    const res = simulateCadence({ checks: SECOND_SOURCE_CHECKS, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: 1000, checkEvery: 10, seed: 5000 + r });
+    if (res.firedAt !== undefined) fired++;
   }
-  const count = fired.filter(Boolean).length;
-  const hours = config.rollout.stages.reduce((s, st) => s + st.minDurationSeconds, 0) / 3600;
-  const label = preset === "recommended" ? "ours: recommended" : `gate-rules ${preset} preset`;
-  return [label, `rollback gates (${gates.join(", ")}) every minute over the ${hours} h medium plan`, String(runs), interval(count, runs), tally(fired)];
+  return ["comparison: the second source's gate function as written (point ratios every 10 canary sessions, 1000 canary sessions at 5%)", String(runs), interval(fired, runs), "-", "-"];
 }
 
-/** A/A under the second source's own cadence: cumulative data, a check every 10 canary sessions from 50 on, 5% canary. */
-function aaCadence(runs: number): string[][] {
-  const model = sessionModel();
-  const firedAt: (number | undefined)[] = [];
-  const names: (string | undefined)[] = [];
-  const horizon = Math.max(...CADENCE_AA_HORIZONS);
-  for (let r = 0; r < runs; r++) {
-    const res = simulateCadence({ checks: SECOND_SOURCE_CHECKS, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: horizon, checkEvery: 10, seed: 5000 + r });
-    firedAt.push(res.firedAt);
-    names.push(res.gate);
-  }
-  return CADENCE_AA_HORIZONS.map((h) => {
-    const count = firedAt.filter((f) => f !== undefined && f <= h).length;
-    const which = names.filter((_, i) => (firedAt[i] ?? Infinity) <= h);
-    return ["second source, as written", `its gate function (point ratios; cost 1.30x, loops 3x, completion 0.85x) every 10 canary sessions from 50 on, cumulative, ${h} canary sessions at ${CANARY_PERCENT}%`, String(runs), interval(count, runs), tally(which)];
+function aaSection(config: GatesConfig, scale: number): string {
+  const runs = (n: number) => Math.max(1, Math.round(n * scale));
+  const rows = AA_SCENARIOS.map((s, i) => {
+    const a = runAA(config, s, runs(s.runs), 1000 + 100_000 * i);
+    return aaRow(s.title, a);
   });
+  rows.push(aaRow("right after a rolled-back canary (2x cost, 10% loops), next rollout an hour later", runAfter(config, "rollback", runs(30), 2_000_000)));
+  rows.push(aaRow("right after a promotion (the promoted version is the new baseline)", runAfter(config, "promotion", runs(30), 3_000_000)));
+  const keyed = runRoutingKey(config, runs(20), 4_000_000);
+  rows.push(aaRow("every session routed by tenant id (a shared routing key), 25% for 24 h", keyed, `; every gate undecided at the end in ${keyed.allUndecided} of ${keyed.runs}`));
+  rows.push(secondSourceRow(runs(1000)));
+  return table(["identical versions (A/A), medium plan 1% 4 h, 5% 8 h, 25% 24 h, 50% 24 h, 100 sessions/min unless said", "runs", "false rollbacks [95% Wilson]", "false holds [95% Wilson]", "gates that fired"], rows);
 }
 
-interface Detection {
-  cell: string;
-  median: number;
-}
-
-function summarise(sessions: (number | undefined)[], runs: number, reference: number): Detection {
-  const hits = sessions.filter((s): s is number => s !== undefined);
-  if (hits.length === 0) return { cell: `never in ${runs} runs`, median: Number.NaN };
-  const median = quantile(hits, 0.5);
-  const detected = wilson(hits.length, runs);
-  const ratio = median / reference;
-  return { cell: `${fmt(median, 0)} (p90 ${fmt(quantile(hits, 0.9), 0)}; ${fmt(ratio, 2)}x ref; caught ${pct(detected.rate, 0)})`, median };
-}
-
-/** Canary sessions until the gate for the regressed metric fires, at a constant 5% for up to 48 h, evaluated every minute. */
-function detectEveryMinute(preset: PresetName, regression: Regression, runs: number, reference: number): string {
-  const config = configOf(preset);
-  const gate = config.gates.find((g) => g.kind === regression.kind);
-  if (!gate) return "no gate for this metric";
-  const stages = [{ percent: CANARY_PERCENT, minDurationSeconds: DETECTION_HOURS * 3600, minSessionsPerArm: 0 }];
-  const baseline = sessionModel();
-  const canary = sessionModel(regression.canary);
-  const sessions: (number | undefined)[] = [];
-  for (let r = 0; r < runs; r++) {
-    const res = simulateRollout({ config, baseline, canary, sessionsPerMinute: SESSIONS_PER_MINUTE, seed: 9000 + r, stages, gates: [gate.name] });
-    sessions.push(res.firing?.canarySessions);
-  }
-  return `${summarise(sessions, runs, reference).cell} [${gate.action}]`;
-}
-
-function detectCadence(regression: Regression, runs: number, reference: number): string {
-  const check = SECOND_SOURCE_CHECKS.find((c) => c.kind === regression.kind);
-  if (!check) return "no check for this metric in its gate function";
-  const sessions: (number | undefined)[] = [];
-  for (let r = 0; r < runs; r++) {
-    const res = simulateCadence({
-      checks: [check],
-      baseline: sessionModel(),
-      canary: sessionModel(regression.canary),
-      canaryPercent: CANARY_PERCENT,
-      horizonCanarySessions: DETECTION_HOURS * 60 * SESSIONS_PER_MINUTE * (CANARY_PERCENT / 100),
-      checkEvery: 10,
-      seed: 13000 + r,
-    });
-    sessions.push(res.firedAt);
-  }
-  return `${summarise(sessions, runs, reference).cell} [rollback]`;
-}
-
-function detectionTable(runs: number): string {
-  const recommended = configOf("recommended");
-  const rows = REGRESSIONS.map((regression) => {
-    const reference = fixedSampleN(regression, CANARY_PERCENT, ALPHA, NO_DIFFERENCE);
-    const ours = recommended.gates.find((g) => g.kind === regression.kind);
-    const atTolerance = ours ? fixedSampleN(regression, CANARY_PERCENT, ALPHA, gateTolerance(ours)) : Number.NaN;
-    return [
-      regression.title,
-      fmt(reference, 0),
-      ours ? `${fmt(atTolerance, 0)} (${ours.comparison} ${ours.threshold})` : "",
-      detectEveryMinute("recommended", regression, runs, reference),
-      detectCadence(regression, runs, reference),
-      detectEveryMinute("second-source", regression, runs, reference),
-      detectEveryMinute("first-source", regression, runs, reference),
-    ];
+function toleranceSection(config: GatesConfig, scale: number): string {
+  const rows = config.gates.map((gate, i) => {
+    const a = runAtTolerance(config, gate.name, Math.max(1, Math.round(20 * scale)), 6_000_000 + 10_000 * i);
+    return [gate.name, `${gate.comparison} ${gate.threshold}`, pct(gate.alpha, 3), String(a.runs), interval(a.rollbacks + a.holds, a.runs)];
   });
-  return table(
-    ["regression (canary vs baseline)", "fixed-sample n, null: no difference", "fixed-sample n, null: our gate's tolerance", "ours: recommended, every minute", "second source as written, its cadence", "gate-rules second-source preset, every minute", "first source, every minute"],
-    rows,
-  );
+  return table(["gate", "tolerance", "its alpha (whole rollout)", "runs", "failed [95% Wilson]"], rows);
+}
+
+function detectionSection(config: GatesConfig, scale: number): string {
+  const rows: string[][] = [];
+  REGRESSIONS.forEach((regression, i) => {
+    for (const name of regression.gates) {
+      const gate = config.gates.find((g) => g.name === name);
+      if (!gate) continue;
+      const floors = fixedSampleFloors(gate, regression.both ?? {}, { ...regression.both, ...regression.canary }, CANARY_PERCENT, ALPHA);
+      const d = detect(config, regression, name, Math.max(1, Math.round(60 * scale)), 9000 + 1000 * i);
+      rows.push([regression.title, `${name} (${gate.comparison} ${gate.threshold})`, fmt(floors.noDifference, 0), Number.isFinite(floors.atTolerance) ? fmt(floors.atTolerance, 0) : "never", describeDetection(d, floors.atTolerance, fmt, pct)]);
+    }
+  });
+  return table(["regression (canary vs baseline)", "gate (tolerance)", "fixed-sample n, null: no difference", "fixed-sample n, null: the gate's tolerance", "ours: median canary sessions to the first firing"], rows);
+}
+
+function passingCell(hours: number[] | undefined, runs: number, inTime: number | undefined, gatePass: number | undefined): string {
+  if (!hours?.length) return `not within the plan (${runs} runs)`;
+  const within = pct(hours.length / runs, 0);
+  const timely = gatePass === undefined ? "" : `; at or below ${gatePass}% in ${pct((inTime ?? 0) / runs, 0)}`;
+  return `${fmt(quantile(hours, 0.5), 1)} h (p90 ${fmt(quantile(hours, 0.9), 1)}; passed ${within}${timely})`;
+}
+
+function passingSection(config: GatesConfig, scale: number): string {
+  const levels = [
+    { label: "100 sessions/min", perMinute: 100, runs: 20 },
+    { label: "20 sessions/min", perMinute: 20, runs: 20 },
+    { label: "20 sessions/hour", perMinute: 20 / 60, runs: 40 },
+  ];
+  const results = levels.map((l, i) => timeToPass(config, l.perMinute, Math.max(1, Math.round(l.runs * scale)), 7_000_000 + 100_000 * i));
+  const rows = config.gates.map((gate) => [
+    gate.name,
+    gate.passBeforePercent === undefined ? "fail-only" : `${gate.passBeforePercent}%`,
+    ...results.map((r) => passingCell(r.hours.get(gate.name), r.runs, r.inTime.get(gate.name), gate.passBeforePercent)),
+    gate.passBeforePercent === undefined ? "-" : `${fmt(plannedHours(gate, 20 / 60, gate.passBeforePercent), 0)} h`,
+  ]);
+  return table(["gate", "must pass before", ...levels.map((l) => `identical canary, ${l.label}: hours to first passing`), "decidingTime at 20 sessions/hour with the canary at that percent"], rows);
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { "aa-runs": { type: "string", default: "600" }, runs: { type: "string", default: "200" } } });
-  const aaRuns = Number(values["aa-runs"]);
-  const runs = Number(values.runs);
+  const { values } = parseArgs({ options: { long: { type: "boolean", default: false }, scale: { type: "string" }, only: { type: "string" } } });
+  const scale = values.scale ? Number(values.scale) : values.long ? 5 : 1;
+  const only = values.only?.split(",");
+  const want = (part: string) => !only || only.includes(part);
+  const config = parseGatesConfig(`deployments: [bench]\nevaluationInterval: 1m\nalpha: ${ALPHA}\n`, "recommended");
   const started = Date.now();
-  const aaRows = [...PRESETS.map((p) => aaEveryMinute(p, aaRuns)), ...aaCadence(Math.max(aaRuns, 1000))];
-  const aa = table(["gates", "procedure", "runs", "false rollbacks [95% Wilson CI]", "gate that fired (runs)"], aaRows);
-  const detection = detectionTable(runs);
+  const sections: string[] = [];
+  const timed = (title: string, body: () => string): void => {
+    const t = Date.now();
+    const text = body();
+    sections.push(`## ${title}\n\n${text}\n\n(${((Date.now() - t) / 60_000).toFixed(1)} min)`);
+  };
+  if (want("rho")) timed("Tuning rho: where the boundary is tight, and where decisions happen", () => `${boundaryMinimumTable()}\n\nCanary sessions at 5% on the median path (the gate's formulas on expected totals): to pass an identical canary / to fail a regression of about twice the tolerance (cost 2x, loops 3x, completion 78%, turns 2x, errors 3%, latency 1.5x, quality -0.1, unsafe 3x).\n\n${rhoTable(config)}`);
+  if (want("aa")) timed("Identical versions: false holds and rollbacks", () => aaSection(config, scale));
+  if (want("tolerance")) timed("Each gate with the canary exactly at its tolerance", () => toleranceSection(config, scale));
+  if (want("detection")) timed(`Regressions at ${CANARY_PERCENT}% canary: canary sessions until the gate fires (up to ${DETECTION_HOURS} h)`, () => detectionSection(config, scale));
+  if (want("passing")) timed("An identical canary: hours until each gate passes", () => passingSection(config, scale));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   writeResult(
     "decisions",
     "Decision quality (simulated)",
-    `Simulated agent: gate-rules' TYPICAL_AGENT session model (completion 92%, loops 0.5%, errors 1%, lognormal cost with median $0.04 and sigma 0.8, lognormal turns with median 6 and sigma 0.5). ` +
-      `${SESSIONS_PER_MINUTE} sessions a minute in total (Poisson), routed at random by the stage's percent; gates evaluated by gate-rules' evaluateGate/simulateRollout over their rolling windows, with their \`for\`. ` +
-      `False-alarm budget α = ${ALPHA} for the recommended preset. ` +
-      `"Second source as written" is its gate function re-implemented literally in bench/ (point ratios on per-version totals, checked every 10 canary sessions from 50 on); gate-rules' \`second-source\` preset keeps its thresholds but its threshold_only test subtracts a continuity correction of half a session per arm, so it fires less often than the source's plain comparison. Whole run took ${minutes} min on the shared machine.\n\n` +
-      `## A/A: identical versions, false rollbacks\n\nTarget: at most 1%.\n\n${aa}\n\n` +
-      `## Regressions at ${CANARY_PERCENT}% canary: canary sessions until the gate for that metric fires\n\n` +
-      `Median canary sessions to the first firing of the gate whose job it is (p90; median / fixed-sample n; share of ${runs} runs that caught it within ${DETECTION_HOURS} h = ${fmt(DETECTION_HOURS * 60 * SESSIONS_PER_MINUTE * 0.05, 0)} canary sessions); the gate's action in brackets. ` +
-      `Target for ours: within 1.5x of the fixed-sample n. The fixed-sample n is what a single one-sided z test (α = 1%, power 95%, canary:baseline = 5:95) needs when its sample size is fixed in advance and it is looked at once; "ref" ratios use the no-difference null. The second reference tests the same question our gate asks (is the canary worse than its tolerance, e.g. cost ratio > 1.25): the gap between the two is the price of tolerating small changes, the gap between it and our median is the price of looking every minute plus minSamples and \`for\`.\n\n${detection}\n`,
+    `Simulated agent: gate-rules' TYPICAL_AGENT (completion 92%, loops 0.5%, errors 1%, unsafe 0.2%, lognormal cost with median $0.04 and sigma 0.8, turns median 6, duration median 40 s, judge scores on half the sessions). ` +
+      `Poisson arrivals (${SESSIONS_PER_MINUTE} sessions a minute unless said), each session routed at random by the stage's percent (or by a tenant override or routing key where said) and labelled with its rollout, canary percent and assignment as the agents label it; ` +
+      `the recording rules' input layer (increments of rate() x interval, summed over a 7-day look-back; gate-rules' RolloutLedger, which the differential test holds equal to the rules) and the gates' own formulas, evaluated every minute, with their \`for\`. ` +
+      `Recommended preset: 9 gates, alpha = ${ALPHA} over a whole rollout shared equally (${pct(ALPHA / 9, 3)} each; ${pct((ALPHA / 9) * spanShare(1), 3)} in the first look-back span), passAlpha 5% per gate. ` +
+      `A rollout stops at its first firing, as the receiver would stop it. Run scale ${scale} (\`--long\` is 5); the whole run took ${minutes} min.\n\n` +
+      sections.join("\n\n"),
   );
 }
 

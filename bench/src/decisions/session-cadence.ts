@@ -6,7 +6,13 @@
  * a baseline without loops makes the loop ratio infinite (so it rolls back),
  * and a baseline without cost makes the cost ratio 1.
  */
-import { addSession, emptyArm, seededRandom, type ArmPair, type ArmStats, type GateKind, type SessionSampler } from "@agent-canary/gate-rules";
+import { addSession, emptyArm, seededRandom, type ArmStats, type GateKind, type SessionSampler } from "@agent-canary/gate-rules";
+
+/** Per-version totals since the canary started, as the source's SQL query keeps them. */
+interface ArmPair {
+  canary: ArmStats;
+  baseline: ArmStats;
+}
 
 export interface SourceCheck {
   name: string;
@@ -16,7 +22,7 @@ export interface SourceCheck {
 
 const MIN_CANARY_SESSIONS = 50;
 
-const avgCost = (a: ArmStats): number => a.cost.sum / a.sessions;
+const avgCost = (a: ArmStats): number => a.quantities.cost.sum / a.sessions;
 const loopRate = (a: ArmStats): number => a.loopingSessions / a.sessions;
 const completion = (a: ArmStats): number => (a.outcomes.completed ?? 0) / a.sessions;
 

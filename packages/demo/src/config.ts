@@ -1,6 +1,6 @@
 import { BASELINE_VERSION } from "@agent-canary/example-support-agent";
 import type { VersionSpec } from "@agent-canary/conventions";
-import { formatDuration, GatesConfigInputSchema, planSeconds, PRESETS, resolveConfig, ROLLOUT_PLANS, type GatesConfig, type GatesConfigInput } from "@agent-canary/gate-rules";
+import { GatesConfigInputSchema, PRESETS, resolveConfig, ROLLOUT_PLANS, type GatesConfig, type GatesConfigInput } from "@agent-canary/gate-rules";
 import type { Stage } from "@agent-canary/rollout-state";
 
 export const DEPLOYMENT = "support-agent";
@@ -44,18 +44,6 @@ export function demoStages(): Stage[] {
   return ROLLOUT_PLANS.medium.map((stage) => ({ ...stage, minSessionsPerArm: Math.ceil(stage.minSessionsPerArm * SESSION_SCALE) }));
 }
 
-/**
- * Each gate's window covers the whole plan: every gate compares everything the
- * canary did since it started with the baseline over the same time. With the
- * demo's small fleet, the preset's 12-hour window would hold too few canary
- * sessions for the minimum samples, and a window that grows with the canary
- * is where the always-valid boundary's guarantee holds exactly.
- */
-function demoWindow(stages: readonly Stage[]): string {
-  const day = 86_400;
-  return formatDuration(Math.ceil(planSeconds(stages) / day) * day);
-}
-
 export interface DemoConfigOptions {
   /** --stack: Prometheus evaluates in real time, so `for` and the evaluation interval are real seconds. */
   realTime?: { evaluationInterval: string; for: string };
@@ -65,13 +53,13 @@ export interface DemoConfigOptions {
 
 /**
  * The gates the demo runs: the recommended preset's thresholds, minimum
- * samples, actions and `for` over the demo's plan, with windows covering the
- * plan. With a real Prometheus (--stack), `for` and the evaluation interval
- * are shortened so the alert path does not wait minutes of real time.
+ * samples, actions and `for` over the demo's plan; every gate compares the
+ * rollout so far (the demo's plan is far inside the default 7-day look-back).
+ * With a real Prometheus (--stack), `for` and the evaluation interval are
+ * shortened so the alert path does not wait minutes of real time.
  */
 export function demoGatesInput(options: DemoConfigOptions = {}): GatesConfigInput {
   const stages = demoStages();
-  const window = demoWindow(stages);
   const input: GatesConfigInput = {
     deployments: [DEPLOYMENT],
     export: "prometheus",
@@ -80,7 +68,6 @@ export function demoGatesInput(options: DemoConfigOptions = {}): GatesConfigInpu
     gates: PRESETS.recommended.map((gate) => ({
       kind: gate.kind,
       name: gate.name,
-      window,
       ...(options.realTime ? { for: options.realTime.for } : {}),
     })),
   };

@@ -143,6 +143,7 @@ export async function runScenario(scenario: Scenario, ops: OpsSide, settings: Ru
     concurrency: settings.concurrency,
     seed: settings.seed,
     clock,
+    canaryPercent: () => agent.rolloutState()?.canaryPercent ?? 0,
     log,
     onError: (error) => timeline.line(`! session error: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -17,7 +17,8 @@ describe("gates config", () => {
     expect(config.gates.map((g) => g.kind).sort()).toEqual(PRESETS.recommended.map((g) => g.kind).sort());
     expect(config.export).toBe("prometheus");
     expect(config.rollout.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
-    expect(config.horizonSeconds).toBe(60 * 3600);
+    expect(config.lookbackSeconds).toBe(7 * 86_400);
+    expect(config.environment).toEqual({ matchers: [], by: [] });
     // The false-alarm budget is shared: the gates' alphas add up to the config's.
     expect(config.gates.reduce((sum, g) => sum + g.alpha, 0)).toBeCloseTo(0.01, 12);
   });
@@ -56,13 +57,13 @@ describe("gates config", () => {
     const config = parseGatesConfig("deployments: [a]\ngates:\n  - kind: cost_per_session\n    name: cost\n    threshold: 1.1\n");
     const cost = config.gates.find((g) => g.name === "cost");
     expect(cost?.threshold).toBe(1.1);
-    expect(cost?.window).toBe(PRESETS.recommended.find((g) => g.name === "cost")?.window);
+    expect(cost?.minSamples).toBe(PRESETS.recommended.find((g) => g.name === "cost")?.minSamples);
     expect(config.gates).toHaveLength(PRESETS.recommended.length);
   });
 
   it("names the file, line and field of a wrong value, and says what is allowed", () => {
-    const [p] = problems("deployments: [a]\ngates:\n  - kind: loop_rate\n    window: 2 hours\n");
-    expect(p).toMatchObject({ file: "gates.yaml", line: 4, field: "gates[0].window" });
+    const [p] = problems("deployments: [a]\ngates:\n  - kind: loop_rate\n    for: 2 hours\n");
+    expect(p).toMatchObject({ file: "gates.yaml", line: 4, field: "gates[0].for" });
     expect(p?.message).toMatch(/"30s", "5m", "2h"/);
   });
 
@@ -108,15 +109,68 @@ describe("gates config", () => {
     expect(p?.message).toMatch(/^required: .*deployments: \[support-agent\]/);
   });
 
-  it("rejects zero-length windows, intervals and horizons as config problems, and a bad horizon without throwing", () => {
-    const found = problems("deployments: [a]\nevaluationInterval: 0s\nhorizon: 1x\ngates:\n  - kind: loop_rate\n    window: 0m\n");
+  it("rejects zero-length intervals and look-backs as config problems, and a bad duration without throwing", () => {
+    const found = problems("deployments: [a]\nevaluationInterval: 0s\nlookback: 1x\nrateRange: 0m\n");
     expect(found.map((p) => [p.line, p.field])).toEqual([
       [2, "evaluationInterval"],
-      [3, "horizon"],
-      [6, "gates[0].window"],
+      [3, "lookback"],
+      [4, "rateRange"],
     ]);
     expect(found[0]?.message).toMatch(/longer than 0s/);
     expect(found[1]?.message).toMatch(/Prometheus duration/);
+  });
+
+  it("rejects a rate range shorter than the evaluation interval and a look-back under an hour", () => {
+    const found = problems("deployments: [a]\nevaluationInterval: 5m\nrateRange: 2m\nlookback: 30m\n");
+    expect(found.map((p) => p.field)).toEqual(["rateRange", "lookback"]);
+    expect(found[0]?.message).toMatch(/sessions between evaluations would be lost/);
+  });
+
+  it("says what replaced a removed field (window, horizon) and a renamed kind, instead of 'unknown field'", () => {
+    const found = [...problems("deployments: [a]\nhorizon: 60h\ngates:\n  - kind: loop_rate\n    window: 24h\n  - kind: p95_turns\n")].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    expect(found.map((p) => [p.line, p.field])).toEqual([
+      [2, "horizon"],
+      [5, "gates[0].window"],
+      [6, "gates[1].kind"],
+    ]);
+    expect(found[0]?.message).toMatch(/^horizon was removed: .*however long a rollout runs/);
+    expect(found[1]?.message).toMatch(/^window was removed: .*lookback/);
+    expect(found[2]?.message).toMatch(/^kind p95_turns was renamed turns_per_session: it tests the mean/);
+    expect(problems("deployments: [a]\ngates:\n  - kind: p95_latency\n")[0]?.message).toMatch(/write kind: session_duration/);
+  });
+
+  it("validates environment matchers and by labels, and puts them into every raw selector and aggregation", () => {
+    const found = problems("deployments: [a]\nmatchers: ['namespace=prod', 'rollout_id=\"x\"']\nby: [cluster, deployment, 9lives]\n");
+    expect(found.map((p) => p.field)).toEqual(["matchers[0]", "matchers[1]", "by[1]", "by[2]"]);
+    expect(found[0]?.message).toMatch(/not a label matcher; write name="value"/);
+    expect(found[1]?.message).toMatch(/"rollout_id" is a label agent-canary sets itself/);
+    const config = parseGatesConfig("deployments: [a]\nmatchers: ['namespace=\"prod\"', 'cluster=~\"eu-.*\"']\nby: [cluster]\n");
+    expect(config.environment).toEqual({ matchers: ['namespace="prod"', 'cluster=~"eu-.*"'], by: ["cluster"] });
+    const rules = recordingRules(config).groups.flatMap((g) => g.rules);
+    for (const r of rules.filter((x) => x.expr.includes("increase("))) expect(r.expr).toContain('namespace="prod",cluster=~"eu-.*"');
+    for (const r of rules.filter((x) => /sum by|count by|topk by/.test(x.expr))) expect(r.expr).toMatch(/by \(cluster, deployment, rollout_id/);
+    const alerts = alertingRules(config).groups[0]?.rules ?? [];
+    for (const a of alerts.filter((x) => x.alert.endsWith("GateFailed"))) expect(a.expr).toContain("on (cluster, deployment, rollout_id)");
+  });
+
+  it("requires passBeforePercent to be a percent, and refuses it on a gate whose tolerance is zero", () => {
+    const [range] = problems("deployments: [a]\ngates:\n  - kind: loop_rate\n    name: loops\n    passBeforePercent: 100\n");
+    expect(range).toMatchObject({ line: 5, field: "gates[0].passBeforePercent" });
+    expect(range?.message).toMatch(/above 0 and below 100/);
+    const [zero] = problems("deployments: [a]\ngates:\n  - kind: safety_violations\n    name: safety\n    passBeforePercent: 25\n");
+    expect(zero).toMatchObject({ line: 5, field: "gates[0].passBeforePercent" });
+    expect(zero?.message).toMatch(/can never be shown "not worse".*passBeforePercent: null/);
+    const config = parseGatesConfig("deployments: [a]\ngates:\n  - kind: loop_rate\n    name: loops\n    passBeforePercent: null\n");
+    expect(config.gates.find((g) => g.name === "loops")?.passBeforePercent).toBeUndefined();
+    // The preset's safety gate (tolerance 0) and judge gate (needs a judge) are fail-only guards; the others must pass.
+    const preset = parseGatesConfig("deployments: [a]\n").gates;
+    expect(preset.filter((g) => g.passBeforePercent === undefined).map((g) => g.name).sort()).toEqual(["quality", "safety"]);
+  });
+
+  it("gives each gate the test its kind and comparison call for", () => {
+    const tests = Object.fromEntries(parseGatesConfig("deployments: [a]\n").gates.map((g) => [g.name, g.test]));
+    expect(tests).toEqual({ cost: "mean", typical_cost: "mean", loops: "count", completion: "score", turns: "mean", errors: "score", latency: "mean", quality: "mean", safety: "count" });
+    expect(problems("deployments: [a]\ngates:\n  - kind: cost_geometric_mean\n    comparison: delta\n    threshold: 0.2\n")[0]?.message).toMatch(/compares geometric means: its comparison is ratio/);
   });
 
   it("a gate that switches comparison must give its own threshold (a delta default is no ratio)", () => {
@@ -133,6 +187,5 @@ describe("gates config", () => {
     expect(hours("low")).toBeLessThan(hours("medium"));
     expect(hours("medium")).toBeLessThan(hours("high"));
     expect(hours("high")).toBeLessThan(hours("critical"));
-    expect(parseGatesConfig("deployments: [a]\nrollout: {tier: low}\n").horizonSeconds).toBe(8 * 3600);
   });
 });

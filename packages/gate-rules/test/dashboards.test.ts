@@ -26,7 +26,7 @@ function knownNames(): Set<string> {
 }
 
 /** Grafana variables and macros replaced by what Grafana would send. */
-const substitute = (expr: string) => expr.replace(/\$__rate_interval/g, "5m").replace(/\$deployment/g, ".*");
+const substitute = (expr: string) => expr.replace(/\$__rate_interval/g, "5m").replace(/\$deployment/g, ".*").replace(/\$rollout_id/g, ".*");
 
 let prometheus: PrometheusHandle;
 beforeAll(async () => {
@@ -37,10 +37,10 @@ afterAll(async () => {
 });
 
 describe("dashboard", () => {
-  it("has a datasource variable, a deployment variable and panels for every gate", () => {
+  it("has datasource, deployment and rollout variables and a row of panels for every gate", () => {
     const d = gatesDashboard(defaultDashboardConfig());
     const vars = (d.templating?.list ?? []).map((v) => [v.name, v.type]);
-    expect(vars).toEqual(expect.arrayContaining([["datasource", "datasource"], ["deployment", "query"]]));
+    expect(vars).toEqual(expect.arrayContaining([["datasource", "datasource"], ["deployment", "query"], ["rollout_id", "query"]]));
     const titles = panelsOf().map((p) => p.title ?? "");
     for (const gate of defaultDashboardConfig().gates) expect(titles.filter((t) => t.startsWith("Gate ") && t.includes(`Gate ${gate.name} `))).toHaveLength(1);
     expect(titles).toEqual(expect.arrayContaining(["Canary percent", "Firing gates", "Session outcomes", "Tokens by model", "Active versions"]));

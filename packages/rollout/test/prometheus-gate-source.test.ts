@@ -2,6 +2,7 @@ import { writeFile, mkdtemp } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RECORDED } from "@agent-canary/gate-rules";
 import { PrometheusGateSource } from "@agent-canary/rollout";
 import { startPrometheus, waitFor, type PrometheusHandle } from "@agent-canary/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,9 +21,9 @@ function exposition(): string {
     "# TYPE test_loop_flag gauge",
     `test_loop_flag{deployment="shop"} ${counters.loopFlag}`,
     // As gate-rules records them: samples for every gate, a statistic only once a gate can judge.
-    `deployment_version_group:agent_canary_gate_samples:increase{deployment="shop",version_group="canary",gate="cost"} 80`,
-    `deployment_version_group:agent_canary_gate_samples:increase{deployment="shop",version_group="canary",gate="loops"} 80`,
-    `deployment:agent_canary_gate_statistic:z{deployment="shop",gate="cost"} 0.4`,
+    `${RECORDED.samples}{deployment="shop",rollout_id="r1",canary_percent="5",version_group="canary",gate="cost"} 80`,
+    `${RECORDED.samples}{deployment="shop",rollout_id="r1",canary_percent="5",version_group="canary",gate="loops"} 80`,
+    `${RECORDED.statistic}{deployment="shop",rollout_id="r1",gate="cost"} 0.4`,
     "",
   ].join("\n");
 }

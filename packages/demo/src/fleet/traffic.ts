@@ -14,6 +14,8 @@ export interface TrafficOptions {
   seed: number;
   /** Stamps sessions with the demo's (compressed) time. */
   clock: Clock;
+  /** The canary percent the agent's router follows now: each session is labelled with the one it was routed at. */
+  canaryPercent: () => number;
   log: SessionLog;
   /** Told of unexpected errors (not guard trips), which end that session as "error". */
   onError: (error: unknown) => void;
@@ -74,6 +76,7 @@ export class Traffic {
     const { clock, log } = this.options;
     const task = makeTask(this.random, id);
     const startedAt = clock.now().getTime();
+    const canaryPercent = this.options.canaryPercent();
     const realStart = performance.now();
     let seen: AgentSession | undefined;
     let outcome: SessionOutcome;
@@ -102,8 +105,10 @@ export class Traffic {
       id,
       group: seen.group,
       outcome,
-      costUsd: seen.cost ?? 0,
+      // Unknown cost (an unpriced call) is unknown, not zero: it stays out of the cost gates.
+      costUsd: seen.cost,
       turns: seen.turns,
+      canaryPercent,
       durationSeconds: (performance.now() - realStart) / 1000,
       looped: outcome === "loop_detected",
       unsafe: false,

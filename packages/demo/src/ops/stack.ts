@@ -131,7 +131,7 @@ function stackOps(
     store,
     gates,
     gateView: () => gates.view,
-    firedGates: () => (gates.view ?? []).filter((g) => g.verdict === "fail").map((g) => g.gate),
+    firedGates: () => (gates.view ?? []).filter((g) => g.verdict === "failing").map((g) => g.gate),
     description: `rollout state: Redis ${urls.redis}; gates: Prometheus ${prom.prometheus} → Alertmanager ${urls.alertmanager} → receiver ${urls.receiver}`,
     close: prom.close,
   };

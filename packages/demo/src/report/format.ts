@@ -1,10 +1,7 @@
-import { KIND_SPECS, type GateResult } from "@agent-canary/gate-rules";
+import { KIND_SPECS, type GateJudgement } from "@agent-canary/gate-rules";
 
 /** What the timeline shows of a gate: from the embedded evaluator, or read back from Prometheus. */
-export type GateView = Pick<
-  GateResult,
-  "gate" | "kind" | "action" | "verdict" | "comparison" | "value" | "threshold" | "statistic" | "boundary" | "samples" | "minSamples"
-> & {
+export type GateView = Pick<GateJudgement, "gate" | "kind" | "action" | "verdict" | "comparison" | "value" | "threshold" | "samples" | "minSamples" | "fail" | "pass"> & {
   /** For a failing gate: false while its alert waits out `for` (pending), true once it fires. Unknown when absent. */
   firing?: boolean;
 };
@@ -33,22 +30,27 @@ function formatTolerance(result: GateView): string {
   return `${harm === "higher" ? "≤" : "≥"} ${formatValue(result, harm === "higher" ? result.threshold : -result.threshold)}`;
 }
 
-const VERDICT: Record<GateResult["verdict"], string> = { pass: "pass", fail: "FAIL", insufficient_data: "wait" };
+const VERDICT: Record<GateJudgement["verdict"], string> = { passing: "pass", failing: "FAIL", undecided: "wait" };
+
+/** A gate has a statistic once both arms have its minimum samples (the rules record none before). */
+export const hasStatistic = (result: Pick<GateView, "fail">): boolean => !Number.isNaN(result.fail.statistic);
 
 /**
- * One gate on one line: value against tolerance, the test statistic against
- * its always-valid boundary, and the verdict; or how many sessions it still needs.
+ * One gate on one line: value against tolerance, the evidence against (or, once
+ * passing, for) the canary against its always-valid boundary, and the verdict;
+ * or how many samples it still needs.
  */
 export function formatGate(result: GateView): string {
-  const name = result.gate.padEnd(11);
-  if (result.verdict === "insufficient_data") {
-    const have = Math.min(result.samples.canary, result.samples.baseline);
-    return `${name} ${VERDICT.insufficient_data}  ${have}/${result.minSamples} sessions per arm`;
+  const name = result.gate.padEnd(12);
+  if (!hasStatistic(result)) {
+    const have = Math.floor(Math.min(result.samples.canary || 0, result.samples.baseline || 0));
+    return `${name} ${VERDICT.undecided}  ${have}/${result.minSamples} samples per arm`;
   }
   const value = `${formatValue(result, result.value)} (${formatTolerance(result)})`.padEnd(24);
-  const z = `z ${result.statistic.toFixed(2).padStart(6)} vs ${result.boundary.toFixed(2)}`;
-  const action = result.verdict !== "fail" ? "" : result.firing === false ? ` (pending: ${result.action} once it has failed for its \`for\`)` : ` → ${result.action}`;
-  return `${name} ${VERDICT[result.verdict].padEnd(4)}  ${value} ${z}${action}`;
+  const side = result.verdict === "passing" ? { word: "for", ...result.pass } : { word: "against", ...result.fail };
+  const evidence = `${side.word} ${side.statistic.toFixed(2).padStart(6)} vs ${side.boundary.toFixed(2)}`;
+  const action = result.verdict !== "failing" ? "" : result.firing === false ? ` (pending: ${result.action} once it has failed for its \`for\`)` : ` → ${result.action}`;
+  return `${name} ${VERDICT[result.verdict].padEnd(4)}  ${value} ${evidence}${action}`;
 }
 
 export function formatPercent(percent: number): string {

@@ -25,13 +25,13 @@ function gates(config: GatesConfig): string {
 
 /** What is about to run, so the timeline that follows can be read without the source. */
 export function scenarioHeader(scenario: Scenario, config: GatesConfig, baseline: VersionSpec, canary: VersionSpec, clockText: string): string[] {
-  const window = config.gates[0]?.window ?? "";
+  const lookback = config.lookback;
   return [
     "",
     `━━ scenario "${scenario.name}": ${scenario.story}`,
     `   baseline ${version(baseline)} → canary ${version(canary)}`,
     `   plan: ${plan(config.rollout.stages)}`,
-    `   gates (${config.preset} preset, window ${window}): ${gates(config)}`,
+    `   gates (${config.preset} preset, the rollout so far up to ${lookback}, per canary percent): ${gates(config)}`,
     `   ${clockText}`,
     `   expected: ${scenario.expect === "promoted" ? "promoted" : "rolled back"}`,
     "",

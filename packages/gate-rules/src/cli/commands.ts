@@ -42,8 +42,8 @@ async function run(io: Io, body: () => Promise<void>): Promise<void> {
 }
 
 function summary(config: GatesConfig): string {
-  const gates = config.gates.map((g) => `${g.name} (${g.kind}, ${g.comparison} ${g.threshold}, ${g.window}, ${g.action})`);
-  return `deployments: ${config.deployments.join(", ")}; export: ${config.export}; ${config.gates.length} gates: ${gates.join("; ")}`;
+  const gates = config.gates.map((g) => `${g.name} (${g.kind}, ${g.comparison} ${g.threshold}, ${g.action}${g.passBeforePercent === undefined ? ", fail-only" : `, must pass before ${g.passBeforePercent}%`})`);
+  return `deployments: ${config.deployments.join(", ")}; export: ${config.export}; lookback: ${config.lookback}; ${config.gates.length} gates: ${gates.join("; ")}`;
 }
 
 /** Adds `validate`, `rules` and `dashboards` to a commander program (the agent-canary bin). */

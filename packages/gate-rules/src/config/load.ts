@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { resolveConfig, type ConfigIssue, type GatesConfig } from "./resolve.js";
-import { GatesConfigInputSchema } from "./schema.js";
+import { GatesConfigInputSchema, REMOVED_FIELDS } from "./schema.js";
 
 /** One thing wrong with a config, located as precisely as the source allows. */
 export interface ConfigProblem {
@@ -39,6 +39,12 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
   return 1;
 }
 
+/** What to do about a field earlier versions accepted, when `key` under `parent` is one. */
+function removedFieldMessage(parent: readonly PropertyKey[], key: string): string | undefined {
+  const table = parent.length === 0 ? REMOVED_FIELDS.top : parent.length === 2 && parent[0] === "gates" ? REMOVED_FIELDS.gate : {};
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function zodProblems(file: string, doc: Document, counter: LineCounter, error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     let path: PropertyKey[] = issue.path;
@@ -46,7 +52,7 @@ function zodProblems(file: string, doc: Document, counter: LineCounter, error: z
     if (issue.code === "unrecognized_keys") {
       // Point at the unknown key itself: that is the line to fix.
       path = [...issue.path, issue.keys[0] ?? ""];
-      message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}; check the spelling against the config reference in README.md`;
+      message = removedFieldMessage(issue.path, issue.keys[0] ?? "") ?? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}; check the spelling against the config reference in README.md`;
     }
     return { file, line: lineOf(doc, counter, path), field: fieldName(path), message };
   });

@@ -6,8 +6,8 @@ export type RiskTier = (typeof RISK_TIERS)[number];
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** A gate of a preset: every field written out, so a preset reads as a table. */
-export type PresetGate = Required<Pick<GateInput, "kind" | "name" | "comparison" | "threshold" | "window" | "minSamples" | "for" | "action" | "severity">> &
-  Pick<GateInput, "method" | "description">;
+export type PresetGate = Required<Pick<GateInput, "kind" | "name" | "comparison" | "threshold" | "minSamples" | "for" | "action" | "severity">> &
+  Pick<GateInput, "method" | "description" | "passBeforePercent" | "rho">;
 
 const HOUR = 3600;
 const stage = (percent: number, hours: number, minSessionsPerArm: number): Stage => ({
@@ -32,46 +32,51 @@ export const ROLLOUT_PLANS: Record<RiskTier, readonly Stage[]> = {
 
 /**
  * Ours. Thresholds are tolerances (the null hypothesis is "the canary is at most
- * this much worse"); the always-valid boundary decides when the data show the
- * tolerance is exceeded. Windows are long on purpose: the canary's series only
- * exist since the canary started, so a long window is a growing sample (where
- * the confidence-sequence guarantee holds exactly) and few windows fit in a
- * rollout (few chances of a false alarm). STATISTICS.md has the simulations.
+ * this much worse"); each gate compares its rollout so far, time-matched per
+ * canary percent, against an always-valid boundary, and says failing, passing or
+ * undecided. `passBeforePercent` is the percent the canary may not exceed until
+ * the gate passes; safety (tolerance 0) cannot be shown "not worse" and the judge
+ * gate needs a judge, so both are fail-only guards. `rho` is where each test's
+ * boundary is tuned to decide (STATISTICS.md, "Tuning"). Both cost gates stay:
+ * the geometric mean keeps its power under heavy-tailed cost, the mean catches
+ * regressions confined to the tail.
  */
 const RECOMMENDED: readonly PresetGate[] = [
-  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.25, window: "12h", minSamples: 50, for: "3m", action: "rollback", severity: "critical" },
-  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 1.5, window: "24h", minSamples: 200, for: "3m", action: "rollback", severity: "critical" },
-  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.95, window: "12h", minSamples: 100, for: "3m", action: "rollback", severity: "critical" },
-  { kind: "p95_turns", name: "turns", comparison: "ratio", threshold: 1.25, window: "12h", minSamples: 50, for: "3m", action: "hold", severity: "warning" },
-  { kind: "error_rate", name: "errors", comparison: "delta", threshold: 0.01, window: "24h", minSamples: 200, for: "3m", action: "rollback", severity: "critical" },
-  { kind: "p95_latency", name: "latency", comparison: "ratio", threshold: 1.15, window: "12h", minSamples: 100, for: "3m", action: "hold", severity: "warning" },
-  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.05, window: "12h", minSamples: 100, for: "3m", action: "hold", severity: "warning" },
-  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, window: "24h", minSamples: 100, for: "3m", action: "rollback", severity: "critical" },
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 10 },
+  { kind: "cost_geometric_mean", name: "typical_cost", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 10 },
+  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 1.5, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 50, rho: 4 },
+  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.95, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 50 },
+  { kind: "turns_per_session", name: "turns", comparison: "ratio", threshold: 1.25, minSamples: 50, for: "3m", action: "hold", severity: "warning", passBeforePercent: 25, rho: 10 },
+  { kind: "error_rate", name: "errors", comparison: "delta", threshold: 0.01, minSamples: 200, for: "3m", action: "rollback", severity: "critical", passBeforePercent: 25, rho: 100 },
+  { kind: "session_duration", name: "latency", comparison: "ratio", threshold: 1.15, minSamples: 100, for: "3m", action: "hold", severity: "warning", passBeforePercent: 50, rho: 20 },
+  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.05, minSamples: 100, for: "3m", action: "hold", severity: "warning", passBeforePercent: null, rho: 10 },
+  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, minSamples: 100, for: "3m", action: "rollback", severity: "critical", passBeforePercent: null, rho: 1 },
 ];
 
 /**
  * The first source's table, as written: point comparisons (no significance
- * test). Its cost gate compares the median; Prometheus histograms give a
- * reliable mean but only an interpolated median, so this gate compares means.
+ * test). Its cost gate compares the median; Prometheus counters give a reliable
+ * mean but no median, so this gate compares means. Its rolling windows are gone:
+ * every gate compares the rollout so far.
  */
 const FIRST_SOURCE: readonly PresetGate[] = [
-  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.1, window: "1h", minSamples: 200, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
-  { kind: "error_rate", name: "reliability", comparison: "delta", threshold: 0.01, window: "30m", minSamples: 500, for: "30m", action: "rollback", severity: "critical", method: "threshold_only" },
-  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.2, window: "2h", minSamples: 300, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
-  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, window: "1h", minSamples: 1, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
-  { kind: "p95_latency", name: "latency", comparison: "ratio", threshold: 1.15, window: "30m", minSamples: 500, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.1, minSamples: 200, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "error_rate", name: "reliability", comparison: "delta", threshold: 0.01, minSamples: 500, for: "30m", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.2, minSamples: 300, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "safety_violations", name: "safety", comparison: "delta", threshold: 0, minSamples: 1, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "session_duration", name: "latency", comparison: "ratio", threshold: 1.15, minSamples: 500, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
 ];
 
 /**
  * The second source's gate function, as written: ratio thresholds on the point
  * estimates once the canary has 50 sessions. It names p95 turns as a metric
- * without a threshold; 1.5x is ours.
+ * without a threshold; 1.5x on the mean is ours.
  */
 const SECOND_SOURCE: readonly PresetGate[] = [
-  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.3, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
-  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 3, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
-  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.85, window: "24h", minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
-  { kind: "p95_turns", name: "turns", comparison: "ratio", threshold: 1.5, window: "24h", minSamples: 50, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
+  { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.3, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 3, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.85, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
+  { kind: "turns_per_session", name: "turns", comparison: "ratio", threshold: 1.5, minSamples: 50, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
 ];
 
 export const PRESETS: Record<PresetName, readonly PresetGate[]> = {

@@ -1,11 +1,15 @@
 import { SESSION_OUTCOMES, type SessionOutcome } from "@agent-canary/conventions";
 import type { Stage } from "@agent-canary/conventions";
-import { KIND_SPECS, type GateKind } from "../gates/kinds.js";
+import { KIND_SPECS, testOf, type GateKind, type GateTest } from "../gates/kinds.js";
 import { durationSeconds } from "./duration.js";
+import type { Environment } from "./environment.js";
 import { kindDefaults, PRESETS, ROLLOUT_PLANS, type PresetName, type RiskTier } from "./presets.js";
 import type { ACTIONS, COMPARISONS, EXPORT_MODES, GateInput, ParsedGatesConfigInput, SEVERITIES, ShadowGate } from "./schema.js";
 
 export type GateMethod = "always_valid" | "threshold_only";
+
+/** Default mixture scale per test when neither the user nor the preset gives one (STATISTICS.md, "Tuning"). */
+export const DEFAULT_RHO: Record<GateTest, number> = { mean: 20, score: 20, count: 2 };
 
 /** A gate with every field decided: what the evaluator and the generators work from. */
 export interface Gate {
@@ -13,13 +17,16 @@ export interface Gate {
   readonly kind: GateKind;
   readonly comparison: (typeof COMPARISONS)[number];
   readonly threshold: number;
-  readonly window: string;
-  readonly windowSeconds: number;
+  /** Which test the gate runs, from its kind, comparison and method. */
+  readonly test: GateTest;
+  /** Sessions each arm needs (over the strata both arms share) before the gate has a statistic. */
   readonly minSamples: number;
-  /** This gate's share of the false-alarm budget over the whole horizon. */
+  /** This gate's share of the false-alarm budget over a whole rollout, however long it runs. */
   readonly alpha: number;
-  /** The false-alarm level of one window: alpha split over the windows that fit in the horizon. */
-  readonly windowAlpha: number;
+  /** This gate's chance of passing a canary worse than its tolerance, over a whole rollout. */
+  readonly passAlpha: number;
+  /** The gate must pass before the canary gets more than this percent; undefined: a fail-only guard. */
+  readonly passBeforePercent: number | undefined;
   readonly rho: number;
   readonly method: GateMethod;
   readonly for: string;
@@ -37,7 +44,14 @@ export interface GatesConfig {
   readonly evaluationSeconds: number;
   readonly preset: PresetName;
   readonly alpha: number;
-  readonly horizonSeconds: number;
+  readonly passAlpha: number;
+  /** The longest span of a rollout a gate compares at once. */
+  readonly lookback: string;
+  readonly lookbackSeconds: number;
+  /** Range of the rate() that turns counters into per-evaluation increments. */
+  readonly rateRange: string;
+  readonly rateRangeSeconds: number;
+  readonly environment: Environment;
   readonly rollout: { readonly tier: RiskTier; readonly stages: readonly Stage[] };
   readonly gates: readonly Gate[];
   readonly receiver: ParsedGatesConfigInput["receiver"];
@@ -95,24 +109,42 @@ function outcomesIssue(kind: GateKind, outcomes: readonly string[] | undefined):
   return bad.length ? `unknown outcome ${bad.join(", ")}; allowed: ${SESSION_OUTCOMES.join(", ")}` : undefined;
 }
 
-function resolveGate(input: GateInput, alpha: number, horizonSeconds: number): Gate {
+/** A gate whose tolerance is zero cannot be shown "not worse": it can only fail. */
+function passIssue(gate: Gate): string | undefined {
+  if (gate.passBeforePercent === undefined) return undefined;
+  const zero = gate.comparison === "ratio" ? gate.threshold === 1 : gate.threshold === 0;
+  if (!zero) return undefined;
+  return `a gate with a tolerance of ${gate.threshold} (${gate.comparison}) can never be shown "not worse" than its baseline, so it cannot be required to pass; set passBeforePercent: null (a fail-only guard) or give it a tolerance`;
+}
+
+function comparisonIssue(kind: GateKind, comparison: string): string | undefined {
+  const spec = KIND_SPECS[kind];
+  if (spec.family === "mean" && spec.scale === "log" && comparison !== "ratio") return `${kind} compares geometric means: its comparison is ratio (e.g. threshold 1.25), not ${comparison}`;
+  return undefined;
+}
+
+function resolveGate(input: GateInput, alpha: number, passAlpha: number): Gate {
   const d = kindDefaults(input.kind);
-  const windowSeconds = durationSeconds(input.window ?? d.window);
-  const minSamples = input.minSamples ?? d.minSamples;
   const forText = input.for ?? d.for;
+  const comparison = input.comparison ?? d.comparison;
+  const threshold = input.threshold ?? d.threshold;
+  const method = input.method ?? "always_valid";
+  const test = testOf(input.kind, comparison, threshold, method);
+  // A preset gate of another kind's defaults must not lend its rho to a test of another family.
+  const presetRho = input.kind === d.kind && testOf(d.kind, d.comparison, d.threshold, "always_valid") === test ? d.rho : undefined;
+  const passBefore = input.passBeforePercent === undefined ? d.passBeforePercent : input.passBeforePercent;
   return {
     name: input.name ?? input.kind,
     kind: input.kind,
-    comparison: input.comparison ?? d.comparison,
-    threshold: input.threshold ?? d.threshold,
-    window: input.window ?? d.window,
-    windowSeconds,
-    minSamples,
+    comparison,
+    threshold,
+    test,
+    minSamples: input.minSamples ?? d.minSamples,
     alpha,
-    // Bonferroni over the windows that fit in the horizon: each disjoint window is a fresh chance.
-    windowAlpha: alpha * Math.min(1, windowSeconds / horizonSeconds),
-    rho: input.rho ?? minSamples,
-    method: input.method ?? "always_valid",
+    passAlpha: input.passAlpha ?? passAlpha,
+    passBeforePercent: passBefore ?? undefined,
+    rho: input.rho ?? presetRho ?? DEFAULT_RHO[test],
+    method,
     for: forText,
     forSeconds: durationSeconds(forText),
     action: input.action ?? d.action,
@@ -122,6 +154,17 @@ function resolveGate(input: GateInput, alpha: number, horizonSeconds: number): G
   };
 }
 
+/** Ranges the rules need to make sense: increments cover every evaluation, the look-back holds several increments. */
+function rangeIssues(input: ParsedGatesConfigInput): ConfigIssue[] {
+  const evaluation = durationSeconds(input.evaluationInterval);
+  const rate = durationSeconds(input.rateRange);
+  const lookback = durationSeconds(input.lookback);
+  const issues: ConfigIssue[] = [];
+  if (rate < evaluation) issues.push({ path: ["rateRange"], message: `rateRange ${input.rateRange} is shorter than evaluationInterval ${input.evaluationInterval}: sessions between evaluations would be lost; use at least 4 scrape intervals, e.g. 5m` });
+  if (lookback < 3600 || lookback <= rate) issues.push({ path: ["lookback"], message: `lookback ${input.lookback} must be at least 1h and longer than rateRange; e.g. 7d (keep it within the Prometheus retention)` });
+  return issues;
+}
+
 /** The plan's time below 100%: how long gates compare canary with baseline. */
 export function planSeconds(stages: readonly Stage[]): number {
   return stages.filter((s) => s.percent < 100).reduce((sum, s) => sum + s.minDurationSeconds, 0);
@@ -129,9 +172,8 @@ export function planSeconds(stages: readonly Stage[]): number {
 
 /** Turns a shape-valid input into the config the generators use, or lists what is wrong. */
 export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesConfig } | { issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = rangeIssues(input);
   const stages = input.rollout.stages ?? ROLLOUT_PLANS[input.rollout.tier];
-  const horizonSeconds = input.horizon ? durationSeconds(input.horizon) : Math.max(planSeconds(stages), 3600);
   const merged = mergeGates(input.preset, input.gates);
   const explicitAlpha = merged.reduce((sum, m) => sum + (m.input.alpha ?? 0), 0);
   const withoutAlpha = merged.filter((m) => m.input.alpha === undefined).length;
@@ -142,14 +184,15 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
   const seen = new Map<string, number>();
   const gates = merged.map(({ input: g, index }) => {
     const at = (field: string): (string | number)[] => (index === undefined ? ["preset"] : ["gates", index, field]);
-    const gate = resolveGate(g, g.alpha ?? shared, horizonSeconds);
-    const tIssue = thresholdIssue(gate.kind, gate.comparison, gate.threshold);
-    if (tIssue) issues.push({ path: at("threshold"), message: tIssue });
-    const iIssue = inheritedThresholdIssue(input.preset, index === undefined ? undefined : input.gates?.[index]);
-    if (iIssue) issues.push({ path: at("comparison"), message: iIssue });
-    const oIssue = outcomesIssue(gate.kind, gate.outcomes);
-    if (oIssue) issues.push({ path: at("outcomes"), message: oIssue });
-    if (seen.has(gate.name)) issues.push({ path: at("name"), message: `two gates are named "${gate.name}"; give each gate of the same kind its own name` });
+    const gate = resolveGate(g, g.alpha ?? shared, input.passAlpha);
+    const gateIssues: [string, string | undefined][] = [
+      ["threshold", thresholdIssue(gate.kind, gate.comparison, gate.threshold)],
+      ["comparison", inheritedThresholdIssue(input.preset, index === undefined ? undefined : input.gates?.[index]) ?? comparisonIssue(gate.kind, gate.comparison)],
+      ["outcomes", outcomesIssue(gate.kind, gate.outcomes)],
+      ["passBeforePercent", passIssue(gate)],
+      ["name", seen.has(gate.name) ? `two gates are named "${gate.name}"; give each gate of the same kind its own name` : undefined],
+    ];
+    for (const [field, message] of gateIssues) if (message) issues.push({ path: at(field), message });
     seen.set(gate.name, 1);
     return gate;
   });
@@ -163,7 +206,12 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
       evaluationSeconds: durationSeconds(input.evaluationInterval),
       preset: input.preset,
       alpha: input.alpha,
-      horizonSeconds,
+      passAlpha: input.passAlpha,
+      lookback: input.lookback,
+      lookbackSeconds: durationSeconds(input.lookback),
+      rateRange: input.rateRange,
+      rateRangeSeconds: durationSeconds(input.rateRange),
+      environment: { matchers: input.matchers, by: input.by },
       rollout: { tier: input.rollout.tier, stages },
       gates,
       receiver: input.receiver,
@@ -175,4 +223,3 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
     },
   };
 }
-

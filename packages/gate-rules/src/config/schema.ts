@@ -1,8 +1,9 @@
 import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { NotificationsSchema } from "../alertmanager/settings.js";
-import { GATE_KINDS } from "../gates/kinds.js";
+import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
 import { DurationSchema, PositiveDurationSchema } from "./duration.js";
+import { ByLabelSchema, MatcherSchema } from "./environment.js";
 
 export const ACTIONS = ["hold", "rollback"] as const;
 export const SEVERITIES = ["critical", "warning", "info"] as const;
@@ -12,6 +13,29 @@ export const PRESET_NAMES = ["recommended", "first-source", "second-source"] as 
 export const EXPORT_MODES = ["prometheus", "otlp"] as const;
 
 const ALPHA_RANGE = "alpha is a false-alarm probability above 0 and below 0.5, e.g. 0.01";
+const PASS_ALPHA_RANGE = "passAlpha is the chance of passing a canary worse than the tolerance, above 0 and below 0.5, e.g. 0.05";
+const PASS_BEFORE = "passBeforePercent is a canary percent above 0 and below 100, e.g. 25: the gate must pass before the canary gets more";
+
+/**
+ * Fields earlier versions accepted, with what to do instead; the loader reports
+ * these in place of "unknown field".
+ */
+export const REMOVED_FIELDS: { readonly top: Readonly<Record<string, string>>; readonly gate: Readonly<Record<string, string>> } = {
+  top: {
+    horizon:
+      "horizon was removed: the false-alarm budget now holds however long a rollout runs (each gate compares the rollout so far; beyond `lookback` every further span gets a shrinking share of alpha); delete horizon",
+  },
+  gate: {
+    window:
+      "window was removed: a gate compares everything its rollout did so far, time-matched per canary percent, up to the top-level `lookback` (default 7d); delete window, or set lookback to change the longest span",
+  },
+};
+
+function kindError(issue: { input?: unknown }): string {
+  const renamed = typeof issue.input === "string" ? RENAMED_KINDS[issue.input] : undefined;
+  if (renamed) return `kind ${String(issue.input)} was renamed ${renamed}: it tests the mean per session (a p95 has no variance the counters could give); write kind: ${renamed}`;
+  return `kind must be one of ${GATE_KINDS.join(", ")}`;
+}
 
 const GateNameSchema = z
   .string()
@@ -22,13 +46,19 @@ const GateNameSchema = z
  * falls back to the recommended value for that kind (see presets.ts).
  */
 export const GateInputSchema = z.strictObject({
-  kind: z.enum(GATE_KINDS, { error: `kind must be one of ${GATE_KINDS.join(", ")}` }),
+  kind: z.enum(GATE_KINDS, { error: kindError }),
   name: GateNameSchema.optional(),
   comparison: z.enum(COMPARISONS, { error: "comparison must be ratio (canary / baseline) or delta (canary - baseline)" }).optional(),
   threshold: z.number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" }).min(0).optional(),
-  window: PositiveDurationSchema.optional(),
   minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int("minSamples must be a whole number of sessions per arm, e.g. 100").min(1, "minSamples is at least 1 session per arm").optional(),
   alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).optional(),
+  /** This gate's chance of passing a canary that is worse than its tolerance; default the top-level passAlpha. */
+  passAlpha: z.number({ error: PASS_ALPHA_RANGE }).gt(0, PASS_ALPHA_RANGE).lt(0.5, PASS_ALPHA_RANGE).optional(),
+  /**
+   * The gate must pass (show the canary not worse than its tolerance) before the
+   * canary gets more than this percent; null makes it a fail-only guard.
+   */
+  passBeforePercent: z.number({ error: PASS_BEFORE }).gt(0, PASS_BEFORE).lt(100, PASS_BEFORE).nullable().optional(),
   for: DurationSchema.optional(),
   action: z.enum(ACTIONS, { error: "action must be hold or rollback" }).optional(),
   severity: z.enum(SEVERITIES, { error: `severity must be one of ${SEVERITIES.join(", ")}` }).optional(),
@@ -40,8 +70,11 @@ export const GateInputSchema = z.strictObject({
    * estimate crosses the threshold (what the source documents do; weak).
    */
   method: z.enum(["always_valid", "threshold_only"], { error: "method must be always_valid or threshold_only" }).optional(),
-  /** Mixture scale of the always-valid boundary, in sessions; defaults to minSamples. */
-  rho: z.number({ error: "rho must be a number of sessions, e.g. 100" }).gt(0, "rho must be above 0 sessions, e.g. 100").optional(),
+  /**
+   * Mixture scale of the always-valid boundary: sessions of information for the
+   * mean and score tests, expected canary events for the count test.
+   */
+  rho: z.number({ error: "rho must be a positive number, e.g. 20" }).gt(0, "rho must be above 0, e.g. 20").optional(),
   description: z.string().optional(),
 });
 export type GateInput = z.infer<typeof GateInputSchema>;
@@ -93,10 +126,18 @@ export const GatesConfigInputSchema = z.strictObject({
   export: z.enum(EXPORT_MODES, { error: "export must be prometheus (exporter-prometheus /metrics) or otlp (OTLP into Prometheus)" }).default("prometheus"),
   evaluationInterval: PositiveDurationSchema.default("1m"),
   preset: z.enum(PRESET_NAMES, { error: `preset must be one of ${PRESET_NAMES.join(", ")}` }).default("recommended"),
-  /** Probability of any false rollback or hold over the whole rollout, split over the gates without their own alpha. */
+  /** Probability of any false rollback or hold over the whole rollout, however long it runs, split over the gates without their own alpha. */
   alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).default(0.01),
-  /** How long the gates watch one rollout; defaults to the plan's total stage time. */
-  horizon: PositiveDurationSchema.optional(),
+  /** Each gate's chance of passing a canary worse than its tolerance (gates may override it). */
+  passAlpha: z.number({ error: PASS_ALPHA_RANGE }).gt(0, PASS_ALPHA_RANGE).lt(0.5, PASS_ALPHA_RANGE).default(0.05),
+  /** The longest span of a rollout the gates compare at once (bounded by the Prometheus retention of the recorded increments). */
+  lookback: PositiveDurationSchema.default("7d"),
+  /** Range of the rate() that turns the agents' counters into per-evaluation increments; at least 4 scrape intervals. */
+  rateRange: PositiveDurationSchema.default("5m"),
+  /** Label matchers added to every raw selector, e.g. ['namespace="prod"']. */
+  matchers: z.array(MatcherSchema, { error: 'matchers is a list such as [namespace="prod"]' }).default([]),
+  /** Labels kept apart in every aggregation and alert, e.g. [cluster]. */
+  by: z.array(ByLabelSchema, { error: "by is a list of label names such as [cluster]" }).default([]),
   rollout: RolloutPlanInputSchema.prefault({}),
   gates: z.array(GateInputSchema).optional(),
   receiver: ReceiverSchema.prefault({}),

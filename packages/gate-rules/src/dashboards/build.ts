@@ -7,6 +7,7 @@ import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import type { Gate, GatesConfig } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
 import type { ShadowGate } from "../config/schema.js";
+import { RECORDED } from "../prometheus/names.js";
 import { gateQueries, overviewQueries, shadowQueries, type PanelQuery } from "./queries.js";
 
 const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: "${datasource}" };
@@ -15,32 +16,41 @@ function target(q: PanelQuery, refId: string): prometheus.DataqueryBuilder {
   return new prometheus.DataqueryBuilder().expr(q.expr).legendFormat(q.legend).refId(refId).range();
 }
 
-function graph(title: string, description: string, queries: PanelQuery[], unit = "short"): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder().title(title).description(description).datasource(DATASOURCE).unit(unit).height(8).span(8);
+function graph(title: string, description: string, queries: PanelQuery[], unit = "short", width = 8): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder().title(title).description(description).datasource(DATASOURCE).unit(unit).height(8).span(width);
   queries.forEach((q, i) => panel.withTarget(target(q, String.fromCharCode(65 + i))));
   return panel;
 }
 
 const UNITS: Record<string, string> = { USD: "currencyUSD", seconds: "s", "share of sessions": "percentunit", turns: "short", score: "short" };
 
-function gatePanels(gate: Gate): timeseries.PanelBuilder[] {
+function gatePanels(gate: Gate, config: GatesConfig): timeseries.PanelBuilder[] {
   const spec = KIND_SPECS[gate.kind];
-  const q = gateQueries(gate);
+  const q = gateQueries(gate, config.export);
   const worse = spec.harm === "higher" ? "higher is worse" : "lower is worse";
   const threshold = new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
     { value: null, color: "green" },
     { value: gate.threshold, color: "red" },
   ]);
+  const verdictSteps = new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+    { value: null, color: "green" },
+    { value: -0.5, color: "yellow" },
+    { value: 0.5, color: "red" },
+  ]);
+  const passing = gate.passBeforePercent === undefined ? "it is a fail-only guard" : `it must pass before the canary gets more than ${gate.passBeforePercent}%`;
   return [
-    graph(`${spec.title}: canary vs baseline`, `Per-arm ${spec.family === "rate" ? "share" : "mean"} over ${gate.window} (${worse}).`, [q.arms], UNITS[spec.unit]),
-    graph(`${spec.title}: ${gate.comparison} vs threshold`, `Canary ${gate.comparison === "ratio" ? "/" : "-"} baseline; the gate tolerates ${gate.threshold}.`, q.value)
+    graph(`${spec.title}: canary vs baseline`, `The rollout so far: the canary's ${spec.family === "rate" ? "share" : "mean"} and the baseline's, reweighted to the canary's percents (${worse}).`, q.arms, UNITS[spec.unit], 6),
+    graph(`${spec.title}: ${gate.comparison} vs tolerance`, `Canary ${gate.comparison === "ratio" ? "/" : "-"} baseline; the gate tolerates ${gate.threshold}.`, q.value, "short", 6)
       .thresholds(threshold)
       .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
     graph(
-      `${spec.title}: evidence (z vs boundary)`,
-      `The gate fails (${gate.action}) when z stays above the always-valid boundary for ${gate.for}; no line means fewer than ${gate.minSamples} sessions per arm.`,
+      `${spec.title}: evidence`,
+      `Evidence against the canary and for it, each with its always-valid boundary; the gate fails (${gate.action}) when the first stays above its boundary for ${gate.for}, passes when the second is above its own. No line means fewer than ${gate.minSamples} samples per arm.`,
       q.evidence,
+      "short",
+      6,
     ),
+    graph(`${spec.title}: verdict`, `1 failing, 0 undecided, -1 passing; ${passing}.`, q.verdict, "short", 6).min(-1).max(1).thresholds(verdictSteps),
   ];
 }
 
@@ -89,6 +99,16 @@ export function gatesDashboard(config: GatesConfig): dashboard.Dashboard {
         .includeAll(true)
         .allValue(".*"),
     )
+    .withVariable(
+      new dashboard.QueryVariableBuilder("rollout_id")
+        .label("Rollout")
+        .datasource(DATASOURCE)
+        .query(`label_values(${RECORDED.verdict}{deployment=~"$deployment"}, rollout_id)`)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .multi(true)
+        .includeAll(true)
+        .allValue(".*"),
+    )
     .withRow(new dashboard.RowBuilder("Rollout"))
     .withPanel(graph("Canary percent", "Share of new sessions routed to the canary (receiver gauge).", o.rolloutPercent ?? [], "percent").max(100).min(0))
     .withPanel(graph("Firing gates", "Gate alerts firing now; the action label says hold or rollback.", o.firingGates ?? []))
@@ -108,7 +128,7 @@ export function gatesDashboard(config: GatesConfig): dashboard.Dashboard {
     .withPanel(graph("Version mismatches and routing failures", "Calls whose observed version differs from the declared one; sessions sent to baseline because the rollout state could not be read.", o.versionMismatches ?? [], "ops"));
   for (const gate of config.gates) {
     builder.withRow(new dashboard.RowBuilder(`Gate ${gate.name} (${gate.kind}, ${gate.action})`));
-    for (const panel of gatePanels(gate)) builder.withPanel(panel);
+    for (const panel of gatePanels(gate, config)) builder.withPanel(panel);
   }
   if (config.shadow) {
     builder.withRow(new dashboard.RowBuilder("Shadow mode"));

@@ -1,32 +1,47 @@
-import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, SHADOW_METRICS, type ExportMode } from "@agent-canary/conventions";
+import { METRICS, prometheusLabel, prometheusName, RECEIVER_METRICS, SHADOW_METRICS, type ExportMode, type MetricKey } from "@agent-canary/conventions";
 import type { Gate } from "../config/resolve.js";
-import { reportsP95 } from "../gates/kinds.js";
+import { KIND_SPECS } from "../gates/kinds.js";
+import { alertName } from "../prometheus/alerts.js";
 import { RECORDED } from "../prometheus/names.js";
-import { alertName } from "../prometheus/rules.js";
 
 /** Every panel query selects with braces, so the metric names can be checked against the catalog. */
 export const DEPLOYMENT = `deployment=~"$deployment"`;
+/** Gate panels also pick the rollout (the `rollout_id` variable). */
+export const ROLLOUT = `${DEPLOYMENT},rollout_id=~"$rollout_id"`;
 
 export interface PanelQuery {
   expr: string;
   legend: string;
 }
 
-export function gateQueries(gate: Gate): { arms: PanelQuery; value: PanelQuery[]; evidence: PanelQuery[] } {
-  const sel = `{gate="${gate.name}",${DEPLOYMENT}}`;
+/** The histogram a mean gate's quantity is also recorded in (version labels only): its p95 is drawn, not gated. */
+const HISTOGRAM: Partial<Record<string, MetricKey>> = { turns: "sessionTurns", duration: "sessionDuration" };
+
+export function gateQueries(gate: Gate, mode: ExportMode): { arms: PanelQuery[]; value: PanelQuery[]; evidence: PanelQuery[]; verdict: PanelQuery[] } {
+  const sel = `{gate="${gate.name}",${ROLLOUT}}`;
+  const spec = KIND_SPECS[gate.kind];
+  const histogram = spec.family === "mean" ? HISTOGRAM[spec.quantity] : undefined;
+  const p95: PanelQuery[] = histogram
+    ? [
+        {
+          expr: `histogram_quantile(0.95, sum by (deployment, version_group, le) (rate(${prometheusName(METRICS[histogram], mode)}_bucket{${DEPLOYMENT}}[$__rate_interval])))`,
+          legend: "{{deployment}} {{version_group}} p95 (drawn, not gated)",
+        },
+      ]
+    : [];
   return {
-    arms: { expr: `${RECORDED.estimate}${sel}`, legend: "{{deployment}} {{version_group}}" },
+    arms: [{ expr: `${RECORDED.estimate}${sel}`, legend: "{{deployment}} {{rollout_id}} {{version_group}}" }, ...p95],
     value: [
-      { expr: `${RECORDED.value}${sel}`, legend: `{{deployment}} canary ${gate.comparison === "ratio" ? "/" : "-"} baseline` },
-      { expr: `${RECORDED.threshold}{gate="${gate.name}"}`, legend: "threshold" },
-      ...(reportsP95(gate.kind)
-        ? [{ expr: `${RECORDED.p95Ratio}${sel}`, legend: "{{deployment}} p95 canary / baseline" }]
-        : []),
+      { expr: `${RECORDED.value}${sel}`, legend: `{{deployment}} {{rollout_id}} canary ${gate.comparison === "ratio" ? "/" : "-"} baseline` },
+      { expr: `${RECORDED.threshold}{gate="${gate.name}"}`, legend: "tolerance" },
     ],
     evidence: [
-      { expr: `${RECORDED.statistic}${sel}`, legend: "{{deployment}} z" },
-      { expr: `${RECORDED.boundary}${sel}`, legend: "{{deployment}} boundary" },
+      { expr: `${RECORDED.statistic}${sel}`, legend: "{{rollout_id}} against the canary" },
+      { expr: `${RECORDED.boundary}${sel}`, legend: "{{rollout_id}} fails above" },
+      { expr: `${RECORDED.passStatistic}${sel}`, legend: "{{rollout_id}} for the canary" },
+      { expr: `${RECORDED.passBoundary}${sel}`, legend: "{{rollout_id}} passes above" },
     ],
+    verdict: [{ expr: `${RECORDED.verdict}${sel}`, legend: "{{deployment}} {{rollout_id}}" }],
   };
 }
 

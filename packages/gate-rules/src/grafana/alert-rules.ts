@@ -3,8 +3,9 @@ import * as expr from "@grafana/grafana-foundation-sdk/expr";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import type { GatesConfig, Gate } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
+import { alertName, failedAlertExpr, ownWords, statisticWords } from "../prometheus/alerts.js";
 import { RECORDED } from "../prometheus/names.js";
-import { alertName, ownWords } from "../prometheus/rules.js";
+import { on } from "../prometheus/selectors.js";
 import { SHADOW_ALERT, SHADOW_ALERT_LABELS, SHADOW_GATE, SHADOW_RECORDED, shadowAnnotations } from "../prometheus/shadow.js";
 import type { ShadowGate } from "../config/schema.js";
 
@@ -23,26 +24,30 @@ function exprQuery(refId: string, model: expr.TypeMathBuilder | expr.TypeThresho
 }
 
 /**
- * The same decision as the Prometheus alert: the gate's z above its boundary.
- * Grafana evaluates the recorded series, so Prometheus must load the recording rules.
+ * The same decision as the Prometheus alert: the gate's verdict is failing for a
+ * live rollout (muted for finished rollouts where the receiver's info series
+ * says so). Grafana evaluates the recorded series, so Prometheus must load the
+ * recording rules. The statistic and boundary queries carry the numbers into the
+ * annotation.
  */
 function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
   const sel = `{gate="${gate.name}"}`;
   const spec = KIND_SPECS[gate.kind];
+  const perRollout = (record: string) => `${record}${sel} and ${on(config)} (${failedAlertExpr(gate, config)})`;
   return new alerting.RuleBuilder(alertName(gate))
     .uid(`agent-canary-${gate.name}`.slice(0, 40))
     .ruleGroup(GRAFANA_RULE_GROUP)
     .folderUID(GRAFANA_FOLDER)
     .orgID(1)
     .queries([
-      promQuery("Z", `${RECORDED.statistic}${sel}`, config, 600),
-      promQuery("B", `${RECORDED.boundary}${sel}`, config, 600),
-      promQuery("V", `${RECORDED.value}${sel}`, config, 600),
-      exprQuery("C", new expr.TypeMathBuilder().expression("$Z - $B")),
-      exprQuery("F", new expr.TypeThresholdBuilder().expression("C").conditions([{ evaluator: { type: "gt", params: [0] } }])),
+      promQuery("F", failedAlertExpr(gate, config), config, 600),
+      promQuery("Z", perRollout(RECORDED.statistic), config, 600),
+      promQuery("B", perRollout(RECORDED.boundary), config, 600),
+      promQuery("V", perRollout(RECORDED.value), config, 600),
+      exprQuery("C", new expr.TypeThresholdBuilder().expression("F").conditions([{ evaluator: { type: "gt", params: [0] } }])),
     ])
-    .condition("F")
-    // No statistic means too few sessions: not a failure, and not "no data" noise.
+    .condition("C")
+    // No verdict means no sessions of a live rollout: not a failure, and not "no data" noise.
     .noDataState("OK")
     // Grafana's "Error" state raises a DatasourceError alert carrying the rule's labels, action=rollback
     // included: a Prometheus outage must not hold or roll back a canary. Keep the last state instead.
@@ -50,8 +55,8 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
     .forDuration(gate.forSeconds > 0 ? gate.for : "0s")
     .labels({ gate: gate.name, action: gate.action, severity: gate.severity })
     .annotations({
-      summary: `${spec.title} of the canary of {{ $labels.deployment }} is worse than its baseline beyond tolerance (${gate.action}).`,
-      description: `${spec.title} over ${gate.window}: ${gate.comparison} {{ $values.V }} against threshold ${gate.threshold}; z {{ $values.Z }} above boundary {{ $values.B }}. Action: ${gate.action}.${ownWords(gate)}`,
+      summary: `${spec.title} of the canary of {{ $labels.deployment }} (rollout {{ $labels.rollout_id }}) is worse than its baseline beyond tolerance (${gate.action}).`,
+      description: `${spec.title}, the rollout so far, time-matched per canary percent: ${gate.comparison} {{ $values.V }} against tolerance ${gate.threshold}; ${statisticWords(gate)} {{ $values.Z }} above its always-valid boundary {{ $values.B }}. Action: ${gate.action}.${ownWords(gate)}`,
       runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
     })
     .build();

@@ -1,7 +1,7 @@
 import { prometheusName, SHADOW_METRICS } from "@agent-canary/conventions";
 import type { GatesConfig } from "../config/resolve.js";
 import type { ShadowGate } from "../config/schema.js";
-import { num, selector } from "./expressions.js";
+import { num, selector } from "./selectors.js";
 import type { AlertingRule, RecordingRule, RuleGroup } from "./rules.js";
 
 /** Recorded series of the shadow gate, per deployment and candidate version hash. */

@@ -10,9 +10,25 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Box-Muller gives normals in pairs: the second of a pair is kept for the next
+ * call with the same generator (a call with another generator drops it, so a
+ * sequence stays a function of the calls made, and repeatable from the seeds).
+ */
+let spareOf: (() => number) | undefined;
+let spare = 0;
+
 export function normal(rng: () => number): number {
-  // Box-Muller; 1 - u keeps the log away from 0.
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  if (spareOf === rng) {
+    spareOf = undefined;
+    return spare;
+  }
+  // 1 - u keeps the log away from 0.
+  const r = Math.sqrt(-2 * Math.log(1 - rng()));
+  const angle = 2 * Math.PI * rng();
+  spareOf = rng;
+  spare = r * Math.sin(angle);
+  return r * Math.cos(angle);
 }
 
 export function poisson(rng: () => number, mean: number): number {

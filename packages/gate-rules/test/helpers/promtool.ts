@@ -27,24 +27,14 @@ export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `gate-rules-${prefix}-`));
 }
 
-export async function writeAll(dir: string, files: { path: string; content: string }[]): Promise<string[]> {
-  const paths: string[] = [];
-  for (const f of files) {
-    const path = join(dir, f.path.replace(/\//g, "_"));
-    await writeFile(path, f.content);
-    paths.push(path);
-  }
-  return paths;
-}
-
 /**
- * A config with every recommended gate, one deployment list and test-sized
- * fields (`fields` is the inside of each gate's flow mapping after kind and
- * name, e.g. "window: 30m"), so scenarios of an hour or two can decide.
+ * A config with every recommended gate and test-sized fields (`fields` is the
+ * inside of each gate's flow mapping after kind and name, e.g. "minSamples: 30"),
+ * and `top` extra top-level lines, so scenarios of a few hours can decide.
  */
-export function testGatesYaml(deployments: readonly string[], fields: string): string {
+export function testGatesYaml(deployments: readonly string[], fields: string, top = ""): string {
   const gates = PRESETS.recommended.map((g) => `  - {kind: ${g.kind}, name: ${g.name}, ${fields}}`).join("\n");
-  return `deployments: [${deployments.join(", ")}]\nevaluationInterval: 1m\nhorizon: 6h\ngates:\n${gates}\n`;
+  return `deployments: [${deployments.join(", ")}]\nevaluationInterval: 1m\nlookback: 1h\n${top}gates:\n${gates}\n`;
 }
 
 /** A temporary directory holding the config's recording.yaml and alerts.yaml, as promtool test files name them. */
@@ -53,4 +43,9 @@ export async function ruleFilesDir(prefix: string, config: GatesConfig): Promise
   await writeFile(join(dir, "recording.yaml"), toYaml(recordingRules(config), "test"));
   await writeFile(join(dir, "alerts.yaml"), toYaml(alertingRules(config), "test"));
   return dir;
+}
+
+/** promtool's group_eval_order for a config: inputs, the gates, then the alerts. */
+export function groupOrder(config: GatesConfig): string[] {
+  return [...recordingRules(config).groups.map((g) => g.name), ...alertingRules(config).groups.map((g) => g.name)];
 }
