@@ -32,6 +32,8 @@ describe("e2e: a canary that costs twice as much per session", () => {
     const { prometheus } = slot.get().run.stack;
     const queries = await dashboardQueries(new URL("../../dashboards", import.meta.url).pathname, {
       deployment: DEPLOYMENT,
+      // The dashboard's "All" value: every rollout of the deployment.
+      rollout_id: ".*",
       datasource: "prometheus",
       __rate_interval: "30s",
       __interval: "15s",
@@ -59,4 +61,12 @@ describe("e2e: a canary that costs twice as much per session", () => {
  * unpriced models): a correct run never creates these series, so their panels
  * are rightly empty. Their queries still run above, so a PromQL error fails.
  */
-const EMPTY_WHEN_HEALTHY = ["agent_canary_routing_failures_total", "agent_canary_version_mismatches_total", "agent_canary_unpriced_calls_total"];
+const EMPTY_WHEN_HEALTHY = [
+  "agent_canary_routing_failures_total",
+  "agent_canary_version_mismatches_total",
+  "agent_canary_unpriced_calls_total",
+  // Gate alerts belong to a rollout: once the receiver has rolled it back they stop firing
+  // (the rule mutes rollouts that are no longer current), so "Firing gates" is empty here;
+  // the gate verdict panels keep the failing verdict.
+  "ALERTS{",
+];

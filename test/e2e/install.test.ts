@@ -43,6 +43,7 @@ async function expectOk(line: string, extra: Record<string, string> = {}): Promi
 
 beforeAll(async () => {
   root = await makeTempDir("install");
+  await forgetEarlierNpxInstalls();
   expect(relative(REPO, root).startsWith(".."), "the project must be outside the workspace").toBe(true);
   const packed = await run("bash", [join(REPO, "scripts/pack.sh"), "--no-build", join(root, "packs")], { cwd: REPO, env: process.env });
   expect(packed.code, explain("scripts/pack.sh", packed)).toBe(0);
@@ -128,8 +129,10 @@ describe("e2e: installed from npm outside the workspace", () => {
     const before = AgentReportSchema.parse(JSON.parse((await expectOk("node agent.mjs", agentEnv)).stdout.trim().split("\n").at(-1)!));
     expect(before.groups.canary).toBeGreaterThan(0);
     expect(before.groups.baseline).toBeGreaterThan(0);
-    const canaryLine = before.sessions.find((l) => l.includes(`version_group="canary"`) && l.includes(`version_hash="${versionHash(CANARY)}"`) && l.includes('outcome="completed"'));
-    expect(Number(canaryLine?.split(" ").at(-1))).toBe(before.groups.canary);
+    // One series per stratum (rollout, canary percent, assignment): the canary's completed sessions are their sum.
+    const canaryLines = before.sessions.filter((l) => l.includes(`version_group="canary"`) && l.includes(`version_hash="${versionHash(CANARY)}"`) && l.includes('outcome="completed"'));
+    expect(canaryLines.length).toBeGreaterThan(0);
+    expect(canaryLines.reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0)).toBe(before.groups.canary);
     expect(before.tokens.length).toBeGreaterThan(0);
 
     await writeFile(join(app, "token"), `${TOKEN}\n`, { mode: 0o600 });
@@ -208,6 +211,21 @@ describe("e2e: installed from npm outside the workspace", () => {
     expect(summary.scenarios).toMatchObject([{ scenario: "healthy", outcome: "promoted" }]);
   });
 });
+
+/**
+ * npx reuses a package it installed before when the version matches, and the
+ * packed version does not change between builds: an earlier run's demo would
+ * run instead of this one. A stranger's machine has none, so neither may we.
+ */
+async function forgetEarlierNpxInstalls(): Promise<void> {
+  const cache = (await run("npm", ["config", "get", "cache"], { cwd: REPO, env: userEnv({}) })).stdout.trim();
+  const npxDir = join(cache, "_npx");
+  const entries = await readdir(npxDir).catch(() => []);
+  for (const entry of entries) {
+    const manifest = await readFile(join(npxDir, entry, "package.json"), "utf8").catch(() => "{}");
+    if (manifest.includes('"@agent-canary/')) await rm(join(npxDir, entry), { recursive: true, force: true });
+  }
+}
 
 const AgentReportSchema = z.object({
   groups: z.object({ baseline: z.number(), canary: z.number() }),
