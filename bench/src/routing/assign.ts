@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { bucketOf, isCanaryBucket } from "@agent-canary/conventions";
 import { throughputs, type Throughput } from "../lib/throughput.ts";
 
-/** The second source's router transliterated: the whole digest as one big integer, then modulo. */
+/** The common big-integer router: the whole digest as one big integer, then modulo. */
 export function naiveBucket(sessionId: string): number {
   const hex = createHash("sha256").update(sessionId).digest("hex");
   return Number(BigInt(`0x${hex}`) % 10_000n);
@@ -20,7 +20,7 @@ export function assignmentBenchmarks(n = 200_000): Throughput[] {
   for (const id of ids.slice(0, 10_000)) if (naiveBucket(id) !== bucketOf(id)) throw new Error(`bucketOf disagrees with the BigInt reference on ${id}`);
   return throughputs(
     [
-      { name: "naive: sha256 hex -> BigInt % 10000 (second source's algorithm)", decide: (id) => isCanaryBucket(naiveBucket(id), percent) },
+      { name: "naive: sha256 hex -> BigInt % 10000 (the common big-integer router)", decide: (id) => isCanaryBucket(naiveBucket(id), percent) },
       { name: "ours: bucketOf + isCanaryBucket (conventions)", decide: (id) => isCanaryBucket(bucketOf(id), percent) },
       { name: "ours, salted: bucketOf(id, salt) + isCanaryBucket", decide: (id) => isCanaryBucket(bucketOf(id, "2026-11"), percent) },
     ],

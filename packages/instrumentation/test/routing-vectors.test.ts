@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 /**
  * Expected buckets and canary decisions computed once, independently, with the
- * second source's Python algorithm:
+ * the common big-integer router in Python (the whole digest modulo 10,000):
  *   python3 -c 'import hashlib; b = int(hashlib.sha256((id+salt).encode()).hexdigest(), 16) % 10000;
  *               canary = b / 10000 < pct / 100'
  * Ids include ones whose buckets sit exactly on the edges (0, 100, 5000, 9999).
