@@ -2,6 +2,7 @@ import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { NotificationsSchema } from "../alertmanager/settings.js";
 import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
+import { DEFAULT_RUNBOOK_URL } from "../runbook/links.js";
 import { DurationSchema, PositiveDurationSchema } from "./duration.js";
 import { ByLabelSchema, MatcherSchema } from "./environment.js";
 
@@ -155,7 +156,7 @@ export const GatesConfigInputSchema = z.strictObject({
   alertmanager: AlertmanagerSettingsSchema.prefault({}),
   /** Who hears about gate alerts besides the receiver (src/alertmanager/settings.ts). */
   notifications: NotificationsSchema.prefault({}),
-  runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
+  runbookBaseUrl: z.url().default(DEFAULT_RUNBOOK_URL),
   /** Grafana datasource uid the Grafana alert rules query. */
   grafanaDatasourceUid: z.string().min(1).default("prometheus"),
   /** Optional pre-deploy shadow gate; absent means no shadow rules and no shadow panels. */

@@ -1,6 +1,7 @@
 import { prometheusName, SHADOW_METRICS } from "@agent-canary/conventions";
 import type { GatesConfig } from "../config/resolve.js";
 import type { ShadowGate } from "../config/schema.js";
+import { RUNBOOK_ANCHORS, runbookUrl } from "../runbook/links.js";
 import { num, selector } from "./selectors.js";
 import type { AlertingRule, RecordingRule, RuleGroup } from "./rules.js";
 
@@ -58,7 +59,7 @@ export function shadowAnnotations(config: GatesConfig, shadow: ShadowGate, value
     description:
       `Mean output similarity to production over ${shadow.window} is ${value}, below the minimum ${shadow.minSimilarity}, ` +
       `after at least ${shadow.minRequests} shadowed requests. Action: hold; a canary of this version must not start while this fires.`,
-    runbook_url: `${config.runbookBaseUrl}#shadow-similarity`,
+    runbook_url: runbookUrl(config, RUNBOOK_ANCHORS.shadowSimilarity),
   };
 }
 
