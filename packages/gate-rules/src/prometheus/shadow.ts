@@ -18,8 +18,13 @@ export const SHADOW_ALERT_GROUP = "agent-canary-shadow-gate";
 
 const BY = "by (deployment, version_hash)";
 
+/**
+ * Live comparisons only: the gate holds a candidate by how it answers today's
+ * production traffic; replays of recorded inputs (`source="replay"`) are a
+ * separate test and are never added in.
+ */
 function shadowIncrease(metric: string, config: GatesConfig, window: string): string {
-  return `sum ${BY} (increase(${metric}${selector(config)}[${window}]))`;
+  return `sum ${BY} (increase(${metric}${selector(config, 'source="live"')}[${window}]))`;
 }
 
 /** Mean similarity from the histogram's _sum/_count, and the finished comparisons, over the shadow window. */
