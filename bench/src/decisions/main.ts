@@ -19,7 +19,7 @@ import { plannedHours, timeToPass } from "./passing.ts";
 import { fixedSampleFloors } from "./reference.ts";
 import { boundaryMinimumTable, rhoTable } from "./rho.ts";
 import { AA_SCENARIOS, AT_TOLERANCE, CANARY_PERCENT, REGRESSIONS, SESSIONS_PER_MINUTE } from "./scenarios.ts";
-import { SECOND_SOURCE_CHECKS, simulateCadence } from "./session-cadence.ts";
+import { EARLY_RATIO_CHECKS, simulateCadence } from "./session-cadence.ts";
 
 const ALPHA = 0.01;
 
@@ -34,15 +34,15 @@ function aaRow(title: string, a: FalseAlarms, note = ""): string[] {
   return [title, String(a.runs), interval(a.rollbacks, a.runs), interval(a.holds, a.runs), named(a.fired) + note];
 }
 
-/** The second source's gate function as written, on identical versions, at its own cadence. */
-function secondSourceRow(runs: number): string[] {
+/** The common early ratio gate, on identical versions, at its own cadence. */
+function earlyRatioRow(runs: number): string[] {
   const model = sessionModel();
   let fired = 0;
   for (let r = 0; r < runs; r++) {
-    const res = simulateCadence({ checks: SECOND_SOURCE_CHECKS, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: 1000, checkEvery: 10, seed: 5000 + r });
+    const res = simulateCadence({ checks: EARLY_RATIO_CHECKS, baseline: model, canary: model, canaryPercent: CANARY_PERCENT, horizonCanarySessions: 1000, checkEvery: 10, seed: 5000 + r });
     if (res.firedAt !== undefined) fired++;
   }
-  return ["comparison: the second source's gate function as written (point ratios every 10 canary sessions, 1000 canary sessions at 5%)", String(runs), interval(fired, runs), "-", "-"];
+  return ["comparison: the common early ratio gate (point ratios every 10 canary sessions, 1000 canary sessions at 5%)", String(runs), interval(fired, runs), "-", "-"];
 }
 
 function aaSection(config: GatesConfig, scale: number): string {
@@ -55,7 +55,7 @@ function aaSection(config: GatesConfig, scale: number): string {
   rows.push(aaRow("right after a promotion (the promoted version is the new baseline)", runAfter(config, "promotion", runs(30), 3_000_000)));
   const keyed = runRoutingKey(config, runs(20), 4_000_000);
   rows.push(aaRow("every session routed by tenant id (a shared routing key), 25% for 24 h", keyed, `; every gate undecided at the end in ${keyed.allUndecided} of ${keyed.runs}`));
-  rows.push(secondSourceRow(runs(1000)));
+  rows.push(earlyRatioRow(runs(1000)));
   return table(["identical versions (A/A), medium plan 1% 4 h, 5% 8 h, 25% 24 h, 50% 24 h, 100 sessions/min unless said", "runs", "false rollbacks [95% Wilson]", "false holds [95% Wilson]", "gates that fired"], rows);
 }
 

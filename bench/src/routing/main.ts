@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   writeResult(
     "routing",
     "Routing",
-    `## Assignments per second (one core)\n\n200,000 distinct session ids, 5% canary, median of 7 interleaved rounds after a warm-up. Every bucket was first checked equal to the BigInt reference on 10,000 ids.\n\n` +
+    `## Assignments per second (one core)\n\n200,000 distinct session ids, 5% canary, median of 7 interleaved rounds after a warm-up. Every slot was first checked equal to the BigInt reference on 10,000 ids.\n\n` +
       table(["decision", "million / s", "µs each", "vs naive"], assignRows) +
       `\n\n## State change to ${routers} routers in separate processes\n\n` +
       `${changes} changes of canaryPercent through transition() (read + compareAndSet, durable when it resolves), 50-100 ms apart. Each router is a separate Node process following the state with store.watch() (what the agent's Router does) and reporting over IPC when each revision arrived. ` +

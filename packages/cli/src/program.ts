@@ -1,11 +1,9 @@
-import { createRequire } from "node:module";
 import { addGateRulesCommands } from "@agent-canary/gate-rules";
 import { addRolloutCommands } from "@agent-canary/rollout";
 import { addShadowCommands } from "@agent-canary/shadow";
-import { Command } from "commander";
+import type { Command } from "commander";
 import { addDemoForwarder, type DemoModule } from "./demo-command.js";
-
-const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+import { programShell } from "./startup/shell.js";
 
 export interface ProgramOptions {
   /**
@@ -16,18 +14,13 @@ export interface ProgramOptions {
 }
 
 /**
- * The `agent-canary` command. Each package contributes the commands for its
- * own concept; this file only assembles them, so `--help` lists everything.
+ * The `agent-canary` command with every package's commands loaded: what the
+ * command reference documents, and what a library user embeds. Each package
+ * contributes the commands for its own concept; this file only assembles them.
+ * The `agent-canary` binary runs the lazy twin (startup/lazy-program.ts).
  */
 export function buildProgram(options: ProgramOptions = {}): Command {
-  const program = new Command("agent-canary")
-    .description(
-      "Safe rollouts for LLM agents: gates as code, alert-driven rollback, rollout control and shadow reports.\n" +
-        "Start with `agent-canary demo`; every command has --help.",
-    )
-    .version(version, "-v, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .showSuggestionAfterError(true);
+  const program = programShell();
   if (options.demo) options.demo.addDemoCommand(program);
   else addDemoForwarder(program);
   addGateRulesCommands(program);

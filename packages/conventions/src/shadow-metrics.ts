@@ -7,11 +7,18 @@
  * In shadow mode there is no baseline/canary split of traffic: every shadowed
  * request runs on both. So the labels name both versions instead of a group:
  * `version_hash` is the candidate's, `production_version_hash` the version it
- * is compared against.
+ * is compared against. `source` says where the input came from: `live`
+ * production traffic, or `replay` of recorded inputs later. The two answer
+ * different questions (how the candidate does on today's traffic, or on last
+ * month's), so dashboards and the shadow gate never add them up.
  */
 import type { MetricDef } from "./metrics.js";
 
-export const SHADOW_LABELS = ["deployment", "version_hash", "production_version_hash"] as const;
+/** Where a shadow comparison's input came from: live production traffic, or recorded inputs replayed. */
+export const SHADOW_SOURCES = ["live", "replay"] as const;
+export type ShadowSource = (typeof SHADOW_SOURCES)[number];
+
+export const SHADOW_LABELS = ["deployment", "version_hash", "production_version_hash", "source"] as const;
 
 const S = SHADOW_LABELS;
 

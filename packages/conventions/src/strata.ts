@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * How a session's group was chosen; the `assignment` label of the gate inputs.
  * Only `split` sessions are a randomised comparison, so only they enter the gates:
- * - split: the session's own bucket against the canary percent (random, per session);
+ * - split: the session's own routing slot against the canary percent (random, per session);
  * - tenant_override: a tenant override forced the group (whole tenants move together);
  * - routing_key: routed by a key many sessions share (a tenant or user id given as
  *   the routing key), so sessions are not independent;

@@ -5,6 +5,7 @@ export * from "./config/presets.js";
 export * from "./config/resolve.js";
 export * from "./config/load.js";
 export * from "./gates/kinds.js";
+export * from "./runbook/links.js";
 export * from "./stats/arms.js";
 export * from "./stats/formula/tree.js";
 export * from "./stats/formula/compile.js";

@@ -47,7 +47,7 @@ describe("gates config", () => {
   });
 
   it("accepts JSON as well as YAML", () => {
-    const config = parseGatesConfig('{"deployments": ["a"], "export": "otlp", "preset": "second-source"}', "gates.json");
+    const config = parseGatesConfig('{"deployments": ["a"], "export": "otlp", "preset": "early-ratio-rollback"}', "gates.json");
     expect(config.export).toBe("otlp");
     expect(config.gates.map((g) => g.name)).toEqual(["cost", "loops", "completion", "turns"]);
     expect(config.gates.every((g) => g.method === "threshold_only" && g.minSamples === 50)).toBe(true);
@@ -137,6 +137,14 @@ describe("gates config", () => {
     expect(found[1]?.message).toMatch(/^window was removed: .*lookback/);
     expect(found[2]?.message).toMatch(/^kind p95_turns was renamed turns_per_session: it tests the mean/);
     expect(problems("deployments: [a]\ngates:\n  - kind: p95_latency\n")[0]?.message).toMatch(/write kind: session_duration/);
+  });
+
+  it("names the new preset when a config uses a preset's old name, and builds nothing from it", () => {
+    const found = problems("deployments: [a]\npreset: second-source\n");
+    expect(found.map((p) => [p.line, p.field])).toEqual([[2, "preset"]]);
+    expect(found[0]?.message).toBe("preset second-source was renamed early-ratio-rollback (the same gates, named for what they do); write preset: early-ratio-rollback");
+    expect(problems("deployments: [a]\npreset: first-source\n")[0]?.message).toMatch(/write preset: point-thresholds$/);
+    expect(problems("deployments: [a]\npreset: cautious\n")[0]?.message).toBe("preset must be one of recommended, point-thresholds, early-ratio-rollback");
   });
 
   it("validates environment matchers and by labels, and puts them into every raw selector and aggregation", () => {

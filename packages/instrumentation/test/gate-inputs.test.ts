@@ -1,4 +1,4 @@
-import { bucketOf, GATE_QUANTITIES, isCanaryBucket, logCost, METRICS, SESSION_OUTCOMES, versionHash } from "@agent-canary/conventions";
+import { routingSlotOf, GATE_QUANTITIES, isCanarySlot, logCost, METRICS, SESSION_OUTCOMES, versionHash } from "@agent-canary/conventions";
 import { AgentCanary } from "@agent-canary/instrumentation";
 import { FileStore } from "@agent-canary/rollout-state";
 import { makeTempDir, waitFor } from "@agent-canary/testkit";
@@ -38,9 +38,9 @@ async function setup(options: { store?: boolean } = {}) {
   return { telemetry, store: store!, runtime };
 }
 
-/** An id whose own bucket says canary (or baseline) at `percent`, under the rollout's salt. */
+/** An id whose own slot says canary (or baseline) at `percent`, under the rollout's salt. */
 function idWhere(canary: boolean, percent: number, salt: string, prefix = "id"): string {
-  for (let i = 0; ; i++) if (isCanaryBucket(bucketOf(`${prefix}-${i}`, salt), percent) === canary) return `${prefix}-${i}`;
+  for (let i = 0; ; i++) if (isCanarySlot(routingSlotOf(`${prefix}-${i}`, salt), percent) === canary) return `${prefix}-${i}`;
 }
 
 /** One LLM call as the SDK integrations report it: a turn and its cost. */
@@ -90,8 +90,8 @@ describe("gate inputs", () => {
     expect(await runtime.session({ id: onCanary }, (s) => s.group)).toBe("canary");
     expect(await runtime.session({ id: idWhere(false, 50, state.salt, "b") }, (s) => s.group)).toBe("baseline");
     expect(await runtime.session({ id: idWhere(false, 50, state.salt, "t"), tenant: "early" }, (s) => s.group)).toBe("canary");
-    // A routing key: every session of user-7 lands where user-7's bucket says, whatever its id.
-    const keyGroup = isCanaryBucket(bucketOf("user-7", state.salt), 50) ? "canary" : "baseline";
+    // A routing key: every session of user-7 lands where user-7's slot says, whatever its id.
+    const keyGroup = isCanarySlot(routingSlotOf("user-7", state.salt), 50) ? "canary" : "baseline";
     for (const sid of ["k-1", "k-2", "k-3"]) expect(await runtime.session({ id: sid, routingKey: "user-7" }, (s) => s.group)).toBe(keyGroup);
     await setCanaryPercent(store, 100);
     await waitFor(() => runtime.rolloutState?.canaryPercent === 100, { what: "router to see 100%" });

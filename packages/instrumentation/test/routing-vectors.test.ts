@@ -1,15 +1,15 @@
-import { bucketOf, isCanaryBucket } from "@agent-canary/conventions";
+import { routingSlotOf, isCanarySlot } from "@agent-canary/conventions";
 import { describe, expect, it } from "vitest";
 
 /**
- * Expected buckets and canary decisions computed once, independently, with the
- * second source's Python algorithm:
+ * Expected slots and canary decisions computed once, independently, with the
+ * the common big-integer router in Python (the whole digest modulo 10,000):
  *   python3 -c 'import hashlib; b = int(hashlib.sha256((id+salt).encode()).hexdigest(), 16) % 10000;
  *               canary = b / 10000 < pct / 100'
- * Ids include ones whose buckets sit exactly on the edges (0, 100, 5000, 9999).
+ * Ids include ones whose slots sit exactly on the edges (0, 100, 5000, 9999).
  */
 const PERCENTS = [0, 1, 5, 5.26, 5.27, 20.27, 50, 99.65, 99.66, 99.99, 100];
-const VECTORS: [id: string, salt: string, bucket: number, canaryAt: number[]][] = [
+const VECTORS: [id: string, salt: string, slot: number, canaryAt: number[]][] = [
   ["session-0", "", 526, [5.27, 20.27, 50, 99.65, 99.66, 99.99, 100]],
   ["session-0", "salt-2026", 8856, [99.65, 99.66, 99.99, 100]],
   ["session-1", "", 2027, [50, 99.65, 99.66, 99.99, 100]],
@@ -34,19 +34,19 @@ const VECTORS: [id: string, salt: string, bucket: number, canaryAt: number[]][] 
   ["edge-56159", "salt-2026", 2981, [50, 99.65, 99.66, 99.99, 100]],
 ];
 
-describe("routing buckets match the Python reference", () => {
-  it.each(VECTORS)("%j with salt %j", (id, salt, bucket, canaryAt) => {
-    expect(bucketOf(id, salt)).toBe(bucket);
-    const decided = PERCENTS.filter((p) => isCanaryBucket(bucketOf(id, salt), p));
+describe("routing slots match the Python reference", () => {
+  it.each(VECTORS)("%j with salt %j", (id, salt, slot, canaryAt) => {
+    expect(routingSlotOf(id, salt)).toBe(slot);
+    const decided = PERCENTS.filter((p) => isCanarySlot(routingSlotOf(id, salt), p));
     expect(decided).toEqual(canaryAt);
   });
 
   it("raising the percent never moves a canary id back to baseline", () => {
     for (let i = 0; i < 300; i++) {
-      const bucket = bucketOf(`mono-${i}`);
+      const slot = routingSlotOf(`mono-${i}`);
       let wasCanary = false;
       for (let p = 0; p <= 100; p += 1) {
-        const now = isCanaryBucket(bucket, p);
+        const now = isCanarySlot(slot, p);
         if (wasCanary) expect(now, `mono-${i} at ${p}%`).toBe(true);
         wasCanary = now;
       }

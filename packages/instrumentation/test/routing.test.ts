@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bucketOf, isCanaryBucket, versionHash } from "@agent-canary/conventions";
+import { routingSlotOf, isCanarySlot, versionHash } from "@agent-canary/conventions";
 import { AgentCanary, DrainTimeoutError } from "@agent-canary/instrumentation";
 import { FileStore, RedisStore, setCapability, transition } from "@agent-canary/rollout-state";
 import { makeTempDir, startRedis, waitFor } from "@agent-canary/testkit";
@@ -35,10 +35,10 @@ async function fileStore() {
   return store;
 }
 
-/** Session ids whose bucket says canary (or baseline) at `percent` with no salt. */
+/** Session ids whose slot says canary (or baseline) at `percent` with no salt. */
 function idsWhere(canary: boolean, percent: number, n: number): string[] {
   const ids: string[] = [];
-  for (let i = 0; ids.length < n; i++) if (isCanaryBucket(bucketOf(`id-${i}`), percent) === canary) ids.push(`id-${i}`);
+  for (let i = 0; ids.length < n; i++) if (isCanarySlot(routingSlotOf(`id-${i}`), percent) === canary) ids.push(`id-${i}`);
   return ids;
 }
 
@@ -158,8 +158,8 @@ describe("router", () => {
     const share = first.filter(Boolean).length / ids.length;
     expect(share).toBeGreaterThan(0.22);
     expect(share).toBeLessThan(0.38);
-    // Salted with the capability name: not the same ids as the canary buckets at 30%.
-    expect(ids.filter((id, i) => first[i] !== isCanaryBucket(bucketOf(id), 30)).length).toBeGreaterThan(0);
+    // Salted with the capability name: not the same ids as the canary slots at 30%.
+    expect(ids.filter((id, i) => first[i] !== isCanarySlot(routingSlotOf(id), 30)).length).toBeGreaterThan(0);
     await transition(store, DEPLOYMENT, setCapability(DEPLOYMENT, "refunds", { enabled: false }), { by: "test", reason: "off" });
     await waitFor(() => runtime.rolloutState?.capabilities.refunds?.enabled === false);
     const again = await Promise.all(ids.map((id) => runtime.session({ id }, (s) => s.capability("refunds"))));

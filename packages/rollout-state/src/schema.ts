@@ -125,7 +125,7 @@ export const RolloutStateSchema = z.object({
    * now running. Null in states written before the field existed.
    */
   rolloutId: RolloutIdSchema.nullable().default(null),
-  /** Appended to the session id before hashing; change it to reshuffle buckets between rollouts. */
+  /** Appended to the session id before hashing; change it to reshuffle routing slots between rollouts. */
   salt: z.string().max(64).default(""),
   tenantOverrides: z.record(TenantNameSchema, TenantOverrideSchema).default({}),
   capabilities: z.record(CapabilityNameSchema, CapabilitySchema).default({}),

@@ -1,7 +1,10 @@
 import { ATTR, SHADOW_ATTR, SHADOW_METRICS, SHADOW_SPAN_NAMES } from "@agent-canary/conventions";
 import { trace } from "@opentelemetry/api";
 import { afterAll, describe, expect, it } from "vitest";
-import { createShadow, type AgentFn } from "../src/index.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createShadow, replayShadow, type AgentFn } from "../src/index.js";
 import { installTelemetry } from "./support/telemetry.js";
 import { orderDesk } from "./support/tools.js";
 
@@ -64,7 +67,7 @@ describe("shadow telemetry", () => {
     expect(compare?.attributes).toMatchObject({ [SHADOW_ATTR.decisionsAgree]: false, [SHADOW_ATTR.productionVersionHash]: PRODUCTION });
 
     const points = await telemetry.points();
-    const labels = { deployment: "support", version_hash: CANDIDATE, production_version_hash: PRODUCTION };
+    const labels = { deployment: "support", version_hash: CANDIDATE, production_version_hash: PRODUCTION, source: "live" };
     const point = (name: string, extra: Record<string, string>) =>
       points.find((p) => p.name === name && Object.entries({ ...labels, ...extra }).every(([k, v]) => p.attributes[k] === v));
     expect(point(SHADOW_METRICS.requests.otelName, { decision: "shadowed" })?.value).toBe(1);
@@ -98,5 +101,34 @@ describe("shadow telemetry", () => {
     expect(value(SHADOW_METRICS.requests.otelName, { decision: "not_opted_in" })).toBe(1);
     expect(value(SHADOW_METRICS.candidateRuns.otelName, { result: "dropped" })).toBe(1);
     expect(value(SHADOW_METRICS.candidateRuns.otelName, { result: "timeout" })).toBe(1);
+  });
+
+  it("labels a replay's metrics source=replay, apart from the live shadow's source=live", async () => {
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const inputsFile = join(await mkdtemp(join(tmpdir(), "shadow-telemetry-")), "inputs.jsonl");
+    await writeFile(inputsFile, ['{"id":"r-1","input":"A-1"}', '{"id":"r-2","input":"A-2"}'].join("\n"));
+    const { tools } = orderDesk();
+    const live = createShadow({ deployment: "sources", production: { run: refund(42), version: PRODUCTION }, candidate: { run: refund(42), version: CANDIDATE }, tools, logger: quiet });
+    await live.run("A-0", { requestId: "l-1" });
+    await live.close();
+    await replayShadow({
+      deployment: "sources",
+      inputsFile,
+      production: { run: refund(42), version: PRODUCTION },
+      candidate: { run: refund(420), version: CANDIDATE },
+      tools,
+      parseInput: (raw) => String(raw),
+      logger: quiet,
+    });
+
+    const points = await telemetry.points();
+    const comparisons = (source: string) =>
+      points.find((p) => p.name === SHADOW_METRICS.comparisons.otelName && p.attributes.deployment === "sources" && p.attributes.source === source && p.attributes.decision === (source === "live" ? "agree" : "disagree"))?.value;
+    expect(comparisons("live")).toBe(1);
+    expect(comparisons("replay")).toBe(2);
+    // Every shadow series of the deployment says which it is: nothing a dashboard could add up by mistake.
+    const ours = points.filter((p) => p.name.startsWith("agent_canary.shadow.") && p.attributes.deployment === "sources");
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.every((p) => p.attributes.source === "live" || p.attributes.source === "replay")).toBe(true);
   });
 });

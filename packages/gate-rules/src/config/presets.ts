@@ -17,11 +17,11 @@ const stage = (percent: number, hours: number, minSessionsPerArm: number): Stage
 });
 
 /**
- * Stage plans per risk tier, after the first source's timeline: a medium-risk
+ * Stage plans per risk tier, on the usual staged-canary timeline: a medium-risk
  * change goes 1% (4h) → 5% (8h) → 25% (24h) → 50% (24h) → 100%; a low-risk
  * prompt tweak takes an accelerated 1% → 25% → 100% with 4h stages; a critical
  * architecture change spends three to four weeks in canary. Minimum sessions
- * per arm follow the second source's schedule (50 / 200 / 500 / 1000).
+ * per arm grow with the stage (50 / 200 / 500 / 1000 for medium risk).
  */
 export const ROLLOUT_PLANS: Record<RiskTier, readonly Stage[]> = {
   low: [stage(1, 4, 50), stage(25, 4, 500), stage(100, 0, 0)],
@@ -54,12 +54,14 @@ const RECOMMENDED: readonly PresetGate[] = [
 ];
 
 /**
- * The first source's table, as written: point comparisons (no significance
- * test). Its cost gate compares the median; Prometheus counters give a reliable
- * mean but no median, so this gate compares means. Its rolling windows are gone:
- * every gate compares the rollout so far.
+ * The common hand-written gate table: five point comparisons against fixed
+ * thresholds (no significance test), mostly holds. Such tables often compare the
+ * median cost; Prometheus counters give a reliable mean but no median, so this
+ * gate compares means, and every gate compares the rollout so far instead of a
+ * rolling window. Kept to show (bench/) what point comparisons cost in false
+ * alarms.
  */
-const FIRST_SOURCE: readonly PresetGate[] = [
+const POINT_THRESHOLDS: readonly PresetGate[] = [
   { kind: "judge_quality", name: "quality", comparison: "delta", threshold: 0.1, minSamples: 200, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
   { kind: "error_rate", name: "reliability", comparison: "delta", threshold: 0.01, minSamples: 500, for: "30m", action: "rollback", severity: "critical", method: "threshold_only" },
   { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.2, minSamples: 300, for: "0s", action: "hold", severity: "warning", method: "threshold_only" },
@@ -68,11 +70,11 @@ const FIRST_SOURCE: readonly PresetGate[] = [
 ];
 
 /**
- * The second source's gate function, as written: ratio thresholds on the point
- * estimates once the canary has 50 sessions. It names p95 turns as a metric
- * without a threshold; 1.5x on the mean is ours.
+ * The common early ratio gate: roll back on ratio thresholds of the point
+ * estimates as soon as the canary has 50 sessions (cost 1.30x, loop rate 3x,
+ * completion 0.85x), plus a turns hold at 1.5x the mean.
  */
-const SECOND_SOURCE: readonly PresetGate[] = [
+const EARLY_RATIO_ROLLBACK: readonly PresetGate[] = [
   { kind: "cost_per_session", name: "cost", comparison: "ratio", threshold: 1.3, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
   { kind: "loop_rate", name: "loops", comparison: "ratio", threshold: 3, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
   { kind: "task_completion_rate", name: "completion", comparison: "ratio", threshold: 0.85, minSamples: 50, for: "0s", action: "rollback", severity: "critical", method: "threshold_only" },
@@ -81,8 +83,8 @@ const SECOND_SOURCE: readonly PresetGate[] = [
 
 export const PRESETS: Record<PresetName, readonly PresetGate[]> = {
   recommended: RECOMMENDED,
-  "first-source": FIRST_SOURCE,
-  "second-source": SECOND_SOURCE,
+  "point-thresholds": POINT_THRESHOLDS,
+  "early-ratio-rollback": EARLY_RATIO_ROLLBACK,
 };
 
 /** The recommended gate of a kind: the defaults for any field a user leaves out. */

@@ -2,6 +2,7 @@ import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { NotificationsSchema } from "../alertmanager/settings.js";
 import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
+import { DEFAULT_RUNBOOK_URL } from "../runbook/links.js";
 import { DurationSchema, PositiveDurationSchema } from "./duration.js";
 import { ByLabelSchema, MatcherSchema } from "./environment.js";
 
@@ -9,7 +10,12 @@ export const ACTIONS = ["hold", "rollback"] as const;
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 export const COMPARISONS = ["ratio", "delta"] as const;
 export const RISK_TIERS = ["low", "medium", "high", "critical"] as const;
-export const PRESET_NAMES = ["recommended", "first-source", "second-source"] as const;
+export const PRESET_NAMES = ["recommended", "point-thresholds", "early-ratio-rollback"] as const;
+/** Preset names earlier versions accepted, with the name of the same gates now. */
+export const RENAMED_PRESETS: Readonly<Record<string, (typeof PRESET_NAMES)[number]>> = {
+  "first-source": "point-thresholds",
+  "second-source": "early-ratio-rollback",
+};
 export const EXPORT_MODES = ["prometheus", "otlp"] as const;
 
 const ALPHA_RANGE = "alpha is a false-alarm probability above 0 and below 0.5, e.g. 0.01";
@@ -30,6 +36,12 @@ export const REMOVED_FIELDS: { readonly top: Readonly<Record<string, string>>; r
       "window was removed: a gate compares everything its rollout did so far, time-matched per canary percent, up to the top-level `lookback` (default 7d); delete window, or set lookback to change the longest span",
   },
 };
+
+function presetError(issue: { input?: unknown }): string {
+  const renamed = typeof issue.input === "string" ? RENAMED_PRESETS[issue.input] : undefined;
+  if (renamed) return `preset ${String(issue.input)} was renamed ${renamed} (the same gates, named for what they do); write preset: ${renamed}`;
+  return `preset must be one of ${PRESET_NAMES.join(", ")}`;
+}
 
 function kindError(issue: { input?: unknown }): string {
   const renamed = typeof issue.input === "string" ? RENAMED_KINDS[issue.input] : undefined;
@@ -67,7 +79,7 @@ export const GateInputSchema = z.strictObject({
   /**
    * always_valid (default): fail only when the data show the tolerance is exceeded,
    * at a confidence-sequence boundary. threshold_only: fail whenever the point
-   * estimate crosses the threshold (what the source documents do; weak).
+   * estimate crosses the threshold (how hand-written gate tables decide; weak).
    */
   method: z.enum(["always_valid", "threshold_only"], { error: "method must be always_valid or threshold_only" }).optional(),
   /**
@@ -103,13 +115,13 @@ export const AlertmanagerSettingsSchema = z.strictObject({
  * production's before any canary starts; it never rolls back.
  */
 export const ShadowGateSchema = z.strictObject({
-  /** Mean similarity (0..1) the candidate must reach; the source's pre-deploy figure. */
+  /** Mean similarity (0..1) the candidate must reach before it is deployed. */
   minSimilarity: z
     .number({ error: "minSimilarity must be a number in (0, 1], e.g. 0.9" })
     .gt(0, "minSimilarity must be above 0, e.g. 0.9")
     .max(1, "minSimilarity is a similarity, at most 1, e.g. 0.9")
     .default(0.9),
-  /** Shadowed requests (finished comparisons) in the window before the gate can fire; the first source's low-traffic figure. */
+  /** Shadowed requests (finished comparisons) in the window before the gate can fire; 5,000 suits a low-traffic agent (a week of shadowing). */
   minRequests: z
     .number({ error: "minRequests must be a whole number of requests, e.g. 5000" })
     .int("minRequests must be a whole number of requests, e.g. 5000")
@@ -125,7 +137,7 @@ export const GatesConfigInputSchema = z.strictObject({
     .min(1, "list at least one deployment, e.g. deployments: [support-agent]"),
   export: z.enum(EXPORT_MODES, { error: "export must be prometheus (exporter-prometheus /metrics) or otlp (OTLP into Prometheus)" }).default("prometheus"),
   evaluationInterval: PositiveDurationSchema.default("1m"),
-  preset: z.enum(PRESET_NAMES, { error: `preset must be one of ${PRESET_NAMES.join(", ")}` }).default("recommended"),
+  preset: z.enum(PRESET_NAMES, { error: presetError }).default("recommended"),
   /** Probability of any false rollback or hold over the whole rollout, however long it runs, split over the gates without their own alpha. */
   alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).default(0.01),
   /** Each gate's chance of passing a canary worse than its tolerance (gates may override it). */
@@ -144,7 +156,7 @@ export const GatesConfigInputSchema = z.strictObject({
   alertmanager: AlertmanagerSettingsSchema.prefault({}),
   /** Who hears about gate alerts besides the receiver (src/alertmanager/settings.ts). */
   notifications: NotificationsSchema.prefault({}),
-  runbookBaseUrl: z.url().default("https://github.com/agent-canary/agent-canary/blob/main/packages/gate-rules/README.md"),
+  runbookBaseUrl: z.url().default(DEFAULT_RUNBOOK_URL),
   /** Grafana datasource uid the Grafana alert rules query. */
   grafanaDatasourceUid: z.string().min(1).default("prometheus"),
   /** Optional pre-deploy shadow gate; absent means no shadow rules and no shadow panels. */

@@ -85,22 +85,23 @@ export function shadowQueries(mode: ExportMode): Record<ShadowPanel, PanelQuery[
   const name = (key: keyof typeof SHADOW_METRICS): string => prometheusName(SHADOW_METRICS[key], mode);
   const rate = (metric: string, by: string): string => `sum by (${by}) (rate(${metric}{${DEPLOYMENT}}[$__rate_interval]))`;
   const similarity = name("similarity");
-  const byCandidate = "deployment, version_hash";
+  // Every series keeps `source` apart: live traffic and replays of recorded inputs are never summed.
+  const byCandidate = "deployment, version_hash, source";
   return {
     similarity: [
       {
         expr: `${rate(`${similarity}_sum`, byCandidate)} / ${rate(`${similarity}_count`, byCandidate)}`,
-        legend: "{{deployment}} {{version_hash}} mean",
+        legend: "{{deployment}} {{version_hash}} {{source}} mean",
       },
       {
         expr: `histogram_quantile(0.1, ${rate(`${similarity}_bucket`, `${byCandidate}, le`)})`,
-        legend: "{{deployment}} {{version_hash}} p10",
+        legend: "{{deployment}} {{version_hash}} {{source}} p10",
       },
     ],
-    agreement: [{ expr: rate(name("comparisons"), "decision"), legend: "{{decision}}" }],
-    verdicts: [{ expr: rate(name("judgeVerdicts"), "verdict"), legend: "{{verdict}}" }],
-    writes: [{ expr: rate(name("interceptedWrites"), "tool"), legend: "{{tool}}" }],
-    runs: [{ expr: rate(name("candidateRuns"), "result"), legend: "{{result}}" }],
+    agreement: [{ expr: rate(name("comparisons"), "decision, source"), legend: "{{source}} {{decision}}" }],
+    verdicts: [{ expr: rate(name("judgeVerdicts"), "verdict, source"), legend: "{{source}} {{verdict}}" }],
+    writes: [{ expr: rate(name("interceptedWrites"), "tool, source"), legend: "{{source}} {{tool}}" }],
+    runs: [{ expr: rate(name("candidateRuns"), "result, source"), legend: "{{source}} {{result}}" }],
   };
 }
 

@@ -3,6 +3,7 @@ import * as expr from "@grafana/grafana-foundation-sdk/expr";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import type { GatesConfig, Gate } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
+import { gateRunbookAnchor, runbookUrl } from "../runbook/links.js";
 import { alertName, failedAlertExpr, ownWords, statisticWords } from "../prometheus/alerts.js";
 import { RECORDED } from "../prometheus/names.js";
 import { on } from "../prometheus/selectors.js";
@@ -57,7 +58,7 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
     .annotations({
       summary: `${spec.title} of the canary of {{ $labels.deployment }} (rollout {{ $labels.rollout_id }}) is worse than its baseline beyond tolerance (${gate.action}).`,
       description: `${spec.title}, the rollout so far, time-matched per canary percent: ${gate.comparison} {{ $values.V }} against tolerance ${gate.threshold}; ${statisticWords(gate)} {{ $values.Z }} above its always-valid boundary {{ $values.B }}. Action: ${gate.action}.${ownWords(gate)}`,
-      runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
+      runbook_url: runbookUrl(config, gateRunbookAnchor(gate.kind)),
     })
     .build();
 }

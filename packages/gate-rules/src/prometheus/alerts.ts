@@ -1,6 +1,7 @@
 import { RECEIVER_METRICS } from "@agent-canary/conventions";
 import type { Gate, GatesConfig } from "../config/resolve.js";
 import { KIND_SPECS } from "../gates/kinds.js";
+import { gateRunbookAnchor, RUNBOOK_ANCHORS, runbookUrl } from "../runbook/links.js";
 import { RECORDED } from "./names.js";
 import type { AlertingRule } from "./rules.js";
 import { by, gateSeries, num, on, quote, rolloutLabels } from "./selectors.js";
@@ -106,7 +107,7 @@ export function gateAnnotations(gate: Gate, config: GatesConfig, slots: Annotati
       `${statisticWords(gate)} ${slots.statistic} above its always-valid boundary ${slots.boundary} ` +
       `(at least ${gate.minSamples} samples per arm, false-alarm budget ${gate.alpha}). Action: ${gate.action}.` +
       ownWords(gate),
-    runbook_url: `${config.runbookBaseUrl}#gate-${gate.kind.replace(/_/g, "-")}`,
+    runbook_url: runbookUrl(config, gateRunbookAnchor(gate.kind)),
   };
 }
 
@@ -133,7 +134,7 @@ export function blindRule(gate: Gate, config: GatesConfig): AlertingRule {
       description:
         `${spec.title} reads agent_canary_gate_*_total or the session counters under the names export: ${config.export} produces (see the metric catalog); ` +
         `check that the agent exports them with that mode, that the values are recorded (priced calls, a judge for quality), and that they vary between sessions.`,
-      runbook_url: `${config.runbookBaseUrl}#blind-gates`,
+      runbook_url: runbookUrl(config, RUNBOOK_ANCHORS.blindGates),
     },
   };
 }
@@ -149,7 +150,7 @@ export function notComparableRule(config: GatesConfig): AlertingRule {
       description:
         "Its sessions were routed by {{ $labels.assignment }} (a tenant override, a routing key many sessions share, or fail-closed), so whole groups of sessions moved together " +
         "and a difference between the arms could be a difference between the groups. Every gate stays undecided. Route by session id (or a per-session key) for the gates to judge.",
-      runbook_url: `${config.runbookBaseUrl}#not-comparable`,
+      runbook_url: runbookUrl(config, RUNBOOK_ANCHORS.notComparable),
     },
   };
 }

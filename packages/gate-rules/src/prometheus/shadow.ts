@@ -1,6 +1,7 @@
 import { prometheusName, SHADOW_METRICS } from "@agent-canary/conventions";
 import type { GatesConfig } from "../config/resolve.js";
 import type { ShadowGate } from "../config/schema.js";
+import { RUNBOOK_ANCHORS, runbookUrl } from "../runbook/links.js";
 import { num, selector } from "./selectors.js";
 import type { AlertingRule, RecordingRule, RuleGroup } from "./rules.js";
 
@@ -17,8 +18,13 @@ export const SHADOW_ALERT_GROUP = "agent-canary-shadow-gate";
 
 const BY = "by (deployment, version_hash)";
 
+/**
+ * Live comparisons only: the gate holds a candidate by how it answers today's
+ * production traffic; replays of recorded inputs (`source="replay"`) are a
+ * separate test and are never added in.
+ */
 function shadowIncrease(metric: string, config: GatesConfig, window: string): string {
-  return `sum ${BY} (increase(${metric}${selector(config)}[${window}]))`;
+  return `sum ${BY} (increase(${metric}${selector(config, 'source="live"')}[${window}]))`;
 }
 
 /** Mean similarity from the histogram's _sum/_count, and the finished comparisons, over the shadow window. */
@@ -58,7 +64,7 @@ export function shadowAnnotations(config: GatesConfig, shadow: ShadowGate, value
     description:
       `Mean output similarity to production over ${shadow.window} is ${value}, below the minimum ${shadow.minSimilarity}, ` +
       `after at least ${shadow.minRequests} shadowed requests. Action: hold; a canary of this version must not start while this fires.`,
-    runbook_url: `${config.runbookBaseUrl}#shadow-similarity`,
+    runbook_url: runbookUrl(config, RUNBOOK_ANCHORS.shadowSimilarity),
   };
 }
 

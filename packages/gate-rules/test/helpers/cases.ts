@@ -185,15 +185,23 @@ export const SHADOW_CASES: ShadowCase[] = [
   { deployment: "shadow-high", perMinute: 20, similarity: 0.96875 },
 ];
 
-/** The shadow metrics of one case: counters rising by the same amount every minute, 0..END. */
+/**
+ * The shadow metrics of one case: counters rising by the same amount every minute, 0..END.
+ * Beside the live series, a replay of recorded inputs at the same rate with similarity 0:
+ * the gate reads live comparisons only, so a replay never makes shadow-high fire (added in,
+ * its mean would be half of 0.97, far below the minimum).
+ */
 export function shadowCounters(c: ShadowCase): Map<string, (number | undefined)[]> {
-  const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod"`;
   const rising = (perMinute: number) => Array.from({ length: END + 1 }, (_, m) => m * perMinute);
-  return new Map([
-    [`agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, rising(c.perMinute * c.similarity)],
-    [`agent_canary_shadow_similarity_count{${labels},method="lexical"}`, rising(c.perMinute)],
-    [`agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, rising(c.perMinute)],
-  ]);
+  const series = (source: "live" | "replay", similarity: number): [string, (number | undefined)[]][] => {
+    const labels = `deployment="${c.deployment}",version_hash="cand-${c.deployment}",production_version_hash="prod",source="${source}"`;
+    return [
+      [`agent_canary_shadow_similarity_sum{${labels},method="lexical"}`, rising(c.perMinute * similarity)],
+      [`agent_canary_shadow_similarity_count{${labels},method="lexical"}`, rising(c.perMinute)],
+      [`agent_canary_shadow_comparisons_total{${labels},decision="agree",band="similar"}`, rising(c.perMinute)],
+    ];
+  };
+  return new Map([...series("live", c.similarity), ...series("replay", 0)]);
 }
 
 /** Fires once the window holds the minimum comparisons and the mean similarity is below the minimum. */

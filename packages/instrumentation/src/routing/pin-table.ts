@@ -16,7 +16,7 @@ export interface Pin {
  * in the same process keeps its group even after the percent changed or a
  * rollback happened. Bounded: the least recently used id is forgotten past
  * `maxEntries` (default 10 000 ids, roughly 2 MB); a forgotten id is routed
- * afresh by its bucket, which only differs from its pin if the rollout moved
+ * afresh by its slot, which only differs from its pin if the rollout moved
  * in between.
  */
 export class PinTable {

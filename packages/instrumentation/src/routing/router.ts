@@ -1,4 +1,4 @@
-import { bucketOf, isCanaryBucket, type VersionGroup } from "@agent-canary/conventions";
+import { routingSlotOf, isCanarySlot, type VersionGroup } from "@agent-canary/conventions";
 import type { RolloutState, RolloutStore, StateEvent } from "@agent-canary/rollout-state";
 import type { OnceLogger } from "../telemetry/logger.js";
 import type { DeclaredVersion, DeclaredVersions } from "../version/declared.js";
@@ -107,13 +107,13 @@ export class Router {
     return { ...decided, resumed: false, pin };
   }
 
-  /** A capability flag for a session: its own salted bucket, decided once and pinned. */
+  /** A capability flag for a session: its own salted slot, decided once and pinned. */
   capability(sessionId: string, pin: Pin, name: string): boolean {
     const known = pin.capabilities?.get(name);
     if (known !== undefined) return known;
     const cap = this.state?.capabilities[name];
     const on =
-      cap !== undefined && cap.enabled && isCanaryBucket(bucketOf(sessionId, `${this.state?.salt ?? ""}:${name}`), cap.percent);
+      cap !== undefined && cap.enabled && isCanarySlot(routingSlotOf(sessionId, `${this.state?.salt ?? ""}:${name}`), cap.percent);
     (pin.capabilities ??= new Map()).set(name, on);
     return on;
   }
@@ -176,7 +176,7 @@ export class Router {
     if (override !== undefined) return { wantsCanary: override === "always", stratum: strata.tenantOverride };
     const key = request.routingKey ?? request.id;
     return {
-      wantsCanary: isCanaryBucket(bucketOf(key, state.salt), state.canaryPercent),
+      wantsCanary: isCanarySlot(routingSlotOf(key, state.salt), state.canaryPercent),
       stratum: request.routingKey === undefined ? strata.split : strata.routingKey,
     };
   }

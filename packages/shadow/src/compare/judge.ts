@@ -1,4 +1,4 @@
-import { BUCKETS, bucketOf } from "@agent-canary/conventions";
+import { ROUTING_SLOTS, routingSlotOf } from "@agent-canary/conventions";
 import { z } from "zod";
 import { withDeadline } from "../limits/deadline.js";
 import { errorText } from "../record/withheld.js";
@@ -48,7 +48,7 @@ export type Judgement = z.infer<typeof JudgementSchema>;
  */
 export function judgeTrigger(requestId: string, divergences: readonly Divergence[], sampleRate: number): JudgeTrigger | null {
   if (divergences.length > 0) return "divergence";
-  return bucketOf(requestId, ":shadow-judge") < sampleRate * BUCKETS ? "sample" : null;
+  return routingSlotOf(requestId, ":shadow-judge") < sampleRate * ROUTING_SLOTS ? "sample" : null;
 }
 
 /** Calls the judge within `timeoutMs` (or until `stop` aborts); a failure or a bad answer is kept as the judgement's error. */

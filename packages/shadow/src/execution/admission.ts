@@ -1,4 +1,4 @@
-import { BUCKETS, bucketOf } from "@agent-canary/conventions";
+import { ROUTING_SLOTS, routingSlotOf } from "@agent-canary/conventions";
 import type { RequestDecision } from "../telemetry/shadow-metrics.js";
 
 export interface AdmissionPolicy {
@@ -26,6 +26,6 @@ function optedIn(policy: AdmissionPolicy, meta: RequestMeta): boolean {
  */
 export function admit(policy: AdmissionPolicy, meta: RequestMeta): RequestDecision {
   if (!optedIn(policy, meta)) return "not_opted_in";
-  if (bucketOf(meta.requestId, ":shadow-sample") >= policy.sampleRate * BUCKETS) return "sampled_out";
+  if (routingSlotOf(meta.requestId, ":shadow-sample") >= policy.sampleRate * ROUTING_SLOTS) return "sampled_out";
   return "shadowed";
 }

@@ -1,3 +1,4 @@
+import type { ShadowSource } from "@agent-canary/conventions";
 import type { SpanContext } from "@opentelemetry/api";
 import { comparePair, type ComparatorSettings } from "../compare/comparator.js";
 import type { z } from "zod";
@@ -12,7 +13,7 @@ import type { ShadowLogger } from "./logger.js";
 
 export interface PairToCompare<I> {
   readonly id: string;
-  readonly source: "live" | "replay";
+  readonly source: ShadowSource;
   readonly tenant?: string | undefined;
   readonly route?: string | undefined;
   readonly input: I;

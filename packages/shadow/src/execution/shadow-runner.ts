@@ -52,7 +52,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
     this.limiter = new SlotLimiter(s.maxConcurrentCandidates);
     this.unshadowed = passThroughContext(s.tools);
     this.background = new BackgroundWork(s.logger, (id, error) => this.emit("failure", { id, error }));
-    this.metrics = new ShadowMetrics(s.deployment, s.candidate.versionHash, s.production.versionHash);
+    this.metrics = new ShadowMetrics(s.deployment, s.candidate.versionHash, s.production.versionHash, "live");
     this.inputsFile = s.recordInputsFile ? new JsonlAppender(s.recordInputsFile) : undefined;
     this.sink = {
       deployment: s.deployment,

@@ -1,3 +1,4 @@
+import { SHADOW_SOURCES } from "@agent-canary/conventions";
 import { z } from "zod";
 import { DivergenceSchema } from "../compare/divergence.js";
 import { JudgementSchema } from "../compare/judge.js";
@@ -13,7 +14,7 @@ export const ComparisonRecordSchema = z.object({
   at: z.iso.datetime(),
   deployment: z.string(),
   /** live: shadowed beside production; replay: a recorded input run against the candidate later. */
-  source: z.enum(["live", "replay"]),
+  source: z.enum(SHADOW_SOURCES),
   tenant: z.string().optional(),
   route: z.string().optional(),
   /** Left out when the shadow was told not to keep inputs. */

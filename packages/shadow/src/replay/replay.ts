@@ -105,7 +105,7 @@ export async function replayShadow<I>(options: ReplayOptions<I>): Promise<Replay
   const candidate: ResolvedArm<I, AgentAnswer | string> = { run: options.candidate.run, versionHash: resolveHash(options.candidate.version), name: p.candidate.name };
   const production = options.production ? { run: options.production.run, versionHash: resolveHash(options.production.version), name: p.production?.name } : undefined;
   const productionHash = production?.versionHash ?? items.find((i) => i.recorded.production)?.recorded.production?.versionHash ?? "unknown";
-  const metrics = new ShadowMetrics(p.deployment, candidate.versionHash, productionHash);
+  const metrics = new ShadowMetrics(p.deployment, candidate.versionHash, productionHash, "replay");
   const file = p.comparisonsFile ? new JsonlAppender(p.comparisonsFile) : undefined;
   const signal = options.signal;
   const sink: SinkSettings<I> = { deployment: p.deployment, keepInputs: p.keepInputs, compare: comparatorSettings(p.compare, options.compare, logger, p.keepInputs), metrics, file, logger, stop: signal };

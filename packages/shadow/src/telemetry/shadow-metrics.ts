@@ -1,4 +1,4 @@
-import { SHADOW_METRICS, type MetricDef } from "@agent-canary/conventions";
+import { SHADOW_METRICS, type MetricDef, type ShadowSource } from "@agent-canary/conventions";
 import { metrics, type Attributes, type Counter, type Histogram } from "@opentelemetry/api";
 import type { JudgeTrigger, JudgeVerdict } from "../compare/judge.js";
 import type { SimilarityBand, SimilarityMethod } from "../compare/similarity.js";
@@ -15,7 +15,8 @@ function counter(def: MetricDef): Counter {
 /**
  * Shadow metrics, through the global OpenTelemetry API so they reach whatever
  * exporter register() (or the application) installed. Labels are the version
- * pair plus one closed-set label per instrument.
+ * pair, the source (live traffic or a replay, never mixed on a dashboard) and
+ * one closed-set label per instrument.
  */
 export class ShadowMetrics {
   private readonly base: Attributes;
@@ -31,8 +32,8 @@ export class ShadowMetrics {
     advice: { explicitBucketBoundaries: [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.92, 0.95, 0.98, 1] },
   });
 
-  constructor(deployment: string, candidateHash: string, productionHash: string) {
-    this.base = { deployment, version_hash: candidateHash, production_version_hash: productionHash };
+  constructor(deployment: string, candidateHash: string, productionHash: string, source: ShadowSource) {
+    this.base = { deployment, version_hash: candidateHash, production_version_hash: productionHash, source };
   }
 
   request(decision: RequestDecision): void {

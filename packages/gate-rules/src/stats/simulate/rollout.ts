@@ -22,7 +22,7 @@ export interface RolloutSimulationOptions {
   gates?: readonly string[];
   /** Go on after the first firing, to see when every gate fires or passes. */
   untilEnd?: boolean;
-  /** A salt for tenant routing buckets (a new rollout reshuffles them). */
+  /** A salt for tenant routing slots (a new rollout reshuffles them). */
   salt?: number;
   /**
    * Minutes of baseline-only traffic before the rollout starts (the day of

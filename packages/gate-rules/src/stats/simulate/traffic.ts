@@ -70,8 +70,8 @@ export function tenantPicker(shares: readonly number[]): (rng: () => number) => 
   };
 }
 
-/** A tenant's routing bucket in [0, 1): fixed per tenant and salt, as a routing key's hash is. */
-export function tenantBucket(tenant: number, salt: number): number {
+/** A tenant's routing slot, scaled to [0, 1): fixed per tenant and salt, as a routing key's hash is. */
+export function tenantSlot(tenant: number, salt: number): number {
   return seededRandom((tenant * 2654435761) ^ salt)();
 }
 
@@ -79,6 +79,6 @@ export function tenantBucket(tenant: number, salt: number): number {
 export function route(rng: () => number, percent: number, tenant: number | undefined, mix: TenantMix | undefined, salt: number): { group: VersionGroup; assignment: Assignment } {
   const forced = tenant === undefined ? undefined : mix?.overrides?.get(tenant);
   if (forced) return { group: forced, assignment: "tenant_override" };
-  if (tenant !== undefined && mix?.routeByTenant) return { group: tenantBucket(tenant, salt) * 100 < percent ? "canary" : "baseline", assignment: "routing_key" };
+  if (tenant !== undefined && mix?.routeByTenant) return { group: tenantSlot(tenant, salt) * 100 < percent ? "canary" : "baseline", assignment: "routing_key" };
   return { group: rng() * 100 < percent ? "canary" : "baseline", assignment: "split" };
 }
