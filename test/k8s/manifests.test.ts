@@ -375,7 +375,7 @@ describe("the manifests' commands, run with the real CLI (packages/cli/dist) aga
       await store.close();
     }
     // No agent traffic: the first evaluation waits for the stage's minimums.
-    await waitFor(() => proc.output().includes('"msg":"stage minimums not met yet"'), { timeoutMs: 60_000, what: `the controller's first evaluation\n${proc.output()}` });
+    await waitFor(() => proc.output().includes('"msg":"not advancing yet"'), { timeoutMs: 60_000, what: `the controller's first evaluation\n${proc.output()}` });
     proc.child.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
     expect(proc.output()).toContain("rollout ended: stopped");

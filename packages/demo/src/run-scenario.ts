@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { versionHash } from "@agent-canary/conventions";
 import { planSeconds, type GatesConfig } from "@agent-canary/gate-rules";
 import type { Logger } from "@agent-canary/instrumentation";
-import { scaledClock, startRollout, type Clock, type RolloutResult } from "@agent-canary/rollout";
-import { start, transition, type RolloutState } from "@agent-canary/rollout-state";
+import { scaledClock, startRollout, type Clock, type GateOutlook, type RolloutResult } from "@agent-canary/rollout";
+import { acceptGate, start, transition, type RolloutState } from "@agent-canary/rollout-state";
 import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEPLOYMENT } from "./config.js";
 import { drainProblems, drainReport, type DrainReport } from "./drain.js";
 import { startAgentSide, type AgentSide } from "./fleet/agent.js";
@@ -93,9 +93,37 @@ async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number
   return undefined;
 }
 
+/**
+ * The demo's operator: when the controller says a gate cannot pass within the
+ * plan at the demo's traffic (a few sessions per rollout hour: rare events such
+ * as loops need tens of thousands of canary sessions to be shown not worse), it
+ * accepts that gate for this rollout, audited with the estimate, as a person
+ * would with `agent-canary rollout accept`. The gates that can decide still
+ * have to pass, and every gate still fails and rolls back a regression.
+ */
+function demoOperator(ops: OpsSide, clock: Clock, timeline: Timeline) {
+  return async (gates: GateOutlook[]) => {
+    for (const gate of gates) {
+      const needs = Number.isFinite(gate.hours) ? `~${Math.ceil(gate.canarySessions)} more canary sessions, ~${Math.round(gate.hours)} h` : "more sessions than any plan has";
+      const reason = `the demo's traffic cannot show it not worse within the plan: it needs ${needs} at ${gate.atPercent}%`;
+      await transition(ops.store, DEPLOYMENT, acceptGate(DEPLOYMENT, gate.gate, { by: "cli:demo", reason }), { by: "cli:demo", reason }, { now: () => clock.now() });
+      timeline.line(`operator: accepts the undecided ${gate.gate} gate for this rollout (${reason})`);
+    }
+  };
+}
+
 /** Runs the controller until the rollout ends, the horizon passes, or Ctrl-C. */
 async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline: Timeline, signal: AbortSignal): Promise<RolloutResult> {
-  const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
+  const run = startRollout({
+    store: ops.store,
+    deployment: DEPLOYMENT,
+    gates: ops.gates,
+    clock,
+    intervalMs: TICK_REAL_MS * factor,
+    log: timeline,
+    by: "controller:demo",
+    outlook: { config: ops.config, limitHours: planSeconds(ops.config.rollout.stages) / 3600, onUndecidable: demoOperator(ops, clock, timeline) },
+  });
   let guardReason: string | undefined;
   const guard = horizonGuard(
     (reason) => {

@@ -130,6 +130,29 @@ describe("agent-canary rollout CLI", () => {
     expect(await new FileStore({ dir: join(dir, "state") }).list()).toEqual([]);
   });
 
+  it("refuses to drive without the gates config, before writing anything", async () => {
+    const base = ["rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec];
+    expect((await cli(...base, "--prometheus-url", "http://127.0.0.1:9")).error).toMatch(/--prometheus-url needs the gates config .*: add --gates gates\.yaml/);
+    expect(await new FileStore({ dir: join(dir, "state") }).list()).toEqual([]);
+  });
+
+  it("accepts an undecided gate for the rollout in progress, audited, and forgets it at the next start", async () => {
+    const startArgs = ["rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec];
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).error).toMatch(/no rollout state/);
+    await cli(...startArgs);
+    const accepted = await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--reason", "3 weeks of traffic to decide", "--store", storeSpec);
+    expect(accepted.out).toMatch(/changed \(revision 1\)/);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).out).toMatch(/unchanged: gate loops is already accepted/);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "Loops!", "--store", storeSpec)).error).toMatch(/gate "Loops!": a gate name is lower-case letters/);
+    const store = new FileStore({ dir: join(dir, "state") });
+    expect((await store.read("shop"))?.acceptedGates).toMatchObject({ loops: { by: "cli:tester", reason: "3 weeks of traffic to decide" } });
+    expect((await store.auditLog("shop")).at(-1)).toMatchObject({ action: "accept", by: "cli:tester", reason: "3 weeks of traffic to decide" });
+    await cli("rollout", "rollback", "--deployment", "shop", "--store", storeSpec);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).error).toMatch(/no rollout in progress \(phase rolled_back\)/);
+    await cli("rollout", "start", "--deployment", "shop", "--canary", "00000000000000cc", "--plan", "low", "--store", storeSpec);
+    expect((await store.read("shop"))?.acceptedGates).toEqual({});
+  });
+
   it("names --deployment when the name is not a valid deployment name", async () => {
     const bad = await cli("rollout", "start", "--deployment", "../etc", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
     expect(bad.error).toMatch(/--deployment \.\.\/etc: use 1-63 chars .* e\.g\. --deployment support-bot/);

@@ -57,7 +57,7 @@ class RealTimeGateSource implements GateSource {
   async report(query: GateQuery): Promise<GateReport> {
     const now = new Date();
     const since = new Date(now.getTime() - (query.now.getTime() - query.since.getTime()) / this.factor);
-    const [report, view] = await Promise.all([this.inner.report({ deployment: query.deployment, since, now }), this.refresh()]);
+    const [report, view] = await Promise.all([this.inner.report({ deployment: query.deployment, rolloutId: query.rolloutId, since, now }), this.refresh()]);
     this.view = view;
     return report;
   }
@@ -125,7 +125,7 @@ function stackOps(
   prom: { prometheus: string; query: Parameters<typeof gatesFromPrometheus>[0]; factor: number; close: () => Promise<void> },
   urls: { redis: string; receiver: string; alertmanager: string },
 ): OpsSide {
-  const gates = new RealTimeGateSource(new PrometheusGateSource({ url: prom.prometheus }), prom.factor, () => gatesFromPrometheus(prom.query, config, DEPLOYMENT));
+  const gates = new RealTimeGateSource(new PrometheusGateSource({ url: prom.prometheus, config }), prom.factor, () => gatesFromPrometheus(prom.query, config, DEPLOYMENT));
   return {
     config,
     store,

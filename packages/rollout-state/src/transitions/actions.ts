@@ -1,4 +1,4 @@
-import { CapabilityNameSchema, rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
+import { CapabilityNameSchema, GateNameSchema, rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
 import { TransitionRejectedError, UnknownDeploymentError, type Change, type Mutation } from "./change.js";
 
 /** The default plan: 1 → 5 → 25 → 50 → 100 percent. */
@@ -51,6 +51,8 @@ export function start(input: StartInput): Mutation {
         rolloutStartedAt: now.toISOString(),
         rolloutId: rolloutIdFor(now, input.canary.hash),
         rolledBackAt: null,
+        // An acceptance speaks for one rollout only.
+        acceptedGates: {},
         ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
         ...(input.salt === undefined ? {} : { salt: input.salt }),
       },
@@ -162,6 +164,28 @@ export function setCapability(deployment: string, name: string, change: { enable
       action: "capability",
       patch: { capabilities: { ...state.capabilities, [name]: after } },
       capability: { name, enabled: after.enabled, percent: after.percent, ...(before ? { fromEnabled: before.enabled, fromPercent: before.percent } : {}) },
+    };
+  };
+}
+
+/**
+ * Accepts an undecided gate for the rollout in progress: the controller then advances
+ * over it as if it passed (the operator takes the risk the evidence could not rule out).
+ * Refused when no rollout is in progress; accepting twice changes nothing.
+ */
+export function acceptGate(deployment: string, gate: string, acceptance: { by: string; reason: string }): Mutation {
+  const checked = GateNameSchema.safeParse(gate);
+  return (current, now) => {
+    if (!checked.success) throw new TransitionRejectedError(`gate "${gate}": ${checked.error.issues[0]?.message ?? "invalid name"}`);
+    const state = existing(current, deployment);
+    if (state.phase !== "progressing" && state.phase !== "paused") {
+      throw new TransitionRejectedError(`deployment "${deployment}" has no rollout in progress (phase ${state.phase}); an acceptance holds for one rollout, start it first`);
+    }
+    if (Object.hasOwn(state.acceptedGates, gate)) return unchanged(`gate ${gate} is already accepted for rollout ${state.rolloutId ?? "?"}`);
+    return {
+      kind: "changed",
+      action: "accept",
+      patch: { acceptedGates: { ...state.acceptedGates, [gate]: { by: acceptance.by, reason: acceptance.reason, at: now.toISOString() } } },
     };
   };
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import {
+  acceptGate,
   describeAuditEntry,
   FileStore,
   pause,
@@ -15,10 +16,11 @@ import {
   type StartInput,
   type TransitionResult,
 } from "@agent-canary/rollout-state";
+import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
 import { archiveDeploymentRecord, buildDeploymentRecord } from "../controller/archive.js";
 import { startRollout } from "../controller/controller.js";
-import { loadPlan } from "../controller/plans.js";
+import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
 import { CliError, type CliContext } from "./io.js";
@@ -92,6 +94,7 @@ interface StartFlags {
   canary: string;
   baseline?: string;
   plan: string;
+  gates?: string;
   drainTimeout?: string;
   salt?: string;
   prometheusUrl?: string;
@@ -103,6 +106,7 @@ interface StartFlags {
 
 interface DriveInputs {
   prometheusUrl: string;
+  config: GatesConfig;
   intervalMs: number;
   exportMode: "prometheus" | "otlp";
 }
@@ -116,7 +120,12 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
   const drive =
     flags.prometheusUrl === undefined
       ? undefined
-      : { prometheusUrl: parseHttpUrl("--prometheus-url", flags.prometheusUrl), intervalMs: parsePositiveInt("--interval", flags.interval, 1) * 1000, exportMode: flags.export };
+      : {
+          prometheusUrl: parseHttpUrl("--prometheus-url", flags.prometheusUrl),
+          intervalMs: parsePositiveInt("--interval", flags.interval, 1) * 1000,
+          exportMode: flags.export,
+          config: await gatesConfigFor(flags),
+        };
   const startInput: StartInput = {
     deployment,
     canary,
@@ -128,15 +137,30 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
   return { deployment, start: startInput, drive };
 }
 
+/**
+ * The gates config the controller reads verdicts with: --gates, or --plan when
+ * it is a gates config. Without it the controller cannot know which gates must
+ * pass before which percent, so driving is refused before anything is written.
+ */
+async function gatesConfigFor(flags: StartFlags): Promise<GatesConfig> {
+  const path = flags.gates ?? (await isGatesConfigFile(flags.plan) ? flags.plan : undefined);
+  if (path === undefined) {
+    throw new CliError("--prometheus-url needs the gates config the rules were generated from, to read each gate's verdict: add --gates gates.yaml (or pass it as --plan gates.yaml)");
+  }
+  return loadGatesConfig(path);
+}
+
 /** Runs the controller in the foreground until promotion, rollback, or SIGINT/SIGTERM. */
 async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: string, drive: DriveInputs, archiveDir: string | undefined): Promise<void> {
   const run = startRollout({
     store,
     deployment,
-    gates: new PrometheusGateSource({ url: drive.prometheusUrl, exportMode: drive.exportMode }),
+    gates: new PrometheusGateSource({ url: drive.prometheusUrl, config: drive.config, exportMode: drive.exportMode }),
     intervalMs: drive.intervalMs,
     archiveDir: archiveDir ?? defaultArchiveDir(store),
     by: `controller:${ctx.user}`,
+    // Says early (logged, and in the stage record) when a required gate cannot decide at this traffic.
+    outlook: { config: drive.config },
   });
   const stop = () => run.stop();
   process.once("SIGINT", stop);
@@ -165,7 +189,8 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     .option("--plan <tier|file>", "low, medium, high, critical, a gates.yaml (its rollout section), or a YAML/JSON file with stages", "medium")
     .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
     .option("--salt <text>", "reshuffles routing buckets for this rollout")
-    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (ALERTS and session counts)")
+    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (gate verdicts of this rollout, ALERTS and session counts)")
+    .option("--gates <file>", "the gates config the rules were generated from (needed with --prometheus-url unless --plan is that file)")
     .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")
     .addOption(new Option("--export <mode>", "how the agent's metrics reach Prometheus (decides metric names)").choices(["prometheus", "otlp"]).default("prometheus"))
     .option("--archive-dir <dir>", "where the deployment record is written when the rollout ends")
@@ -174,7 +199,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
       "after",
       example([
         "agent-canary rollout start --deployment support-bot --baseline 3f2a9c0d1e4b5a6f --canary ./versions/v2.yaml --plan medium",
-        "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --prometheus-url http://127.0.0.1:9090",
+        "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --plan gates.yaml --prometheus-url http://127.0.0.1:9090",
       ]),
     )
     .action(async (flags: StartFlags, cmd: Command) =>
@@ -246,6 +271,13 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain",
     example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
     mutation: (flags) => rollback(flags.deployment),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "accept",
+    summary: "let the controller advance over an undecided gate for this rollout only (a failing gate still holds or rolls back)",
+    example: "agent-canary rollout accept --deployment support-bot --gate loops --reason 'loops are rare here; 3 weeks of traffic would be needed'",
+    extra: (cmd) => cmd.requiredOption("--gate <name>", "the gate to accept, as named in gates.yaml"),
+    mutation: (flags) => acceptGate(flags.deployment, flags.gate ?? "", { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" }),
   });
   addTransitionCommand(rollout, ctx, {
     name: "promote",

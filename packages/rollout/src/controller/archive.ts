@@ -12,6 +12,10 @@ export interface StageRecord {
   sessions: { baseline: number; canary: number };
   values?: Record<string, number>;
   firing?: { name: string; action: string }[];
+  /** Each gate's verdict when the stage ended (and whether an operator accepted it undecided). */
+  verdicts?: Record<string, { verdict: string; accepted?: true; value?: number }>;
+  /** What the controller estimated early in the stage: sessions and hours each required gate still needed. */
+  outlook?: { gate: string; canarySessions: number; hours: number; decidable: boolean }[];
 }
 
 /** The archived story of one rollout, for retrospectives and deployment-velocity tracking. */
