@@ -65,7 +65,7 @@ export const TransitionSchema = z.object({
   at: z.iso.datetime(),
   /** Who or what: "alertmanager:<fingerprint>", "grafana:<rule uid>", "cli:<user>", "controller". */
   by: z.string().min(1),
-  action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant", "accept"]),
+  action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant", "accept", "outlook"]),
   /**
    * What happened, for entries that record an alert: `changed` (the state moved), `duplicate`
    * (the state already was what the alert asks), `unchanged` (nothing to do, e.g. no canary),

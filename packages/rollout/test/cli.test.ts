@@ -82,6 +82,45 @@ describe("agent-canary rollout CLI", () => {
     expect(all).toMatch(/r0 \S+ start →1% by cli:tester/);
   });
 
+  it("status compacts a run of repeated alerts into one line and says what a hold changed", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    await cli("rollout", "pause", "--deployment", "shop", "--reason", "latency", "--store", storeSpec);
+    const store = new FileStore({ dir: join(dir, "state") });
+    const { receiver, url } = await startReceiver(store);
+    try {
+      const rolloutId = (await store.read("shop"))?.rolloutId ?? "";
+      const hold = { alertname: "LatencyGate", deployment: "shop", action: "hold", rollout_id: rolloutId };
+      // Alertmanager re-sends a firing alert every repeat interval: 288 a day at 5 minutes.
+      for (let i = 0; i < 4; i++) expect((await post(`${url}/hooks/alertmanager`, JSON.stringify(amPayload([{ labels: hold, fingerprint: "dd04" }])))).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+    const lines = (await cli("rollout", "status", "--deployment", "shop", "--audit", "20", "--store", storeSpec)).out.split("\n").filter((l) => /^ {4}r\d/.test(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/r1 \S+ pause progressing→paused at 1% by cli:tester: latency/);
+    expect(lines[2]).toMatch(/r1 \S+ hold alert duplicate, nothing changed \(canary 1%\) by alertmanager:dd04: .* \(×4, until \S+\)$/);
+  });
+
+  it("lists, sets, disables and re-enables a capability, each change audited with its name and percent", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    expect((await cli("rollout", "capability", "list", "--deployment", "shop", "--store", storeSpec)).out).toMatch(/shop: no capabilities; add one with/);
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "refunds", "--percent", "10", "--reason", "refund tool to 10%", "--store", storeSpec)).out).toMatch(/capabilities refunds=10%/);
+    expect((await cli("rollout", "capability", "disable", "--deployment", "shop", "--name", "refunds", "--reason", "refunds loop", "--store", storeSpec)).out).toMatch(/capabilities refunds=off \(10% when on\)/);
+    expect((await cli("rollout", "capability", "disable", "--deployment", "shop", "--name", "refunds", "--store", storeSpec)).out).toMatch(/unchanged: capability refunds is already off at 10%/);
+    expect((await cli("rollout", "capability", "enable", "--deployment", "shop", "--name", "refunds", "--percent", "5", "--reason", "fixed in v43", "--store", storeSpec)).out).toMatch(/capabilities refunds=5%/);
+    expect((await cli("rollout", "capability", "list", "--deployment", "shop", "--store", storeSpec)).out).toBe("shop refunds on at 5% (fixed in v43)\n");
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "refunds", "--percent", "150", "--store", storeSpec)).error).toMatch(/--percent 150: give a number from 0 to 100/);
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "__proto__", "--percent", "5", "--store", storeSpec)).error).toMatch(/capability "__proto__": a capability name cannot be __proto__/);
+    const lines = (await cli("rollout", "status", "--deployment", "shop", "--audit", "3", "--store", storeSpec)).out.split("\n").filter((l) => /^ {4}r\d/.test(l));
+    expect(lines).toEqual([
+      expect.stringMatching(/r1 \S+ capability refunds on at 10% by cli:tester: refund tool to 10%/),
+      expect.stringMatching(/r2 \S+ capability refunds off at 10% \(was on at 10%\) by cli:tester: refunds loop/),
+      expect.stringMatching(/r3 \S+ capability refunds on at 5% \(was off at 10%\) by cli:tester: fixed in v43/),
+    ]);
+    const json = JSON.parse((await cli("rollout", "capability", "list", "--json", "--store", storeSpec)).out) as Record<string, Record<string, { percent: number; enabled: boolean }>>;
+    expect(json).toEqual({ shop: { refunds: { percent: 5, enabled: true, reason: "fixed in v43" } } });
+  });
+
   it("takes a version spec file for --canary and promotes with an archived record", async () => {
     const specFile = join(dir, "v2.yaml");
     await writeFile(specFile, "model: gpt-4o-mini\nsystemPrompt: You are helpful.\nlabel: v2\n");

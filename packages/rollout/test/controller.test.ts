@@ -242,6 +242,10 @@ describe("rollout controller", () => {
     expect(told).toEqual([["loops"]]);
     expect(warnings[0]?.message).toMatch(/^gate loops cannot decide at this traffic within 2\.5 days: needs ~\d+ more canary sessions, ~[\d.]+ days at current traffic split at 50% \(50\.0 canary sessions\/h\); raise traffic, lengthen the plan or accept it/);
     expect(warnings[0]?.fields).toMatchObject({ gate: "loops", stage: 0 });
+    // In the audit log too (for `rollout status` and the record), without changing the state.
+    const noted = (await store.auditLog("shop")).at(-1);
+    expect(noted).toMatchObject({ action: "outlook", outcome: "unchanged", by: "controller", toRevision: 0, details: { outlook: [{ gate: "loops", atPercent: 50, decidable: false }] } });
+    expect(noted?.reason).toMatch(/gate loops cannot decide at this traffic/);
     // Once per stage: the next evaluation says nothing new.
     await controller.tick();
     expect(told).toHaveLength(1);

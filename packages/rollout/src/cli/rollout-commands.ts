@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import {
   acceptGate,
-  describeAuditEntry,
   FileStore,
   pause,
   promote,
@@ -10,11 +9,8 @@ import {
   setPercent,
   start,
   transition,
-  type Mutation,
-  type RolloutState,
   type RolloutStore,
   type StartInput,
-  type TransitionResult,
 } from "@agent-canary/rollout-state";
 import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
@@ -25,69 +21,8 @@ import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
 import { CliError, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
-
-interface CommonFlags {
-  deployment: string;
-  store: string;
-  reason?: string;
-}
-
-function storeOption(ctx: CliContext): Option {
-  // The default honours AGENT_CANARY_STORE so one export serves every command.
-  return new Option("--store <spec>", "where rollout state lives: file:<dir> or redis://host:port (env AGENT_CANARY_STORE)").default(
-    ctx.env.AGENT_CANARY_STORE ?? "file:./rollout-state",
-  );
-}
-
-function example(lines: string[]): string {
-  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-}
-
-/** A one-screen summary of a state. */
-export function describeState(state: RolloutState): string {
-  const stage = state.stage === null ? "no stage" : `stage ${state.stage + 1} of ${state.stages.length}`;
-  const version = (v: { hash: string; label?: string | undefined } | null) => (v ? `${v.hash}${v.label ? ` (${v.label})` : ""}` : "none");
-  const lines = [
-    `deployment ${state.deployment}  revision ${state.revision}  phase ${state.phase}  canary ${state.canaryPercent}% (${stage})`,
-    `  baseline ${version(state.baseline)}  canary ${version(state.canary)}`,
-  ];
-  const capabilities = Object.entries(state.capabilities);
-  if (capabilities.length) lines.push(`  capabilities ${capabilities.map(([name, c]) => `${name}=${c.enabled ? `${c.percent}%` : "off"}`).join(", ")}`);
-  const last = state.lastTransition;
-  if (last) lines.push(`  last: ${last.action} by ${last.by} at ${last.at}: ${last.reason}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function report(ctx: CliContext, result: TransitionResult): void {
-  if (result.status === "changed") ctx.out(`changed (revision ${result.state.revision})\n${describeState(result.state)}`);
-  else ctx.out(`unchanged: ${result.reason}\n${result.state ? describeState(result.state) : ""}`);
-}
-
-/** Adds a state-changing subcommand that applies one mutation through compare-and-set. */
-function addTransitionCommand(
-  parent: Command,
-  ctx: CliContext,
-  spec: { name: string; summary: string; example: string; extra?: (cmd: Command) => Command; mutation: (flags: CommonFlags & Record<string, string>) => Mutation; after?: (store: RolloutStore, flags: CommonFlags & Record<string, string>, result: TransitionResult) => Promise<void> },
-): void {
-  const command = parent
-    .command(spec.name)
-    .description(spec.summary)
-    .requiredOption("--deployment <name>", "the deployment to change")
-    .addOption(storeOption(ctx))
-    .option("--reason <text>", "why; kept in the audit log", "manual change via CLI");
-  spec.extra?.(command);
-  command.addHelpText("after", example([spec.example]));
-  command.action(async (flags: CommonFlags & Record<string, string>, cmd: Command) =>
-    runAction(cmd, () =>
-      withStore(flags.store, async (store) => {
-        const deployment = parseDeployment("--deployment", flags.deployment);
-        const result = await transition(store, deployment, spec.mutation(flags), { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" });
-        report(ctx, result);
-        await spec.after?.(store, flags, result);
-      }),
-    ),
-  );
-}
+import { addTransitionCommand, example, report, storeOption } from "./transition-command.js";
+import { auditLines, describeState } from "./status-text.js";
 
 interface StartFlags {
   deployment: string;
@@ -241,7 +176,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           for (const { state, audit } of entries) {
             if (!state) continue;
             ctx.out(describeState(state));
-            for (const e of audit) ctx.out(`    ${describeAuditEntry(e)}\n`);
+            for (const line of auditLines(audit)) ctx.out(`    ${line}\n`);
           }
         }),
       ),
@@ -278,6 +213,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     example: "agent-canary rollout accept --deployment support-bot --gate loops --reason 'loops are rare here; 3 weeks of traffic would be needed'",
     extra: (cmd) => cmd.requiredOption("--gate <name>", "the gate to accept, as named in gates.yaml"),
     mutation: (flags) => acceptGate(flags.deployment, flags.gate ?? "", { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" }),
+    details: (flags) => ({ gate: flags.gate }),
   });
   addTransitionCommand(rollout, ctx, {
     name: "promote",

@@ -3,6 +3,7 @@ import {
   advance,
   pause,
   promote,
+  recordEvent,
   rollback,
   start,
   transition,
@@ -71,6 +72,11 @@ function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: 
   if (stage.percent > 0 && report.sessions.canary < stage.minSessionsPerArm) unmet.push(`canary sessions ${report.sessions.canary} of ${stage.minSessionsPerArm}`);
   if (stage.percent < 100 && report.sessions.baseline < stage.minSessionsPerArm) unmet.push(`baseline sessions ${report.sessions.baseline} of ${stage.minSessionsPerArm}`);
   return unmet;
+}
+
+/** JSON has no Infinity: "never" is null in the audit log. */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 10) / 10 : null;
 }
 
 /** Names one stage of one rollout. */
@@ -210,6 +216,12 @@ export class RolloutController {
       const at = { ...fields, gate: o.gate, canarySessions: o.canarySessions, hours: o.hours };
       if (o.decidable) this.log.info(at, o.message);
       else this.log.warn(at, o.message);
+    }
+    if (this.outlook.length > 0) {
+      // In the audit log too, so `rollout status` and the deployment record say it.
+      const reason = this.outlook.map((o) => o.message).join("; ");
+      const details = { outlook: this.outlook.map(({ gate, atPercent, canarySessions, hours, decidable }) => ({ gate, atPercent, canarySessions: finiteOrNull(canarySessions), hours: finiteOrNull(hours), decidable })) };
+      await recordEvent(this.options.store, state, { by: this.by, action: "outlook", outcome: "unchanged", reason, details }, this.clock.now());
     }
     const undecidable = this.outlook.filter((o) => !o.decidable);
     if (undecidable.length > 0) await options.onUndecidable?.(undecidable, state);
