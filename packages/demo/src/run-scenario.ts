@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { versionHash } from "@agent-canary/conventions";
+import { versionHash, VersionSpecSchema } from "@agent-canary/conventions";
 import { planSeconds, type GatesConfig } from "@agent-canary/gate-rules";
 import type { Logger } from "@agent-canary/instrumentation";
 import { scaledClock, startRollout, type Clock, type GateOutlook, type RolloutResult } from "@agent-canary/rollout";
 import { acceptGate, start, transition, type RolloutState } from "@agent-canary/rollout-state";
-import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEPLOYMENT } from "./config.js";
+import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEMO_RECORDS_DIR, DEPLOYMENT } from "./config.js";
 import { drainProblems, drainReport, type DrainReport } from "./drain.js";
 import { startAgentSide, type AgentSide } from "./fleet/agent.js";
 import { Traffic } from "./fleet/traffic.js";
@@ -38,7 +38,8 @@ const HORIZON_PLANS = 10;
 /** Drain timeout written into the state: long enough that in-flight sessions finish on their own. */
 const DRAIN_TIMEOUT_SECONDS = 600;
 
-const ref = (spec: typeof DEMO_BASELINE) => ({ hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) });
+/** A version as the state keeps it: its hash, and its spec so the deployment record says what changed. */
+const ref = (spec: typeof DEMO_BASELINE) => ({ hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}), spec: VersionSpecSchema.parse(spec) });
 
 /** Agent warnings go to the timeline; its debug and info chatter does not. */
 function agentLogger(timeline: Timeline): Logger {
@@ -122,6 +123,7 @@ async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline
     intervalMs: TICK_REAL_MS * factor,
     log: timeline,
     by: "controller:demo",
+    archiveDir: DEMO_RECORDS_DIR,
     outlook: { config: ops.config, limitHours: planSeconds(ops.config.rollout.stages) / 3600, onUndecidable: demoOperator(ops, clock, timeline) },
   });
   let guardReason: string | undefined;

@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, StageSchema, VersionHashSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, StageSchema, VersionHashSchema, VersionSpecSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 
 // Defined in conventions (the rule generator needs them without the stores); re-exported for existing imports.
@@ -22,6 +22,11 @@ export type Phase = z.infer<typeof PhaseSchema>;
 export const VersionRefSchema = z.object({
   hash: VersionHashSchema,
   label: z.string().max(200).optional(),
+  /**
+   * The version's contents (model, system prompt, tools, params) when it was given as a spec
+   * file: kept so the deployment record can say what changed, not only which hash.
+   */
+  spec: VersionSpecSchema.optional(),
 });
 export type VersionRef = z.infer<typeof VersionRefSchema>;
 

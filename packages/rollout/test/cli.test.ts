@@ -126,7 +126,8 @@ describe("agent-canary rollout CLI", () => {
     await writeFile(specFile, "model: gpt-4o-mini\nsystemPrompt: You are helpful.\nlabel: v2\n");
     await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", specFile, "--store", storeSpec);
     const store = new FileStore({ dir: join(dir, "state") });
-    expect((await store.read("shop"))?.canary).toEqual({ hash: versionHash({ model: "gpt-4o-mini", systemPrompt: "You are helpful." }), label: "v2" });
+    // The spec travels with the hash, so the deployment record can say what changed.
+    expect((await store.read("shop"))?.canary).toMatchObject({ hash: versionHash({ model: "gpt-4o-mini", systemPrompt: "You are helpful." }), label: "v2", spec: { model: "gpt-4o-mini", systemPrompt: "You are helpful." } });
     const promoted = await cli("rollout", "promote", "--deployment", "shop", "--store", storeSpec);
     expect(promoted.out).toMatch(/phase promoted/);
     expect(await readdir(join(dir, "state", "records"))).toHaveLength(1);

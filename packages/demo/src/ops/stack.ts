@@ -6,7 +6,7 @@ import { register } from "@agent-canary/instrumentation";
 import { createReceiver, PrometheusGateSource, ReceiverConfigSchema, type GateQuery, type GateReport, type GateSource } from "@agent-canary/rollout";
 import { RedisStore } from "@agent-canary/rollout-state";
 import { findBinary, makeTempDir, startAlertmanager, startPrometheus, startRedis } from "@agent-canary/testkit";
-import { DEMO_BASELINE, demoGatesConfig, DEPLOYMENT } from "../config.js";
+import { DEMO_BASELINE, DEMO_RECORDS_DIR, demoGatesConfig, DEPLOYMENT } from "../config.js";
 import type { GateView } from "../report/format.js";
 import type { OpsSide } from "./ops-side.js";
 import { gatesFromPrometheus } from "./prometheus-view.js";
@@ -85,6 +85,8 @@ export async function startStackOps(agentTarget: string, factor: number): Promis
         store: redis.redisUrl,
         auth: { bearerTokens: [token], openMetrics: true, openState: true },
         deployments: [DEPLOYMENT],
+        // When an alert rolls the canary back before the controller does, the receiver writes the record.
+        recordsDir: DEMO_RECORDS_DIR,
       }),
       store: new RedisStore({ url: redis.redisUrl }),
       logger: false,

@@ -11,10 +11,11 @@ import {
   transition,
   type RolloutStore,
   type StartInput,
+  type TransitionResult,
 } from "@agent-canary/rollout-state";
 import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
-import { archiveDeploymentRecord, buildDeploymentRecord } from "../controller/archive.js";
+import { writeDeploymentRecord } from "../records/index.js";
 import { startRollout } from "../controller/controller.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
@@ -107,6 +108,13 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+}
+
+/** An operator's ending (promote, rollback) writes the record like the controller's and the receiver's. */
+async function recordEnding(ctx: CliContext, store: RolloutStore, flags: { deployment: string; archiveDir?: string }, result: TransitionResult, outcome: string): Promise<void> {
+  if (result.status !== "changed" || !result.previous?.canary) return;
+  const path = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultArchiveDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
+  ctx.out(`deployment record: ${path}\n`);
 }
 
 /** Where the deployment record goes: next to the state for a file store, ./rollout-records otherwise. */
@@ -203,9 +211,11 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
   });
   addTransitionCommand(rollout, ctx, {
     name: "rollback",
-    summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain",
+    summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain; archives the deployment record",
     example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
+    extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => rollback(flags.deployment),
+    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "rolled_back"),
   });
   addTransitionCommand(rollout, ctx, {
     name: "accept",
@@ -221,12 +231,6 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     example: "agent-canary rollout promote --deployment support-bot --reason 'all gates green at 50%'",
     extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => promote(flags.deployment),
-    after: async (store, flags, result) => {
-      if (result.status !== "changed") return;
-      const previous = result.previous;
-      const versions = previous ? { baseline: previous.baseline, canary: previous.canary } : undefined;
-      const record = await buildDeploymentRecord(store, flags.deployment, "promoted", new Date(result.state.updatedAt), versions);
-      ctx.out(`deployment record: ${await archiveDeploymentRecord(flags.archiveDir ?? defaultArchiveDir(store), record)}\n`);
-    },
+    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "promoted"),
   });
 }

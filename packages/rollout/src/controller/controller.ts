@@ -15,7 +15,7 @@ import {
   type TransitionMeta,
   type VersionRef,
 } from "@agent-canary/rollout-state";
-import { archiveDeploymentRecord, buildDeploymentRecord, type StageRecord } from "./archive.js";
+import { writeDeploymentRecord, type RolloutVersions, type StageRecord } from "../records/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import { evidenceMissing, scopeReport, verdictSummary } from "./evidence.js";
 import { evidenceOutlook, type GateOutlook } from "./outlook.js";
@@ -90,7 +90,7 @@ export class RolloutController {
   private readonly log: ProgressLogger;
   private readonly by: string;
   /** The versions as the rollout began, for the record (promotion replaces the baseline). */
-  private versions: { baseline: VersionRef; canary: VersionRef | null } | undefined;
+  private versions: RolloutVersions | undefined;
   /** The stage ("rolloutId/stage") whose outlook was reported, and what it said. */
   private outlookFor: string | undefined;
   private outlook: GateOutlook[] = [];
@@ -235,9 +235,9 @@ export class RolloutController {
 
   private async archive(outcome: string): Promise<{ recordPath?: string }> {
     if (!this.options.archiveDir) return {};
-    const record = await buildDeploymentRecord(this.options.store, this.options.deployment, outcome, this.clock.now(), this.versions);
-    const recordPath = await archiveDeploymentRecord(this.options.archiveDir, record);
-    this.log.info({ deployment: this.options.deployment, recordPath }, "deployment record archived");
+    const { store, deployment, archiveDir } = this.options;
+    const recordPath = await writeDeploymentRecord({ store, deployment, outcome, dir: archiveDir, now: this.clock.now(), ...(this.versions ? { previous: this.versions } : {}) });
+    this.log.info({ deployment: this.options.deployment, recordPath }, `deployment record archived: ${recordPath}`);
     return { recordPath };
   }
 }

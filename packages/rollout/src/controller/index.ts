@@ -5,5 +5,5 @@ export { evidenceMissing, nextPercent, requiredBefore, scopeReport, type ScopedR
 export { PrometheusGateSource, type PrometheusGateSourceOptions } from "./prometheus-gate-source.js";
 export { ManualClock, scaledClock, systemClock, type Clock } from "./clock.js";
 export { PlanFileSchema, loadPlan } from "./plans.js";
-export { archiveDeploymentRecord, buildDeploymentRecord, type DeploymentRecord, type StageRecord } from "./archive.js";
+export { archiveDeploymentRecord, buildDeploymentRecord, writeDeploymentRecord, type DeploymentRecord, type RolloutVersions, type StageRecord } from "../records/index.js";
 export { stderrLogger, type ProgressLogger } from "./logger.js";
