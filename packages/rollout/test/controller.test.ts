@@ -260,6 +260,28 @@ describe("rollout controller", () => {
     expect(told).toHaveLength(1);
   });
 
+  it("holds the canary at 100% for the plan's stability period before promoting, and still rolls back on an alert then", async () => {
+    const stable = [...stagesFrom([50], 600, 20), { percent: 100, minDurationSeconds: 4 * 3600, minSessionsPerArm: 0 }];
+    await transition(store, "shop", start({ deployment: "shop", baseline: BASELINE, canary: CANARY, stages: stable }), { by: "cli:test", reason: "start" }, { now: () => clock.now() });
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
+    clock.advance(3 * 3600_000);
+    gates.feed(clock.now(), 0, 300);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "stability period at 100% (no baseline arm: watching the alerts and the canary) 10800s of 14400s" });
+    clock.advance(3600_000);
+    expect(await controller.tick()).toMatchObject({ kind: "promoted" });
+
+    // The same plan again: an alert during the stability period rolls back instead.
+    await transition(store, "shop", start({ deployment: "shop", canary: { hash: "00000000000000cc" }, stages: stable }), { by: "cli:test", reason: "start" }, { now: () => clock.now() });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
+    gates.firing = [{ name: "AgentCanaryErrorCeiling", action: "rollback" }];
+    expect(await controller.tick()).toMatchObject({ kind: "rolled_back", state: { canaryPercent: 0 } });
+  });
+
   it("pauses on a hold gate, stays paused after it clears, and goes on once resumed", async () => {
     const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
     await started();

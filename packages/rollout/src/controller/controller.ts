@@ -68,7 +68,11 @@ function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: 
   const stage = state.stages[state.stage ?? -1];
   if (!stage) return [`stage ${String(state.stage)} is not in the plan`];
   const unmet: string[] = [];
-  if (elapsedSeconds < stage.minDurationSeconds) unmet.push(`duration ${Math.floor(elapsedSeconds)}s of ${stage.minDurationSeconds}s`);
+  if (elapsedSeconds < stage.minDurationSeconds) {
+    // At 100% there is no baseline arm: the gates keep their verdicts from earlier stages and the alerts still act.
+    const what = stage.percent >= 100 ? "stability period at 100% (no baseline arm: watching the alerts and the canary)" : "duration";
+    unmet.push(`${what} ${Math.floor(elapsedSeconds)}s of ${stage.minDurationSeconds}s`);
+  }
   if (stage.percent > 0 && report.sessions.canary < stage.minSessionsPerArm) unmet.push(`canary sessions ${report.sessions.canary} of ${stage.minSessionsPerArm}`);
   if (stage.percent < 100 && report.sessions.baseline < stage.minSessionsPerArm) unmet.push(`baseline sessions ${report.sessions.baseline} of ${stage.minSessionsPerArm}`);
   return unmet;
@@ -91,6 +95,7 @@ export class RolloutController {
   private readonly by: string;
   /** The versions as the rollout began, for the record (promotion replaces the baseline). */
   private versions: RolloutVersions | undefined;
+  private versionsOf: string | null | undefined;
   /** The stage ("rolloutId/stage") whose outlook was reported, and what it said. */
   private outlookFor: string | undefined;
   private outlook: GateOutlook[] = [];
@@ -108,7 +113,11 @@ export class RolloutController {
     const { store, deployment } = this.options;
     const state = await store.read(deployment);
     if (!state) throw new UnknownDeploymentError(deployment);
-    this.versions ??= state.canary ? { baseline: state.baseline, canary: state.canary } : undefined;
+    // Kept per rollout: a promotion replaces the baseline in the state, and a new start replaces both.
+    if (state.canary && this.versionsOf !== state.rolloutId) {
+      this.versions = { baseline: state.baseline, canary: state.canary };
+      this.versionsOf = state.rolloutId;
+    }
     if (state.phase === "rolled_back") return { kind: "rolled_back", final: true, state, reason: "rolled back (by someone else)" };
     if (state.phase === "promoted") return { kind: "promoted", final: true, state, reason: "promoted (by someone else)" };
     if (state.phase === "idle") return { kind: "idle", final: true, state, reason: "no rollout in progress" };
