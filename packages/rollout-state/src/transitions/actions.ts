@@ -19,6 +19,12 @@ export interface StartInput {
   stages: Stage[];
   drainTimeoutSeconds?: number;
   salt?: string;
+  /**
+   * What to do when this very canary was rolled back: "restart" it (the default for library
+   * callers), or "refuse" (the CLI unless --restart), so a retried Job or a re-run script never
+   * silently puts a canary that was rolled back in front of users again.
+   */
+  onRolledBack?: "refuse" | "restart";
 }
 
 /** Starts (or restarts after a rollback or promotion) a rollout of `canary` at the plan's first stage. */
@@ -29,6 +35,11 @@ export function start(input: StartInput): Mutation {
     const first = input.stages[0];
     if (!first) throw new TransitionRejectedError("the plan has no stages: give at least one stage");
     if (baseline.hash === input.canary.hash) throw new TransitionRejectedError(`canary ${input.canary.hash} is the baseline already: nothing to roll out`);
+    if (input.onRolledBack === "refuse" && current?.phase === "rolled_back" && current.canary?.hash === input.canary.hash) {
+      throw new TransitionRejectedError(
+        `canary ${input.canary.hash} of "${input.deployment}" was rolled back at ${current.rolledBackAt ?? "?"} (${current.lastTransition?.reason ?? "no reason recorded"}); not restarting it: pass --restart to roll the same canary out again`,
+      );
+    }
     if (current && (current.phase === "progressing" || current.phase === "paused")) {
       if (current.canary?.hash === input.canary.hash) return unchanged(`a rollout of ${input.canary.hash} is already ${current.phase}`);
       throw new TransitionRejectedError(

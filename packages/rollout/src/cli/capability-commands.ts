@@ -20,7 +20,8 @@ export function capabilityLines(state: RolloutState): string[] {
 export function addCapabilityCommands(rollout: Command, ctx: CliContext): void {
   const capability = rollout
     .command("capability")
-    .description("list capability flags, set a capability's percent, switch one off or back on (audited with its name and percent)");
+    .description("list capability flags, set a capability's percent, switch one off or back on (audited with its name and percent)")
+    .addHelpText("after", example(["agent-canary rollout capability disable --deployment support-bot --name refunds --reason 'refunds loop'"]));
 
   capability
     .command("list")

@@ -1,7 +1,5 @@
-import { join } from "node:path";
 import {
   acceptGate,
-  FileStore,
   pause,
   promote,
   resume,
@@ -15,7 +13,7 @@ import {
 } from "@agent-canary/rollout-state";
 import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
-import { writeDeploymentRecord } from "../records/index.js";
+import { defaultRecordsDir, writeDeploymentRecord } from "../records/index.js";
 import { startRollout } from "../controller/controller.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
@@ -31,6 +29,7 @@ interface StartFlags {
   baseline?: string;
   plan: string;
   gates?: string;
+  restart?: boolean;
   drainTimeout?: string;
   salt?: string;
   prometheusUrl?: string;
@@ -69,6 +68,7 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
     ...(baseline ? { baseline } : {}),
     ...(drain === undefined ? {} : { drainTimeoutSeconds: drain }),
     ...(flags.salt === undefined ? {} : { salt: flags.salt }),
+    onRolledBack: flags.restart ? "restart" : "refuse",
   };
   return { deployment, start: startInput, drive };
 }
@@ -93,7 +93,7 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
     deployment,
     gates: new PrometheusGateSource({ url: drive.prometheusUrl, config: drive.config, exportMode: drive.exportMode }),
     intervalMs: drive.intervalMs,
-    archiveDir: archiveDir ?? defaultArchiveDir(store),
+    archiveDir: archiveDir ?? defaultRecordsDir(store),
     by: `controller:${ctx.user}`,
     // Says early (logged, and in the stage record) when a required gate cannot decide at this traffic.
     outlook: { config: drive.config },
@@ -113,14 +113,10 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
 /** An operator's ending (promote, rollback) writes the record like the controller's and the receiver's. */
 async function recordEnding(ctx: CliContext, store: RolloutStore, flags: { deployment: string; archiveDir?: string }, result: TransitionResult, outcome: string): Promise<void> {
   if (result.status !== "changed" || !result.previous?.canary) return;
-  const path = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultArchiveDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
+  const path = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultRecordsDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
   ctx.out(`deployment record: ${path}\n`);
 }
 
-/** Where the deployment record goes: next to the state for a file store, ./rollout-records otherwise. */
-function defaultArchiveDir(store: RolloutStore): string {
-  return store instanceof FileStore ? join(store.dir, "records") : "rollout-records";
-}
 
 export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
   rollout
@@ -132,6 +128,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     .option("--plan <tier|file>", "low, medium, high, critical, a gates.yaml (its rollout section), or a YAML/JSON file with stages", "medium")
     .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
     .option("--salt <text>", "reshuffles routing buckets for this rollout")
+    .option("--restart", "roll out again a canary that was rolled back (refused without it, so a retried Job cannot restart it)")
     .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (gate verdicts of this rollout, ALERTS and session counts)")
     .option("--gates <file>", "the gates config the rules were generated from (needed with --prometheus-url unless --plan is that file)")
     .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")

@@ -7,3 +7,4 @@ export { ManualClock, scaledClock, systemClock, type Clock } from "./clock.js";
 export { PlanFileSchema, loadPlan } from "./plans.js";
 export { archiveDeploymentRecord, buildDeploymentRecord, writeDeploymentRecord, type DeploymentRecord, type RolloutVersions, type StageRecord } from "../records/index.js";
 export { stderrLogger, type ProgressLogger } from "./logger.js";
+export { ControllerFleet, type FleetOptions, type FleetPass } from "./fleet.js";

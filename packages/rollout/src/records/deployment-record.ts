@@ -1,6 +1,6 @@
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { AuditEntry, RolloutState, RolloutStore, VersionRef } from "@agent-canary/rollout-state";
+import { FileStore, type AuditEntry, type RolloutState, type RolloutStore, type VersionRef } from "@agent-canary/rollout-state";
 
 /** One stage as it was lived: how long, how many sessions, what the gates said. */
 export interface StageRecord {
@@ -128,4 +128,9 @@ export async function archiveDeploymentRecord(dir: string, record: DeploymentRec
 export async function writeDeploymentRecord(input: { store: RolloutStore; deployment: string; outcome: string; dir: string; now: Date; previous?: RolloutState | RolloutVersions }): Promise<string> {
   const record = await buildDeploymentRecord(input.store, input.deployment, input.outcome, input.now, input.previous);
   return archiveDeploymentRecord(input.dir, record);
+}
+
+/** Where records go by default: next to the state for a file store, ./rollout-records otherwise. */
+export function defaultRecordsDir(store: RolloutStore): string {
+  return store instanceof FileStore ? join(store.dir, "records") : "rollout-records";
 }

@@ -1,1 +1,1 @@
-export { archiveDeploymentRecord, buildDeploymentRecord, writeDeploymentRecord, type DeploymentRecord, type RolloutVersions, type StageRecord } from "./deployment-record.js";
+export { archiveDeploymentRecord, defaultRecordsDir, buildDeploymentRecord, writeDeploymentRecord, type DeploymentRecord, type RolloutVersions, type StageRecord } from "./deployment-record.js";
