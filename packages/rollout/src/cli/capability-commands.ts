@@ -1,7 +1,7 @@
 import { setCapability, type RolloutState } from "@agent-canary/rollout-state";
 import type { Command } from "commander";
 import { parseDeployment, parsePercent } from "./inputs.js";
-import { CliError, type CliContext } from "./io.js";
+import { CliError, emit, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
 import { addTransitionCommand, example, storeOption } from "./transition-command.js";
 
@@ -36,11 +36,7 @@ export function addCapabilityCommands(rollout: Command, ctx: CliContext): void {
           const names = flags.deployment ? [parseDeployment("--deployment", flags.deployment)] : await store.list();
           const states = (await Promise.all(names.map((name) => store.read(name)))).filter((s): s is RolloutState => s !== undefined);
           if (flags.deployment && states.length === 0) throw new CliError(`--deployment ${flags.deployment}: no rollout state in ${flags.store}; start one with \`agent-canary rollout start\``);
-          if (flags.json) {
-            ctx.out(`${JSON.stringify(Object.fromEntries(states.map((s) => [s.deployment, s.capabilities])), null, 2)}\n`);
-            return;
-          }
-          for (const state of states) for (const line of capabilityLines(state)) ctx.out(`${line}\n`);
+          emit(ctx, flags.json, Object.fromEntries(states.map((s) => [s.deployment, s.capabilities])), () => states.flatMap(capabilityLines));
         }),
       ),
     );

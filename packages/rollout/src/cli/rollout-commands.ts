@@ -18,7 +18,7 @@ import { startRollout } from "../controller/controller.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
-import { CliError, type CliContext } from "./io.js";
+import { CliError, emit, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
 import { addTransitionCommand, example, report, storeOption } from "./transition-command.js";
 import { auditLines, describeState } from "./status-text.js";
@@ -173,16 +173,10 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           const names = flags.deployment ? [parseDeployment("--deployment", flags.deployment)] : await store.list();
           const entries = await Promise.all(names.map(async (name) => ({ name, state: await store.read(name), audit: await store.auditLog(name, { limit }) })));
           if (flags.deployment && !entries[0]?.state) throw new CliError(`--deployment ${flags.deployment}: no rollout state in ${flags.store}; start one with \`agent-canary rollout start\``);
-          if (flags.json) {
-            ctx.out(`${JSON.stringify(entries.map(({ state, audit }) => ({ state, audit })), null, 2)}\n`);
-            return;
-          }
-          if (entries.length === 0) ctx.out(`no deployments in ${flags.store}\n`);
-          for (const { state, audit } of entries) {
-            if (!state) continue;
-            ctx.out(describeState(state));
-            for (const line of auditLines(audit)) ctx.out(`    ${line}\n`);
-          }
+          emit(ctx, flags.json, entries.map(({ state, audit }) => ({ state, audit })), () => {
+            if (entries.length === 0) return [`no deployments in ${flags.store}`];
+            return entries.flatMap(({ state, audit }) => (state ? [describeState(state).trimEnd(), ...auditLines(audit).map((line) => `    ${line}`)] : []));
+          });
         }),
       ),
     );
