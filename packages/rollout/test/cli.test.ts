@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addRolloutCommands } from "@agent-canary/rollout";
+import { addRolloutCommands, auditLines } from "@agent-canary/rollout";
 import { FileStore } from "@agent-canary/rollout-state";
 import { freePort } from "@agent-canary/testkit";
 import { amPayload, post, startReceiver } from "./helpers.js";
@@ -99,6 +99,24 @@ describe("agent-canary rollout CLI", () => {
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/r1 \S+ pause progressing→paused at 1% by cli:tester: latency/);
     expect(lines[2]).toMatch(/r1 \S+ hold alert duplicate, nothing changed \(canary 1%\) by alertmanager:dd04: .* \(×4, until \S+\)$/);
+  });
+
+  it("status shows the controller's outlook as an estimate, not as an alert", () => {
+    const entry = {
+      at: "2026-01-01T00:10:00.000Z",
+      by: "controller",
+      action: "outlook" as const,
+      outcome: "unchanged" as const,
+      fromPhase: "progressing" as const,
+      toPhase: "progressing" as const,
+      fromPercent: 5,
+      toPercent: 5,
+      reason: "gate loops cannot decide at this traffic within 7.0 days: needs ~65840 more canary sessions",
+      deployment: "shop",
+      fromRevision: 3,
+      toRevision: 3,
+    };
+    expect(auditLines([entry])).toEqual(["r3 2026-01-01T00:10:00.000Z outlook at 5% by controller: gate loops cannot decide at this traffic within 7.0 days: needs ~65840 more canary sessions"]);
   });
 
   it("lists, sets, disables and re-enables a capability, each change audited with its name and percent", async () => {

@@ -14,7 +14,7 @@ import {
 import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
 import { defaultRecordsDir, writeDeploymentRecord } from "../records/index.js";
-import { startRollout } from "../controller/controller.js";
+import { startRollout } from "../controller/start-rollout.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";

@@ -32,6 +32,11 @@ function changedText(entry: AuditEntry): string {
 
 const changed = (e: AuditEntry) => e.outcome === undefined || e.outcome === "changed";
 
+/** The controller's early estimate: which gate cannot decide at this traffic (it changes nothing). */
+function outlookText(entry: AuditEntry): string {
+  return `r${entry.toRevision} ${entry.at} outlook at ${entry.toPercent}% by ${entry.by}: ${entry.reason}`;
+}
+
 /** Entries that changed nothing and say the same thing (action, outcome, writer, reason, capability) back to back. */
 function sameEvent(a: AuditEntry, b: AuditEntry): boolean {
   return !changed(a) && !changed(b) && a.action === b.action && a.outcome === b.outcome && a.by === b.by && a.reason === b.reason && a.capability?.name === b.capability?.name && a.toPercent === b.toPercent;
@@ -49,7 +54,7 @@ export function auditLines(entries: readonly AuditEntry[]): string[] {
     const first = entries[i] as AuditEntry;
     let j = i + 1;
     while (j < entries.length && sameEvent(first, entries[j] as AuditEntry)) j++;
-    const text = changed(first) ? changedText(first) : describeAuditEntry(first);
+    const text = first.action === "outlook" ? outlookText(first) : changed(first) ? changedText(first) : describeAuditEntry(first);
     const count = j - i;
     lines.push(count > 1 ? `${text} (×${count}, until ${(entries[j - 1] as AuditEntry).at})` : text);
     i = j;

@@ -5,19 +5,16 @@ import {
   promote,
   recordEvent,
   rollback,
-  start,
   transition,
   TransitionRejectedError,
   UnknownDeploymentError,
   type RolloutState,
   type RolloutStore,
-  type StartInput,
   type TransitionMeta,
-  type VersionRef,
 } from "@agent-canary/rollout-state";
 import { writeDeploymentRecord, type RolloutVersions, type StageRecord } from "../records/index.js";
 import { systemClock, type Clock } from "./clock.js";
-import { evidenceMissing, scopeReport, verdictSummary } from "./evidence.js";
+import { evidenceMissing, scopeReport, unmetMinimums, verdictSummary } from "./evidence.js";
 import { evidenceOutlook, type GateOutlook } from "./outlook.js";
 import type { GateReport, GateSource } from "./gate-source.js";
 import { stderrLogger, type ProgressLogger } from "./logger.js";
@@ -56,27 +53,6 @@ export type TickOutcome =
 
 export type RolloutResult = Extract<TickOutcome, { final: true }> | { kind: "stopped"; final: true; reason: string };
 
-export interface RolloutRun {
-  /** Settles when the rollout is promoted, rolled back, or stopped. */
-  done: Promise<RolloutResult>;
-  /** Stops evaluating (the state stays as it is). */
-  stop(): void;
-}
-
-/** Why the stage cannot end yet, or [] when it can. 0% and 100% stages have one arm only. */
-function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: number): string[] {
-  const stage = state.stages[state.stage ?? -1];
-  if (!stage) return [`stage ${String(state.stage)} is not in the plan`];
-  const unmet: string[] = [];
-  if (elapsedSeconds < stage.minDurationSeconds) {
-    // At 100% there is no baseline arm: the gates keep their verdicts from earlier stages and the alerts still act.
-    const what = stage.percent >= 100 ? "stability period at 100% (no baseline arm: watching the alerts and the canary)" : "duration";
-    unmet.push(`${what} ${Math.floor(elapsedSeconds)}s of ${stage.minDurationSeconds}s`);
-  }
-  if (stage.percent > 0 && report.sessions.canary < stage.minSessionsPerArm) unmet.push(`canary sessions ${report.sessions.canary} of ${stage.minSessionsPerArm}`);
-  if (stage.percent < 100 && report.sessions.baseline < stage.minSessionsPerArm) unmet.push(`baseline sessions ${report.sessions.baseline} of ${stage.minSessionsPerArm}`);
-  return unmet;
-}
 
 /** JSON has no Infinity: "never" is null in the audit log. */
 function finiteOrNull(x: number): number | null {
@@ -249,31 +225,4 @@ export class RolloutController {
     this.log.info({ deployment: this.options.deployment, recordPath }, `deployment record archived: ${recordPath}`);
     return { recordPath };
   }
-}
-
-/**
- * Starts (when `start` is given) and then drives a rollout on evidence: advances
- * a stage when its minimum duration and sessions per arm are met, no gate is
- * failing, and every gate whose pass rule applies at the next percent is passing
- * (or accepted by an operator); pauses on a hold gate; rolls back on a rollback
- * gate; promotes at the end. Alerts and verdicts about another rollout are ignored.
- */
-export function startRollout(options: ControllerOptions & { start?: Omit<StartInput, "deployment"> }): RolloutRun {
-  const abort = new AbortController();
-  const controller = new RolloutController(options);
-  const clock = options.clock ?? systemClock;
-  const done = (async (): Promise<RolloutResult> => {
-    if (options.start) {
-      const started = await transition(
-        options.store,
-        options.deployment,
-        start({ ...options.start, deployment: options.deployment }),
-        { by: options.by ?? "controller", reason: `start rollout of ${options.start.canary.hash}` },
-        { now: () => clock.now() },
-      );
-      (options.log ?? stderrLogger).info({ deployment: options.deployment, status: started.status, percent: started.state?.canaryPercent }, "rollout started");
-    }
-    return controller.run(abort.signal);
-  })();
-  return { done, stop: () => abort.abort() };
 }

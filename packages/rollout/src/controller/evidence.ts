@@ -77,3 +77,19 @@ export function verdictSummary(state: RolloutState, verdicts: readonly GateVerdi
   }
   return summary;
 }
+
+/** Why the stage cannot end yet, or [] when it can. 0% and 100% stages have one arm only. */
+export function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: number): string[] {
+  const stage = state.stages[state.stage ?? -1];
+  if (!stage) return [`stage ${String(state.stage)} is not in the plan`];
+  const unmet: string[] = [];
+  if (elapsedSeconds < stage.minDurationSeconds) {
+    // At 100% there is no baseline arm: the gates keep their verdicts from earlier stages and the alerts still act.
+    const what = stage.percent >= 100 ? "stability period at 100% (no baseline arm: watching the alerts and the canary)" : "duration";
+    unmet.push(`${what} ${Math.floor(elapsedSeconds)}s of ${stage.minDurationSeconds}s`);
+  }
+  if (stage.percent > 0 && report.sessions.canary < stage.minSessionsPerArm) unmet.push(`canary sessions ${report.sessions.canary} of ${stage.minSessionsPerArm}`);
+  if (stage.percent < 100 && report.sessions.baseline < stage.minSessionsPerArm) unmet.push(`baseline sessions ${report.sessions.baseline} of ${stage.minSessionsPerArm}`);
+  return unmet;
+}
+

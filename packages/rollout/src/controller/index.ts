@@ -1,5 +1,6 @@
 export { evidenceOutlook, type GateOutlook, type OutlookInput } from "./outlook.js";
-export { startRollout, RolloutController, type ControllerOptions, type OutlookOptions, type RolloutRun, type RolloutResult, type TickOutcome } from "./controller.js";
+export { RolloutController, type ControllerOptions, type OutlookOptions, type RolloutResult, type TickOutcome } from "./controller.js";
+export { startRollout, type RolloutRun } from "./start-rollout.js";
 export { EvaluatorGateSource, GateReportSchema, GateVerdictSchema, FiringGateSchema, type GateSource, type GateReport, type GateQuery, type FiringGate, type GateVerdictReport } from "./gate-source.js";
 export { evidenceMissing, nextPercent, requiredBefore, scopeReport, type ScopedReport } from "./evidence.js";
 export { PrometheusGateSource, type PrometheusGateSourceOptions } from "./prometheus-gate-source.js";
