@@ -33,6 +33,7 @@ interface Container {
   name: string;
   args: string[];
   ports?: { name: string; containerPort: number }[];
+  env?: { name: string; value?: string }[];
   envFrom?: { configMapRef?: { name: string } }[];
   readinessProbe?: Probe;
   livenessProbe?: Probe;
@@ -375,9 +376,26 @@ describe("the manifests' commands, run with the real CLI (packages/cli/dist) aga
       await store.close();
     }
     // No agent traffic: the first evaluation waits for the stage's minimums.
-    await waitFor(() => proc.output().includes('"msg":"stage minimums not met yet"'), { timeoutMs: 60_000, what: `the controller's first evaluation\n${proc.output()}` });
+    await waitFor(() => proc.output().includes('"msg":"not advancing yet"'), { timeoutMs: 60_000, what: `the controller's first evaluation\n${proc.output()}` });
     proc.child.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
     expect(proc.output()).toContain("rollout ended: stopped");
+  });
+
+  it("the controller Deployment's args drive the rollout the Job started, and stop cleanly on SIGTERM", async () => {
+    // Runs after the Job test: its rollout is in progress in this Redis.
+    prometheus ??= await startPrometheus();
+    const deployment = await one<Workload>("base/controller-deployment.yaml", "Deployment");
+    const c = container(deployment);
+    const prometheusUrl = c.env?.find((e) => e.name === "PROMETHEUS_URL")?.value ?? "";
+    expect(prometheusUrl).toMatch(/^http:\/\/kube-prometheus-stack-prometheus\.monitoring\.svc:9090$/);
+    const expanded = c.args.map((a) => a.replace("$(PROMETHEUS_URL)", prometheus?.url ?? ""));
+    const paths = { [`${mountOf(deployment, "agent-canary-gates")}`]: deployDir, "/var/lib/agent-canary/records": join(dir, "controller-records") };
+    const proc = run(expanded, paths, { AGENT_CANARY_STORE: `redis://127.0.0.1:${redis.port}` });
+    await waitFor(() => proc.output().includes('"msg":"driving rollout"'), { timeoutMs: 60_000, what: `the controller to pick the rollout up\n${proc.output()}` });
+    await waitFor(() => proc.output().includes('"msg":"not advancing yet"'), { timeoutMs: 60_000, what: `the controller's first evaluation\n${proc.output()}` });
+    proc.child.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain("controller: stopped");
   });
 });

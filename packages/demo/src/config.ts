@@ -1,9 +1,14 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BASELINE_VERSION } from "@agent-canary/example-support-agent";
 import type { VersionSpec } from "@agent-canary/conventions";
 import { GatesConfigInputSchema, PRESETS, resolveConfig, ROLLOUT_PLANS, type GatesConfig, type GatesConfigInput } from "@agent-canary/gate-rules";
 import type { Stage } from "@agent-canary/rollout-state";
 
 export const DEPLOYMENT = "support-agent";
+
+/** Where the demo's deployment records go (the controller's, and with --stack the receiver's). */
+export const DEMO_RECORDS_DIR = join(tmpdir(), "agent-canary-demo-records");
 
 /** The version in production: the example agent as it ships. */
 export const DEMO_BASELINE: VersionSpec = BASELINE_VERSION;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { versionHash } from "@agent-canary/conventions";
+import { versionHash, VersionSpecSchema } from "@agent-canary/conventions";
 import { planSeconds, type GatesConfig } from "@agent-canary/gate-rules";
 import type { Logger } from "@agent-canary/instrumentation";
-import { scaledClock, startRollout, type Clock, type RolloutResult } from "@agent-canary/rollout";
-import { start, transition, type RolloutState } from "@agent-canary/rollout-state";
-import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEPLOYMENT } from "./config.js";
+import { scaledClock, startRollout, type Clock, type GateOutlook, type RolloutResult } from "@agent-canary/rollout";
+import { acceptGate, start, transition, type RolloutState } from "@agent-canary/rollout-state";
+import { BASE_TIME_FACTOR, DEMO_BASELINE, DEMO_CANARY, DEMO_RECORDS_DIR, DEPLOYMENT } from "./config.js";
 import { drainProblems, drainReport, type DrainReport } from "./drain.js";
 import { startAgentSide, type AgentSide } from "./fleet/agent.js";
 import { Traffic } from "./fleet/traffic.js";
@@ -38,7 +38,8 @@ const HORIZON_PLANS = 10;
 /** Drain timeout written into the state: long enough that in-flight sessions finish on their own. */
 const DRAIN_TIMEOUT_SECONDS = 600;
 
-const ref = (spec: typeof DEMO_BASELINE) => ({ hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) });
+/** A version as the state keeps it: its hash, and its spec so the deployment record says what changed. */
+const ref = (spec: typeof DEMO_BASELINE) => ({ hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}), spec: VersionSpecSchema.parse(spec) });
 
 /** Agent warnings go to the timeline; its debug and info chatter does not. */
 function agentLogger(timeline: Timeline): Logger {
@@ -93,9 +94,38 @@ async function routerSawRollback(agent: AgentSide, clock: Clock): Promise<number
   return undefined;
 }
 
+/**
+ * The demo's operator: when the controller says a gate cannot pass within the
+ * plan at the demo's traffic (a few sessions per rollout hour: rare events such
+ * as loops need tens of thousands of canary sessions to be shown not worse), it
+ * accepts that gate for this rollout, audited with the estimate, as a person
+ * would with `agent-canary rollout accept`. The gates that can decide still
+ * have to pass, and every gate still fails and rolls back a regression.
+ */
+function demoOperator(ops: OpsSide, clock: Clock, timeline: Timeline) {
+  return async (gates: GateOutlook[]) => {
+    for (const gate of gates) {
+      const needs = Number.isFinite(gate.hours) ? `~${Math.ceil(gate.canarySessions)} more canary sessions, ~${Math.round(gate.hours)} h` : "more sessions than any plan has";
+      const reason = `the demo's traffic cannot show it not worse within the plan: it needs ${needs} at ${gate.atPercent}%`;
+      await transition(ops.store, DEPLOYMENT, acceptGate(DEPLOYMENT, gate.gate, { by: "cli:demo", reason }), { by: "cli:demo", reason }, { now: () => clock.now() });
+      timeline.line(`operator: accepts the undecided ${gate.gate} gate for this rollout (${reason})`);
+    }
+  };
+}
+
 /** Runs the controller until the rollout ends, the horizon passes, or Ctrl-C. */
 async function driveRollout(ops: OpsSide, clock: Clock, factor: number, timeline: Timeline, signal: AbortSignal): Promise<RolloutResult> {
-  const run = startRollout({ store: ops.store, deployment: DEPLOYMENT, gates: ops.gates, clock, intervalMs: TICK_REAL_MS * factor, log: timeline, by: "controller:demo" });
+  const run = startRollout({
+    store: ops.store,
+    deployment: DEPLOYMENT,
+    gates: ops.gates,
+    clock,
+    intervalMs: TICK_REAL_MS * factor,
+    log: timeline,
+    by: "controller:demo",
+    archiveDir: DEMO_RECORDS_DIR,
+    outlook: { config: ops.config, limitHours: planSeconds(ops.config.rollout.stages) / 3600, onUndecidable: demoOperator(ops, clock, timeline) },
+  });
   let guardReason: string | undefined;
   const guard = horizonGuard(
     (reason) => {

@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, StageSchema, VersionHashSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, StageSchema, VersionHashSchema, VersionSpecSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 
 // Defined in conventions (the rule generator needs them without the stores); re-exported for existing imports.
@@ -22,6 +22,11 @@ export type Phase = z.infer<typeof PhaseSchema>;
 export const VersionRefSchema = z.object({
   hash: VersionHashSchema,
   label: z.string().max(200).optional(),
+  /**
+   * The version's contents (model, system prompt, tools, params) when it was given as a spec
+   * file: kept so the deployment record can say what changed, not only which hash.
+   */
+  spec: VersionSpecSchema.optional(),
 });
 export type VersionRef = z.infer<typeof VersionRefSchema>;
 
@@ -65,7 +70,7 @@ export const TransitionSchema = z.object({
   at: z.iso.datetime(),
   /** Who or what: "alertmanager:<fingerprint>", "grafana:<rule uid>", "cli:<user>", "controller". */
   by: z.string().min(1),
-  action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant"]),
+  action: z.enum(["start", "advance", "set", "pause", "resume", "hold", "rollback", "promote", "capability", "tenant", "accept", "outlook"]),
   /**
    * What happened, for entries that record an alert: `changed` (the state moved), `duplicate`
    * (the state already was what the alert asks), `unchanged` (nothing to do, e.g. no canary),
@@ -93,6 +98,17 @@ export const TransitionSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 export type Transition = z.infer<typeof TransitionSchema>;
+
+/** A gate name as the gates config names it (and as the `gate` label carries it); the same rule as gate-rules' config schema. */
+export const GateNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "a gate name is lower-case letters, digits and '_' (as in the gates config), e.g. loops");
+
+/** An operator's decision to advance over a gate that has not decided yet, for the current rollout only. */
+export const AcceptedGateSchema = z.object({
+  by: z.string().min(1),
+  at: z.iso.datetime(),
+  reason: z.string().min(1),
+});
+export type AcceptedGate = z.infer<typeof AcceptedGateSchema>;
 
 /** One rollout state per deployment. The router reads it; the receiver and controller write it by compare-and-set. */
 export const RolloutStateSchema = z.object({
@@ -129,6 +145,12 @@ export const RolloutStateSchema = z.object({
   salt: z.string().max(64).default(""),
   tenantOverrides: z.record(TenantNameSchema, TenantOverrideSchema).default({}),
   capabilities: z.record(CapabilityNameSchema, CapabilitySchema).default({}),
+  /**
+   * Gates an operator accepted while undecided (`rollout accept`): the controller advances
+   * over them as if they passed. Only for the current rollout: `start` clears them. A gate
+   * that fails still holds or rolls back, accepted or not.
+   */
+  acceptedGates: z.record(GateNameSchema, AcceptedGateSchema).default({}),
   updatedAt: z.iso.datetime(),
   lastTransition: TransitionSchema.nullable().default(null),
 });

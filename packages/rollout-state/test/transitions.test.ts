@@ -7,6 +7,7 @@ import {
   RolloutStateSchema,
   TransitionRejectedError,
   UnknownDeploymentError,
+  acceptGate,
   advance,
   pause,
   promote,
@@ -99,6 +100,18 @@ describe("transitions", () => {
     expect(await transition(store, "shop", setCapability("shop", "db_write", { enabled: false }), meta)).toMatchObject({ status: "unchanged" });
     // The audit entry names the capability and its state before and after.
     expect((await store.auditLog("shop")).at(-1)).toMatchObject({ action: "capability", capability: { name: "db_write", enabled: false, percent: 10, fromEnabled: true, fromPercent: 10 } });
+  });
+
+  it("accepts an undecided gate for the rollout in progress only: once, audited, cleared by the next start", async () => {
+    await seed(store, "shop");
+    const accepted = await transition(store, "shop", acceptGate("shop", "loops", { by: "cli:ops", reason: "too rare to decide" }), meta);
+    expect(accepted).toMatchObject({ status: "changed", state: { acceptedGates: { loops: { by: "cli:ops", reason: "too rare to decide" } } } });
+    expect(await transition(store, "shop", acceptGate("shop", "loops", { by: "cli:ops", reason: "again" }), meta)).toMatchObject({ status: "unchanged" });
+    await expect(transition(store, "shop", acceptGate("shop", "__proto__", { by: "cli:ops", reason: "x" }), meta)).rejects.toThrow(/a gate name is lower-case/);
+    await transition(store, "shop", promote("shop"), meta);
+    await expect(transition(store, "shop", acceptGate("shop", "cost", { by: "cli:ops", reason: "x" }), meta)).rejects.toThrow(TransitionRejectedError);
+    const restarted = await transition(store, "shop", start({ deployment: "shop", canary: { hash: "00000000000000cc" }, stages: stagesFrom(DEFAULT_STAGE_PERCENTS, 60, 10) }), meta);
+    expect(restarted.state?.acceptedGates).toEqual({});
   });
 
   it("refuses capability names that would reach Object.prototype instead of making a revision per delivery", async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addRolloutCommands } from "@agent-canary/rollout";
+import { addRolloutCommands, auditLines } from "@agent-canary/rollout";
 import { FileStore } from "@agent-canary/rollout-state";
 import { freePort } from "@agent-canary/testkit";
 import { amPayload, post, startReceiver } from "./helpers.js";
@@ -82,12 +82,70 @@ describe("agent-canary rollout CLI", () => {
     expect(all).toMatch(/r0 \S+ start →1% by cli:tester/);
   });
 
+  it("status compacts a run of repeated alerts into one line and says what a hold changed", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    await cli("rollout", "pause", "--deployment", "shop", "--reason", "latency", "--store", storeSpec);
+    const store = new FileStore({ dir: join(dir, "state") });
+    const { receiver, url } = await startReceiver(store);
+    try {
+      const rolloutId = (await store.read("shop"))?.rolloutId ?? "";
+      const hold = { alertname: "LatencyGate", deployment: "shop", action: "hold", rollout_id: rolloutId };
+      // Alertmanager re-sends a firing alert every repeat interval: 288 a day at 5 minutes.
+      for (let i = 0; i < 4; i++) expect((await post(`${url}/hooks/alertmanager`, JSON.stringify(amPayload([{ labels: hold, fingerprint: "dd04" }])))).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+    const lines = (await cli("rollout", "status", "--deployment", "shop", "--audit", "20", "--store", storeSpec)).out.split("\n").filter((l) => /^ {4}r\d/.test(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/r1 \S+ pause progressing→paused at 1% by cli:tester: latency/);
+    expect(lines[2]).toMatch(/r1 \S+ hold alert duplicate, nothing changed \(canary 1%\) by alertmanager:dd04: .* \(×4, until \S+\)$/);
+  });
+
+  it("status shows the controller's outlook as an estimate, not as an alert", () => {
+    const entry = {
+      at: "2026-01-01T00:10:00.000Z",
+      by: "controller",
+      action: "outlook" as const,
+      outcome: "unchanged" as const,
+      fromPhase: "progressing" as const,
+      toPhase: "progressing" as const,
+      fromPercent: 5,
+      toPercent: 5,
+      reason: "gate loops cannot decide at this traffic within 7.0 days: needs ~65840 more canary sessions",
+      deployment: "shop",
+      fromRevision: 3,
+      toRevision: 3,
+    };
+    expect(auditLines([entry])).toEqual(["r3 2026-01-01T00:10:00.000Z outlook at 5% by controller: gate loops cannot decide at this traffic within 7.0 days: needs ~65840 more canary sessions"]);
+  });
+
+  it("lists, sets, disables and re-enables a capability, each change audited with its name and percent", async () => {
+    await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec);
+    expect((await cli("rollout", "capability", "list", "--deployment", "shop", "--store", storeSpec)).out).toMatch(/shop: no capabilities; add one with/);
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "refunds", "--percent", "10", "--reason", "refund tool to 10%", "--store", storeSpec)).out).toMatch(/capabilities refunds=10%/);
+    expect((await cli("rollout", "capability", "disable", "--deployment", "shop", "--name", "refunds", "--reason", "refunds loop", "--store", storeSpec)).out).toMatch(/capabilities refunds=off \(10% when on\)/);
+    expect((await cli("rollout", "capability", "disable", "--deployment", "shop", "--name", "refunds", "--store", storeSpec)).out).toMatch(/unchanged: capability refunds is already off at 10%/);
+    expect((await cli("rollout", "capability", "enable", "--deployment", "shop", "--name", "refunds", "--percent", "5", "--reason", "fixed in v43", "--store", storeSpec)).out).toMatch(/capabilities refunds=5%/);
+    expect((await cli("rollout", "capability", "list", "--deployment", "shop", "--store", storeSpec)).out).toBe("shop refunds on at 5% (fixed in v43)\n");
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "refunds", "--percent", "150", "--store", storeSpec)).error).toMatch(/--percent 150: give a number from 0 to 100/);
+    expect((await cli("rollout", "capability", "set", "--deployment", "shop", "--name", "__proto__", "--percent", "5", "--store", storeSpec)).error).toMatch(/capability "__proto__": a capability name cannot be __proto__/);
+    const lines = (await cli("rollout", "status", "--deployment", "shop", "--audit", "3", "--store", storeSpec)).out.split("\n").filter((l) => /^ {4}r\d/.test(l));
+    expect(lines).toEqual([
+      expect.stringMatching(/r1 \S+ capability refunds on at 10% by cli:tester: refund tool to 10%/),
+      expect.stringMatching(/r2 \S+ capability refunds off at 10% \(was on at 10%\) by cli:tester: refunds loop/),
+      expect.stringMatching(/r3 \S+ capability refunds on at 5% \(was off at 10%\) by cli:tester: fixed in v43/),
+    ]);
+    const json = JSON.parse((await cli("rollout", "capability", "list", "--json", "--store", storeSpec)).out) as Record<string, Record<string, { percent: number; enabled: boolean }>>;
+    expect(json).toEqual({ shop: { refunds: { percent: 5, enabled: true, reason: "fixed in v43" } } });
+  });
+
   it("takes a version spec file for --canary and promotes with an archived record", async () => {
     const specFile = join(dir, "v2.yaml");
     await writeFile(specFile, "model: gpt-4o-mini\nsystemPrompt: You are helpful.\nlabel: v2\n");
     await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", specFile, "--store", storeSpec);
     const store = new FileStore({ dir: join(dir, "state") });
-    expect((await store.read("shop"))?.canary).toEqual({ hash: versionHash({ model: "gpt-4o-mini", systemPrompt: "You are helpful." }), label: "v2" });
+    // The spec travels with the hash, so the deployment record can say what changed.
+    expect((await store.read("shop"))?.canary).toMatchObject({ hash: versionHash({ model: "gpt-4o-mini", systemPrompt: "You are helpful." }), label: "v2", spec: { model: "gpt-4o-mini", systemPrompt: "You are helpful." } });
     const promoted = await cli("rollout", "promote", "--deployment", "shop", "--store", storeSpec);
     expect(promoted.out).toMatch(/phase promoted/);
     expect(await readdir(join(dir, "state", "records"))).toHaveLength(1);
@@ -128,6 +186,29 @@ describe("agent-canary rollout CLI", () => {
     expect((await cli(...base, "--prometheus-url", "notaurl")).error).toMatch(/--prometheus-url notaurl: not a URL; e\.g\. --prometheus-url http:\/\/127\.0\.0\.1:9090/);
     expect((await cli(...base, "--prometheus-url", "http://127.0.0.1:9", "--interval", "0")).error).toMatch(/--interval 0: give a whole number of 1 or more/);
     expect(await new FileStore({ dir: join(dir, "state") }).list()).toEqual([]);
+  });
+
+  it("refuses to drive without the gates config, before writing anything", async () => {
+    const base = ["rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec];
+    expect((await cli(...base, "--prometheus-url", "http://127.0.0.1:9")).error).toMatch(/--prometheus-url needs the gates config .*: add --gates gates\.yaml/);
+    expect(await new FileStore({ dir: join(dir, "state") }).list()).toEqual([]);
+  });
+
+  it("accepts an undecided gate for the rollout in progress, audited, and forgets it at the next start", async () => {
+    const startArgs = ["rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "low", "--store", storeSpec];
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).error).toMatch(/no rollout state/);
+    await cli(...startArgs);
+    const accepted = await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--reason", "3 weeks of traffic to decide", "--store", storeSpec);
+    expect(accepted.out).toMatch(/changed \(revision 1\)/);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).out).toMatch(/unchanged: gate loops is already accepted/);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "Loops!", "--store", storeSpec)).error).toMatch(/gate "Loops!": a gate name is lower-case letters/);
+    const store = new FileStore({ dir: join(dir, "state") });
+    expect((await store.read("shop"))?.acceptedGates).toMatchObject({ loops: { by: "cli:tester", reason: "3 weeks of traffic to decide" } });
+    expect((await store.auditLog("shop")).at(-1)).toMatchObject({ action: "accept", by: "cli:tester", reason: "3 weeks of traffic to decide" });
+    await cli("rollout", "rollback", "--deployment", "shop", "--store", storeSpec);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).error).toMatch(/no rollout in progress \(phase rolled_back\)/);
+    await cli("rollout", "start", "--deployment", "shop", "--canary", "00000000000000cc", "--plan", "low", "--store", storeSpec);
+    expect((await store.read("shop"))?.acceptedGates).toEqual({});
   });
 
   it("names --deployment when the name is not a valid deployment name", async () => {

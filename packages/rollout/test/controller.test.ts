@@ -10,8 +10,10 @@ import {
   type GateQuery,
   type GateReport,
   type GateSource,
+  type GateVerdictReport,
 } from "@agent-canary/rollout";
-import { pause, resume, rollback, stagesFrom, start, transition, type FileStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { parseGatesConfig } from "@agent-canary/gate-rules";
+import { acceptGate, pause, resume, rollback, stagesFrom, start, transition, type FileStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BASELINE, CANARY, tempStore } from "./helpers.js";
 
@@ -23,7 +25,13 @@ class FedGateSource implements GateSource {
   private readonly sessions: { at: number; arm: "baseline" | "canary" }[] = [];
   firing: FiringGate[] = [];
   pending: FiringGate[] = [];
-  undecided: string[] = [];
+  /** Cost must pass before 25%, loops before 50%; safety is a fail-only guard. All pass but safety, which cannot. */
+  verdicts: GateVerdictReport[] = [
+    { gate: "cost", verdict: "passing", action: "rollback", passBeforePercent: 25, value: 1.01 },
+    { gate: "loops", verdict: "passing", action: "rollback", passBeforePercent: 50 },
+    { gate: "safety", verdict: "undecided", action: "rollback", passBeforePercent: null },
+  ];
+  rolloutId: string | null | undefined;
   failWith: Error | undefined;
   queries: GateQuery[] = [];
 
@@ -37,13 +45,19 @@ class FedGateSource implements GateSource {
     if (this.failWith) throw this.failWith;
     const inWindow = this.sessions.filter((s) => s.at >= query.since.getTime() && s.at <= query.now.getTime());
     return {
+      ...(this.rolloutId === undefined ? {} : { rolloutId: this.rolloutId }),
       firing: this.firing,
       pending: this.pending,
-      undecided: this.undecided,
+      verdicts: this.verdicts,
       sessions: { baseline: inWindow.filter((s) => s.arm === "baseline").length, canary: inWindow.filter((s) => s.arm === "canary").length },
       values: { cost_ratio: 1.01 },
     };
   }
+}
+
+/** Sets one gate's verdict in the fed report. */
+function verdict(gate: string, value: GateVerdictReport["verdict"]): void {
+  gates.verdicts = gates.verdicts.map((v) => (v.gate === gate ? { ...v, verdict: value } : v));
 }
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -112,21 +126,160 @@ describe("rollout controller", () => {
     expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 5 } });
   });
 
-  it("advances early stages on their own minimums but never goes to 100% over a gate that could not judge yet", async () => {
+  it("advances only on evidence: a gate must pass before the canary exceeds its passBeforePercent", async () => {
     await started();
     const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
-    gates.undecided = ["loops"];
-    for (const percent of [5, 25, 50]) {
+    verdict("cost", "undecided");
+    verdict("loops", "undecided");
+    // 1% → 5% needs neither gate: both may still be undecided.
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 5 } });
+    // cost must pass before the canary gets more than 25%: reaching 25% itself does not need it.
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 25 } });
+    // 25% → 50% needs cost to pass; loops (before 50%) not yet.
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: expect.stringMatching(/gates not yet passing before 50%: cost undecided/) });
+    expect((await store.read("shop"))?.canaryPercent).toBe(25);
+    verdict("cost", "passing");
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 50 } });
+    // 50% → 100% needs loops too; safety, a fail-only guard, never has to pass.
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: expect.stringMatching(/before 100%: loops undecided/) });
+    verdict("loops", "passing");
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
+  });
+
+  it("advances over an undecided gate an operator accepted, for this rollout only", async () => {
+    await started();
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    verdict("cost", "undecided");
+    for (const percent of [5, 25]) {
       clock.advance(3600_000);
       gates.feed(clock.now(), 100, 100);
       expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: percent } });
     }
     clock.advance(3600_000);
     gates.feed(clock.now(), 100, 100);
-    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "gates without enough sessions to judge before 100%: loops" });
-    expect((await store.read("shop"))?.canaryPercent).toBe(50);
-    gates.undecided = [];
+    expect(await controller.tick()).toMatchObject({ kind: "waiting" });
+    await transition(store, "shop", acceptGate("shop", "cost", { by: "cli:ops", reason: "cost is flat by design" }), { by: "cli:ops", reason: "cost is flat by design" }, { now: () => clock.now() });
+    const advanced = await controller.tick();
+    expect(advanced).toMatchObject({ kind: "advanced", state: { canaryPercent: 50 } });
+    const audit = await store.auditLog("shop");
+    expect(audit.find((e) => e.action === "accept")).toMatchObject({ by: "cli:ops", reason: "cost is flat by design" });
+    // The stage record says the gate was accepted, not that it passed.
+    expect(audit.at(-1)?.details?.stage).toMatchObject({ verdicts: { cost: { verdict: "undecided", accepted: true } } });
+    // An accepted gate that turns failing blocks again (and its alert still rolls back).
+    verdict("cost", "failing");
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: expect.stringMatching(/gates failing: cost/) });
+  });
+
+  it("ignores alerts and verdicts about another rollout, and acts on those about this one", async () => {
+    await started();
+    const state = await store.read("shop");
+    const current = state?.rolloutId ?? "";
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    // An earlier canary's rollback alert is still firing: it must not roll this one back.
+    gates.firing = [{ name: "AgentCanaryCostRegression", action: "rollback", rolloutId: "20260101T000000Z-deadbeef" }];
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 5 } });
+    // Verdicts about another rollout prove nothing about this one: the required gate counts as undecided.
+    gates.firing = [];
+    gates.rolloutId = "20260101T000000Z-deadbeef";
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 25 } });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: expect.stringMatching(/cost undecided/) });
+    gates.rolloutId = current;
+    gates.firing = [{ name: "AgentCanaryCostRegression", action: "rollback", rolloutId: current }];
+    expect(await controller.tick()).toMatchObject({ kind: "rolled_back" });
+    expect(gates.queries.at(-1)?.rolloutId).toBe(current);
+  });
+
+  it("does not advance over a failing gate whose alert has not fired yet", async () => {
+    await started();
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    verdict("safety", "failing");
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "gates failing: safety" });
+  });
+
+  it("says early, once per stage, which required gate cannot decide at the measured traffic, with the sessions and time it needs", async () => {
+    await started();
+    const config = parseGatesConfig("deployments: [shop]\n");
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const log = { ...quietLog, warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) };
+    const told: string[][] = [];
+    const controller = new RolloutController({
+      store,
+      deployment: "shop",
+      gates,
+      clock,
+      log,
+      outlook: { config, afterSeconds: 600, limitHours: 60, onUndecidable: (undecidable) => void told.push(undecidable.map((o) => o.gate)) },
+    });
+    // Loops is rare (0.5% of sessions) and undecided; cost passes.
+    gates.verdicts = [
+      { gate: "cost", verdict: "passing", action: "rollback", passBeforePercent: 50 },
+      { gate: "loops", verdict: "undecided", action: "rollback", passBeforePercent: 50, samples: { canary: 10, baseline: 990 }, minSamples: 200, baseline: { mean: 0.005 } },
+    ];
+    // 100 sessions an hour, 1 on the canary: before the first minutes have passed, nothing is said.
+    clock.advance(5 * MINUTE);
+    gates.feed(clock.now(), 8, 1);
+    await controller.tick();
+    expect(told).toEqual([]);
+    clock.advance(55 * MINUTE);
+    gates.feed(clock.now(), 91, 0);
+    await controller.tick();
+    expect(told).toEqual([["loops"]]);
+    expect(warnings[0]?.message).toMatch(/^gate loops cannot decide at this traffic within 2\.5 days: needs ~\d+ more canary sessions, ~[\d.]+ days at current traffic split at 50% \(50\.0 canary sessions\/h\); raise traffic, lengthen the plan or accept it/);
+    expect(warnings[0]?.fields).toMatchObject({ gate: "loops", stage: 0 });
+    // In the audit log too (for `rollout status` and the record), without changing the state.
+    const noted = (await store.auditLog("shop")).at(-1);
+    expect(noted).toMatchObject({ action: "outlook", outcome: "unchanged", by: "controller", toRevision: 0, details: { outlook: [{ gate: "loops", atPercent: 50, decidable: false }] } });
+    expect(noted?.reason).toMatch(/gate loops cannot decide at this traffic/);
+    // Once per stage: the next evaluation says nothing new.
+    await controller.tick();
+    expect(told).toHaveLength(1);
+    // An accepted gate is no longer reported.
+    await transition(store, "shop", acceptGate("shop", "loops", { by: "cli:ops", reason: "rare" }), { by: "cli:ops", reason: "rare" }, { now: () => clock.now() });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { stage: 1 } });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    await controller.tick();
+    expect(told).toHaveLength(1);
+  });
+
+  it("holds the canary at 100% for the plan's stability period before promoting, and still rolls back on an alert then", async () => {
+    const stable = [...stagesFrom([50], 600, 20), { percent: 100, minDurationSeconds: 4 * 3600, minSessionsPerArm: 0 }];
+    await transition(store, "shop", start({ deployment: "shop", baseline: BASELINE, canary: CANARY, stages: stable }), { by: "cli:test", reason: "start" }, { now: () => clock.now() });
+    const controller = new RolloutController({ store, deployment: "shop", gates, clock, log: quietLog });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
     expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
+    clock.advance(3 * 3600_000);
+    gates.feed(clock.now(), 0, 300);
+    expect(await controller.tick()).toMatchObject({ kind: "waiting", reason: "stability period at 100% (no baseline arm: watching the alerts and the canary) 10800s of 14400s" });
+    clock.advance(3600_000);
+    expect(await controller.tick()).toMatchObject({ kind: "promoted" });
+
+    // The same plan again: an alert during the stability period rolls back instead.
+    await transition(store, "shop", start({ deployment: "shop", canary: { hash: "00000000000000cc" }, stages: stable }), { by: "cli:test", reason: "start" }, { now: () => clock.now() });
+    clock.advance(3600_000);
+    gates.feed(clock.now(), 100, 100);
+    expect(await controller.tick()).toMatchObject({ kind: "advanced", state: { canaryPercent: 100 } });
+    gates.firing = [{ name: "AgentCanaryErrorCeiling", action: "rollback" }];
+    expect(await controller.tick()).toMatchObject({ kind: "rolled_back", state: { canaryPercent: 0 } });
   });
 
   it("pauses on a hold gate, stays paused after it clears, and goes on once resumed", async () => {
@@ -213,8 +366,9 @@ describe("rollout controller", () => {
 
   it("validates what an embedded evaluator returns", async () => {
     const bad = new EvaluatorGateSource(async () => ({ firing: [{ name: "x", action: "explode" }], sessions: { baseline: 1, canary: 1 } }) as unknown as GateReport);
-    await expect(bad.report({ deployment: "shop", since: new Date(), now: new Date() })).rejects.toThrow(/firing\.0\.action/);
-    const good = new EvaluatorGateSource(async () => ({ firing: [], sessions: { baseline: 3, canary: 1 } }));
-    expect(await good.report({ deployment: "shop", since: new Date(), now: new Date() })).toEqual({ firing: [], sessions: { baseline: 3, canary: 1 } });
+    const query = { deployment: "shop", rolloutId: null, since: new Date(), now: new Date() };
+    await expect(bad.report(query)).rejects.toThrow(/firing\.0\.action/);
+    const good = new EvaluatorGateSource(async () => ({ firing: [], verdicts: [], sessions: { baseline: 3, canary: 1 } }));
+    expect(await good.report(query)).toEqual({ firing: [], verdicts: [], sessions: { baseline: 3, canary: 1 } });
   });
 });

@@ -1,6 +1,5 @@
-import { alertName, judgeGates, strataFromSessions, type GateJudgement, type GatesConfig } from "@agent-canary/gate-rules";
+import { alertName, judgeGates, KIND_SPECS, strataFromSessions, type GateJudgement, type GatesConfig } from "@agent-canary/gate-rules";
 import type { FiringGate, GateQuery, GateReport, GateSource } from "@agent-canary/rollout";
-import { hasStatistic } from "../report/format.js";
 import type { SessionLog } from "./session-log.js";
 
 export interface GateSnapshot {
@@ -43,9 +42,19 @@ export class EmbeddedGateSource implements GateSource {
     this.last = { at: query.now, results: results.map((r) => ({ ...r, firing: fires.has(r.gate) })), firing };
     const values: Record<string, number> = {};
     for (const r of results) if (Number.isFinite(r.value)) values[r.gate] = r.value;
-    // The controller keeps the canary below 100% while a gate has not had the samples to judge it.
-    const undecided = results.filter((r) => !hasStatistic(r)).map((r) => r.gate);
-    return { firing, pending, undecided, sessions: this.log.countBetween(query.since.getTime(), now), values };
+    // The controller advances only over gates that pass (or that an operator accepted).
+    const verdicts = results.map((r) => ({
+      gate: r.gate,
+      verdict: r.verdict,
+      action: r.action,
+      passBeforePercent: r.passBeforePercent ?? null,
+      ...(Number.isFinite(r.value) ? { value: r.value } : {}),
+      samples: r.samples,
+      minSamples: r.minSamples,
+      // A rate gate's baseline rate is all the controller needs to estimate how long it takes to decide.
+      ...(KIND_SPECS[r.kind].family === "rate" && Number.isFinite(r.estimates.baseline) ? { baseline: { mean: r.estimates.baseline } } : {}),
+    }));
+    return { firing, pending, verdicts, sessions: this.log.countBetween(query.since.getTime(), now), values };
   }
 
   /** A failing gate, and whether it fires yet (failing on every evaluation for its `for`), like a Prometheus alert. */

@@ -6,7 +6,7 @@ import { register } from "@agent-canary/instrumentation";
 import { createReceiver, PrometheusGateSource, ReceiverConfigSchema, type GateQuery, type GateReport, type GateSource } from "@agent-canary/rollout";
 import { RedisStore } from "@agent-canary/rollout-state";
 import { findBinary, makeTempDir, startAlertmanager, startPrometheus, startRedis } from "@agent-canary/testkit";
-import { DEMO_BASELINE, demoGatesConfig, DEPLOYMENT } from "../config.js";
+import { DEMO_BASELINE, DEMO_RECORDS_DIR, demoGatesConfig, DEPLOYMENT } from "../config.js";
 import type { GateView } from "../report/format.js";
 import type { OpsSide } from "./ops-side.js";
 import { gatesFromPrometheus } from "./prometheus-view.js";
@@ -57,7 +57,7 @@ class RealTimeGateSource implements GateSource {
   async report(query: GateQuery): Promise<GateReport> {
     const now = new Date();
     const since = new Date(now.getTime() - (query.now.getTime() - query.since.getTime()) / this.factor);
-    const [report, view] = await Promise.all([this.inner.report({ deployment: query.deployment, since, now }), this.refresh()]);
+    const [report, view] = await Promise.all([this.inner.report({ deployment: query.deployment, rolloutId: query.rolloutId, since, now }), this.refresh()]);
     this.view = view;
     return report;
   }
@@ -85,6 +85,8 @@ export async function startStackOps(agentTarget: string, factor: number): Promis
         store: redis.redisUrl,
         auth: { bearerTokens: [token], openMetrics: true, openState: true },
         deployments: [DEPLOYMENT],
+        // When an alert rolls the canary back before the controller does, the receiver writes the record.
+        recordsDir: DEMO_RECORDS_DIR,
       }),
       store: new RedisStore({ url: redis.redisUrl }),
       logger: false,
@@ -125,7 +127,7 @@ function stackOps(
   prom: { prometheus: string; query: Parameters<typeof gatesFromPrometheus>[0]; factor: number; close: () => Promise<void> },
   urls: { redis: string; receiver: string; alertmanager: string },
 ): OpsSide {
-  const gates = new RealTimeGateSource(new PrometheusGateSource({ url: prom.prometheus }), prom.factor, () => gatesFromPrometheus(prom.query, config, DEPLOYMENT));
+  const gates = new RealTimeGateSource(new PrometheusGateSource({ url: prom.prometheus, config }), prom.factor, () => gatesFromPrometheus(prom.query, config, DEPLOYMENT));
   return {
     config,
     store,

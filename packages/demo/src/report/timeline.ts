@@ -65,7 +65,7 @@ export class Timeline implements ProgressLogger {
   private event(fields: ControllerFields, message: string): void {
     const where = `stage ${(fields.stage ?? 0) + 1} at ${formatPercent(fields.percent ?? 0)}`;
     const sessions = fields.sessions ? `sessions this stage: baseline ${fields.sessions.baseline}, canary ${fields.sessions.canary}` : "";
-    if (message.startsWith("stage minimums not met")) {
+    if (message.startsWith("not advancing yet")) {
       const now = performance.now();
       if (now - this.lastProgress < (this.options.progressEveryMs ?? 1500)) return;
       this.lastProgress = now;

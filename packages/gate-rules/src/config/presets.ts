@@ -22,12 +22,22 @@ const stage = (percent: number, hours: number, minSessionsPerArm: number): Stage
  * prompt tweak takes an accelerated 1% → 25% → 100% with 4h stages; a critical
  * architecture change spends three to four weeks in canary. Minimum sessions
  * per arm grow with the stage (50 / 200 / 500 / 1000 for medium risk).
+ *
+ * Every plan ends with a stability period: the canary serves all traffic for
+ * STABILITY_HOURS (the domain's practice: stable for 4 h) before the baseline
+ * is updated (promotion), so a rollback is still one step away. At 100% there
+ * is no baseline arm: the time-matched gates keep their verdicts from the
+ * earlier stages, and the controller watches the firing alerts (any rule with
+ * an `action` label, e.g. absolute error or cost ceilings) and the canary's
+ * session count.
  */
+export const STABILITY_HOURS = 4;
+
 export const ROLLOUT_PLANS: Record<RiskTier, readonly Stage[]> = {
-  low: [stage(1, 4, 50), stage(25, 4, 500), stage(100, 0, 0)],
-  medium: [stage(1, 4, 50), stage(5, 8, 200), stage(25, 24, 500), stage(50, 24, 1000), stage(100, 0, 0)],
-  high: [stage(1, 12, 100), stage(5, 24, 300), stage(25, 48, 1000), stage(50, 48, 2000), stage(100, 0, 0)],
-  critical: [stage(1, 48, 200), stage(5, 120, 500), stage(25, 168, 2000), stage(50, 168, 5000), stage(100, 0, 0)],
+  low: [stage(1, 4, 50), stage(25, 4, 500), stage(100, STABILITY_HOURS, 0)],
+  medium: [stage(1, 4, 50), stage(5, 8, 200), stage(25, 24, 500), stage(50, 24, 1000), stage(100, STABILITY_HOURS, 0)],
+  high: [stage(1, 12, 100), stage(5, 24, 300), stage(25, 48, 1000), stage(50, 48, 2000), stage(100, STABILITY_HOURS, 0)],
+  critical: [stage(1, 48, 200), stage(5, 120, 500), stage(25, 168, 2000), stage(50, 168, 5000), stage(100, STABILITY_HOURS, 0)],
 };
 
 /**

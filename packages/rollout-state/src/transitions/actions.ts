@@ -1,4 +1,4 @@
-import { CapabilityNameSchema, rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
+import { CapabilityNameSchema, GateNameSchema, rolloutIdFor, type RolloutState, type Stage, type VersionRef } from "../schema.js";
 import { TransitionRejectedError, UnknownDeploymentError, type Change, type Mutation } from "./change.js";
 
 /** The default plan: 1 → 5 → 25 → 50 → 100 percent. */
@@ -19,6 +19,12 @@ export interface StartInput {
   stages: Stage[];
   drainTimeoutSeconds?: number;
   salt?: string;
+  /**
+   * What to do when this very canary was rolled back: "restart" it (the default for library
+   * callers), or "refuse" (the CLI unless --restart), so a retried Job or a re-run script never
+   * silently puts a canary that was rolled back in front of users again.
+   */
+  onRolledBack?: "refuse" | "restart";
 }
 
 /** Starts (or restarts after a rollback or promotion) a rollout of `canary` at the plan's first stage. */
@@ -29,6 +35,11 @@ export function start(input: StartInput): Mutation {
     const first = input.stages[0];
     if (!first) throw new TransitionRejectedError("the plan has no stages: give at least one stage");
     if (baseline.hash === input.canary.hash) throw new TransitionRejectedError(`canary ${input.canary.hash} is the baseline already: nothing to roll out`);
+    if (input.onRolledBack === "refuse" && current?.phase === "rolled_back" && current.canary?.hash === input.canary.hash) {
+      throw new TransitionRejectedError(
+        `canary ${input.canary.hash} of "${input.deployment}" was rolled back at ${current.rolledBackAt ?? "?"} (${current.lastTransition?.reason ?? "no reason recorded"}); not restarting it: pass --restart to roll the same canary out again`,
+      );
+    }
     if (current && (current.phase === "progressing" || current.phase === "paused")) {
       if (current.canary?.hash === input.canary.hash) return unchanged(`a rollout of ${input.canary.hash} is already ${current.phase}`);
       throw new TransitionRejectedError(
@@ -51,6 +62,8 @@ export function start(input: StartInput): Mutation {
         rolloutStartedAt: now.toISOString(),
         rolloutId: rolloutIdFor(now, input.canary.hash),
         rolledBackAt: null,
+        // An acceptance speaks for one rollout only.
+        acceptedGates: {},
         ...(input.drainTimeoutSeconds === undefined ? {} : { drainTimeoutSeconds: input.drainTimeoutSeconds }),
         ...(input.salt === undefined ? {} : { salt: input.salt }),
       },
@@ -162,6 +175,28 @@ export function setCapability(deployment: string, name: string, change: { enable
       action: "capability",
       patch: { capabilities: { ...state.capabilities, [name]: after } },
       capability: { name, enabled: after.enabled, percent: after.percent, ...(before ? { fromEnabled: before.enabled, fromPercent: before.percent } : {}) },
+    };
+  };
+}
+
+/**
+ * Accepts an undecided gate for the rollout in progress: the controller then advances
+ * over it as if it passed (the operator takes the risk the evidence could not rule out).
+ * Refused when no rollout is in progress; accepting twice changes nothing.
+ */
+export function acceptGate(deployment: string, gate: string, acceptance: { by: string; reason: string }): Mutation {
+  const checked = GateNameSchema.safeParse(gate);
+  return (current, now) => {
+    if (!checked.success) throw new TransitionRejectedError(`gate "${gate}": ${checked.error.issues[0]?.message ?? "invalid name"}`);
+    const state = existing(current, deployment);
+    if (state.phase !== "progressing" && state.phase !== "paused") {
+      throw new TransitionRejectedError(`deployment "${deployment}" has no rollout in progress (phase ${state.phase}); an acceptance holds for one rollout, start it first`);
+    }
+    if (Object.hasOwn(state.acceptedGates, gate)) return unchanged(`gate ${gate} is already accepted for rollout ${state.rolloutId ?? "?"}`);
+    return {
+      kind: "changed",
+      action: "accept",
+      patch: { acceptedGates: { ...state.acceptedGates, [gate]: { by: acceptance.by, reason: acceptance.reason, at: now.toISOString() } } },
     };
   };
 }

@@ -12,7 +12,8 @@ export async function parseVersionRef(flag: string, value: string): Promise<Vers
     throw new CliError(`${flag} ${value}: neither a 16-hex version hash nor an existing version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
   }
   const spec = await readYamlFile(flag, value, VersionSpecSchema, "a version spec has model, systemPrompt, tools, params");
-  return { hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}) };
+  // The spec travels in the state so the deployment record can say what changed.
+  return { hash: versionHash(spec), ...(spec.label ? { label: spec.label } : {}), spec };
 }
 
 /** --deployment: checked here so the error names the flag rather than a zod path. */

@@ -1,7 +1,5 @@
-import { join } from "node:path";
 import {
-  describeAuditEntry,
-  FileStore,
+  acceptGate,
   pause,
   promote,
   resume,
@@ -9,89 +7,29 @@ import {
   setPercent,
   start,
   transition,
-  type Mutation,
-  type RolloutState,
   type RolloutStore,
   type StartInput,
   type TransitionResult,
 } from "@agent-canary/rollout-state";
+import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
-import { archiveDeploymentRecord, buildDeploymentRecord } from "../controller/archive.js";
-import { startRollout } from "../controller/controller.js";
-import { loadPlan } from "../controller/plans.js";
+import { defaultRecordsDir, writeDeploymentRecord } from "../records/index.js";
+import { startRollout } from "../controller/start-rollout.js";
+import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
-import { CliError, type CliContext } from "./io.js";
+import { CliError, emit, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
-
-interface CommonFlags {
-  deployment: string;
-  store: string;
-  reason?: string;
-}
-
-function storeOption(ctx: CliContext): Option {
-  // The default honours AGENT_CANARY_STORE so one export serves every command.
-  return new Option("--store <spec>", "where rollout state lives: file:<dir> or redis://host:port (env AGENT_CANARY_STORE)").default(
-    ctx.env.AGENT_CANARY_STORE ?? "file:./rollout-state",
-  );
-}
-
-function example(lines: string[]): string {
-  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-}
-
-/** A one-screen summary of a state. */
-export function describeState(state: RolloutState): string {
-  const stage = state.stage === null ? "no stage" : `stage ${state.stage + 1} of ${state.stages.length}`;
-  const version = (v: { hash: string; label?: string | undefined } | null) => (v ? `${v.hash}${v.label ? ` (${v.label})` : ""}` : "none");
-  const lines = [
-    `deployment ${state.deployment}  revision ${state.revision}  phase ${state.phase}  canary ${state.canaryPercent}% (${stage})`,
-    `  baseline ${version(state.baseline)}  canary ${version(state.canary)}`,
-  ];
-  const capabilities = Object.entries(state.capabilities);
-  if (capabilities.length) lines.push(`  capabilities ${capabilities.map(([name, c]) => `${name}=${c.enabled ? `${c.percent}%` : "off"}`).join(", ")}`);
-  const last = state.lastTransition;
-  if (last) lines.push(`  last: ${last.action} by ${last.by} at ${last.at}: ${last.reason}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function report(ctx: CliContext, result: TransitionResult): void {
-  if (result.status === "changed") ctx.out(`changed (revision ${result.state.revision})\n${describeState(result.state)}`);
-  else ctx.out(`unchanged: ${result.reason}\n${result.state ? describeState(result.state) : ""}`);
-}
-
-/** Adds a state-changing subcommand that applies one mutation through compare-and-set. */
-function addTransitionCommand(
-  parent: Command,
-  ctx: CliContext,
-  spec: { name: string; summary: string; example: string; extra?: (cmd: Command) => Command; mutation: (flags: CommonFlags & Record<string, string>) => Mutation; after?: (store: RolloutStore, flags: CommonFlags & Record<string, string>, result: TransitionResult) => Promise<void> },
-): void {
-  const command = parent
-    .command(spec.name)
-    .description(spec.summary)
-    .requiredOption("--deployment <name>", "the deployment to change")
-    .addOption(storeOption(ctx))
-    .option("--reason <text>", "why; kept in the audit log", "manual change via CLI");
-  spec.extra?.(command);
-  command.addHelpText("after", example([spec.example]));
-  command.action(async (flags: CommonFlags & Record<string, string>, cmd: Command) =>
-    runAction(cmd, () =>
-      withStore(flags.store, async (store) => {
-        const deployment = parseDeployment("--deployment", flags.deployment);
-        const result = await transition(store, deployment, spec.mutation(flags), { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" });
-        report(ctx, result);
-        await spec.after?.(store, flags, result);
-      }),
-    ),
-  );
-}
+import { addTransitionCommand, example, report, storeOption } from "./transition-command.js";
+import { auditLines, describeState } from "./status-text.js";
 
 interface StartFlags {
   deployment: string;
   canary: string;
   baseline?: string;
   plan: string;
+  gates?: string;
+  restart?: boolean;
   drainTimeout?: string;
   salt?: string;
   prometheusUrl?: string;
@@ -103,6 +41,7 @@ interface StartFlags {
 
 interface DriveInputs {
   prometheusUrl: string;
+  config: GatesConfig;
   intervalMs: number;
   exportMode: "prometheus" | "otlp";
 }
@@ -116,7 +55,12 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
   const drive =
     flags.prometheusUrl === undefined
       ? undefined
-      : { prometheusUrl: parseHttpUrl("--prometheus-url", flags.prometheusUrl), intervalMs: parsePositiveInt("--interval", flags.interval, 1) * 1000, exportMode: flags.export };
+      : {
+          prometheusUrl: parseHttpUrl("--prometheus-url", flags.prometheusUrl),
+          intervalMs: parsePositiveInt("--interval", flags.interval, 1) * 1000,
+          exportMode: flags.export,
+          config: await gatesConfigFor(flags),
+        };
   const startInput: StartInput = {
     deployment,
     canary,
@@ -124,8 +68,22 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
     ...(baseline ? { baseline } : {}),
     ...(drain === undefined ? {} : { drainTimeoutSeconds: drain }),
     ...(flags.salt === undefined ? {} : { salt: flags.salt }),
+    onRolledBack: flags.restart ? "restart" : "refuse",
   };
   return { deployment, start: startInput, drive };
+}
+
+/**
+ * The gates config the controller reads verdicts with: --gates, or --plan when
+ * it is a gates config. Without it the controller cannot know which gates must
+ * pass before which percent, so driving is refused before anything is written.
+ */
+async function gatesConfigFor(flags: StartFlags): Promise<GatesConfig> {
+  const path = flags.gates ?? (await isGatesConfigFile(flags.plan) ? flags.plan : undefined);
+  if (path === undefined) {
+    throw new CliError("--prometheus-url needs the gates config the rules were generated from, to read each gate's verdict: add --gates gates.yaml (or pass it as --plan gates.yaml)");
+  }
+  return loadGatesConfig(path);
 }
 
 /** Runs the controller in the foreground until promotion, rollback, or SIGINT/SIGTERM. */
@@ -133,10 +91,12 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
   const run = startRollout({
     store,
     deployment,
-    gates: new PrometheusGateSource({ url: drive.prometheusUrl, exportMode: drive.exportMode }),
+    gates: new PrometheusGateSource({ url: drive.prometheusUrl, config: drive.config, exportMode: drive.exportMode }),
     intervalMs: drive.intervalMs,
-    archiveDir: archiveDir ?? defaultArchiveDir(store),
+    archiveDir: archiveDir ?? defaultRecordsDir(store),
     by: `controller:${ctx.user}`,
+    // Says early (logged, and in the stage record) when a required gate cannot decide at this traffic.
+    outlook: { config: drive.config },
   });
   const stop = () => run.stop();
   process.once("SIGINT", stop);
@@ -150,10 +110,13 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
   }
 }
 
-/** Where the deployment record goes: next to the state for a file store, ./rollout-records otherwise. */
-function defaultArchiveDir(store: RolloutStore): string {
-  return store instanceof FileStore ? join(store.dir, "records") : "rollout-records";
+/** An operator's ending (promote, rollback) writes the record like the controller's and the receiver's. */
+async function recordEnding(ctx: CliContext, store: RolloutStore, flags: { deployment: string; archiveDir?: string }, result: TransitionResult, outcome: string): Promise<void> {
+  if (result.status !== "changed" || !result.previous?.canary) return;
+  const path = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultRecordsDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
+  ctx.out(`deployment record: ${path}\n`);
 }
+
 
 export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
   rollout
@@ -164,8 +127,10 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     .option("--baseline <hash|file>", "the current version (required the first time; defaults to the deployment's baseline)")
     .option("--plan <tier|file>", "low, medium, high, critical, a gates.yaml (its rollout section), or a YAML/JSON file with stages", "medium")
     .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
-    .option("--salt <text>", "reshuffles routing buckets for this rollout")
-    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (ALERTS and session counts)")
+    .option("--salt <text>", "reshuffles which sessions fall in the canary's routing slots for this rollout")
+    .option("--restart", "roll out again a canary that was rolled back (refused without it, so a retried Job cannot restart it)")
+    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (gate verdicts of this rollout, ALERTS and session counts)")
+    .option("--gates <file>", "the gates config the rules were generated from (needed with --prometheus-url unless --plan is that file)")
     .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")
     .addOption(new Option("--export <mode>", "how the agent's metrics reach Prometheus (decides metric names)").choices(["prometheus", "otlp"]).default("prometheus"))
     .option("--archive-dir <dir>", "where the deployment record is written when the rollout ends")
@@ -174,7 +139,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
       "after",
       example([
         "agent-canary rollout start --deployment support-bot --baseline 3f2a9c0d1e4b5a6f --canary ./versions/v2.yaml --plan medium",
-        "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --prometheus-url http://127.0.0.1:9090",
+        "agent-canary rollout start --deployment support-bot --canary 9b1c2d3e4f5a6b7c --plan gates.yaml --prometheus-url http://127.0.0.1:9090",
       ]),
     )
     .action(async (flags: StartFlags, cmd: Command) =>
@@ -208,16 +173,10 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           const names = flags.deployment ? [parseDeployment("--deployment", flags.deployment)] : await store.list();
           const entries = await Promise.all(names.map(async (name) => ({ name, state: await store.read(name), audit: await store.auditLog(name, { limit }) })));
           if (flags.deployment && !entries[0]?.state) throw new CliError(`--deployment ${flags.deployment}: no rollout state in ${flags.store}; start one with \`agent-canary rollout start\``);
-          if (flags.json) {
-            ctx.out(`${JSON.stringify(entries.map(({ state, audit }) => ({ state, audit })), null, 2)}\n`);
-            return;
-          }
-          if (entries.length === 0) ctx.out(`no deployments in ${flags.store}\n`);
-          for (const { state, audit } of entries) {
-            if (!state) continue;
-            ctx.out(describeState(state));
-            for (const e of audit) ctx.out(`    ${describeAuditEntry(e)}\n`);
-          }
+          emit(ctx, flags.json, entries.map(({ state, audit }) => ({ state, audit })), () => {
+            if (entries.length === 0) return [`no deployments in ${flags.store}`];
+            return entries.flatMap(({ state, audit }) => (state ? [describeState(state).trimEnd(), ...auditLines(audit).map((line) => `    ${line}`)] : []));
+          });
         }),
       ),
     );
@@ -243,9 +202,19 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
   });
   addTransitionCommand(rollout, ctx, {
     name: "rollback",
-    summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain",
+    summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain; archives the deployment record",
     example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
+    extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => rollback(flags.deployment),
+    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "rolled_back"),
+  });
+  addTransitionCommand(rollout, ctx, {
+    name: "accept",
+    summary: "let the controller advance over an undecided gate for this rollout only (a failing gate still holds or rolls back)",
+    example: "agent-canary rollout accept --deployment support-bot --gate loops --reason 'loops are rare here; 3 weeks of traffic would be needed'",
+    extra: (cmd) => cmd.requiredOption("--gate <name>", "the gate to accept, as named in gates.yaml"),
+    mutation: (flags) => acceptGate(flags.deployment, flags.gate ?? "", { by: `cli:${ctx.user}`, reason: flags.reason ?? "manual change via CLI" }),
+    details: (flags) => ({ gate: flags.gate }),
   });
   addTransitionCommand(rollout, ctx, {
     name: "promote",
@@ -253,12 +222,6 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     example: "agent-canary rollout promote --deployment support-bot --reason 'all gates green at 50%'",
     extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => promote(flags.deployment),
-    after: async (store, flags, result) => {
-      if (result.status !== "changed") return;
-      const previous = result.previous;
-      const versions = previous ? { baseline: previous.baseline, canary: previous.canary } : undefined;
-      const record = await buildDeploymentRecord(store, flags.deployment, "promoted", new Date(result.state.updatedAt), versions);
-      ctx.out(`deployment record: ${await archiveDeploymentRecord(flags.archiveDir ?? defaultArchiveDir(store), record)}\n`);
-    },
+    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "promoted"),
   });
 }

@@ -3,7 +3,7 @@ import { GatesConfigError } from "@agent-canary/gate-rules";
 import type { Command } from "commander";
 import { ZodError } from "zod";
 import { ConfigFileError } from "../yaml-file.js";
-import { CliError } from "./io.js";
+import { CliError, EXIT_CODES } from "./io.js";
 
 const USER_ERRORS = [CliError, TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, GatesConfigError, InvalidStateError, StoreBusyError, StoreUnavailableError];
 
@@ -12,10 +12,10 @@ export async function runAction(command: Command, body: () => Promise<void>): Pr
   try {
     await body();
   } catch (error) {
-    if (USER_ERRORS.some((type) => error instanceof type)) command.error(`error: ${(error as Error).message}`, { exitCode: 1, code: "agent-canary.error" });
+    if (USER_ERRORS.some((type) => error instanceof type)) command.error(`error: ${(error as Error).message}`, { exitCode: EXIT_CODES.userError, code: "agent-canary.error" });
     if (error instanceof ZodError) {
       const issue = error.issues[0];
-      command.error(`error: ${issue?.path.join(".") || "input"}: ${issue?.message ?? error.message}`, { exitCode: 1, code: "agent-canary.error" });
+      command.error(`error: ${issue?.path.join(".") || "input"}: ${issue?.message ?? error.message}`, { exitCode: EXIT_CODES.userError, code: "agent-canary.error" });
     }
     throw error;
   }

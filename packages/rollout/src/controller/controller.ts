@@ -1,20 +1,21 @@
+import type { GatesConfig } from "@agent-canary/gate-rules";
 import {
   advance,
   pause,
   promote,
+  recordEvent,
   rollback,
-  start,
   transition,
   TransitionRejectedError,
   UnknownDeploymentError,
   type RolloutState,
   type RolloutStore,
-  type StartInput,
   type TransitionMeta,
-  type VersionRef,
 } from "@agent-canary/rollout-state";
-import { archiveDeploymentRecord, buildDeploymentRecord, type StageRecord } from "./archive.js";
+import { writeDeploymentRecord, type RolloutVersions, type StageRecord } from "../records/index.js";
 import { systemClock, type Clock } from "./clock.js";
+import { evidenceMissing, scopeReport, unmetMinimums, verdictSummary } from "./evidence.js";
+import { evidenceOutlook, type GateOutlook } from "./outlook.js";
 import type { GateReport, GateSource } from "./gate-source.js";
 import { stderrLogger, type ProgressLogger } from "./logger.js";
 
@@ -30,6 +31,19 @@ export interface ControllerOptions {
   /** Written into every transition's `by`. Default "controller". */
   by?: string;
   log?: ProgressLogger;
+  /** Say early when traffic cannot decide: see OutlookOptions. Absent: no estimate. */
+  outlook?: OutlookOptions;
+}
+
+export interface OutlookOptions {
+  /** The gates config (gate kinds, tolerances, look-back) the estimate is computed with. */
+  config: GatesConfig;
+  /** Seconds into a stage before traffic is measured; default 600 (the first minutes of a stage). */
+  afterSeconds?: number;
+  /** Hours beyond which a gate counts as unable to decide; default the config's look-back. */
+  limitHours?: number;
+  /** Called once per stage with the gates that cannot decide in time (e.g. to page, or an operator's policy to accept). */
+  onUndecidable?: (gates: GateOutlook[], state: RolloutState) => Promise<void> | void;
 }
 
 /** What one evaluation did. `final` outcomes end the rollout. */
@@ -39,39 +53,15 @@ export type TickOutcome =
 
 export type RolloutResult = Extract<TickOutcome, { final: true }> | { kind: "stopped"; final: true; reason: string };
 
-export interface RolloutRun {
-  /** Settles when the rollout is promoted, rolled back, or stopped. */
-  done: Promise<RolloutResult>;
-  /** Stops evaluating (the state stays as it is). */
-  stop(): void;
+
+/** JSON has no Infinity: "never" is null in the audit log. */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 10) / 10 : null;
 }
 
-/** Why the stage cannot end yet, or [] when it can. 0% and 100% stages have one arm only. */
-function unmetMinimums(state: RolloutState, report: GateReport, elapsedSeconds: number): string[] {
-  const stage = state.stages[state.stage ?? -1];
-  if (!stage) return [`stage ${String(state.stage)} is not in the plan`];
-  const unmet: string[] = [];
-  if (elapsedSeconds < stage.minDurationSeconds) unmet.push(`duration ${Math.floor(elapsedSeconds)}s of ${stage.minDurationSeconds}s`);
-  if (stage.percent > 0 && report.sessions.canary < stage.minSessionsPerArm) unmet.push(`canary sessions ${report.sessions.canary} of ${stage.minSessionsPerArm}`);
-  if (stage.percent < 100 && report.sessions.baseline < stage.minSessionsPerArm) unmet.push(`baseline sessions ${report.sessions.baseline} of ${stage.minSessionsPerArm}`);
-  return unmet;
-}
-
-/**
- * Why the gates forbid ending this stage, or [] when they allow it: a pending
- * gate may be about to fire, and full traffic must not go to a canary that some
- * gate never had enough sessions to judge.
- */
-function gatesNotReady(state: RolloutState, report: GateReport): string[] {
-  const reasons: string[] = [];
-  const pending = report.pending ?? [];
-  if (pending.length > 0) reasons.push(`gates pending: ${pending.map((g) => g.name).join(", ")}`);
-  const stageIndex = state.stage ?? 0;
-  const next = state.stages[stageIndex + 1];
-  const goesToFullTraffic = state.canaryPercent < 100 && (next === undefined || next.percent >= 100);
-  const undecided = report.undecided ?? [];
-  if (goesToFullTraffic && undecided.length > 0) reasons.push(`gates without enough sessions to judge before 100%: ${undecided.join(", ")}`);
-  return reasons;
+/** Names one stage of one rollout. */
+function key(state: RolloutState): string {
+  return `${state.rolloutId ?? ""}/${String(state.stage)}`;
 }
 
 /** Drives one deployment's rollout by evaluating its gates on a clock. */
@@ -80,7 +70,13 @@ export class RolloutController {
   private readonly log: ProgressLogger;
   private readonly by: string;
   /** The versions as the rollout began, for the record (promotion replaces the baseline). */
-  private versions: { baseline: VersionRef; canary: VersionRef | null } | undefined;
+  private versions: RolloutVersions | undefined;
+  private versionsOf: string | null | undefined;
+  /** The stage ("rolloutId/stage") whose outlook was reported, and what it said. */
+  private outlookFor: string | undefined;
+  private outlook: GateOutlook[] = [];
+  /** What the last "not advancing" log line said, without its counts: one line per change, not per evaluation. */
+  private lastWaiting: string | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -93,7 +89,11 @@ export class RolloutController {
     const { store, deployment } = this.options;
     const state = await store.read(deployment);
     if (!state) throw new UnknownDeploymentError(deployment);
-    this.versions ??= state.canary ? { baseline: state.baseline, canary: state.canary } : undefined;
+    // Kept per rollout: a promotion replaces the baseline in the state, and a new start replaces both.
+    if (state.canary && this.versionsOf !== state.rolloutId) {
+      this.versions = { baseline: state.baseline, canary: state.canary };
+      this.versionsOf = state.rolloutId;
+    }
     if (state.phase === "rolled_back") return { kind: "rolled_back", final: true, state, reason: "rolled back (by someone else)" };
     if (state.phase === "promoted") return { kind: "promoted", final: true, state, reason: "promoted (by someone else)" };
     if (state.phase === "idle") return { kind: "idle", final: true, state, reason: "no rollout in progress" };
@@ -102,7 +102,7 @@ export class RolloutController {
     const since = state.stageStartedAt ? new Date(state.stageStartedAt) : now;
     let report: GateReport;
     try {
-      report = await this.options.gates.report({ deployment, since, now });
+      report = await this.options.gates.report({ deployment, rolloutId: state.rolloutId, since, now });
     } catch (error) {
       // Without gate data nothing may advance; the rollout simply waits.
       const reason = `gate source failed: ${(error as Error).message}`;
@@ -110,6 +110,9 @@ export class RolloutController {
       return { kind: "waiting", final: false, state, reason };
     }
     const elapsedSeconds = (now.getTime() - since.getTime()) / 1000;
+    const scoped = scopeReport(state, report);
+    for (const line of scoped.ignored) this.log.info({ deployment, rolloutId: state.rolloutId }, `ignored: ${line}`);
+    await this.reportOutlook(state, scoped.verdicts, report.sessions, elapsedSeconds);
     const stageRecord: StageRecord = {
       index: state.stage ?? -1,
       percent: state.canaryPercent,
@@ -118,11 +121,13 @@ export class RolloutController {
       durationSeconds: Math.round(elapsedSeconds),
       sessions: report.sessions,
       ...(report.values ? { values: report.values } : {}),
-      firing: report.firing.map((g) => ({ name: g.name, action: g.action })),
+      firing: scoped.firing.map((g) => ({ name: g.name, action: g.action })),
+      verdicts: verdictSummary(state, scoped.verdicts),
+      ...(this.outlook.length ? { outlook: this.outlook.map(({ gate, canarySessions, hours, decidable }) => ({ gate, canarySessions, hours, decidable })) } : {}),
     };
-    const fields = { deployment, stage: state.stage, percent: state.canaryPercent, phase: state.phase, sessions: report.sessions, elapsedSeconds: Math.round(elapsedSeconds) };
+    const fields = { deployment, rolloutId: state.rolloutId, stage: state.stage, percent: state.canaryPercent, phase: state.phase, sessions: report.sessions, elapsedSeconds: Math.round(elapsedSeconds) };
 
-    const rollbackGates = report.firing.filter((g) => g.action === "rollback");
+    const rollbackGates = scoped.firing.filter((g) => g.action === "rollback");
     if (rollbackGates.length > 0) {
       const names = rollbackGates.map((g) => g.name).join(", ");
       const result = await this.write(rollback(deployment), { reason: `rollback gate firing: ${names}`, details: { stage: stageRecord, gates: rollbackGates } });
@@ -133,16 +138,18 @@ export class RolloutController {
       this.log.info(fields, "paused; resume with `agent-canary rollout resume`");
       return { kind: "paused", final: false, state, reason: "paused" };
     }
-    const holdGates = report.firing.filter((g) => g.action === "hold");
+    const holdGates = scoped.firing.filter((g) => g.action === "hold");
     if (holdGates.length > 0) {
       const names = holdGates.map((g) => g.name).join(", ");
       const result = await this.write(pause(deployment, "hold"), { reason: `hold gate firing: ${names}`, details: { gates: holdGates } });
       this.log.warn({ ...fields, gates: names }, "hold gate firing: progression paused");
       return { kind: "held", final: false, state: result, reason: `hold gate firing: ${names}` };
     }
-    const unmet = [...unmetMinimums(state, report, elapsedSeconds), ...gatesNotReady(state, report)];
+    const unmet = [...unmetMinimums(state, report, elapsedSeconds), ...evidenceMissing(state, scoped)];
     if (unmet.length > 0) {
-      this.log.info({ ...fields, waitingFor: unmet }, "stage minimums not met yet");
+      const gist = `${key(state)} ${unmet.join("; ").replace(/\d+/g, "#")}`;
+      if (gist !== this.lastWaiting) this.log.info({ ...fields, waitingFor: unmet }, "not advancing yet");
+      this.lastWaiting = gist;
       return { kind: "waiting", final: false, state, reason: unmet.join("; ") };
     }
     const stageIndex = state.stage ?? 0;
@@ -183,6 +190,28 @@ export class RolloutController {
     }
   }
 
+  /** Once per stage, after its first minutes: how long each required gate still needs at the measured traffic. */
+  private async reportOutlook(state: RolloutState, verdicts: GateReport["verdicts"], sessions: GateReport["sessions"], elapsedSeconds: number): Promise<void> {
+    const options = this.options.outlook;
+    if (!options || this.outlookFor === key(state) || elapsedSeconds < (options.afterSeconds ?? 600) || sessions.canary === 0) return;
+    this.outlookFor = key(state);
+    this.outlook = evidenceOutlook({ config: options.config, state, verdicts, sessions, elapsedSeconds, ...(options.limitHours === undefined ? {} : { limitHours: options.limitHours }) });
+    const fields = { deployment: state.deployment, rolloutId: state.rolloutId, stage: state.stage, percent: state.canaryPercent };
+    for (const o of this.outlook) {
+      const at = { ...fields, gate: o.gate, canarySessions: o.canarySessions, hours: o.hours };
+      if (o.decidable) this.log.info(at, o.message);
+      else this.log.warn(at, o.message);
+    }
+    if (this.outlook.length > 0) {
+      // In the audit log too, so `rollout status` and the deployment record say it.
+      const reason = this.outlook.map((o) => o.message).join("; ");
+      const details = { outlook: this.outlook.map(({ gate, atPercent, canarySessions, hours, decidable }) => ({ gate, atPercent, canarySessions: finiteOrNull(canarySessions), hours: finiteOrNull(hours), decidable })) };
+      await recordEvent(this.options.store, state, { by: this.by, action: "outlook", outcome: "unchanged", reason, details }, this.clock.now());
+    }
+    const undecidable = this.outlook.filter((o) => !o.decidable);
+    if (undecidable.length > 0) await options.onUndecidable?.(undecidable, state);
+  }
+
   private async write(mutation: Parameters<typeof transition>[2], meta: Omit<TransitionMeta, "by">): Promise<RolloutState> {
     const result = await transition(this.options.store, this.options.deployment, mutation, { by: this.by, ...meta }, { now: () => this.clock.now() });
     if (!result.state) throw new UnknownDeploymentError(this.options.deployment);
@@ -191,34 +220,9 @@ export class RolloutController {
 
   private async archive(outcome: string): Promise<{ recordPath?: string }> {
     if (!this.options.archiveDir) return {};
-    const record = await buildDeploymentRecord(this.options.store, this.options.deployment, outcome, this.clock.now(), this.versions);
-    const recordPath = await archiveDeploymentRecord(this.options.archiveDir, record);
-    this.log.info({ deployment: this.options.deployment, recordPath }, "deployment record archived");
+    const { store, deployment, archiveDir } = this.options;
+    const recordPath = await writeDeploymentRecord({ store, deployment, outcome, dir: archiveDir, now: this.clock.now(), ...(this.versions ? { previous: this.versions } : {}) });
+    this.log.info({ deployment: this.options.deployment, recordPath }, `deployment record archived: ${recordPath}`);
     return { recordPath };
   }
-}
-
-/**
- * Starts (when `start` is given) and then drives a rollout: advances through the
- * plan's stages when each stage's minimum duration and sessions per arm are met and
- * no gate fires; pauses on a hold gate; rolls back on a rollback gate; promotes at the end.
- */
-export function startRollout(options: ControllerOptions & { start?: Omit<StartInput, "deployment"> }): RolloutRun {
-  const abort = new AbortController();
-  const controller = new RolloutController(options);
-  const clock = options.clock ?? systemClock;
-  const done = (async (): Promise<RolloutResult> => {
-    if (options.start) {
-      const started = await transition(
-        options.store,
-        options.deployment,
-        start({ ...options.start, deployment: options.deployment }),
-        { by: options.by ?? "controller", reason: `start rollout of ${options.start.canary.hash}` },
-        { now: () => clock.now() },
-      );
-      (options.log ?? stderrLogger).info({ deployment: options.deployment, status: started.status, percent: started.state?.canaryPercent }, "rollout started");
-    }
-    return controller.run(abort.signal);
-  })();
-  return { done, stop: () => abort.abort() };
 }

@@ -26,6 +26,12 @@ function isGatesConfig(text: string): boolean {
   }
 }
 
+/** Is this path a gates config file (rather than a tier or a bare plan)? */
+export async function isGatesConfigFile(tierOrFile: string): Promise<boolean> {
+  if (isTier(tierOrFile)) return false;
+  return isGatesConfig(await readPlanFile(tierOrFile));
+}
+
 async function readPlanFile(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");

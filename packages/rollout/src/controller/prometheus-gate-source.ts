@@ -1,7 +1,7 @@
 import { METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
-import { RECORDED } from "@agent-canary/gate-rules";
+import { gateReadingQuery, KIND_SPECS, readGateVerdicts, RECORDED, type GatesConfig, type GateReading } from "@agent-canary/gate-rules";
 import { z } from "zod";
-import type { FiringGate, GateQuery, GateReport, GateSource } from "./gate-source.js";
+import type { FiringGate, GateQuery, GateReport, GateSource, GateVerdictReport } from "./gate-source.js";
 
 const VectorResponseSchema = z.object({
   status: z.literal("success"),
@@ -14,6 +14,10 @@ const VectorResponseSchema = z.object({
 export interface PrometheusGateSourceOptions {
   /** Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090 */
   url: string;
+  /** The gates config the rules were generated from: which gates there are, their actions and pass rules. */
+  config: GatesConfig;
+  /** Values of the config's `by` labels for this environment, e.g. {cluster: "eu"}. */
+  environment?: Readonly<Record<string, string>>;
   /** How the agent's metrics reach Prometheus; decides the sessions metric name. Default "prometheus". */
   exportMode?: ExportMode;
   /** Injected fetch (proxies, auth). */
@@ -30,7 +34,8 @@ function gatingAlerts(alerts: VectorSample[], state: "firing" | "pending"): Firi
   for (const { metric } of alerts) {
     const action = metric.action;
     if (metric.alertstate !== state || (action !== "hold" && action !== "rollback")) continue;
-    gates.push({ name: metric.alertname ?? "unnamed", action, details: { labels: metric } });
+    const rolloutId = metric.rollout_id;
+    gates.push({ name: metric.alertname ?? "unnamed", action, ...(rolloutId ? { rolloutId } : {}), details: { labels: metric } });
   }
   return gates;
 }
@@ -40,11 +45,61 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
+/** The recorded series the baseline's per-session moments come from (for the deciding-time estimate). */
+const MOMENT_SERIES = [RECORDED.estimate, RECORDED.baselineWithin, RECORDED.baselineSamples, RECORDED.strata];
+
+type Moments = Map<string, { mean: number; variance?: number }>;
+
 /**
- * Gate status from Prometheus: firing gates are the `ALERTS` series of this
- * deployment that carry an `action` label (hold / rollback), so the same alert
- * rules that page people and drive the receiver drive the controller; sessions per
- * arm are the increase of the sessions counter since the stage started.
+ * Per gate, the baseline's mean (its recorded estimate) and, for mean gates on
+ * the linear scale, its pooled within-stratum variance; rate gates need only the
+ * rate. Log-scale gates record their estimate back on the linear scale, so they get none.
+ */
+function baselineMoments(config: GatesConfig, series: VectorSample[]): Moments {
+  const value = (name: string, gate: string) => {
+    const s = series.find((x) => x.metric.__name__ === name && x.metric.gate === gate && (name !== RECORDED.estimate || x.metric.version_group === "baseline"));
+    return s ? Number(s.value[1]) : Number.NaN;
+  };
+  const moments: Moments = new Map();
+  for (const gate of config.gates) {
+    const spec = KIND_SPECS[gate.kind];
+    const mean = value(RECORDED.estimate, gate.name);
+    if (!Number.isFinite(mean)) continue;
+    if (spec.family === "rate") moments.set(gate.name, { mean });
+    else if (spec.scale === "linear") {
+      const variance = value(RECORDED.baselineWithin, gate.name) / (value(RECORDED.baselineSamples, gate.name) - value(RECORDED.strata, gate.name));
+      if (Number.isFinite(variance) && variance >= 0) moments.set(gate.name, { mean, variance });
+    }
+  }
+  return moments;
+}
+
+/** A reading of gate-rules' recorded series as the controller's verdict. */
+function verdictOf(reading: GateReading, config: GatesConfig, moments: Moments): GateVerdictReport {
+  const gate = config.gates.find((g) => g.name === reading.gate);
+  const baseline = moments.get(reading.gate);
+  const finite = (x: number) => Number.isFinite(x);
+  return {
+    gate: reading.gate,
+    verdict: reading.verdict,
+    action: gate?.action ?? "hold",
+    passBeforePercent: reading.passBeforePercent ?? null,
+    ...(finite(reading.value) ? { value: reading.value } : {}),
+    ...(finite(reading.samples.canary) && finite(reading.samples.baseline) ? { samples: reading.samples } : {}),
+    ...(gate ? { minSamples: gate.minSamples } : {}),
+    ...(baseline ? { baseline } : {}),
+    ...(reading.reason ? { reason: reading.reason } : {}),
+  };
+}
+
+/**
+ * Gate status from Prometheus, for the rollout in progress only: each gate's
+ * verdict is the recorded `...gate_verdict:state` series of this rollout_id
+ * (failing / passing / undecided, from gate-rules); firing and pending gates
+ * are the `ALERTS` series of this deployment that carry an `action` label, so
+ * the same alert rules that page people and drive the receiver drive the
+ * controller; sessions per arm are the increase of this rollout's sessions
+ * counter since the stage started.
  */
 export class PrometheusGateSource implements GateSource {
   private readonly fetch: typeof fetch;
@@ -57,26 +112,37 @@ export class PrometheusGateSource implements GateSource {
   }
 
   async report(query: GateQuery): Promise<GateReport> {
+    const { config } = this.options;
     const seconds = Math.max(1, Math.ceil((query.now.getTime() - query.since.getTime()) / 1000));
-    const dep = quote(query.deployment);
-    const [alerts, sessions, gates, judged] = await Promise.all([
-      this.query(`ALERTS{alertstate=~"firing|pending",deployment=${dep}}`, query.now),
-      this.query(`sum by (${this.groupLabel}) (increase(${this.sessionsMetric}{deployment=${dep}}[${seconds}s]))`, query.now),
-      // Every gate the recording rules know of for this deployment, and those with a statistic:
-      // gate-rules records the statistic only once both arms have the gate's minimum sessions.
-      this.query(`count by (gate) (${RECORDED.samples}{deployment=${dep}})`, query.now),
-      this.query(`count by (gate) (${RECORDED.statistic}{deployment=${dep}})`, query.now),
+    const env = config.environment.by.map((label) => `,${label}=${quote(this.options.environment?.[label] ?? "")}`).join("");
+    const rollout = query.rolloutId === null ? "" : `,rollout_id=${quote(query.rolloutId)}`;
+    const selector = `deployment=${quote(query.deployment)}${env}`;
+    const rolloutSelector = `deployment=${quote(query.deployment)},rollout_id=${quote(query.rolloutId ?? "")}${env}`;
+    const [alerts, sessions, readings, momentSeries] = await Promise.all([
+      this.query(`ALERTS{alertstate=~"firing|pending",${selector}}`, query.now),
+      this.query(`sum by (${this.groupLabel}) (increase(${this.sessionsMetric}{${selector}${rollout}}[${seconds}s]))`, query.now),
+      query.rolloutId === null
+        ? Promise.resolve(undefined)
+        : this.query(gateReadingQuery(config, { deployment: query.deployment, rolloutId: query.rolloutId, ...(this.options.environment ? { environment: this.options.environment } : {}) }), query.now),
+      query.rolloutId === null ? Promise.resolve([]) : this.query(`{__name__=~"${MOMENT_SERIES.join("|")}",${rolloutSelector}}`, query.now),
     ]);
+    const moments = baselineMoments(config, momentSeries);
     const count = (group: string) => Math.round(Number(sessions.find((s) => s.metric[this.groupLabel] === group)?.value[1] ?? 0));
-    const judgedGates = new Set(judged.map((s) => s.metric.gate));
+    // A state without a rollout_id (written before the field existed) has no per-rollout verdicts: every gate is undecided.
+    const verdicts: GateVerdictReport[] = readings
+      ? readGateVerdicts(config, readings).map((r) => verdictOf(r, config, moments))
+      : config.gates.map((g) => ({ gate: g.name, verdict: "undecided" as const, action: g.action, passBeforePercent: g.passBeforePercent ?? null, reason: "the rollout state has no rollout_id: restart the rollout with this version of agent-canary" }));
+    const values: Record<string, number> = {};
+    for (const v of verdicts) if (v.value !== undefined) values[v.gate] = v.value;
     return {
+      rolloutId: query.rolloutId,
       firing: gatingAlerts(alerts, "firing"),
       pending: gatingAlerts(alerts, "pending"),
-      undecided: gates.map((s) => s.metric.gate ?? "").filter((gate) => gate && !judgedGates.has(gate)),
+      verdicts,
       sessions: { baseline: count("baseline"), canary: count("canary") },
+      values,
     };
   }
-
   private async query(expr: string, at: Date) {
     const url = new URL("/api/v1/query", this.options.url);
     url.searchParams.set("query", expr);

@@ -45,6 +45,8 @@ export interface ApplyContext {
   now: () => Date;
   /** How far `startsAt` may precede the rollout's start and still be about it. */
   staleAlertSkewMs: number;
+  /** Writes the deployment record when an alert ends a rollout (rollback). */
+  recordEnding?: (deployment: string, previous: RolloutState) => Promise<void>;
 }
 
 /** What a firing alert asks for. */
@@ -145,6 +147,8 @@ export async function applyAlert(alert: Alert, ctx: ApplyContext): Promise<Alert
   if (result.status === "changed") {
     ctx.tracker.observe(result.state);
     log.info({ revision: result.state.revision, canaryPercent: result.state.canaryPercent, phase: result.state.phase }, "rollout state changed by alert");
+    // The rollback is acknowledged whatever happens to its record: a failed write is logged, never a 5xx.
+    if (result.state.phase === "rolled_back" && result.previous) await ctx.recordEnding?.(deployment, result.previous).catch((error: unknown) => log.error({ err: (error as Error).message }, "deployment record not written"));
     return { ...base, outcome: "changed", reason: `${action} applied`, revision: result.state.revision };
   }
   const outcome = alreadyDone(state, request) ? "duplicate" : "unchanged";

@@ -103,6 +103,8 @@ const ReceiverSettingsSchema = z
     requireDurableStore: z.boolean().default(false),
     /** Redis: wait for this many replicas to have each write before acknowledging it. */
     redisWaitReplicas: z.number().int().min(0).default(0),
+    /** Where a deployment record is written when an alert rolls a rollout back; none: no record. */
+    recordsDir: z.string().min(1).optional(),
   })
   .strict();
 

@@ -1,4 +1,6 @@
+import type { RolloutState, RolloutStore } from "@agent-canary/rollout-state";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { writeDeploymentRecord } from "../records/index.js";
 import { applyAlert, type AlertOutcome } from "./apply-alerts.js";
 import { checkGrafanaHeaders, verifyGrafanaSignature } from "./grafana-signature.js";
 import { HttpError, zodFailure } from "./http-errors.js";
@@ -19,6 +21,13 @@ function jsonOf(request: FastifyRequest, maxDepth: number): unknown {
   return parsed.value;
 }
 
+/** An alert's rollback writes the deployment record as the controller and the CLI do. */
+function recordEndingIn(store: RolloutStore, dir: string) {
+  return async (deployment: string, previous: RolloutState): Promise<void> => {
+    await writeDeploymentRecord({ store, deployment, outcome: "rolled_back", dir, now: new Date(), previous });
+  };
+}
+
 /** POST /hooks/alertmanager and /hooks/grafana: authenticate, parse, then apply each alert durably before replying. */
 export function registerHookRoutes({ app, config, store, metrics, tracker, now, guard }: RouteContext): void {
   const allowed = new Set(config.deployments);
@@ -36,6 +45,7 @@ export function registerHookRoutes({ app, config, store, metrics, tracker, now, 
         log: reply.log,
         now,
         staleAlertSkewMs: config.staleAlertSkewSeconds * 1000,
+        ...(config.recordsDir ? { recordEnding: recordEndingIn(store, config.recordsDir) } : {}),
       });
       metrics.notifications.inc({ source, outcome: outcome.outcome });
       if (outcome.outcome === "changed" && outcome.deployment) {

@@ -1,0 +1,1 @@
+export { archiveDeploymentRecord, defaultRecordsDir, buildDeploymentRecord, writeDeploymentRecord, type DeploymentRecord, type RolloutVersions, type StageRecord } from "./deployment-record.js";
