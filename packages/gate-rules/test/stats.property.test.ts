@@ -169,7 +169,7 @@ describe("gate statistics equal their formulas written out", () => {
           const want = reference(gate, input);
           for (const output of FORMULA_OUTPUTS) close(got[output], want[output], `${gate.name}.${output}`);
         }),
-        { numRuns: 150, seed: 14 },
+        { numRuns: 60, seed: 14 },
       );
     });
   }

@@ -187,6 +187,40 @@ describe("router fails closed", () => {
     expect((await router.assign({ id: "c" })).pin.stratum).toEqual({ rolloutId: "", canaryPercent: "0", assignment: "fail_closed" });
   });
 
+  it("warns again for every reason once a valid state cleared it", async () => {
+    const { router, store, warnings } = setup();
+    const failures: [StateEvent, string][] = [
+      [{ kind: "missing" }, "fails closed (missing)"],
+      [{ kind: "invalid", error: new Error("bad") }, "fails closed (invalid)"],
+      [{ kind: "unavailable", error: new Error("hung") }, "fails closed (unavailable)"],
+      [at(100, { canary: { hash: UNDECLARED_HASH } }), "fails closed (unknown_version)"],
+    ];
+    for (const round of [1, 2]) {
+      for (const [event, text] of failures) {
+        store.emit(event);
+        await router.assign({ id: `${text}-${round}` });
+        store.emit(at(0));
+        expect(warnings.filter((w) => w.includes(text)), `${text}, round ${round}`).toHaveLength(round);
+      }
+    }
+  });
+
+  it("watches the store once however often it is started, and stops watching when closed", async () => {
+    const store = new ScriptedStore();
+    let watches = 0;
+    const watch = store.watch.bind(store);
+    store.watch = (deployment, onEvent) => {
+      watches++;
+      return watch(deployment, onEvent);
+    };
+    const { router } = setup({ store });
+    router.start();
+    expect(watches).toBe(1);
+    router.close();
+    router.close();
+    expect(store.unsubscribed).toBe(1);
+  });
+
   it("when no state arrives within the state timeout, without each later session waiting again", async () => {
     const { router, failures, warnings } = setup({ stateTimeoutMs: 20 });
     expect(await router.assign({ id: "a" })).toMatchObject({ group: "baseline", failure: "unavailable" });
@@ -227,6 +261,7 @@ describe("router routes", () => {
     expect(assigned.failure).toBeUndefined();
     expect(assigned.version.hash).toBe(BASELINE_HASH);
     expect(assigned.pin.stratum).toBe(NO_ROLLOUT);
+    expect(NO_ROLLOUT).toEqual({ rolloutId: "", canaryPercent: "0", assignment: "no_rollout" });
     expect(failures).toEqual([]);
   });
 
@@ -237,7 +272,10 @@ describe("router routes", () => {
     const assigned = await router.assign({ id: "a" });
     expect(assigned.group).toBe("baseline");
     expect(assigned.failure).toBeUndefined();
-    expect(assigned.pin.stratum).toEqual(NO_ROLLOUT);
+    expect(assigned.pin.stratum).toEqual({ rolloutId: "", canaryPercent: "0", assignment: "no_rollout" });
+    // Failing closed after it: still no rollout to label the session with.
+    store.emit({ kind: "invalid", error: new Error("bad") });
+    expect((await router.assign({ id: "b" })).pin.stratum).toEqual({ rolloutId: "", canaryPercent: "0", assignment: "fail_closed" });
     expect(states).toHaveLength(1);
     expect(router.state?.canary).toBeUndefined();
   });
@@ -301,6 +339,111 @@ describe("router routes", () => {
     expect(keyed.group).toBe("baseline");
     expect(keyed.pin.stratum.assignment).toBe("split");
     expect(keyed.failure).toBeUndefined();
+  });
+});
+
+describe("router state", () => {
+  it("firstState waits for the store's first event; state is undefined until a valid one", async () => {
+    const { router, store } = setup();
+    let arrived = false;
+    void router.firstState.then(() => (arrived = true));
+    expect(router.state).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(arrived).toBe(false);
+    store.emit({ kind: "missing" });
+    await router.firstState;
+    expect(arrived).toBe(true);
+    expect(router.state).toBeUndefined();
+  });
+
+  it("capabilities are off while failing closed", async () => {
+    const { router, store } = setup();
+    store.emit({ kind: "missing" });
+    const { pin } = await router.assign({ id: "s" });
+    expect(router.capability("s", pin, "refunds")).toBe(false);
+  });
+
+  it("runs a state's baseline as this process declares it, even when that is the version it calls canary", async () => {
+    const { router, store, warnings } = setup();
+    store.emit(at(0, { baseline: { hash: CANARY_HASH }, canary: undefined }));
+    expect((await router.assign({ id: "a" })).version.hash).toBe(CANARY_HASH);
+    expect(warnings).toEqual([]);
+  });
+
+  it("warns once per undeclared baseline hash", async () => {
+    const { router, store, warnings } = setup();
+    const other = versionHash({ ...BASELINE, systemPrompt: "Yet another baseline." });
+    store.emit(at(0, { baseline: { hash: UNDECLARED_HASH } }));
+    await router.assign({ id: "a" });
+    store.emit(at(0, { baseline: { hash: other } }));
+    await router.assign({ id: "b" });
+    await router.assign({ id: "c" });
+    expect(warnings.filter((w) => w.includes("is not declared in this process"))).toHaveLength(2);
+  });
+
+  it("names only the baseline as declared when this process has no canary", async () => {
+    const warnings: string[] = [];
+    const store = new ScriptedStore();
+    const router = new Router({
+      deployment: DEPLOYMENT,
+      store,
+      versions: new DeclaredVersions({ baseline: BASELINE }),
+      maxPins: 10,
+      stateTimeoutMs: 60_000,
+      log: new OnceLogger({ debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined }),
+      onFailure: () => undefined,
+      onState: () => undefined,
+    });
+    router.start();
+    cleanups.push(async () => router.close());
+    store.emit(at(100));
+    expect(await router.assign({ id: "a" })).toMatchObject({ group: "baseline", failure: "unknown_version" });
+    expect(warnings.join("\n")).toContain(`(declared: ${BASELINE_HASH}); deploy`);
+  });
+
+  it("applies no tenant override to a session without a tenant", async () => {
+    const { router, store } = setup();
+    store.emit(at(0, { tenantOverrides: { undefined: "always" } }));
+    expect((await router.assign({ id: "a" })).group).toBe("baseline");
+    expect((await router.assign({ id: "b", tenant: "undefined" })).group).toBe("canary");
+  });
+
+  it("labels sessions of a state that predates rollout ids with an empty rollout id", async () => {
+    const { router, store } = setup();
+    store.emit(at(100, { rolloutId: undefined }));
+    expect((await router.assign({ id: "a" })).pin.stratum).toEqual({ rolloutId: "", canaryPercent: "100", assignment: "split" });
+  });
+});
+
+describe("rollback clock", () => {
+  /** Resolves once performance.now() has moved past `t` (event-driven, no fixed wait). */
+  async function after(t: number): Promise<number> {
+    while (performance.now() <= t) await new Promise((resolve) => setImmediate(resolve));
+    return performance.now();
+  }
+
+  it("starts a new drain for a different rollback seen without a state in between, by rollout id or by time", async () => {
+    const { router, store } = setup();
+    const drainMs = rolledBack.drainTimeoutSeconds * 1000;
+    store.emit({ kind: "state", state: rolledBack });
+    const first = router.drainDeadline()!;
+    let now = await after(first - drainMs);
+    store.emit({ kind: "state", state: { ...rolledBack, rolloutId: "another-rollout" } });
+    const second = router.drainDeadline()!;
+    expect(second).toBeGreaterThanOrEqual(now + drainMs);
+    now = await after(second - drainMs);
+    store.emit({ kind: "state", state: { ...rolledBack, rolloutId: "another-rollout", rolledBackAt: "2030-01-01T00:00:00.000Z" } });
+    expect(router.drainDeadline()!).toBeGreaterThanOrEqual(now + drainMs);
+  });
+
+  it("keeps the drain's start for a rollback without ids read again", async () => {
+    const { router, store } = setup();
+    const bare = { ...rolledBack, rolloutId: undefined, rolledBackAt: undefined };
+    store.emit({ kind: "state", state: bare });
+    const first = router.drainDeadline()!;
+    await after(first - rolledBack.drainTimeoutSeconds * 1000);
+    store.emit({ kind: "state", state: { ...bare, revision: bare.revision + 1 } });
+    expect(router.drainDeadline()).toBe(first);
   });
 });
 
@@ -379,11 +522,11 @@ describe("router pins", () => {
 
   it("salt a capability's bucket with the state's salt and the capability's name", async () => {
     const { router, store } = setup();
-    store.emit(at(0, { capabilities: { refunds: { enabled: true, percent: 50 } } }));
+    store.emit(at(0, { salt: "s1", capabilities: { refunds: { enabled: true, percent: 50 } } }));
     const ids = Array.from({ length: 64 }, (_, i) => `cap-${i}`);
     for (const id of ids) {
       const { pin } = await router.assign({ id });
-      expect(router.capability(id, pin, "refunds")).toBe(isCanaryBucket(bucketOf(id, `${started.salt}:refunds`), 50));
+      expect(router.capability(id, pin, "refunds")).toBe(isCanaryBucket(bucketOf(id, "s1:refunds"), 50));
     }
   });
 });
@@ -405,6 +548,12 @@ describe("pin table", () => {
     table.set("d", pin);
     expect(table.get("a")).toBeUndefined();
     expect(table.get("c")).toBe(pin);
+    table.delete("c");
+    expect(table.size).toBe(1);
+    // A bound below zero keeps nothing (and does not loop forever).
+    const none = new PinTable(-1);
+    none.set("x", pin);
+    expect(none.size).toBe(0);
     table.delete("c");
     expect(table.size).toBe(1);
     expect(table.get("missing")).toBeUndefined();

@@ -38,6 +38,11 @@ describe("bearer and basic credentials", () => {
     expect(authorized(`Bearer ops:pass:word`, credentials)).toBe(false);
   });
 
+  it("refuse a header without a scheme even when it equals a token, and basic credentials under another scheme", () => {
+    expect(authorized("bearerX", { bearerTokens: ["bearerX"], basic: [] })).toBe(false);
+    expect(authorized(`Token ${Buffer.from("ops:pass:word").toString("base64")}`, credentials)).toBe(false);
+  });
+
   it("accept basic auth only for the exact user and password (which may hold a colon)", () => {
     expect(authorized(basic("ops:pass:word"), credentials)).toBe(true);
     expect(authorized(`BASIC ${Buffer.from("ops:pass:word").toString("base64")}`, credentials)).toBe(true);
@@ -92,6 +97,19 @@ describe("Grafana signature", () => {
     expect(verifyGrafanaSignature(settings, builtIn, BODY, NOW_MS, new ReplayCache()).ok).toBe(true);
     const repeated = { "x-grafana-alerting-signature": [signature, "junk"], "x-grafana-alerting-timestamp": [String(NOW_S), "1"] };
     expect(verifyGrafanaSignature(settings, repeated, BODY, NOW_MS, new ReplayCache()).ok).toBe(true);
+  });
+
+  it("refuses a valid signature whose timestamp is stale or malformed, before comparing signatures", () => {
+    const stale = String(NOW_S - 301);
+    const check = verifyGrafanaSignature(settings, headers(hmac(`${stale}:${BODY}`), stale), BODY, NOW_MS, new ReplayCache());
+    expect(check).toMatchObject({ ok: false, reason: "timestamp_skew" });
+    const missing = verifyGrafanaSignature(settings, headers(undefined, NOW_S), BODY, NOW_MS, new ReplayCache());
+    expect(missing).toMatchObject({ ok: false, reason: "signature_missing" });
+  });
+
+  it("names a placeholder when no timestamp header is configured", () => {
+    const check = checkGrafanaHeaders({ ...settings, timestampHeaders: [] }, headers("sig"), NOW_MS);
+    expect(check.ok ? "" : check.message).toContain('set the contact point\'s HMAC "Timestamp Header" to one of them');
   });
 
   it("takes the timestamp from the first configured header present", () => {
@@ -167,6 +185,17 @@ describe("replay cache", () => {
     cache.remember("a", 0, 100);
     cache.remember("a", 90, 100);
     expect(cache.has("a", 150)).toBe(true);
+  });
+
+  it("when full, forgets the least recently remembered first: remembering again moves a signature to the back", () => {
+    const cache = new ReplayCache(2);
+    cache.remember("a", 0, 1000);
+    cache.remember("b", 0, 1000);
+    cache.remember("a", 10, 1000);
+    cache.remember("c", 20, 1000);
+    expect(cache.has("a", 30)).toBe(true);
+    expect(cache.has("b", 30)).toBe(false);
+    expect(cache.has("c", 30)).toBe(true);
   });
 
   it("when full, forgets the entries closest to expiry first, and expired ones before live ones", () => {
