@@ -52,16 +52,13 @@ export const TARGETS = {
     tests: ["packages/rollout/test/receiver-*.test.ts"],
     skipTests: ["packages/rollout/test/receiver-process.test.ts"],
   },
-  // gate-rules config validation: the rules zod cannot express (resolve.ts), durations and
-  // environment labels. schema.ts (576 mutants with the others, mostly its error texts) and
-  // load.ts made the run about an hour at one worker; they were left out to finish in time.
-  // presets.ts is data (tables of numbers).
+  // gate-rules config validation: the rules zod cannot express (resolve.ts: last stage 100%,
+  // ratio sides, duplicate names, alpha split, ranges). schema.ts, load.ts, duration.ts and
+  // environment.ts (576 mutants in all, mostly error texts) made the run over an hour at one
+  // worker on the shared machine; they are covered by config.mutation.test.ts but not mutated
+  // here. presets.ts is data (tables of numbers).
   "gate-rules-config": {
-    mutate: [
-      "packages/gate-rules/src/config/resolve.ts",
-      "packages/gate-rules/src/config/duration.ts",
-      "packages/gate-rules/src/config/environment.ts",
-    ],
+    mutate: ["packages/gate-rules/src/config/resolve.ts"],
     tests: ["packages/gate-rules/test/config*.test.ts"],
     skipTests: [],
   },

@@ -121,6 +121,28 @@ describe("gates", () => {
   });
 });
 
+describe("gate defaults", () => {
+  it("a new gate of a preset kind keeps that kind's rho for the same test, and takes its test's default rho for another test", () => {
+    const config = parseGatesConfig(gate("  - kind: loop_rate\n    name: loops_two\n  - kind: loop_rate\n    name: loops_delta\n    comparison: delta\n    threshold: 0.01\n"));
+    expect(config.gates.find((g) => g.name === "loops_two")).toMatchObject({ test: "count", rho: 4 });
+    expect(config.gates.find((g) => g.name === "loops_delta")).toMatchObject({ test: "score", rho: 20 });
+    const mean = parseGatesConfig(gate("  - kind: cost_per_session\n    name: spend\n    method: threshold_only\n")).gates.find((g) => g.name === "spend");
+    expect(mean).toMatchObject({ test: "mean", rho: 10 });
+  });
+
+  it("a new gate takes its kind's passBeforePercent unless it gives one, and its own action", () => {
+    const config = parseGatesConfig(gate("  - kind: error_rate\n    name: errs_two\n  - kind: turns_per_session\n    name: turns_two\n    action: rollback\n    passBeforePercent: null\n"));
+    expect(config.gates.find((g) => g.name === "errs_two")).toMatchObject({ passBeforePercent: 25, action: "rollback" });
+    expect(config.gates.find((g) => g.name === "turns_two")).toMatchObject({ passBeforePercent: undefined, action: "rollback" });
+    expect(parseGatesConfig(gate("  - kind: cost_per_session\n    name: cost\n    action: hold\n")).gates.find((g) => g.name === "cost")?.action).toBe("hold");
+  });
+
+  it("lists every unknown outcome, comma-separated, with the allowed ones", () => {
+    const [p] = problems(gate("  - kind: error_rate\n    name: errs\n    outcomes: [crashed, exploded]\n"));
+    expect(p?.message).toMatch(/^unknown outcome crashed, exploded; allowed: completed, failed, /);
+  });
+});
+
 describe("ranges", () => {
   it("take a rate range equal to the evaluation interval and a look-back of exactly 1h above it", () => {
     const config = parseGatesConfig("deployments: [a]\nevaluationInterval: 5m\nrateRange: 5m\nlookback: 1h\n");
@@ -128,7 +150,9 @@ describe("ranges", () => {
   });
 
   it("refuse a look-back under 1h or not longer than the rate range", () => {
-    expect(problems("deployments: [a]\nlookback: 59m\n").map((p) => p.field)).toEqual(["lookback"]);
+    expect(problems("deployments: [a]\nlookback: 59m\n").map((p) => [p.field, p.message])).toEqual([
+      ["lookback", "lookback 59m must be at least 1h and longer than rateRange; e.g. 7d (keep it within the Prometheus retention)"],
+    ]);
     expect(problems("deployments: [a]\nrateRange: 2h\nlookback: 2h\n").map((p) => p.field)).toEqual(["lookback"]);
     expect(problems("deployments: [a]\nevaluationInterval: 2m\nrateRange: 1m\n")[0]?.message).toBe(
       "rateRange 1m is shorter than evaluationInterval 2m: sessions between evaluations would be lost; use at least 4 scrape intervals, e.g. 5m",

@@ -9,8 +9,14 @@ import { KIND_SPECS } from "../src/gates/kinds.js";
 import { alwaysValidBoundary, type Gate, lgamma, parseGatesConfig, spanShare } from "../src/index.js";
 import { gateEvaluator } from "../src/stats/judge.js";
 import type { FormulaInput, StratumTotals } from "../src/stats/formula/compile.js";
+import { logMixtureValue } from "../src/stats/statistics/count.js";
 import { FORMULA_OUTPUTS, type FormulaOutput } from "../src/stats/statistics/formula.js";
-import { RATE_FLOOR } from "../src/stats/statistics/score.js";
+import { meanFormula } from "../src/stats/statistics/mean.js";
+import { RATE_FLOOR, scoreFormula } from "../src/stats/statistics/score.js";
+import { fixedBoundary } from "../src/stats/statistics/boundary.js";
+
+/** The outputs, listed here rather than read from FORMULA_OUTPUTS, so a change to that list shows. */
+const OUTPUTS: readonly FormulaOutput[] = ["canarySamples", "baselineSamples", "canaryEstimate", "baselineEstimate", "value", "information", "failStatistic", "failBoundary", "passStatistic", "passBoundary"];
 
 const LOG_COST_FLOOR_USD = 1e-6;
 
@@ -153,10 +159,10 @@ const inputs = fc.record({
   span: fc.integer({ min: 1, max: 6 }),
 });
 
-function close(actual: number, expected: number, label: string): void {
+function close(actual: number, expected: number, label: string, tolerance = 1e-6): void {
   if (Number.isNaN(expected)) return expect(actual, label).toBeNaN();
   if (!Number.isFinite(expected)) return expect(actual, label).toBe(expected);
-  expect(Math.abs(actual - expected), `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(expected)));
+  expect(Math.abs(actual - expected), `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 }
 
 describe("gate statistics equal their formulas written out", () => {
@@ -167,12 +173,49 @@ describe("gate statistics equal their formulas written out", () => {
         fc.property(inputs, (input) => {
           const got = evaluate(input);
           const want = reference(gate, input);
-          for (const output of FORMULA_OUTPUTS) close(got[output], want[output], `${gate.name}.${output}`);
+          for (const output of OUTPUTS) close(got[output], want[output], `${gate.name}.${output}`);
         }),
         { numRuns: 60, seed: 14 },
       );
     });
   }
+});
+
+describe("edges", () => {
+  it("FORMULA_OUTPUTS lists every output once", () => {
+    expect([...FORMULA_OUTPUTS]).toEqual(OUTPUTS);
+  });
+
+  it("keeps rates inside (0, 1) when every session of both arms has an event", () => {
+    const all = { n: 300, x: 300, s: 0, q: 0 };
+    const input = { strata: [{ canary: all, baseline: all }], span: 1 };
+    for (const gate of config.gates.filter((g) => g.test === "score")) {
+      const got = gateEvaluator(gate)(input);
+      const want = reference(gate, input);
+      // Tight: the pooled rate sits on its clamp here, and the clamp's side shows only in the 9th digit.
+      for (const output of OUTPUTS) close(got[output], want[output], `${gate.name}.${output}`, 1e-11);
+      expect(Number.isFinite(got.failStatistic), gate.name).toBe(true);
+    }
+  });
+
+  it("the fixed-sample critical value is the normal quantile at 1 - alpha (simple-statistics' probit is off by up to 5e-3 here)", () => {
+    expect(Math.abs(fixedBoundary(0.05) - 1.6448536269514722)).toBeLessThan(1e-2);
+    expect(Math.abs(fixedBoundary(0.01) - 2.3263478740408408)).toBeLessThan(1e-2);
+  });
+
+  it("the count test's log mixture as a number equals its formula", () => {
+    for (const [N, Lambda, rho] of [[0, 0.5, 4], [3, 1.2, 4], [40, 12.5, 2], [7, 7, 50]] as const) {
+      const want = Lambda + rho * Math.log(rho) - lanczosLgamma(rho) + lanczosLgamma(rho + N) - (rho + N) * Math.log(rho + Lambda);
+      close(logMixtureValue(N, Lambda, rho), want, `N=${N} Λ=${Lambda} ρ=${rho}`);
+    }
+  });
+
+  it("refuses to build a mean test for a rate gate or a score test for a mean gate", () => {
+    const rate = config.gates.find((g) => g.kind === "error_rate")!;
+    const mean = config.gates.find((g) => g.kind === "cost_per_session")!;
+    expect(() => meanFormula(rate)).toThrow("internal: error_rate is not a mean gate");
+    expect(() => scoreFormula(mean)).toThrow("internal: cost_per_session is not a rate gate");
+  });
 });
 
 describe("boundaries", () => {

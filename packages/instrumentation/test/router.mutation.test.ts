@@ -4,7 +4,8 @@
 // changes under a running agent.
 import { bucketOf, isCanaryBucket, versionHash } from "@agent-canary/conventions";
 import { FileStore, type RolloutState, type RolloutStore, type StateEvent } from "@agent-canary/rollout-state";
-import { makeTempDir } from "@agent-canary/testkit";
+import { writeFile } from "node:fs/promises";
+import { makeTempDir, waitFor } from "@agent-canary/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PinTable } from "../src/routing/pin-table.js";
 import { type RoutingFailure, Router } from "../src/routing/router.js";
@@ -134,9 +135,7 @@ describe("router fails closed", () => {
     const { router, failures } = setup({ store });
     await router.firstState;
     expect((await router.assign({ id: "valid" })).group).toBe("canary");
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(`${dir}/${DEPLOYMENT}.json`, JSON.stringify({ ...started, canaryPercent: 250 }));
-    const { waitFor } = await import("@agent-canary/testkit");
     await waitFor(() => router.state === undefined, { what: "the router to drop the invalid state" });
     expect(await router.assign({ id: "invalid" })).toMatchObject({ group: "baseline", failure: "invalid" });
     expect(failures).toContain("invalid");
