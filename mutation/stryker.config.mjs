@@ -22,10 +22,13 @@ export default {
   timeoutFactor: 2.5,
   dryRunTimeoutMinutes: 20,
   // Built output, results and reports are not needed in the sandbox.
-  ignorePatterns: ["**/dist", "reports", "bench/results", "dashboards", "coverage", ".vitest-report.json"],
+  // Anchored at the root: gate-rules has a src/dashboards/ the sandbox needs.
+  ignorePatterns: ["**/dist", "/reports", "/bench/results", "/dashboards", "coverage", ".vitest-report.json"],
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
+  // Each run makes its own sandbox-* directory in here and removes only that one (and the
+  // directory once empty), so runs of two packages can go on side by side.
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
 };

@@ -19,6 +19,58 @@ export const TARGETS = {
     tests: ["packages/rollout-state/test/transition*.test.ts"],
     skipTests: [],
   },
+  // Routing, pinning and fail-closed handling, and the loop detector, with the tests that
+  // drive the router event by event. Nearly every other instrumentation test builds a whole
+  // runtime and so covers the router; run per mutant they made the run take hours on 2
+  // shared cores (real Redis hangs in routing.test.ts, SDK stand-ins in llm-calls, a real
+  // Prometheus in gate-inputs-prometheus), so they are left out here: they reach these
+  // modules incidentally, through whole sessions, and stay in the default test run.
+  instrumentation: {
+    mutate: ["packages/instrumentation/src/routing/*.ts", "packages/instrumentation/src/guards/loop-detector.ts"],
+    tests: [
+      "packages/instrumentation/test/router.mutation.test.ts",
+      "packages/instrumentation/test/routing-vectors.test.ts",
+      "packages/instrumentation/test/loop-detector*.test.ts",
+    ],
+    skipTests: [],
+  },
+  // Cost accounting: the price book and the @pydantic/genai-prices lookup (the hand-written
+  // prefix lookup of issue 14 is gone; the dataset matches model names itself).
+  "instrumentation-cost": {
+    mutate: ["packages/instrumentation/src/cost/price-book.ts", "packages/instrumentation/src/cost/dataset.ts"],
+    tests: ["packages/instrumentation/test/prices*.test.ts"],
+    skipTests: [],
+  },
+  // The receiver's auth: bearer token, Grafana HMAC signature, replay protection.
+  // receiver-process.test.ts spawns the built CLI.
+  receiver: {
+    mutate: [
+      "packages/rollout/src/receiver/auth.ts",
+      "packages/rollout/src/receiver/grafana-signature.ts",
+      "packages/rollout/src/receiver/replay-cache.ts",
+    ],
+    tests: ["packages/rollout/test/receiver-*.test.ts"],
+    skipTests: ["packages/rollout/test/receiver-process.test.ts"],
+  },
+  // gate-rules config validation: the rules zod cannot express (resolve.ts: last stage 100%,
+  // ratio sides, duplicate names, alpha split, ranges). schema.ts, load.ts, duration.ts and
+  // environment.ts (576 mutants in all, mostly error texts) made the run over an hour at one
+  // worker on the shared machine; they are covered by config.mutation.test.ts but not mutated
+  // here. presets.ts is data (tables of numbers).
+  "gate-rules-config": {
+    mutate: ["packages/gate-rules/src/config/resolve.ts"],
+    tests: ["packages/gate-rules/test/config*.test.ts"],
+    skipTests: [],
+  },
+  // gate-rules statistics: the always-valid boundary and the per-test formulas the
+  // evaluator and the PromQL are built from. The differential and simulation suites
+  // (real Prometheus, Monte Carlo) are left out for run time; evaluator tests and the
+  // stats property tests cover these files.
+  "gate-rules-stats": {
+    mutate: ["packages/gate-rules/src/stats/statistics/*.ts"],
+    tests: ["packages/gate-rules/test/evaluator.test.ts", "packages/gate-rules/test/stats*.test.ts"],
+    skipTests: [],
+  },
 };
 
 /** The target for a package name, or an error that lists the known ones. */
