@@ -61,6 +61,14 @@ describe("gates config", () => {
     expect(config.gates).toHaveLength(PRESETS.recommended.length);
   });
 
+  it("refuses two user gates of one name, naming the second, instead of merging them into one", () => {
+    const named = problems("deployments: [a]\ngates:\n  - kind: cost_per_session\n    name: cost\n    threshold: 1.1\n  - kind: cost_per_session\n    name: cost\n    threshold: 2\n");
+    expect(named.map((p) => [p.field, p.message])).toEqual([["gates[1].name", expect.stringContaining('two gates are named "cost"')]]);
+    // Unnamed gates take their kind as their name: two loops gates clash the same way.
+    const unnamed = problems("deployments: [a]\npreset: point-thresholds\ngates:\n  - kind: loop_rate\n  - kind: loop_rate\n    threshold: 3\n");
+    expect(unnamed.map((p) => p.field)).toEqual(["gates[1].name"]);
+  });
+
   it("names the file, line and field of a wrong value, and says what is allowed", () => {
     const [p] = problems("deployments: [a]\ngates:\n  - kind: loop_rate\n    for: 2 hours\n");
     expect(p).toMatchObject({ file: "gates.yaml", line: 4, field: "gates[0].for" });

@@ -1,8 +1,8 @@
-import { DeploymentNameSchema, StageSchema, VersionHashSchema, VersionSpecSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, GateNameSchema, StageSchema, VersionHashSchema, VersionSpecSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 
 // Defined in conventions (the rule generator needs them without the stores); re-exported for existing imports.
-export { DeploymentNameSchema, StageSchema, type Stage } from "@agent-canary/conventions";
+export { DeploymentNameSchema, GateNameSchema, StageSchema, type Stage } from "@agent-canary/conventions";
 
 /** A rollout id: a Prometheus label value, e.g. 20261129T161606Z-3fa9c1d2 (start time, then the canary's hash). */
 export const RolloutIdSchema = z
@@ -100,7 +100,6 @@ export const TransitionSchema = z.object({
 export type Transition = z.infer<typeof TransitionSchema>;
 
 /** A gate name as the gates config names it (and as the `gate` label carries it); the same rule as gate-rules' config schema. */
-export const GateNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "a gate name is lower-case letters, digits and '_' (as in the gates config), e.g. loops");
 
 /** An operator's decision to advance over a gate that has not decided yet, for the current rollout only. */
 export const AcceptedGateSchema = z.object({

@@ -107,7 +107,7 @@ describe("transitions", () => {
     const accepted = await transition(store, "shop", acceptGate("shop", "loops", { by: "cli:ops", reason: "too rare to decide" }), meta);
     expect(accepted).toMatchObject({ status: "changed", state: { acceptedGates: { loops: { by: "cli:ops", reason: "too rare to decide" } } } });
     expect(await transition(store, "shop", acceptGate("shop", "loops", { by: "cli:ops", reason: "again" }), meta)).toMatchObject({ status: "unchanged" });
-    await expect(transition(store, "shop", acceptGate("shop", "__proto__", { by: "cli:ops", reason: "x" }), meta)).rejects.toThrow(/a gate name is lower-case/);
+    await expect(transition(store, "shop", acceptGate("shop", "__proto__", { by: "cli:ops", reason: "x" }), meta)).rejects.toThrow(/use lower-case letters, digits and '_'/);
     await transition(store, "shop", promote("shop"), meta);
     await expect(transition(store, "shop", acceptGate("shop", "cost", { by: "cli:ops", reason: "x" }), meta)).rejects.toThrow(TransitionRejectedError);
     const restarted = await transition(store, "shop", start({ deployment: "shop", canary: { hash: "00000000000000cc" }, stages: stagesFrom(DEFAULT_STAGE_PERCENTS, 60, 10) }), meta);

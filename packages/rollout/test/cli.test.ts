@@ -201,7 +201,7 @@ describe("agent-canary rollout CLI", () => {
     const accepted = await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--reason", "3 weeks of traffic to decide", "--store", storeSpec);
     expect(accepted.out).toMatch(/changed \(revision 1\)/);
     expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "loops", "--store", storeSpec)).out).toMatch(/unchanged: gate loops is already accepted/);
-    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "Loops!", "--store", storeSpec)).error).toMatch(/gate "Loops!": a gate name is lower-case letters/);
+    expect((await cli("rollout", "accept", "--deployment", "shop", "--gate", "Loops!", "--store", storeSpec)).error).toMatch(/gate "Loops!": use lower-case letters, digits and '_'/);
     const store = new FileStore({ dir: join(dir, "state") });
     expect((await store.read("shop"))?.acceptedGates).toMatchObject({ loops: { by: "cli:tester", reason: "3 weeks of traffic to decide" } });
     expect((await store.auditLog("shop")).at(-1)).toMatchObject({ action: "accept", by: "cli:tester", reason: "3 weeks of traffic to decide" });

@@ -51,6 +51,13 @@ describe("receiver config", () => {
     }
   }
 
+  it("--archive-dir turns on deployment records for the endings it makes, over the config file's recordsDir", async () => {
+    const env = { T: "a-token-of-enough-length" };
+    const flags = { tokenEnv: "T", logLevel: "info" };
+    expect(ReceiverConfigSchema.parse(await receiverConfigFrom(flags, env)).recordsDir).toBeUndefined();
+    expect(ReceiverConfigSchema.parse(await receiverConfigFrom({ ...flags, archiveDir: "/var/lib/agent-canary/records" }, env)).recordsDir).toBe("/var/lib/agent-canary/records");
+  });
+
   it("names the flag (or config field) of every setting it refuses", async () => {
     expect(await refusal({ deployments: "shop,Bad Name" })).toMatch(/^--deployments Bad Name: use 1-63 chars/);
     expect(await refusal({ alertMatchers: 'cluster="eu1" env="prod"' })).toMatch(/^--alert-matchers cluster="eu1" env="prod": cannot read a matcher/);

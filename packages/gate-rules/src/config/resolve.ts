@@ -69,12 +69,16 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
-/** Preset gates, replaced by name (or kind) by the user's gates, in the user's order after the preset's. */
+/**
+ * Preset gates, replaced by name (or kind) by the user's gates, in the user's order after the preset's.
+ * A user gate replaces a preset gate only, never another user gate: two user gates of one name
+ * both stay, so the duplicate-name check sees them instead of one silently absorbing the other.
+ */
 function mergeGates(preset: PresetName, gates: readonly GateInput[] | undefined): { input: GateInput; index: number | undefined }[] {
   const merged: { input: GateInput; index: number | undefined }[] = PRESETS[preset].map((g) => ({ input: { ...g }, index: undefined }));
   gates?.forEach((gate, index) => {
     const name = gate.name ?? gate.kind;
-    const at = merged.findIndex((m) => (m.input.name ?? m.input.kind) === name);
+    const at = merged.findIndex((m) => m.index === undefined && (m.input.name ?? m.input.kind) === name);
     if (at >= 0) merged[at] = { input: { ...merged[at]?.input, ...gate }, index };
     else merged.push({ input: gate, index });
   });

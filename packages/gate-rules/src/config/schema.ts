@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, StageSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, GateNameSchema, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { NotificationsSchema } from "../alertmanager/settings.js";
 import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
@@ -48,10 +48,6 @@ function kindError(issue: { input?: unknown }): string {
   if (renamed) return `kind ${String(issue.input)} was renamed ${renamed}: it tests the mean per session (a p95 has no variance the counters could give); write kind: ${renamed}`;
   return `kind must be one of ${GATE_KINDS.join(", ")}`;
 }
-
-const GateNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,62}$/, "use lower-case letters, digits and '_' (it becomes the `gate` label), e.g. cost");
 
 /**
  * One gate as written by a user. Only `kind` is required: every other field

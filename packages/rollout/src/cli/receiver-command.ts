@@ -56,6 +56,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     .option("--grafana-allow-missing-timestamp", "accept Grafana deliveries without a timestamp; each signature is then accepted once a day")
     .option("--deployments <names>", "comma-separated deployments this receiver may change (default: any with a state)")
     .option("--alert-matchers <matchers>", "act only on alerts matching these labels, Alertmanager syntax, e.g. 'cluster=\"eu1\",namespace=~\"shop-.*\"'")
+    .option("--archive-dir <dir>", "write a deployment record here when an alert ends a rollout (as rollout promote/rollback and the controller do; default: none)")
     .option("--body-limit <bytes>", "largest accepted request body (default 524288)")
     .option("--max-connections <n>", "connections beyond this are closed at once (default 512; keep it under the open-file limit)")
     .option("--stale-alert-skew <seconds>", "for alerts without rollout_id: how far startsAt may precede the rollout's start (default 60)")

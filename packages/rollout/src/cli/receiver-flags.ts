@@ -26,6 +26,7 @@ export interface ReceiverFlags {
   grafanaAllowMissingTimestamp?: boolean;
   deployments?: string;
   alertMatchers?: string;
+  archiveDir?: string;
   bodyLimit?: string;
   maxConnections?: string;
   staleAlertSkew?: string;
@@ -38,7 +39,7 @@ export interface ReceiverFlags {
 }
 
 function readConfigFile(path: string): Promise<ReceiverFileSettings> {
-  return readYamlFile("--config", path, ReceiverFileSchema, "the file holds receiver settings: host, port, store, auth, tls, deployments, alertMatchers, limits, staleAlertSkewSeconds, requireDurableStore, redisWaitReplicas (see the README)");
+  return readYamlFile("--config", path, ReceiverFileSchema, "the file holds receiver settings: host, port, store, auth, tls, deployments, alertMatchers, recordsDir, limits, staleAlertSkewSeconds, requireDurableStore, redisWaitReplicas (see the README)");
 }
 
 /** Config file first, then flags on top; secrets come from files or the environment, never from flags. */
@@ -61,6 +62,7 @@ export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.Proce
     ...(tls ? { tls } : {}),
     ...(flags.deployments ? { deployments: deploymentsFlag(flags.deployments) } : {}),
     ...(flags.alertMatchers ? { alertMatchers: matchersFlag(flags.alertMatchers) } : {}),
+    ...(flags.archiveDir ? { recordsDir: flags.archiveDir } : {}),
     limits: {
       ...file.limits,
       ...(flags.bodyLimit ? { bodyLimitBytes: parsePositiveInt("--body-limit", flags.bodyLimit, 1) } : {}),
