@@ -2,7 +2,7 @@
 // Written against the survivors of mutation testing (issue 14; scripts/mutation.sh
 // instrumentation): each test is behaviour a user relies on when the rollout state
 // changes under a running agent.
-import { bucketOf, isCanaryBucket, versionHash } from "@agent-canary/conventions";
+import { routingSlotOf, isCanarySlot, versionHash } from "@agent-canary/conventions";
 import { FileStore, type RolloutState, type RolloutStore, type StateEvent } from "@agent-canary/rollout-state";
 import { writeFile } from "node:fs/promises";
 import { makeTempDir, waitFor } from "@agent-canary/testkit";
@@ -96,10 +96,10 @@ function at(percent: number, patch: Partial<RolloutState> = {}): StateEvent {
   return { kind: "state", state: { ...started, canaryPercent: percent, ...patch } };
 }
 
-/** Ids whose bucket under the state's salt is canary (or not) at `percent`. */
+/** Ids whose routing slot under the state's salt is canary (or not) at `percent`. */
 function idsWhere(canary: boolean, percent: number, n: number, prefix = "id"): string[] {
   const ids: string[] = [];
-  for (let i = 0; ids.length < n; i++) if (isCanaryBucket(bucketOf(`${prefix}-${i}`, started.salt), percent) === canary) ids.push(`${prefix}-${i}`);
+  for (let i = 0; ids.length < n; i++) if (isCanarySlot(routingSlotOf(`${prefix}-${i}`, started.salt), percent) === canary) ids.push(`${prefix}-${i}`);
   return ids;
 }
 
@@ -519,13 +519,13 @@ describe("router pins", () => {
     expect(router.capability("u", third.pin, "refunds")).toBe(false);
   });
 
-  it("salt a capability's bucket with the state's salt and the capability's name", async () => {
+  it("salt a capability's routing slot with the state's salt and the capability's name", async () => {
     const { router, store } = setup();
     store.emit(at(0, { salt: "s1", capabilities: { refunds: { enabled: true, percent: 50 } } }));
     const ids = Array.from({ length: 64 }, (_, i) => `cap-${i}`);
     for (const id of ids) {
       const { pin } = await router.assign({ id });
-      expect(router.capability(id, pin, "refunds")).toBe(isCanaryBucket(bucketOf(id, "s1:refunds"), 50));
+      expect(router.capability(id, pin, "refunds")).toBe(isCanarySlot(routingSlotOf(id, "s1:refunds"), 50));
     }
   });
 });
