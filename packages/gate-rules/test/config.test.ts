@@ -67,6 +67,9 @@ describe("gates config", () => {
     // Unnamed gates take their kind as their name: two loops gates clash the same way.
     const unnamed = problems("deployments: [a]\npreset: point-thresholds\ngates:\n  - kind: loop_rate\n  - kind: loop_rate\n    threshold: 3\n");
     expect(unnamed.map((p) => p.field)).toEqual(["gates[1].name"]);
+    // Of different kinds too: a loops gate named "mine" is not replaced by an errors gate named "mine".
+    const mixed = problems("deployments: [a]\ngates:\n  - kind: loop_rate\n    name: mine\n  - kind: error_rate\n    name: mine\n");
+    expect(mixed.map((p) => p.field)).toEqual(["gates[1].name"]);
   });
 
   it("names the file, line and field of a wrong value, and says what is allowed", () => {
