@@ -73,7 +73,7 @@ export class Timeline implements ProgressLogger {
       return;
     }
     if (message.startsWith("stage passed")) {
-      this.line(`${where} · ${sessions} · all gates pass`);
+      this.line(`${where} · ${sessions} · no gate fails; those due by the next stage pass or were accepted`);
       this.printGates();
       this.line(`▶ advance to stage ${(fields.toStage ?? 0) + 1}: canary ${formatPercent(fields.percent ?? 0)} → ${formatPercent(fields.toPercent ?? 0)}`);
       this.lastProgress = performance.now();
