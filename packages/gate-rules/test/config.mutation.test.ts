@@ -2,18 +2,10 @@
 // line it names. Written against the survivors of mutation testing (issue 14;
 // scripts/mutation.sh gate-rules-config).
 import { describe, expect, it } from "vitest";
+import { problems } from "./helpers/config-problems.js";
 import { durationSeconds, formatDuration } from "../src/config/duration.js";
-import { type ConfigProblem, formatProblem, GatesConfigError, loadGatesConfig, parseGatesConfig, planSeconds } from "../src/index.js";
+import { formatProblem, GatesConfigError, loadGatesConfig, parseGatesConfig, planSeconds } from "../src/index.js";
 
-function problems(text: string, file = "gates.yaml"): readonly ConfigProblem[] {
-  try {
-    parseGatesConfig(text, file);
-  } catch (error) {
-    if (error instanceof GatesConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 const gate = (lines: string) => `deployments: [a]\ngates:\n${lines}`;
 const stage = (percent: number) => `    - { percent: ${percent}, minDurationSeconds: 3600, minSessionsPerArm: 10 }\n`;

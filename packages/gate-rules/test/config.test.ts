@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { alertingRules, GatesConfigError, parseGatesConfig, PRESETS, recordingRules, ROLLOUT_PLANS, type ConfigProblem } from "../src/index.js";
+import { problems } from "./helpers/config-problems.js";
+import { alertingRules, parseGatesConfig, PRESETS, recordingRules, ROLLOUT_PLANS } from "../src/index.js";
 
-function problems(text: string, file = "gates.yaml"): readonly ConfigProblem[] {
-  try {
-    parseGatesConfig(text, file);
-  } catch (error) {
-    if (error instanceof GatesConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("gates config", () => {
   it("a five-line config gets the recommended gates, plan and receiver defaults", () => {
