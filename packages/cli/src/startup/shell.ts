@@ -1,9 +1,20 @@
 import { createRequire } from "node:module";
-import { Command } from "commander";
+import { EXIT_CODES, exitCodeOf, exitCodesHelp, isCommanderUsageError } from "@agent-canary/conventions/cli";
+import { Command, CommanderError } from "commander";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-/** The `agent-canary` program with no commands yet: name, description, version and error help. */
+/**
+ * Every exit goes through here as a thrown CommanderError with the shared
+ * table's code (commander's own usage errors say 1; the table says 2), so `bin`
+ * exits once, after the command's cleanup, and an embedding program can catch it.
+ */
+function exitWithTableCode(error: CommanderError): never {
+  if (isCommanderUsageError(error)) process.stderr.write("(run with --help for usage)\n");
+  throw new CommanderError(exitCodeOf(error), error.code, error.message);
+}
+
+/** The `agent-canary` program with no commands yet: name, description, version, exit codes and error help. */
 export function programShell(): Command {
   return new Command("agent-canary")
     .description(
@@ -11,6 +22,12 @@ export function programShell(): Command {
         "Start with `agent-canary demo`; every command has --help.",
     )
     .version(version, "-v, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .exitOverride(exitWithTableCode)
+    .addHelpText("after", `\n${exitCodesHelp()}\n(the same for every command; --json, where a command has it, prints one JSON document on stdout)\n`);
+}
+
+/** The exit code a failed run of the program ends the process with. */
+export function exitCodeOfFailure(error: unknown): number {
+  return error instanceof CommanderError ? error.exitCode : EXIT_CODES.failed;
 }

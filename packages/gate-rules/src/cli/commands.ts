@@ -2,43 +2,40 @@ import { resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { AlertmanagerMergeError, mergeAlertmanagerConfig } from "../alertmanager/merge.js";
-import { formatProblem, GatesConfigError, loadGatesConfig, parseGatesConfig } from "../config/load.js";
+import { CliError, cliIo, emit, exitCodesHelp, runCommand, usageError, type CliIo } from "@agent-canary/conventions/cli";
+import { GatesConfigError, parseGatesConfig } from "../config/load.js";
 import type { GatesConfig } from "../config/resolve.js";
 import { generateDashboardFiles, generateRuleFiles, RULE_FILES, writeGeneratedFiles, type GeneratedFile } from "../generate.js";
 import { generateDashboardConfigMapFiles, generateKubernetesFiles } from "../kubernetes/files.js";
 import { OutputOptionError } from "../kubernetes/metadata.js";
+import { configProblems, readGatesConfigFlag } from "./load-config.js";
 import { dashboardConfigMapOptionsFromFlags, kubernetesRulesOptionsFromFlags, rulesNotes, type DashboardFlags, type RulesFlags } from "./kubernetes-flags.js";
 
-/** Exit codes: 0 done, 1 the config is invalid (nothing written), 2 the files could not be read or written. */
-export const EXIT = { ok: 0, invalidConfig: 1, io: 2 } as const;
-
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** Options and config problems are reported by the shared CLI module: these are the package's own user errors. */
+async function run(command: Command, body: () => Promise<void>): Promise<void> {
+  await runCommand(command, async () => {
+    try {
+      await body();
+    } catch (error) {
+      if (error instanceof GatesConfigError) throw configProblems(error);
+      // A flag that cannot work with the others, or a label the API server would refuse: fix the command line.
+      if (error instanceof OutputOptionError) throw usageError(`${error.message}; nothing was written`);
+      if (error instanceof AlertmanagerMergeError) throw new CliError(`${error.message}; nothing was written`);
+      throw error;
+    }
+  });
 }
 
-const consoleIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-
-async function run(io: Io, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    process.exitCode = EXIT.ok;
-  } catch (error) {
-    if (error instanceof GatesConfigError) {
-      for (const p of error.problems) io.err(formatProblem(p));
-      io.err("nothing was written; fix the config and run again");
-      process.exitCode = EXIT.invalidConfig;
-      return;
-    }
-    if (error instanceof OutputOptionError || error instanceof AlertmanagerMergeError) {
-      io.err(`error: ${error.message}`);
-      io.err("nothing was written; fix the option and run again");
-      process.exitCode = EXIT.invalidConfig;
-      return;
-    }
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT.io;
-  }
+/** A valid config as `validate --json` prints it: what each gate resolved to. */
+function validJson(file: string, config: GatesConfig): Record<string, unknown> {
+  return {
+    file,
+    valid: true,
+    deployments: config.deployments,
+    export: config.export,
+    lookback: config.lookback,
+    gates: config.gates.map((g) => ({ name: g.name, kind: g.kind, comparison: g.comparison, threshold: g.threshold, action: g.action, passBeforePercent: g.passBeforePercent ?? null })),
+  };
 }
 
 function summary(config: GatesConfig): string {
@@ -47,16 +44,24 @@ function summary(config: GatesConfig): string {
 }
 
 /** Adds `validate`, `rules` and `dashboards` to a commander program (the agent-canary bin). */
-export function addGateRulesCommands(program: Command, io: Io = consoleIo): Command {
+export function addGateRulesCommands(program: Command, overrides: Partial<CliIo> = {}): Command {
+  const io = cliIo(overrides);
   program
     .command("validate")
     .description("check a gates config (YAML or JSON) and print the gates it resolves to")
     .argument("<config>", "path of gates.yaml")
-    .addHelpText("after", "\nExamples:\n  $ agent-canary validate gates.yaml\n\nExit codes: 0 valid, 1 invalid (each problem with file:line: field), 2 unreadable.")
-    .action((file: string) =>
-      run(io, async () => {
-        const config = await loadGatesConfig(file);
-        io.out(`${file}: valid. ${summary(config)}`);
+    .option("--json", "print the result as JSON: the resolved gates, or { valid: false, problems } (exit 1)")
+    .addHelpText("after", `\nExamples:\n  $ agent-canary validate gates.yaml\n  $ agent-canary validate gates.yaml --json\n\n${exitCodesHelp(["ok", "failed", "usage"])}\n  (1: each problem with file:line: field)`)
+    .action((file: string, flags: { json?: boolean }, command: Command) =>
+      run(command, async () => {
+        try {
+          const config = await readGatesConfigFlag("", file);
+          emit(io, flags.json, validJson(file, config), () => [`${file}: valid. ${summary(config)}`]);
+        } catch (error) {
+          // Scripts asking for JSON get the problems as data too, on stdout; the exit code still says invalid.
+          if (flags.json && error instanceof GatesConfigError) emit(io, true, { file, valid: false, problems: error.problems }, () => []);
+          throw error;
+        }
       }),
     );
 
@@ -73,6 +78,7 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
     .option("--token-secret-key <key>", "kubernetes: key of the token in that Secret (default token)")
     .option("--no-namespace-label", "kubernetes: do not label alerts namespace=<namespace> (only when the Alertmanager CR's alertmanagerConfigMatcherStrategy is None)")
     .option("--alertmanager-base <file>", "files: write alertmanager/alertmanager.yaml as this existing alertmanager.yml with agent-canary's routes, receivers and inhibit rule merged in")
+    .option("--json", "print { written: [paths], notes: [warnings] } as JSON instead of lines")
     .addHelpText(
       "after",
       "\nWrites <out>/prometheus/{recording,alert}-rules.yaml, <out>/grafana/alert-rules.yaml, <out>/alertmanager/alertmanager.yaml (a whole config)\n" +
@@ -81,17 +87,18 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
         "\nExamples:\n  $ agent-canary rules --config gates.yaml --out deploy/monitoring\n  $ promtool check rules deploy/monitoring/prometheus/*.yaml\n" +
         "  $ agent-canary rules --config gates.yaml --out monitoring --alertmanager-base /etc/alertmanager/alertmanager.yml\n" +
         "  $ agent-canary rules --config gates.yaml --out k8s --format kubernetes --namespace monitoring --label release=kube-prometheus-stack\n" +
-        "\nExit codes: 0 written, 1 invalid config or option (nothing written), 2 I/O error.",
+        `\n${exitCodesHelp(["ok", "failed", "usage"])}`,
     )
-    .action((options: RulesFlags & { config: string; out: string; alertmanagerBase?: string }) =>
-      run(io, async () => {
+    .action((options: RulesFlags & { config: string; out: string; alertmanagerBase?: string; json?: boolean }, command: Command) =>
+      run(command, async () => {
         const kubernetes = kubernetesRulesOptionsFromFlags(options);
         if (kubernetes && options.alertmanagerBase) throw new OutputOptionError("--alertmanager-base applies only with --format files (kubernetes writes an AlertmanagerConfig); drop one of them");
-        const config = await loadGatesConfig(options.config);
+        const config = await readGatesConfigFlag("--config", options.config);
         const files: GeneratedFile[] = kubernetes ? generateKubernetesFiles(config, kubernetes) : await ruleFilesWithBase(config, options.alertmanagerBase);
         const written = await writeGeneratedFiles(resolve(options.out), files);
-        for (const path of written) io.out(`wrote ${path}`);
-        for (const note of rulesNotes(config, kubernetes !== undefined)) io.err(note);
+        const notes = rulesNotes(config, kubernetes !== undefined);
+        emit(io, options.json, { written, notes }, () => written.map((path) => `wrote ${path}`));
+        for (const note of notes) io.stderr.write(`${note}\n`);
       }),
     );
 
@@ -105,18 +112,20 @@ export function addGateRulesCommands(program: Command, io: Io = consoleIo): Comm
     .option("--label <key=value>", "configmap: an extra label; repeat for more", collect, [])
     .option("--sidecar-label <key=value>", "configmap: the label Grafana's sidecar looks for (default grafana_dashboard=1)")
     .option("--name <name>", "configmap: ConfigMap name (default agent-canary-dashboards)")
+    .option("--json", "print { written: [paths] } as JSON instead of lines")
     .addHelpText(
       "after",
       "\nExamples:\n  $ agent-canary dashboards\n  $ agent-canary dashboards --config gates.yaml --out grafana/dashboards\n" +
-        "  $ agent-canary dashboards --config gates.yaml --out k8s --format configmap --namespace monitoring\n\nExit codes: 0 written, 1 invalid config or option, 2 I/O error.",
+        "  $ agent-canary dashboards --config gates.yaml --out k8s --format configmap --namespace monitoring\n" +
+        `\n${exitCodesHelp(["ok", "failed", "usage"])}`,
     )
-    .action((options: DashboardFlags & { out: string; config?: string }) =>
-      run(io, async () => {
+    .action((options: DashboardFlags & { out: string; config?: string; json?: boolean }, command: Command) =>
+      run(command, async () => {
         const configMap = dashboardConfigMapOptionsFromFlags(options);
-        const config = options.config ? await loadGatesConfig(options.config) : defaultDashboardConfig();
+        const config = options.config ? await readGatesConfigFlag("--config", options.config) : defaultDashboardConfig();
         const files = configMap ? generateDashboardConfigMapFiles(config, configMap) : generateDashboardFiles(config);
         const written = await writeGeneratedFiles(resolve(options.out), files);
-        for (const path of written) io.out(`wrote ${path}`);
+        emit(io, options.json, { written }, () => written.map((path) => `wrote ${path}`));
       }),
     );
   return program;
@@ -130,7 +139,7 @@ async function ruleFilesWithBase(config: GatesConfig, base: string | undefined):
   try {
     text = await readFile(base, "utf8");
   } catch (error) {
-    throw new Error(`--alertmanager-base ${base}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error)}`);
+    throw new CliError(`--alertmanager-base ${base}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error)}`);
   }
   const merged = mergeAlertmanagerConfig(text, base, config);
   return files.map((f) => (f.path === RULE_FILES.alertmanager ? { ...f, content: merged } : f));

@@ -1,4 +1,4 @@
-import { loadGatesConfig } from "@agent-canary/gate-rules";
+import { readGatesConfigFlag } from "@agent-canary/gate-rules";
 import { Option, type Command } from "commander";
 import { ControllerFleet } from "../controller/fleet.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
@@ -42,7 +42,7 @@ export function addControllerCommand(rollout: Command, ctx: CliContext): void {
         const url = parseHttpUrl("--prometheus-url", flags.prometheusUrl);
         const intervalMs = parsePositiveInt("--interval", flags.interval, 1) * 1000;
         const deployments = (flags.deployments ?? "").split(",").map((d) => d.trim()).filter(Boolean).map((d) => parseDeployment("--deployments", d));
-        const config = await loadGatesConfig(flags.gates);
+        const config = await readGatesConfigFlag("--gates", flags.gates);
         await withStore(flags.store, async (store) => {
           const fleet = new ControllerFleet({
             store,
@@ -57,10 +57,10 @@ export function addControllerCommand(rollout: Command, ctx: CliContext): void {
           const stop = () => abort.abort();
           process.once("SIGINT", stop);
           process.once("SIGTERM", stop);
-          ctx.out(`controller: driving ${deployments.length ? deployments.join(", ") : "every deployment"} in ${flags.store} every ${intervalMs / 1000}s; SIGTERM stops it\n`);
+          ctx.stdout.write(`controller: driving ${deployments.length ? deployments.join(", ") : "every deployment"} in ${flags.store} every ${intervalMs / 1000}s; SIGTERM stops it\n`);
           try {
             await fleet.run(abort.signal);
-            ctx.out("controller: stopped\n");
+            ctx.stdout.write("controller: stopped\n");
           } finally {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);

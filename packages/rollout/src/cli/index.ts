@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { defaultContext, type CliContext } from "./io.js";
+import { cliContext, type CliContext } from "./io.js";
 import { addReceiverCommand } from "./receiver-command.js";
 import { addCapabilityCommands } from "./capability-commands.js";
 import { addControllerCommand } from "./controller-command.js";
@@ -10,7 +10,7 @@ export { auditLines, describeState } from "./status-text.js";
 
 /** Adds `receiver` and `rollout start|status|set|pause|resume|rollback|promote|accept|capability|controller` to the agent-canary program. */
 export function addRolloutCommands(program: Command, context: Partial<CliContext> = {}): Command {
-  const ctx = { ...defaultContext(), ...context };
+  const ctx = cliContext(context);
   addReceiverCommand(program, ctx);
   const rollout = program
     .command("rollout")

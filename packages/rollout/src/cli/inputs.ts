@@ -3,13 +3,13 @@ import { readFile } from "node:fs/promises";
 import { VersionHashSchema, VersionSpecSchema, versionHash } from "@agent-canary/conventions";
 import { DeploymentNameSchema, type VersionRef } from "@agent-canary/rollout-state";
 import { readYamlFile } from "../yaml-file.js";
-import { CliError } from "./io.js";
+import { CliError, usageError } from "./io.js";
 
 /** --baseline / --canary: a 16-hex version hash, or a version spec file (YAML/JSON) whose hash is computed. */
 export async function parseVersionRef(flag: string, value: string): Promise<VersionRef> {
   if (VersionHashSchema.safeParse(value).success) return { hash: value };
   if (!existsSync(value)) {
-    throw new CliError(`${flag} ${value}: neither a 16-hex version hash nor an existing version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
+    throw usageError(`${flag} ${value}: neither a 16-hex version hash nor an existing version spec file; e.g. ${flag} 3f2a9c0d1e4b5a6f or ${flag} ./versions/v2.yaml`);
   }
   const spec = await readYamlFile(flag, value, VersionSpecSchema, "a version spec has model, systemPrompt, tools, params");
   // The spec travels in the state so the deployment record can say what changed.
@@ -19,7 +19,7 @@ export async function parseVersionRef(flag: string, value: string): Promise<Vers
 /** --deployment: checked here so the error names the flag rather than a zod path. */
 export function parseDeployment(flag: string, value: string): string {
   const name = DeploymentNameSchema.safeParse(value);
-  if (!name.success) throw new CliError(`${flag} ${value}: ${name.error.issues[0]?.message ?? "not a deployment name"}, e.g. ${flag} support-bot`);
+  if (!name.success) throw usageError(`${flag} ${value}: ${name.error.issues[0]?.message ?? "not a deployment name"}, e.g. ${flag} support-bot`);
   return name.data;
 }
 
@@ -29,23 +29,23 @@ export function parseHttpUrl(flag: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new CliError(`${flag} ${value}: not a URL; e.g. ${flag} http://127.0.0.1:9090`);
+    throw usageError(`${flag} ${value}: not a URL; e.g. ${flag} http://127.0.0.1:9090`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`${flag} ${value}: use an http:// or https:// URL, e.g. ${flag} http://127.0.0.1:9090`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw usageError(`${flag} ${value}: use an http:// or https:// URL, e.g. ${flag} http://127.0.0.1:9090`);
   return value;
 }
 
 export function parsePercent(flag: string, value: string): number {
   const percent = Number(value);
   if (value.trim() === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-    throw new CliError(`${flag} ${value}: give a number from 0 to 100, e.g. ${flag} 5`);
+    throw usageError(`${flag} ${value}: give a number from 0 to 100, e.g. ${flag} 5`);
   }
   return percent;
 }
 
 export function parsePositiveInt(flag: string, value: string, min = 0): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < min) throw new CliError(`${flag} ${value}: give a whole number of ${min} or more`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) throw usageError(`${flag} ${value}: give a whole number of ${min} or more`);
   return n;
 }
 

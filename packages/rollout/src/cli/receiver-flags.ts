@@ -5,7 +5,7 @@ import { MatcherSyntaxError, parseMatchers } from "../receiver/alert-matchers.js
 import { ReceiverFileSchema, type ReceiverConfigInput, type ReceiverFileSettings } from "../receiver/config.js";
 import { readYamlFile } from "../yaml-file.js";
 import { parseDeployment, parsePositiveInt, readSecretLines, secretFromEnv } from "./inputs.js";
-import { CliError } from "./io.js";
+import { CliError, usageError } from "./io.js";
 
 /** The receiver command's flags as commander hands them over (all strings until checked). */
 export interface ReceiverFlags {
@@ -51,7 +51,7 @@ export async function receiverConfigFrom(flags: ReceiverFlags, env: NodeJS.Proce
   if (flags.tokenEnv) bearerTokens.push(secretFromEnv("--token-env", env, flags.tokenEnv));
   const basic = [...(fileAuth.basic ?? []), ...(flags.basicAuthFile ? await readBasicAuthFile(flags.basicAuthFile) : [])];
   const grafana = await grafanaSettings(flags, fileGrafana);
-  if (flags.host && flags.loopback) throw new CliError("--host and --loopback both say where to listen: give one");
+  if (flags.host && flags.loopback) throw usageError("--host and --loopback both say where to listen: give one");
   const tls = await tlsSettings(flags, file.tls);
   return {
     ...file,
@@ -97,7 +97,7 @@ function matchersFlag(value: string): string {
   try {
     parseMatchers(value);
   } catch (error) {
-    if (error instanceof MatcherSyntaxError) throw new CliError(`--alert-matchers ${value}: ${error.message}`);
+    if (error instanceof MatcherSyntaxError) throw usageError(`--alert-matchers ${value}: ${error.message}`);
     throw error;
   }
   return value;
@@ -112,7 +112,7 @@ type TlsInput = NonNullable<ReceiverConfigInput["tls"]>;
  */
 async function tlsSettings(flags: ReceiverFlags, fromFile: TlsInput | undefined): Promise<TlsInput | undefined> {
   const fromFlags = Boolean(flags.tlsCertFile || flags.tlsKeyFile);
-  if (fromFlags && (!flags.tlsCertFile || !flags.tlsKeyFile)) throw new CliError("TLS needs both --tls-cert-file and --tls-key-file (PEM files)");
+  if (fromFlags && (!flags.tlsCertFile || !flags.tlsKeyFile)) throw usageError("TLS needs both --tls-cert-file and --tls-key-file (PEM files)");
   const tls = fromFlags ? { certFile: flags.tlsCertFile ?? "", keyFile: flags.tlsKeyFile ?? "" } : fromFile;
   if (!tls?.certFile || !tls.keyFile) return tls;
   const names = fromFlags ? { cert: "--tls-cert-file", key: "--tls-key-file" } : { cert: "tls.certFile (in --config)", key: "tls.keyFile (in --config)" };
@@ -152,12 +152,12 @@ const GRAFANA_FLAGS = [
 /** The Grafana settings of the file with the flags on top; undefined when neither mentions Grafana. */
 async function grafanaSettings(flags: ReceiverFlags, fromFile: Partial<GrafanaInput> | undefined): Promise<GrafanaInput | undefined> {
   if (flags.grafanaRequireTimestamp && flags.grafanaAllowMissingTimestamp) {
-    throw new CliError("--grafana-require-timestamp and --grafana-allow-missing-timestamp contradict each other: give one (timestamps are required by default)");
+    throw usageError("--grafana-require-timestamp and --grafana-allow-missing-timestamp contradict each other: give one (timestamps are required by default)");
   }
   const secret = flags.grafanaSecretFile ? (await readSecretLines("--grafana-secret-file", flags.grafanaSecretFile))[0] : fromFile?.secret;
   if (!fromFile && secret === undefined) {
     const given = GRAFANA_FLAGS.find(([key]) => flags[key] !== undefined);
-    if (given) throw new CliError(`${given[1]} applies to Grafana deliveries, which need the contact point's HMAC secret: add --grafana-secret-file (or auth.grafana.secret in --config)`);
+    if (given) throw usageError(`${given[1]} applies to Grafana deliveries, which need the contact point's HMAC secret: add --grafana-secret-file (or auth.grafana.secret in --config)`);
     return undefined;
   }
   return {

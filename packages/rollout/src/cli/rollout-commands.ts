@@ -11,14 +11,14 @@ import {
   type StartInput,
   type TransitionResult,
 } from "@agent-canary/rollout-state";
-import { loadGatesConfig, type GatesConfig } from "@agent-canary/gate-rules";
+import { readGatesConfigFlag, type GatesConfig } from "@agent-canary/gate-rules";
 import { Command, Option } from "commander";
 import { defaultRecordsDir, writeDeploymentRecord } from "../records/index.js";
 import { startRollout } from "../controller/start-rollout.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
 import { parseDeployment, parseHttpUrl, parsePercent, parsePositiveInt, parseVersionRef } from "./inputs.js";
-import { CliError, emit, type CliContext } from "./io.js";
+import { CliError, emit, usageError, type CliContext } from "./io.js";
 import { runAction, withStore } from "./run-action.js";
 import { addTransitionCommand, example, report, storeOption } from "./transition-command.js";
 import { auditLines, describeState } from "./status-text.js";
@@ -81,9 +81,9 @@ async function startInputs(flags: StartFlags): Promise<{ deployment: string; sta
 async function gatesConfigFor(flags: StartFlags): Promise<GatesConfig> {
   const path = flags.gates ?? (await isGatesConfigFile(flags.plan) ? flags.plan : undefined);
   if (path === undefined) {
-    throw new CliError("--prometheus-url needs the gates config the rules were generated from, to read each gate's verdict: add --gates gates.yaml (or pass it as --plan gates.yaml)");
+    throw usageError("--prometheus-url needs the gates config the rules were generated from, to read each gate's verdict: add --gates gates.yaml (or pass it as --plan gates.yaml)");
   }
-  return loadGatesConfig(path);
+  return readGatesConfigFlag(flags.gates ? "--gates" : "--plan", path);
 }
 
 /** Runs the controller in the foreground until promotion, rollback, or SIGINT/SIGTERM. */
@@ -103,7 +103,7 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
   process.once("SIGTERM", stop);
   try {
     const outcome = await run.done;
-    ctx.out(`rollout ended: ${outcome.kind}: ${outcome.reason}\n`);
+    ctx.stdout.write(`rollout ended: ${outcome.kind}: ${outcome.reason}\n`);
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
@@ -111,10 +111,10 @@ async function driveRollout(ctx: CliContext, store: RolloutStore, deployment: st
 }
 
 /** An operator's ending (promote, rollback) writes the record like the controller's and the receiver's. */
-async function recordEnding(ctx: CliContext, store: RolloutStore, flags: { deployment: string; archiveDir?: string }, result: TransitionResult, outcome: string): Promise<void> {
-  if (result.status !== "changed" || !result.previous?.canary) return;
-  const path = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultRecordsDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
-  ctx.out(`deployment record: ${path}\n`);
+async function recordEnding(store: RolloutStore, flags: { deployment: string; archiveDir?: string }, result: TransitionResult, outcome: string): Promise<{ record?: string }> {
+  if (result.status !== "changed" || !result.previous?.canary) return {};
+  const record = await writeDeploymentRecord({ store, deployment: flags.deployment, outcome, dir: flags.archiveDir ?? defaultRecordsDir(store), now: new Date(result.state.updatedAt), previous: result.previous });
+  return { record };
 }
 
 
@@ -150,7 +150,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
           const result = await transition(store, inputs.deployment, start(inputs.start), { by: `cli:${ctx.user}`, reason: `start rollout of ${inputs.start.canary.hash}` });
           report(ctx, result);
           if (!inputs.drive) {
-            ctx.out("the rollout stays at this stage until a controller advances it: rerun with --prometheus-url, or use `rollout set`\n");
+            ctx.stdout.write("the rollout stays at this stage until a controller advances it: rerun with --prometheus-url, or use `rollout set`\n");
             return;
           }
           await driveRollout(ctx, store, inputs.deployment, inputs.drive, flags.archiveDir);
@@ -206,7 +206,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
     extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => rollback(flags.deployment),
-    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "rolled_back"),
+    after: (store, flags, result) => recordEnding(store, flags, result, "rolled_back"),
   });
   addTransitionCommand(rollout, ctx, {
     name: "accept",
@@ -222,6 +222,6 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     example: "agent-canary rollout promote --deployment support-bot --reason 'all gates green at 50%'",
     extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
     mutation: (flags) => promote(flags.deployment),
-    after: (store, flags, result) => recordEnding(ctx, store, flags, result, "promoted"),
+    after: (store, flags, result) => recordEnding(store, flags, result, "promoted"),
   });
 }

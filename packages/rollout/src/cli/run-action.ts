@@ -1,24 +1,15 @@
 import { InvalidStateError, StoreBusyError, StoreSpecError, StoreUnavailableError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { GatesConfigError } from "@agent-canary/gate-rules";
-import type { Command } from "commander";
-import { ZodError } from "zod";
+import { runCommand, type ErrorReporter } from "@agent-canary/conventions/cli";
 import { ConfigFileError } from "../yaml-file.js";
-import { CliError, EXIT_CODES } from "./io.js";
+import { CliError } from "./io.js";
 
-const USER_ERRORS = [CliError, TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, GatesConfigError, InvalidStateError, StoreBusyError, StoreUnavailableError];
+/** The store's, the config's and the state's own errors: their messages name the field and the fix (exit 1). */
+const USER_ERRORS = [TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, GatesConfigError, InvalidStateError, StoreBusyError, StoreUnavailableError];
 
-/** Turns a known failure into a one-line error with exit code 1; anything else is a bug and keeps its stack. */
-export async function runAction(command: Command, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    if (USER_ERRORS.some((type) => error instanceof type)) command.error(`error: ${(error as Error).message}`, { exitCode: EXIT_CODES.userError, code: "agent-canary.error" });
-    if (error instanceof ZodError) {
-      const issue = error.issues[0];
-      command.error(`error: ${issue?.path.join(".") || "input"}: ${issue?.message ?? error.message}`, { exitCode: EXIT_CODES.userError, code: "agent-canary.error" });
-    }
-    throw error;
-  }
+/** Runs a rollout command's body with the shared exit codes: a known failure is one line, anything else a bug with its stack. */
+export function runAction(command: ErrorReporter, body: () => Promise<void>): Promise<void> {
+  return runCommand(command, body, USER_ERRORS);
 }
 
 /** ioredis gives up on a command with these when Redis cannot be reached. */

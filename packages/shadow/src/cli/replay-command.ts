@@ -4,16 +4,18 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { progressBar, silentProgress } from "../replay/progress.js";
 import { replayShadow, type ReplayOptions, type ReplaySummary } from "../replay/replay.js";
-import { failure, flagError, type ShadowCommandIo } from "./cli-io.js";
+import { CliError, EXIT_CODES, emit, exitCodesHelp, parseFlags, runCommand } from "@agent-canary/conventions/cli";
+import type { ShadowCommandIo } from "./cli-io.js";
 import { positiveInt } from "./flags.js";
 
 const ReplayFlagsSchema = z.object({
   inputs: z.string().min(1),
   agent: z.string().min(1),
   out: z.string().min(1),
-  concurrency: positiveInt("--concurrency").default(4),
-  timeoutMs: positiveInt("--timeout-ms").optional(),
+  concurrency: positiveInt().default(4),
+  timeoutMs: positiveInt().optional(),
   progress: z.boolean().default(true),
+  json: z.boolean().default(false),
 });
 
 /** SIGINT / SIGTERM abort the replay once; a second one quits at once. */
@@ -47,11 +49,11 @@ type ReplayAgentModule = Omit<ReplayOptions<unknown>, "inputsFile" | "comparison
  */
 function moduleLoadError(path: string, error: unknown): Error {
   const { code, message } = error as { code?: string; message?: string };
-  if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(resolve(path))) return new Error(`--agent ${path}: no such file`);
+  if (code === "ERR_MODULE_NOT_FOUND" && message?.includes(resolve(path))) return new CliError(`--agent ${path}: no such file`);
   if (error instanceof SyntaxError && /\b(export|import)\b/.test(error.message)) {
-    return new Error(`--agent ${path}: Node read it as CommonJS (${error.message}); name it .mjs, or set "type": "module" in the package.json next to it`);
+    return new CliError(`--agent ${path}: Node read it as CommonJS (${error.message}); name it .mjs, or set "type": "module" in the package.json next to it`);
   }
-  return new Error(`--agent ${path}: cannot load it: ${message ?? String(error)}`);
+  return new CliError(`--agent ${path}: cannot load it: ${message ?? String(error)}`);
 }
 
 async function loadAgentModule(path: string): Promise<ReplayAgentModule> {
@@ -60,7 +62,7 @@ async function loadAgentModule(path: string): Promise<ReplayAgentModule> {
   });
   const exported = (loaded as { default?: unknown }).default;
   if (typeof exported !== "object" || exported === null || !("candidate" in exported)) {
-    throw new Error(`${path}: its default export must be an object with at least { candidate: { run, version } } (and tools, production, compare as for replayShadow())`);
+    throw new CliError(`--agent ${path}: its default export must be an object with at least { candidate: { run, version } } (and tools, production, compare as for replayShadow())`);
   }
   return exported as ReplayAgentModule;
 }
@@ -75,36 +77,40 @@ export function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
     .option("--concurrency <n>", "candidate runs at once", "4")
     .option("--timeout-ms <n>", "candidate timeout per input")
     .option("--no-progress", "no progress bar")
+    .option("--json", "print the summary (inputs, compared, divergent, candidate failures, interrupted) as JSON")
     .addHelpText(
       "after",
       "\nCtrl-C (or SIGTERM) stops it cleanly: no new input starts, the candidates under way stop, the comparisons\n" +
-        "made so far stay in --out (whole lines), and it exits 130. A second Ctrl-C quits at once.\n" +
-        "\nExample:\n  $ agent-canary shadow replay --inputs shadow/inputs.jsonl --agent ./shadow-candidate.mjs --out shadow/replay-comparisons.jsonl\n",
+        `made so far stay in --out (whole lines), and it exits ${EXIT_CODES.interrupted}. A second Ctrl-C quits at once.\n` +
+        "\nExample:\n  $ agent-canary shadow replay --inputs shadow/inputs.jsonl --agent ./shadow-candidate.mjs --out shadow/replay-comparisons.jsonl\n" +
+        `\n${exitCodesHelp(["ok", "failed", "usage", "interrupted"])}\n`,
     )
-    .action(async (raw: Record<string, unknown>, command: Command) => {
-      const flags = ReplayFlagsSchema.safeParse(raw);
-      if (!flags.success) flagError(command, flags.error.issues);
-      const f = flags.data;
-      const interrupt = interruptOnSignals(io);
-      let summary: ReplaySummary;
-      try {
-        const agent = await loadAgentModule(f.agent);
-        summary = await replayShadow({
-          ...agent,
-          inputsFile: f.inputs,
-          comparisonsFile: f.out,
-          concurrency: f.concurrency,
-          ...(f.timeoutMs !== undefined ? { candidateTimeoutMs: f.timeoutMs } : {}),
-          progress: f.progress ? progressBar(io.stderr) : silentProgress,
-          signal: interrupt.signal,
-        });
-      } catch (error) {
-        failure(command, error);
-      } finally {
-        interrupt.dispose();
-      }
-      const compared = summary.interrupted ? `interrupted: ${summary.compared} of ${summary.inputs} inputs compared` : `replayed ${summary.inputs} inputs: ${summary.compared} compared`;
-      io.stdout.write(`${compared}, ${summary.divergent} divergent, ${summary.candidateFailures} candidate failures; comparisons appended to ${f.out}\n`);
-      if (summary.interrupted) command.error("shadow replay: interrupted", { exitCode: 130, code: "agent-canary.shadow.interrupted" });
+    .action(async (raw: Record<string, unknown>, command: Command) =>
+      runCommand(command, async () => {
+        const f = parseFlags(ReplayFlagsSchema, raw);
+        const summary = await replayWithSignals(io, f);
+        const compared = summary.interrupted ? `interrupted: ${summary.compared} of ${summary.inputs} inputs compared` : `replayed ${summary.inputs} inputs: ${summary.compared} compared`;
+        emit(io, f.json, { ...summary, out: f.out }, () => [`${compared}, ${summary.divergent} divergent, ${summary.candidateFailures} candidate failures; comparisons appended to ${f.out}`]);
+        if (summary.interrupted) throw new CliError("shadow replay: interrupted", EXIT_CODES.interrupted);
+      }),
+    );
+}
+
+/** Loads the agent module and replays, stopping the candidates under way on SIGINT / SIGTERM. */
+async function replayWithSignals(io: ShadowCommandIo, f: z.output<typeof ReplayFlagsSchema>): Promise<ReplaySummary> {
+  const interrupt = interruptOnSignals(io);
+  try {
+    const agent = await loadAgentModule(f.agent);
+    return await replayShadow({
+      ...agent,
+      inputsFile: f.inputs,
+      comparisonsFile: f.out,
+      concurrency: f.concurrency,
+      ...(f.timeoutMs !== undefined ? { candidateTimeoutMs: f.timeoutMs } : {}),
+      progress: f.progress ? progressBar(io.stderr) : silentProgress,
+      signal: interrupt.signal,
     });
+  } finally {
+    interrupt.dispose();
+  }
 }

@@ -5,17 +5,19 @@ import { readAllJsonl } from "../record/jsonl-reader.js";
 import { renderShadowReport } from "../report/render-report.js";
 import { RISK_TIERS, RiskTierSchema } from "../report/shadow-duration.js";
 import { buildShadowReport, type ShadowReport, type SkippedLine } from "../report/shadow-report.js";
-import { failure, flagError, usageError, type ShadowCommandIo } from "./cli-io.js";
+import { CliError, EXIT_CODES, exitCodesHelp, parseFlags, runCommand, usageError } from "@agent-canary/conventions/cli";
+import type { ShadowCommandIo } from "./cli-io.js";
 import { positiveInt } from "./flags.js";
 
 const ReportFlagsSchema = z.object({
   risk: RiskTierSchema,
-  trafficPerDay: positiveInt("--traffic-per-day").optional(),
+  trafficPerDay: positiveInt().optional(),
   modelSwap: z.boolean().default(false),
   format: z.enum(["text", "json"]).default("text"),
-  examples: z.coerce.number().int().min(0, "--examples must be 0 or more").default(5),
-  minSimilarity: z.coerce.number({ message: "--min-similarity must be a number" }).min(0, "--min-similarity must be in 0..1").max(1, "--min-similarity must be in 0..1").optional(),
-  candidate: z.string().regex(/^[0-9a-f]{16}$/, "--candidate takes a version hash: 16 lowercase hex characters, as the report prints them").optional(),
+  json: z.boolean().default(false),
+  examples: z.coerce.number({ message: "give a number" }).int("give a whole number").min(0, "give 0 or more").default(5),
+  minSimilarity: z.coerce.number({ message: "give a number from 0 to 1, e.g. 0.9" }).min(0, "give a number from 0 to 1, e.g. 0.9").max(1, "give a number from 0 to 1, e.g. 0.9").optional(),
+  candidate: z.string().regex(/^[0-9a-f]{16}$/, "give a version hash: 16 lowercase hex characters, as the report prints them").optional(),
   countReplayed: z.boolean().default(false),
   requireJudge: z.boolean().optional(),
   check: z.boolean().default(false),
@@ -40,15 +42,15 @@ async function readComparisons(file: string, io: ShadowCommandIo) {
 }
 
 /** The report narrowed to `--candidate`, or an error saying which candidates the file holds. */
-function selectCandidate(command: Command, report: ShadowReport, flags: ReportFlags): ShadowReport {
+function selectCandidate(report: ShadowReport, flags: ReportFlags): ShadowReport {
   const hashes = report.candidates.map((c) => c.candidateVersion);
   if (flags.candidate !== undefined) {
     const chosen = report.candidates.filter((c) => c.candidateVersion === flags.candidate);
-    if (chosen.length === 0) failure(command, `${report.file} holds no comparison of candidate ${flags.candidate}; it holds: ${hashes.join(", ") || "none"}`);
+    if (chosen.length === 0) throw new CliError(`--candidate ${flags.candidate}: ${report.file} holds no comparison of this candidate; it holds: ${hashes.join(", ") || "none"}`);
     return { ...report, candidates: chosen };
   }
   if (flags.check && hashes.length > 1) {
-    usageError(command, `${report.file} holds comparisons of ${hashes.length} candidate versions (${hashes.join(", ")}); --check needs --candidate <hash> to say which one goes to canary`);
+    throw usageError(`${report.file} holds comparisons of ${hashes.length} candidate versions (${hashes.join(", ")}); --check needs --candidate <hash> to say which one goes to canary`);
   }
   return report;
 }
@@ -66,31 +68,26 @@ export function addReportCommand(shadow: Command, io: ShadowCommandIo): void {
     .option("--require-judge", "fail the judge check when no pair was judged (default for medium risk and up)")
     .option("--no-require-judge", "pass the judge check when no pair was judged")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--json", "the same as --format json")
     .option("--examples <n>", "disagreement examples to show", "5")
     .option("--min-similarity <x>", "mean similarity the readiness check asks for (default 0.90)")
-    .option("--check", "exit with status 1 unless every readiness check of the candidate passes (for CI)")
+    .option("--check", `exit with status ${EXIT_CODES.checkFailed} unless every readiness check of the candidate passes (for CI)`)
     .addHelpText(
       "after",
       "\nBad lines are skipped and listed with their line numbers; the rest is reported.\n" +
-        "\nExample:\n  $ agent-canary shadow report shadow/live-comparisons.jsonl --risk high --model-swap --traffic-per-day 4000 --candidate 3f9a1c2b4d5e6f70 --check\n",
+        "\nExample:\n  $ agent-canary shadow report shadow/live-comparisons.jsonl --risk high --model-swap --traffic-per-day 4000 --candidate 3f9a1c2b4d5e6f70 --check\n" +
+        `\n${exitCodesHelp(["ok", "failed", "usage", "checkFailed"])}\n`,
     )
-    .action(async (file: string, raw: Record<string, unknown>, command: Command) => {
-      const flags = ReportFlagsSchema.safeParse(raw);
-      if (!flags.success) flagError(command, flags.error.issues);
-      let read: Awaited<ReturnType<typeof readComparisons>>;
-      try {
-        read = await readComparisons(file, io);
-      } catch (error) {
-        failure(command, error);
-      }
-      const report = selectCandidate(command, buildShadowReport(file, read.records, read.skipped, flags.data), flags.data);
-      io.stdout.write(flags.data.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderShadowReport(report));
-      const [checked] = report.candidates;
-      if (flags.data.check && (!checked || checked.readiness.some((c) => !c.passed))) {
-        command.error(`shadow report: ${checked ? `candidate ${checked.candidateVersion} is` : "no candidate is"} not ready for a canary (see Readiness)`, {
-          exitCode: 1,
-          code: "agent-canary.shadow.not-ready",
-        });
-      }
-    });
+    .action(async (file: string, raw: Record<string, unknown>, command: Command) =>
+      runCommand(command, async () => {
+        const flags = parseFlags(ReportFlagsSchema, raw);
+        const read = await readComparisons(file, io);
+        const report = selectCandidate(buildShadowReport(file, read.records, read.skipped, flags), flags);
+        io.stdout.write(flags.json || flags.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderShadowReport(report));
+        const [checked] = report.candidates;
+        if (flags.check && (!checked || checked.readiness.some((c) => !c.passed))) {
+          throw new CliError(`shadow report: ${checked ? `candidate ${checked.candidateVersion} is` : "no candidate is"} not ready for a canary (see Readiness)`, EXIT_CODES.checkFailed);
+        }
+      }),
+    );
 }
