@@ -1,3 +1,4 @@
+import { EXIT_CODES } from "@agent-canary/conventions/cli";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { rm, writeFile } from "node:fs/promises";
@@ -12,7 +13,6 @@ import {
   alertmanagerFragment,
   alertName,
   blindAlertName,
-  EXIT,
   GatesConfigError,
   generateRuleFiles,
   mergeAlertmanagerConfig,
@@ -182,14 +182,15 @@ describe("merging into an existing alertmanager.yml (rules --alertmanager-base)"
     const gates = await writeConfig("gates-merge.yaml", `${GATES}notifications: {receiver: team-oncall}\n`);
     const baseFile = await writeConfig("base.yml", base);
     const out = join(dir, "merged-out");
-    expect((await cli(["rules", "--config", gates, "--out", out, "--alertmanager-base", baseFile])).code).toBe(EXIT.ok);
+    expect((await cli(["rules", "--config", gates, "--out", out, "--alertmanager-base", baseFile])).code).toBe(EXIT_CODES.ok);
     expect(await readFile(join(out, RULE_FILES.alertmanager), "utf8")).toBe(mergeAlertmanagerConfig(base, baseFile, withOncall));
     const refused = await cli(["rules", "--config", gates, "--out", join(dir, "refused-out"), "--alertmanager-base", await writeConfig("bad.yml", "receivers: []\n")]);
-    expect(refused.code).toBe(EXIT.invalidConfig);
+    expect(refused.code).toBe(EXIT_CODES.failed);
     expect(refused.err[0]).toContain("bad.yml: route:");
     await expect(readFile(join(dir, "refused-out", RULE_FILES.recording))).rejects.toThrow();
     const missing = await cli(["rules", "--config", gates, "--out", out, "--alertmanager-base", join(dir, "nope.yml")]);
-    expect(missing.code).toBe(EXIT.io);
+    expect(missing.code).toBe(EXIT_CODES.failed);
+    expect(missing.err[0]).toBe(`error: --alertmanager-base ${join(dir, "nope.yml")}: file not found`);
   });
 });
 

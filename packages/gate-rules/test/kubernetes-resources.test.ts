@@ -1,3 +1,4 @@
+import { EXIT_CODES } from "@agent-canary/conventions/cli";
 import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,7 +11,6 @@ import {
   alertmanagerConfigResource,
   DASHBOARD_CONFIGMAP_FILE,
   DashboardConfigMapOptionsSchema,
-  EXIT,
   generateDashboardConfigMapFiles,
   generateKubernetesFiles,
   KUBERNETES_FILES,
@@ -164,7 +164,7 @@ describe("CLI", () => {
     await writeFile(gates, "deployments: [support-agent]\n");
     const out = join(dir, "k8s");
     const result = await cli(["rules", "--config", gates, "--out", out, "--format", "kubernetes", "--namespace", "obs", "--label", "release=prom", "--label", "team=ml"]);
-    expect(result.code).toBe(EXIT.ok);
+    expect(result.code).toBe(EXIT_CODES.ok);
     expect(result.err.join("\n")).toContain("loopback");
     const rule = parse(await readFile(join(out, KUBERNETES_FILES.prometheusRule), "utf8")) as PrometheusRuleResource;
     const am = parse(await readFile(join(out, KUBERNETES_FILES.alertmanagerConfig), "utf8")) as AlertmanagerConfigResource;
@@ -186,18 +186,18 @@ describe("CLI", () => {
     for (const [flags, message] of cases) {
       const out = join(dir, "refused");
       const result = await cli(["rules", "--config", gates, "--out", out, ...flags]);
-      expect(result.code).toBe(EXIT.invalidConfig);
+      expect(result.code, flags.join(" ")).toBe(EXIT_CODES.usage);
       expect(result.err[0]).toMatch(message);
       await expect(readFile(join(out, KUBERNETES_FILES.prometheusRule))).rejects.toThrow();
     }
     const dashboards = await cli(["dashboards", "--out", join(dir, "refused"), "--format", "configmap", "--sidecar-label", "grafana_dashboard"]);
-    expect(dashboards.code).toBe(EXIT.invalidConfig);
+    expect(dashboards.code).toBe(EXIT_CODES.usage);
     expect(dashboards.err[0]).toMatch(/--sidecar-label grafana_dashboard: write key=value/);
   });
 
   it("dashboards --format configmap writes the ConfigMap with the chosen sidecar label", async () => {
     const out = join(dir, "dashboards");
-    expect((await cli(["dashboards", "--out", out, "--format", "configmap", "--sidecar-label", "grafana_dashboard=agent-canary"])).code).toBe(EXIT.ok);
+    expect((await cli(["dashboards", "--out", out, "--format", "configmap", "--sidecar-label", "grafana_dashboard=agent-canary"])).code).toBe(EXIT_CODES.ok);
     const configMap = parse(await readFile(join(out, DASHBOARD_CONFIGMAP_FILE), "utf8")) as ConfigMapResource;
     validateResource(configMap);
     expect(configMap.metadata.labels.grafana_dashboard).toBe("agent-canary");

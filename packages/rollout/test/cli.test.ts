@@ -22,7 +22,7 @@ async function cli(...args: string[]): Promise<{ out: string; error?: string; ex
   let out = "";
   let err = "";
   const program = new Command("agent-canary").exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  addRolloutCommands(program, { out: (s) => (out += s), env: {}, user: "tester" });
+  addRolloutCommands(program, { stdout: { write: (s: string) => (out += s) }, env: {}, user: "tester" });
   try {
     await program.parseAsync(args, { from: "user" });
     return { out };
@@ -161,7 +161,7 @@ describe("agent-canary rollout CLI", () => {
   it("names the flag and the fix on bad input, and changes nothing", async () => {
     await cli("rollout", "start", "--deployment", "shop", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--store", storeSpec);
     const badPercent = await cli("rollout", "set", "--deployment", "shop", "--percent", "150", "--store", storeSpec);
-    expect(badPercent).toMatchObject({ exitCode: 1, error: expect.stringContaining("--percent 150: give a number from 0 to 100") });
+    expect(badPercent).toMatchObject({ exitCode: 2, error: expect.stringContaining("--percent 150: give a number from 0 to 100") });
     const missing = await cli("rollout", "set", "--deployment", "shop", "--store", storeSpec);
     expect(missing.error).toMatch(/required option '--percent <0-100>' not specified/);
     const badStore = await cli("rollout", "status", "--store", "postgres://x");

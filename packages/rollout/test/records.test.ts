@@ -20,7 +20,7 @@ beforeEach(async () => {
 async function cli(...args: string[]): Promise<string> {
   let out = "";
   const program = new Command("agent-canary").exitOverride();
-  addRolloutCommands(program, { out: (s) => (out += s), env: {}, user: "tester" });
+  addRolloutCommands(program, { stdout: { write: (s: string) => (out += s) }, env: {}, user: "tester" });
   await program.parseAsync(args, { from: "user" });
   return out;
 }

@@ -58,13 +58,13 @@ describe("shadow report per candidate version", () => {
     expect(ambiguous.exitCode).toBe(2);
     expect(ambiguous.stderr).toContain(`holds comparisons of 2 candidate versions (${NEW}, ${OLD}); --check needs --candidate <hash>`);
     const shipNew = await runAgentCanaryBin(["shadow", "report", file, ...flags, "--check", "--candidate", NEW]);
-    expect(shipNew.exitCode).toBe(1);
+    expect(shipNew.exitCode).toBe(3);
     expect(shipNew.stdout).not.toContain(OLD);
     expect(shipNew.stderr).toContain(`candidate ${NEW} is not ready for a canary`);
     expect((await runShadowCli(["shadow", "report", file, ...flags, "--check", "--candidate", OLD])).exitCode).toBeUndefined();
     const unknown = await runShadowCli(["shadow", "report", file, ...flags, "--candidate", "ffffffffffffffff"]);
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toContain(`holds no comparison of candidate ffffffffffffffff; it holds: ${NEW}, ${OLD}`);
+    expect(unknown.stderr).toContain(`error: --candidate ffffffffffffffff: ${file} holds no comparison of this candidate; it holds: ${NEW}, ${OLD}`);
   });
 
   it("counts live and replayed comparisons apart; replayed requests meet the minimum only when opted in", async () => {

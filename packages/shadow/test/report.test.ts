@@ -100,7 +100,8 @@ describe("shadow report command", () => {
     expect(stdout).toContain("pass  judge      production better 2, candidate better 0: sign test p = 0.250");
 
     // --check turns the verdict into an exit status for a pipeline.
-    expect((await runShadowCli(["shadow", "report", file, "--risk", "low", "--check"])).exitCode).toBe(1);
+    // 3: the report ran and says "not ready" (1 would be a report that could not be made).
+    expect((await runShadowCli(["shadow", "report", file, "--risk", "low", "--check"])).exitCode).toBe(3);
     const lenient = await runShadowCli(["shadow", "report", file, "--risk", "low", "--check", "--min-similarity", "0.7"]);
     expect(lenient.exitCode).toBeUndefined();
     expect(lenient.stdout).toContain("### Readiness: READY for a canary");
@@ -134,7 +135,7 @@ describe("shadow report command", () => {
 
     const badTraffic = await runShadowCli(["shadow", "report", file, "--risk", "medium", "--traffic-per-day", "lots"]);
     expect(badTraffic.exitCode).toBe(2);
-    expect(badTraffic.stderr).toContain("--traffic-per-day: --traffic-per-day must be a number");
+    expect(badTraffic.stderr).toContain("error: --traffic-per-day lots: give a number");
 
     const badRisk = await runShadowCli(["shadow", "report", file, "--risk", "huge"]);
     expect(badRisk.stderr).toMatch(/--risk <tier>' argument 'huge' is invalid/);
