@@ -2,6 +2,7 @@
 // Run after changing packages/conventions; a test fails while README is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cliReference } from "@agent-canary/cli";
+import { exitCodesTable } from "@agent-canary/conventions/cli";
 import { metricsReferenceTable } from "@agent-canary/conventions";
 
 const file = new URL("../README.md", import.meta.url);
@@ -16,5 +17,12 @@ const cliFile = new URL("../packages/cli/README.md", import.meta.url);
 const cliReadme = readFileSync(cliFile, "utf8");
 const commands = /<!-- commands:start -->[\s\S]*<!-- commands:end -->/;
 if (!commands.test(cliReadme)) throw new Error("packages/cli/README.md has no <!-- commands:start --> ... <!-- commands:end --> markers");
-writeFileSync(cliFile, cliReadme.replace(commands, `<!-- commands:start -->\n${await cliReference()}\n<!-- commands:end -->`));
+const exitCodes = /<!-- exit-codes:start -->[\s\S]*<!-- exit-codes:end -->/;
+if (!exitCodes.test(cliReadme)) throw new Error("packages/cli/README.md has no <!-- exit-codes:start --> ... <!-- exit-codes:end --> markers");
+writeFileSync(
+  cliFile,
+  cliReadme
+    .replace(commands, `<!-- commands:start -->\n${await cliReference()}\n<!-- commands:end -->`)
+    .replace(exitCodes, `<!-- exit-codes:start -->\n${exitCodesTable()}\n<!-- exit-codes:end -->`),
+);
 console.log("packages/cli/README.md command reference regenerated");

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { EXIT_CODES, exitCodesTable } from "@agent-canary/conventions/cli";
 import { describe, expect, it } from "vitest";
 import { buildProgram, cliReference } from "../src/index.js";
 
@@ -10,6 +11,13 @@ describe("CLI README command reference", () => {
     const committed = /<!-- commands:start -->\n([\s\S]*)\n<!-- commands:end -->/.exec(readme)?.[1];
     expect(committed, "packages/cli/README.md lost its commands markers").toBeDefined();
     expect(committed).toBe(await cliReference());
+  });
+
+  it("lists the one exit-code table (run `pnpm docs` after changing it), also under `agent-canary --help`", async () => {
+    const readme = readFileSync(README, "utf8");
+    expect(/<!-- exit-codes:start -->\n([\s\S]*)\n<!-- exit-codes:end -->/.exec(readme)?.[1]).toBe(exitCodesTable());
+    const top = (await cliReference()).split(/\n(?=### )/)[0] ?? "";
+    for (const code of Object.values(EXIT_CODES)) expect(top).toMatch(new RegExp(`^ +${code}  \\S`, "m"));
   });
 
   it("documents the demo's own options, not the forwarder that loads it", async () => {
