@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Help } from "commander";
+import { EXIT_CODES } from "@agent-canary/conventions/cli";
 import { describe, expect, it } from "vitest";
 import { buildLazyProgram, buildProgram, CATALOG } from "../src/index.js";
 
@@ -63,7 +64,7 @@ describe("the agent-canary binary loads a command's package only when it runs", 
     expect(version.loaded).toEqual([]);
   });
 
-  it("runs validate with the gate rules alone, and rollout status without shadow mode", () => {
+  it("runs validate with the gate rules alone, and rollout status with the rollout commands and the state alone", () => {
     const validate = run(["validate", GATES]);
     expect(validate.status).toBe(0);
     expect(validate.stdout).toContain("valid.");
@@ -71,7 +72,8 @@ describe("the agent-canary binary loads a command's package only when it runs", 
     const status = run(["rollout", "status", "--store", `file:${join(hookDir, "state")}`]);
     expect(status.status).toBe(0);
     expect(status.stdout + status.stderr).toContain("no deployments");
-    expect(status.loaded).not.toContain("shadow");
+    // Through the rollout package's CLI entry: not the rule generator, not the receiver's server.
+    expect(status.loaded).toEqual(["rollout", "rollout-state"]);
   });
 
   it("gives a command's own help through `help <command>` and `<command> --help`", () => {
@@ -85,9 +87,9 @@ describe("the agent-canary binary loads a command's package only when it runs", 
     expect(nested.stdout).toContain("Usage: agent-canary rollout status [options]");
   });
 
-  it("keeps commander's errors: an unknown subcommand is suggested and exits 1", () => {
+  it("keeps commander's errors: an unknown subcommand is suggested and exits 2, a usage error", () => {
     const res = run(["rollout", "stauts"]);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(EXIT_CODES.usage);
     expect(res.stderr).toContain("Did you mean status?");
   });
 });

@@ -39,7 +39,7 @@ export * from "./dashboards/queries.js";
 export * from "./dashboards/build.js";
 export * from "./generate.js";
 export * from "./cli/commands.js";
-export { readGatesConfigFlag } from "./cli/load-config.js";
+export { readGatesConfigFlag, reportingConfigProblems } from "./cli/load-config.js";
 export * from "./stats/inputs/ledger.js";
 export * from "./stats/simulate/traffic.js";
 export * from "./stats/simulate/rollout.js";

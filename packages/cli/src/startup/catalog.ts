@@ -17,7 +17,7 @@ export interface CommandPackage {
  */
 export const PACKAGES = {
   gateRules: { name: "@agent-canary/gate-rules", load: async () => (await import("@agent-canary/gate-rules")).addGateRulesCommands },
-  rollout: { name: "@agent-canary/rollout", load: async () => (await import("@agent-canary/rollout")).addRolloutCommands },
+  rollout: { name: "@agent-canary/rollout", load: async () => (await import("@agent-canary/rollout/cli")).addRolloutCommands },
   shadow: { name: "@agent-canary/shadow", load: async () => (await import("@agent-canary/shadow")).addShadowCommands },
 } as const satisfies Record<string, CommandPackage>;
 
@@ -30,7 +30,7 @@ export interface CatalogEntry {
 }
 
 export const CATALOG: readonly CatalogEntry[] = [
-  { name: "validate", term: "validate <config>", description: "check a gates config (YAML or JSON) and print the gates it resolves to", from: PACKAGES.gateRules },
+  { name: "validate", term: "validate [options] <config>", description: "check a gates config (YAML or JSON) and print the gates it resolves to", from: PACKAGES.gateRules },
   {
     name: "rules",
     term: "rules [options]",

@@ -8,22 +8,23 @@ import type { GatesConfig } from "../config/resolve.js";
 import { generateDashboardFiles, generateRuleFiles, RULE_FILES, writeGeneratedFiles, type GeneratedFile } from "../generate.js";
 import { generateDashboardConfigMapFiles, generateKubernetesFiles } from "../kubernetes/files.js";
 import { OutputOptionError } from "../kubernetes/metadata.js";
-import { configProblems, readGatesConfigFlag } from "./load-config.js";
+import { readGatesConfigFlag, reportingConfigProblems } from "./load-config.js";
 import { dashboardConfigMapOptionsFromFlags, kubernetesRulesOptionsFromFlags, rulesNotes, type DashboardFlags, type RulesFlags } from "./kubernetes-flags.js";
 
 /** Options and config problems are reported by the shared CLI module: these are the package's own user errors. */
 async function run(command: Command, body: () => Promise<void>): Promise<void> {
-  await runCommand(command, async () => {
-    try {
-      await body();
-    } catch (error) {
-      if (error instanceof GatesConfigError) throw configProblems(error);
-      // A flag that cannot work with the others, or a label the API server would refuse: fix the command line.
-      if (error instanceof OutputOptionError) throw usageError(`${error.message}; nothing was written`);
-      if (error instanceof AlertmanagerMergeError) throw new CliError(`${error.message}; nothing was written`);
-      throw error;
-    }
-  });
+  await runCommand(command, () =>
+    reportingConfigProblems(async () => {
+      try {
+        await body();
+      } catch (error) {
+        // A flag that cannot work with the others, or a label the API server would refuse: fix the command line.
+        if (error instanceof OutputOptionError) throw usageError(`${error.message}; nothing was written`);
+        if (error instanceof AlertmanagerMergeError) throw new CliError(`${error.message}; nothing was written`);
+        throw error;
+      }
+    }),
+  );
 }
 
 /** A valid config as `validate --json` prints it: what each gate resolved to. */

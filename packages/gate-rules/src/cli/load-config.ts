@@ -17,6 +17,16 @@ export async function readGatesConfigFlag(flag: string, path: string): Promise<G
 }
 
 /** An invalid config as one CliError: each problem on its own line (file:line: field: message), then what happened. */
-export function configProblems(error: GatesConfigError): CliError {
+function configProblems(error: GatesConfigError): CliError {
   return new CliError(`${error.message}\nnothing was written; fix the config and run again`);
+}
+
+/** Runs `body`, reporting an invalid gates config as every command reports a user error (exit 1, each problem on a line). */
+export async function reportingConfigProblems<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof GatesConfigError) throw configProblems(error);
+    throw error;
+  }
 }

@@ -1,14 +1,9 @@
-import { readGatesConfigFlag } from "@agent-canary/gate-rules";
 import { Option, type Command } from "commander";
-import { ControllerFleet } from "../controller/fleet.js";
-import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
-import { defaultRecordsDir } from "../records/index.js";
-import { parseDeployment, parseHttpUrl, parsePositiveInt } from "./inputs.js";
 import type { CliContext } from "./io.js";
-import { runAction, withStore } from "./run-action.js";
+import { runAction } from "./run-action.js";
 import { example, storeOption } from "./transition-command.js";
 
-interface ControllerFlags {
+export interface ControllerFlags {
   store: string;
   prometheusUrl: string;
   gates: string;
@@ -36,36 +31,5 @@ export function addControllerCommand(rollout: Command, ctx: CliContext): void {
     .option("--archive-dir <dir>", "where deployment records are written when rollouts end")
     .addOption(storeOption(ctx))
     .addHelpText("after", example(["agent-canary rollout controller --store redis://redis:6379 --prometheus-url http://prometheus:9090 --gates /etc/agent-canary/gates.yaml"]))
-    .action(async (flags: ControllerFlags, cmd: Command) =>
-      runAction(cmd, async () => {
-        // Every flag is checked before anything runs.
-        const url = parseHttpUrl("--prometheus-url", flags.prometheusUrl);
-        const intervalMs = parsePositiveInt("--interval", flags.interval, 1) * 1000;
-        const deployments = (flags.deployments ?? "").split(",").map((d) => d.trim()).filter(Boolean).map((d) => parseDeployment("--deployments", d));
-        const config = await readGatesConfigFlag("--gates", flags.gates);
-        await withStore(flags.store, async (store) => {
-          const fleet = new ControllerFleet({
-            store,
-            deployments,
-            gates: new PrometheusGateSource({ url, config, exportMode: flags.export }),
-            intervalMs,
-            archiveDir: flags.archiveDir ?? defaultRecordsDir(store),
-            by: "controller",
-            outlook: { config },
-          });
-          const abort = new AbortController();
-          const stop = () => abort.abort();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-          ctx.stdout.write(`controller: driving ${deployments.length ? deployments.join(", ") : "every deployment"} in ${flags.store} every ${intervalMs / 1000}s; SIGTERM stops it\n`);
-          try {
-            await fleet.run(abort.signal);
-            ctx.stdout.write("controller: stopped\n");
-          } finally {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-          }
-        });
-      }),
-    );
+    .action(async (flags: ControllerFlags, cmd: Command) => runAction(cmd, async () => (await import("./controller-action.js")).runController(ctx, flags)));
 }

@@ -1,39 +1,11 @@
-import { openStore } from "@agent-canary/rollout-state";
 import { Command, Option } from "commander";
-import { ReceiverConfigSchema, type ReceiverConfig } from "../receiver/config.js";
-import { ReceiverStartError } from "../receiver/durability-check.js";
-import { createReceiver } from "../receiver/server.js";
+import { ReceiverConfigSchema } from "../receiver/config.js";
 import { CliError, type CliContext } from "./io.js";
 import { describeConfigIssue, receiverConfigFrom, type ReceiverFlags } from "./receiver-flags.js";
 import { runAction } from "./run-action.js";
 
 /** pino's levels; anything else would fail deep inside the logger with a message about "custom levels". */
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
-
-/** Runs the receiver until SIGTERM or SIGINT, then lets in-flight requests finish. */
-async function serve(config: ReceiverConfig, logLevel: string): Promise<void> {
-  const store = openStore(config.store, { waitReplicas: config.redisWaitReplicas });
-  const receiver = createReceiver({ config, store, logger: { level: logLevel } });
-  try {
-    const address = await receiver.listen();
-    receiver.app.log.info({ address, store: config.store, deployments: config.deployments, tls: Boolean(config.tls) }, "receiver listening");
-  } catch (error) {
-    await receiver.close().catch(() => undefined);
-    if (error instanceof ReceiverStartError) throw new CliError(error.message);
-    throw error;
-  }
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      receiver.app.log.info({ signal }, "shutting down: finishing in-flight requests");
-      void receiver.close().then(resolve, (error: unknown) => {
-        receiver.app.log.error({ err: error }, "shutdown failed");
-        resolve();
-      });
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
-}
 
 export function addReceiverCommand(program: Command, ctx: CliContext): void {
   program
@@ -74,7 +46,8 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
       runAction(cmd, async () => {
         const parsed = ReceiverConfigSchema.safeParse(await receiverConfigFrom(flags, ctx.env));
         if (!parsed.success) throw new CliError(describeConfigIssue(parsed.error.issues[0], flags.config));
-        await serve(parsed.data, flags.logLevel);
+        // The server (fastify, prom-client) loads only here: `rollout status` and the others never need it.
+        await (await import("./receiver-serve.js")).serve(parsed.data, flags.logLevel);
       }),
     );
 }
