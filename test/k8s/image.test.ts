@@ -54,12 +54,13 @@ describe.skipIf(!image)("the CLI image (AGENT_CANARY_IMAGE)", () => {
   });
 
   it("serves the receiver with the Deployment's args, config and security settings, acts on a webhook, and stops cleanly on SIGTERM", async () => {
-    const deployment = (await readResources(join(deployDir, "base/receiver-deployment.yaml")))[0] as unknown as { spec: { template: { spec: ReceiverPod } } };
+    const deployment = (await readResources(join(deployDir, "base/receiver-statefulset.yaml")))[0] as unknown as { spec: { template: { spec: ReceiverPod } } };
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     if (!container) throw new Error("no receiver container");
     const configMap = (await readResources(join(deployDir, "base/receiver-config.yaml")))[0] as unknown as { data: Record<string, string> };
     const settings = parse(configMap.data["receiver.yaml"] ?? "") as { port: number };
+    const recordsMount = container.args.find((a) => a.startsWith("--archive-dir="))?.slice("--archive-dir=".length) ?? "/records";
     const mount = (source: string) => {
       const volume = pod.volumes.find((v) => v.configMap?.name === source || v.secret?.secretName === source);
       return container.volumeMounts.find((m) => m.name === volume?.name)?.mountPath ?? "";
@@ -75,6 +76,8 @@ describe.skipIf(!image)("the CLI image (AGENT_CANARY_IMAGE)", () => {
       "run", "--detach", "--name", name, ...runArgs,
       // securityContext: runAsUser/Group, readOnlyRootFilesystem, no privilege escalation, drop ALL; /tmp is an emptyDir.
       "--user", `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`, "--read-only", "--security-opt", "no-new-privileges", "--cap-drop", "ALL", "--tmpfs", "/tmp",
+      // The records claim (--archive-dir): writable, as the volume the StatefulSet mounts there.
+      "--tmpfs", `${recordsMount}:mode=1777`,
       "--volume", `${dir}/receiver.yaml:${mount("agent-canary-receiver")}/receiver.yaml:ro`,
       "--volume", `${dir}/token:${mount("agent-canary-receiver-token")}/token:ro`,
       // Redis on the host's loopback is out of the container's reach: the file store on the emptyDir stands in.
@@ -116,7 +119,7 @@ describe("deploy/docker/Dockerfile", () => {
     expect(text).toMatch(/^ENTRYPOINT \["agent-canary"\]$/m);
     // The user the manifests run as (runAsNonRoot needs a numeric one) is the image's.
     const user = /^USER (\d+):(\d+)$/m.exec(text);
-    for (const file of ["base/receiver-deployment.yaml", "rollout/job.yaml"]) {
+    for (const file of ["base/receiver-statefulset.yaml", "rollout/job.yaml"]) {
       const workload = (await readResources(join(deployDir, file)))[0] as unknown as { spec: { template: { spec: ReceiverPod } } };
       expect(workload.spec.template.spec.securityContext, file).toMatchObject({ runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]) });
     }

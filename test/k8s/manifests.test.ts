@@ -43,11 +43,19 @@ interface Container {
 }
 interface PodSpec {
   restartPolicy?: string;
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number };
   containers: Container[];
   volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
 }
-type Workload = Resource & { spec: { replicas?: number; backoffLimit?: number; selector?: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+type Workload = Resource & {
+  spec: {
+    replicas?: number;
+    backoffLimit?: number;
+    selector?: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    volumeClaimTemplates?: { metadata: { name: string }; spec: { accessModes: string[] } }[];
+  };
+};
 type Selecting = Resource & { spec: { selector: { matchLabels?: Record<string, string> } & Record<string, string>; minAvailable?: number; ports?: { name: string; port: number; targetPort: string }[]; endpoints?: { port: string; authorization?: { credentials: { name: string; key: string } } }[] } };
 interface Kustomization {
   resources?: string[];
@@ -93,7 +101,7 @@ let receiver: Workload;
 let receiverSettings: { host: string; port: number; deployments: string[] };
 beforeAll(async () => {
   gates = await loadGatesConfig(join(deployDir, "gates.yaml"));
-  receiver = await one<Workload>("base/receiver-deployment.yaml", "Deployment");
+  receiver = await one<Workload>("base/receiver-statefulset.yaml", "StatefulSet");
   const config = await one<Resource & { data: Record<string, string> }>("base/receiver-config.yaml", "ConfigMap");
   receiverSettings = parse(config.data["receiver.yaml"] ?? "") as typeof receiverSettings;
 });
@@ -117,7 +125,7 @@ describe("deploy/kubernetes: every resource passes its published schema", () => 
     const kinds = all.map((r) => `${r.kind}/${r.metadata.namespace ?? ""}/${r.metadata.name}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
-        "Deployment/agent-canary/agent-canary-receiver",
+        "StatefulSet/agent-canary/agent-canary-receiver",
         "Secret/agent-canary/agent-canary-receiver-token",
         "Secret/monitoring/agent-canary-receiver-token",
         "PrometheusRule/monitoring/agent-canary-gates",
@@ -132,7 +140,7 @@ describe("deploy/kubernetes: every resource passes its published schema", () => 
   });
 });
 
-describe("the receiver Deployment", () => {
+describe("the receiver StatefulSet", () => {
   it("probes readiness on /readyz (the store) apart from liveness on /healthz (the process), on its http port", () => {
     const c = container(receiver);
     expect(c.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
@@ -155,6 +163,19 @@ describe("the receiver Deployment", () => {
     expect(flag(c.args, "config")).toBe(`${mountOf(receiver, "agent-canary-receiver")}/receiver.yaml`);
     expect(flag(c.args, "token-file")).toBe(`${mountOf(receiver, "agent-canary-receiver-token")}/token`);
     expect(c.envFrom).toContainEqual({ configMapRef: { name: "agent-canary-store" } });
+  });
+
+  it("writes the deployment records of the rollouts it ends to a volume of its own that outlives the pod", () => {
+    const c = container(receiver);
+    const records = flag(c.args, "archive-dir");
+    const mount = c.volumeMounts?.find((m) => m.mountPath === records);
+    expect(records, "--archive-dir is set").toBeDefined();
+    expect(mount, "--archive-dir is a mounted volume, not the read-only root filesystem").toBeDefined();
+    // A claim per replica (ReadWriteOnce works on every storage class), not an emptyDir that dies with the pod.
+    const claim = receiver.spec.volumeClaimTemplates?.find((t) => t.metadata.name === mount?.name);
+    expect(claim?.spec.accessModes).toEqual(["ReadWriteOnce"]);
+    expect(receiver.spec.template.spec.volumes?.map((v) => v.name)).not.toContain(mount?.name);
+    expect(receiver.spec.template.spec.securityContext).toMatchObject({ fsGroup: receiver.spec.template.spec.securityContext?.runAsUser });
   });
 
   it("Service, PodDisruptionBudget and ServiceMonitor select its pods, and gates.yaml's receiver.url names the Service", async () => {

@@ -3,6 +3,9 @@
  * `rollout status`, for the binary as shipped (each command loads its package on
  * use) against the eager program (every package loaded before parsing, as the
  * binary did before), measured in the same run, interleaved, median of N rounds.
+ * A second table: `rollout status` (and its --help) through the rollout package's
+ * CLI entry (`@agent-canary/rollout/cli`, what the binary loads) against its root
+ * entry (which also loads the receiver's server and the rule generator, as before).
  *   pnpm build && node bench/src/cli-startup/main.ts [--rounds 9]
  * Prints a table; it writes no results file.
  */
@@ -16,6 +19,10 @@ import { machineLine, table } from "../lib/report.ts";
 import { median } from "../lib/stats.ts";
 
 const CLI_DIST = fileURLToPath(new URL("../../../packages/cli/dist/", import.meta.url));
+const ROLLOUT_DIST = fileURLToPath(new URL("../../../packages/rollout/dist/", import.meta.url));
+
+/** Ends the process with the code of the shared exit table (the program throws a CommanderError for --help too). */
+const EXIT = `.catch((e) => process.exit(typeof e?.exitCode === "number" ? e.exitCode : 1));`;
 const GATES = fileURLToPath(new URL("../../../packages/gate-rules/examples/gates.yaml", import.meta.url));
 
 interface Sample {
@@ -24,12 +31,19 @@ interface Sample {
 }
 
 /** Files the runs need: the eager entry point, the RSS reporter, an empty file store. */
-function setUp(dir: string): { lazy: string; eager: string; rssHook: string; store: string } {
+function setUp(dir: string): { lazy: string; eager: string; rolloutRoot: string; rssHook: string; store: string } {
   const eager = join(dir, "eager-bin.mjs");
-  writeFileSync(eager, `import { buildProgram } from ${JSON.stringify(join(CLI_DIST, "program.js"))};\nawait buildProgram().parseAsync(process.argv);\n`);
+  writeFileSync(eager, `import { buildProgram } from ${JSON.stringify(join(CLI_DIST, "program.js"))};\nawait buildProgram().parseAsync(process.argv)${EXIT}\n`);
+  const rolloutRoot = join(dir, "rollout-root-bin.mjs");
+  writeFileSync(
+    rolloutRoot,
+    `import { programShell } from ${JSON.stringify(join(CLI_DIST, "startup/shell.js"))};\n` +
+      `const { addRolloutCommands } = await import(${JSON.stringify(join(ROLLOUT_DIST, "index.js"))});\n` +
+      `await addRolloutCommands(programShell()).parseAsync(process.argv)${EXIT}\n`,
+  );
   const rssHook = join(dir, "rss.mjs");
   writeFileSync(rssHook, `process.on("exit", () => process.stderr.write("\\n@@rss " + process.resourceUsage().maxRSS + "\\n"));\n`);
-  return { lazy: join(CLI_DIST, "bin.js"), eager, rssHook, store: `file:${join(dir, "state")}` };
+  return { lazy: join(CLI_DIST, "bin.js"), eager, rolloutRoot, rssHook, store: `file:${join(dir, "state")}` };
 }
 
 function measure(entry: string, args: readonly string[], rssHook: string, cwd: string): Sample {
@@ -40,6 +54,27 @@ function measure(entry: string, args: readonly string[], rssHook: string, cwd: s
   const kib = Number(/@@rss (\d+)/.exec(res.stderr)?.[1]);
   if (!Number.isFinite(kib)) throw new Error(`no RSS reported by ${entry} ${args.join(" ")}`);
   return { ms, rssMiB: kib / 1024 };
+}
+
+/** Each command through two entry points: one warm-up each (file cache), then interleaved rounds so load changes hit both alike. */
+function compare(commands: readonly { label: string; args: string[] }[], entry: string, baseline: string, rssHook: string, dir: string, rounds: number): string[][] {
+  return commands.map((c) => {
+    const ours: Sample[] = [];
+    const base: Sample[] = [];
+    measure(entry, c.args, rssHook, dir);
+    measure(baseline, c.args, rssHook, dir);
+    for (let r = 0; r < rounds; r++) {
+      ours.push(measure(entry, c.args, rssHook, dir));
+      base.push(measure(baseline, c.args, rssHook, dir));
+    }
+    const m = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
+    return [
+      c.label,
+      `${m(ours, "ms").toFixed(0)} ms / ${m(ours, "rssMiB").toFixed(1)} MiB`,
+      `${m(base, "ms").toFixed(0)} ms / ${m(base, "rssMiB").toFixed(1)} MiB`,
+      `${(m(ours, "ms") / m(base, "ms")).toFixed(2)}x / ${(m(ours, "rssMiB") / m(base, "rssMiB")).toFixed(2)}x`,
+    ];
+  });
 }
 
 function main(): void {
@@ -53,29 +88,24 @@ function main(): void {
       { label: "agent-canary validate gates.yaml", args: ["validate", GATES] },
       { label: "agent-canary rollout status (file store)", args: ["rollout", "status", "--store", files.store] },
     ];
-    const rows: string[][] = [];
-    for (const c of commands) {
-      const lazy: Sample[] = [];
-      const eager: Sample[] = [];
-      // One warm-up each (file cache), then interleaved rounds so load changes hit both alike.
-      measure(files.lazy, c.args, files.rssHook, dir);
-      measure(files.eager, c.args, files.rssHook, dir);
-      for (let r = 0; r < rounds; r++) {
-        lazy.push(measure(files.lazy, c.args, files.rssHook, dir));
-        eager.push(measure(files.eager, c.args, files.rssHook, dir));
-      }
-      const m = (s: Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
-      rows.push([
-        c.label,
-        `${m(lazy, "ms").toFixed(0)} ms / ${m(lazy, "rssMiB").toFixed(1)} MiB`,
-        `${m(eager, "ms").toFixed(0)} ms / ${m(eager, "rssMiB").toFixed(1)} MiB`,
-        `${(m(lazy, "ms") / m(eager, "ms")).toFixed(2)}x / ${(m(lazy, "rssMiB") / m(eager, "rssMiB")).toFixed(2)}x`,
-      ]);
-    }
+    const rows = compare(commands, files.lazy, files.eager, files.rssHook, dir, rounds);
+    const rolloutRows = compare(
+      [
+        { label: "agent-canary rollout status --help", args: ["rollout", "status", "--help"] },
+        { label: "agent-canary rollout status (file store)", args: ["rollout", "status", "--store", files.store] },
+      ],
+      files.lazy,
+      files.rolloutRoot,
+      files.rssHook,
+      dir,
+      rounds,
+    );
     process.stdout.write(
       `CLI start-up, median of ${rounds} interleaved runs each (one warm-up), on ${machineLine().replace("when the file was written", "at the start")}.\n` +
         "Lazy: the agent-canary binary (a command loads its package when it runs). Eager: the same program with every package imported before parsing (the binary before).\n\n" +
         table(["command", "lazy: time / peak RSS", "eager: time / peak RSS", "lazy / eager"], rows) +
+        "\n\nThe rollout commands through the package's CLI entry (the binary) against its root entry (receiver server and rule generator loaded too, as before):\n\n" +
+        table(["command", "CLI entry: time / peak RSS", "root entry: time / peak RSS", "CLI / root"], rolloutRows) +
         "\n",
     );
   } finally {
