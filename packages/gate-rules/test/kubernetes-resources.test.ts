@@ -178,7 +178,7 @@ describe("CLI", () => {
     const gates = join(dir, "gates.yaml");
     await writeFile(gates, "deployments: [support-agent]\n");
     const cases: [string[], RegExp][] = [
-      [["--format", "kubernetes", "--namespace", "Monitoring"], /--namespace: a namespace is lower-case/],
+      [["--format", "kubernetes", "--namespace", "Monitoring"], /^error: --namespace Monitoring: a namespace is lower-case/],
       [["--format", "kubernetes", "--label", "release"], /--label release: write key=value/],
       [["--format", "kubernetes", "--label", "release=not ok"], /--label release=not ok: a label value/],
       [["--namespace", "monitoring"], /--namespace applies only with --format kubernetes/],

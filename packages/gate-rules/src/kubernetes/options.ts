@@ -1,3 +1,4 @@
+import { flagIssueMessage } from "@agent-canary/conventions/cli";
 import { z } from "zod";
 import { OutputOptionError, LabelsSchema, LabelValueSchema, LabelKeySchema, NamespaceSchema, ObjectNameSchema } from "./metadata.js";
 
@@ -41,10 +42,9 @@ export type DashboardConfigMapOptionsInput = z.input<typeof DashboardConfigMapOp
  * Parses options assembled from CLI flags; a problem names the flag that set
  * the field (`flags` maps field to flag) and what is allowed.
  */
-export function parseKubernetesOptions<T>(schema: z.ZodType<T>, input: unknown, flags: Readonly<Record<string, string>>): T {
+export function parseKubernetesOptions<T>(schema: z.ZodType<T>, input: Readonly<Record<string, unknown>>, flags: Readonly<Record<string, string>>): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = String(issue?.path[0] ?? "");
-  throw new OutputOptionError(`${flags[field] ?? field}: ${issue?.message ?? "invalid"}`);
+  // The shared formatter: the flag, the value given, the fix (e.g. "--namespace Monitoring: a namespace is lower-case...").
+  throw new OutputOptionError(flagIssueMessage(parsed.error.issues[0], input, flags));
 }
