@@ -67,6 +67,13 @@ describe("shadow replay command", () => {
     const { stderr: err, exitCode } = await runShadowCli(["shadow", "replay", "--inputs", join(dir, "in.jsonl"), "--agent", agent, "--out", join(dir, "o.jsonl")]);
     expect(exitCode).toBe(1);
     expect(err).toContain("its default export must be an object with at least { candidate: { run, version } }");
+    // A recorded line that is not JSON is the user's file, not a bug: one line naming file and line, exit 1, no stack.
+    await writeFile(join(dir, "candidate.mjs"), AGENT_MODULE);
+    await writeFile(join(dir, "in.jsonl"), "garbage\n");
+    const badLine = await runShadowCli(["shadow", "replay", "--inputs", join(dir, "in.jsonl"), "--agent", join(dir, "candidate.mjs"), "--out", join(dir, "o.jsonl"), "--no-progress"]);
+    expect(badLine.exitCode).toBe(1);
+    expect(badLine.stderr).toMatch(new RegExp(`^error: ${join(dir, "in.jsonl")}:1: not valid JSON`));
+    expect(badLine.stderr).not.toContain("    at ");
   });
 
   it("says which flag and what to change when the module cannot be loaded, through the agent-canary bin", async () => {

@@ -1,10 +1,10 @@
-import { InvalidStateError, StoreBusyError, StoreSpecError, StoreUnavailableError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
+import { InvalidStateError, RedisSpecError, StoreBusyError, StoreSpecError, StoreUnavailableError, TransitionConflictError, TransitionRejectedError, openStore, type RolloutStore } from "@agent-canary/rollout-state";
 import { runCommand, type ErrorReporter } from "@agent-canary/conventions/cli";
 import { ConfigFileError } from "../yaml-file.js";
 import { CliError } from "./io.js";
 
 /** The store's, the config's and the state's own errors: their messages name the field and the fix (exit 1). */
-const USER_ERRORS = [TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, InvalidStateError, StoreBusyError, StoreUnavailableError];
+const USER_ERRORS = [TransitionRejectedError, TransitionConflictError, StoreSpecError, ConfigFileError, InvalidStateError, StoreBusyError, StoreUnavailableError, RedisSpecError];
 
 /** Runs a rollout command's body with the shared exit codes: a known failure is one line, anything else a bug with its stack. */
 export function runAction(command: ErrorReporter, body: () => Promise<void>): Promise<void> {

@@ -6,6 +6,7 @@ import { progressBar, silentProgress } from "../replay/progress.js";
 import { replayShadow, type ReplayOptions, type ReplaySummary } from "../replay/replay.js";
 import { CliError, EXIT_CODES, emit, exitCodesHelp, parseFlags, runCommand } from "@agent-canary/conventions/cli";
 import type { ShadowCommandIo } from "./cli-io.js";
+import { SHADOW_USER_ERRORS } from "./user-errors.js";
 import { positiveInt } from "./flags.js";
 
 const ReplayFlagsSchema = z.object({
@@ -92,7 +93,7 @@ export function addReplayCommand(shadow: Command, io: ShadowCommandIo): void {
         const compared = summary.interrupted ? `interrupted: ${summary.compared} of ${summary.inputs} inputs compared` : `replayed ${summary.inputs} inputs: ${summary.compared} compared`;
         emit(io, f.json, { ...summary, out: f.out }, () => [`${compared}, ${summary.divergent} divergent, ${summary.candidateFailures} candidate failures; comparisons appended to ${f.out}`]);
         if (summary.interrupted) throw new CliError("shadow replay: interrupted", EXIT_CODES.interrupted);
-      }),
+      }, SHADOW_USER_ERRORS),
     );
 }
 

@@ -7,6 +7,7 @@ import { RISK_TIERS, RiskTierSchema } from "../report/shadow-duration.js";
 import { buildShadowReport, type ShadowReport, type SkippedLine } from "../report/shadow-report.js";
 import { CliError, EXIT_CODES, exitCodesHelp, parseFlags, runCommand, usageError } from "@agent-canary/conventions/cli";
 import type { ShadowCommandIo } from "./cli-io.js";
+import { SHADOW_USER_ERRORS } from "./user-errors.js";
 import { positiveInt } from "./flags.js";
 
 const ReportFlagsSchema = z.object({
@@ -88,6 +89,6 @@ export function addReportCommand(shadow: Command, io: ShadowCommandIo): void {
         if (flags.check && (!checked || checked.readiness.some((c) => !c.passed))) {
           throw new CliError(`shadow report: ${checked ? `candidate ${checked.candidateVersion} is` : "no candidate is"} not ready for a canary (see Readiness)`, EXIT_CODES.checkFailed);
         }
-      }),
+      }, SHADOW_USER_ERRORS),
     );
 }
