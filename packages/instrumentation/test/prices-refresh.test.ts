@@ -85,16 +85,16 @@ describe("a refreshed dataset", () => {
     }
   });
 
-  it("refuses a rate of a price key the dataset does not know, and a model without its dataset id", () => {
+  it("refuses a rate of a price key the dataset does not know, and a model without its dataset id, naming every field", () => {
     refreshWith({ openai: [{ id: "gpt-4o", prices: { input_mtok: 2.5, output_mtok: 10, input_hologram_mtok: "soon" } }] });
     const first = book();
     expect(first.prices.cost("gpt-4o", usage(M, M), "openai")).toEqual(UNPRICED);
     expect(first.warnings).toEqual([unusable("gpt-4o", `prices.input_hologram_mtok: ${RATE_SHAPE}`)]);
 
-    refreshWith({ openai: [{ id: "gpt-4o", match: { equals: "gpt-4o" } }, { id: "", match: { equals: "house-model" }, prices: { input_mtok: 1 } }] });
+    refreshWith({ openai: [{ id: "gpt-4o", match: { equals: "gpt-4o" } }, { id: "", match: { equals: "house-model" }, prices: { input_mtok: 1, input_hologram_mtok: "soon" } }] });
     const second = book();
     expect(second.prices.cost("house-model", usage(M, 0), "openai")).toEqual(UNPRICED);
-    expect(second.warnings).toEqual([unusable("house-model", "id: expected the model's dataset id (a non-empty string)")]);
+    expect(second.warnings).toEqual([unusable("house-model", `id: expected the model's dataset id (a non-empty string); prices.input_hologram_mtok: ${RATE_SHAPE}`)]);
   });
 
   it("refuses a model whose later dated prices are malformed before that date comes, though today's are good", () => {
