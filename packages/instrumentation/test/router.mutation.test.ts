@@ -228,6 +228,16 @@ describe("router fails closed", () => {
     expect(failures).toEqual(["unavailable", "unavailable"]);
   });
 
+  it("after a state timeout, decides a later session at once by what it knows, not after waiting for the next event", async () => {
+    const { router, store } = setup({ stateTimeoutMs: 20 });
+    expect(await router.assign({ id: "a" })).toMatchObject({ failure: "unavailable" });
+    const later = router.assign({ id: "b" });
+    // A state arriving after the session started does not hold it back or change its decision.
+    store.emit(at(100));
+    expect(await later).toMatchObject({ group: "baseline", failure: "unavailable" });
+    expect(await router.assign({ id: "c" })).toMatchObject({ group: "canary" });
+  });
+
   it("when closed before any state arrived, saying it was closed (not that the state timed out), with capabilities off", async () => {
     const { router, store, failures, warnings } = setup();
     router.close();
