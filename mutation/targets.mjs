@@ -34,10 +34,15 @@ export const TARGETS = {
     ],
     skipTests: [],
   },
-  // Cost accounting: the price book and the @pydantic/genai-prices lookup (the hand-written
-  // prefix lookup of issue 14 is gone; the dataset matches model names itself).
+  // Cost accounting: the price book, the @pydantic/genai-prices lookup (the hand-written
+  // prefix lookup of issue 14 is gone; the dataset matches model names itself) and the
+  // zod shapes its entries are checked against (prices-refresh.test.ts feeds refreshed data).
   "instrumentation-cost": {
-    mutate: ["packages/instrumentation/src/cost/price-book.ts", "packages/instrumentation/src/cost/dataset.ts"],
+    mutate: [
+      "packages/instrumentation/src/cost/price-book.ts",
+      "packages/instrumentation/src/cost/dataset.ts",
+      "packages/instrumentation/src/cost/dataset-schema.ts",
+    ],
     tests: ["packages/instrumentation/test/prices*.test.ts"],
     skipTests: [],
   },

@@ -228,14 +228,48 @@ describe("router fails closed", () => {
     expect(failures).toEqual(["unavailable", "unavailable"]);
   });
 
-  it("when closed before any state arrived", async () => {
+  it("after a state timeout, decides a later session at once by what it knows, not after waiting for the next event", async () => {
+    const { router, store } = setup({ stateTimeoutMs: 20 });
+    expect(await router.assign({ id: "a" })).toMatchObject({ failure: "unavailable" });
+    const later = router.assign({ id: "b" });
+    // A state arriving after the session started does not hold it back or change its decision.
+    store.emit(at(100));
+    expect(await later).toMatchObject({ group: "baseline", failure: "unavailable" });
+    expect(await router.assign({ id: "c" })).toMatchObject({ group: "canary" });
+  });
+
+  it("when closed before any state arrived, saying it was closed (not that the state timed out), with capabilities off", async () => {
     const { router, store, failures, warnings } = setup();
     router.close();
     expect(store.unsubscribed).toBe(1);
     await router.firstState;
-    expect(await router.assign({ id: "a" })).toMatchObject({ group: "baseline", failure: "unavailable" });
+    const { pin, ...assigned } = await router.assign({ id: "a" });
+    expect(assigned).toMatchObject({ group: "baseline", failure: "unavailable" });
+    expect(pin.stratum).toMatchObject({ assignment: "fail_closed", rolloutId: "" });
     expect(failures).toEqual(["unavailable"]);
-    expect(warnings.join("\n")).toContain("routing fails closed (unavailable)");
+    expect(warnings).toEqual([
+      `routing fails closed (unavailable) for deployment ${DEPLOYMENT}: the router was closed before any rollout state arrived. New sessions run the baseline until a valid rollout state is readable.`,
+    ]);
+    expect(router.capability("a", pin, "refunds")).toBe(false);
+  });
+
+  it("when closed while a session waits for the first state: that session fails closed at once, saying it was closed", async () => {
+    const { router, failures, warnings } = setup();
+    const waiting = router.assign({ id: "a" });
+    router.close();
+    expect(await waiting).toMatchObject({ group: "baseline", failure: "unavailable" });
+    expect(failures).toEqual(["unavailable"]);
+    expect(warnings.join("\n")).toContain("the router was closed before any rollout state arrived");
+    expect(warnings.join("\n")).not.toContain("no rollout state arrived within");
+  });
+
+  it("closing after a state arrived keeps routing new sessions by that state", async () => {
+    const { router, store, failures } = setup();
+    store.emit(at(100));
+    router.close();
+    expect(await router.assign({ id: "a" })).toMatchObject({ group: "canary" });
+    expect(router.state?.canaryPercent).toBe(100);
+    expect(failures).toEqual([]);
   });
 
   it("when the store's watch() throws, saying why", async () => {

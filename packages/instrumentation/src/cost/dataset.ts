@@ -1,4 +1,5 @@
-import { calcPrice, type ModelInfo, type ModelPrice as DatasetModelPrice, type Provider } from "@pydantic/genai-prices";
+import { calcPrice, type ModelInfo, type PriceCalculationResult, type Provider } from "@pydantic/genai-prices";
+import { ConditionalModelSchema, describeIssues, PlainModelSchema, type Rate, type Rates } from "./dataset-schema.js";
 import type { TokenUsage } from "./schema.js";
 
 /**
@@ -32,14 +33,14 @@ const DATASET_PROVIDER: Record<string, string> = {
 export function datasetProviderId(provider: string | undefined): string | undefined {
   if (!provider) return undefined;
   const name = provider.toLowerCase();
-  return DATASET_PROVIDER[name] ?? DATASET_PROVIDER[name.split(".")[0] ?? ""];
+  return DATASET_PROVIDER[name] ?? DATASET_PROVIDER[name.split(".")[0] ?? name];
 }
 
-/** What a model resolved to in the dataset: its id (for user overrides) and how to price a call. */
-export interface DatasetPrice {
-  readonly modelId: string;
-  readonly cost: (usage: TokenUsage) => number;
-}
+/**
+ * What looking a model up in the dataset gave: a price (with the model's dataset
+ * id, for user overrides), or why the model's data cannot be used.
+ */
+export type DatasetLookup = { readonly modelId: string; readonly cost: (usage: TokenUsage) => number } | { readonly problem: string };
 
 const PER_MILLION = 1_000_000;
 
@@ -47,16 +48,7 @@ const PER_MILLION = 1_000_000;
 const TOKEN_KEYS = ["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "requests_kcount"] as const;
 type TokenKey = (typeof TOKEN_KEYS)[number];
 
-/** A rate that is a number, or tiered by the call's total input tokens (long-context pricing). */
-type Rate = number | { base: number; tiers: { start: number; price: number }[] };
-
-function isRate(value: unknown): value is Rate {
-  if (typeof value === "number") return Number.isFinite(value);
-  const v = value as { base?: unknown; tiers?: unknown } | undefined;
-  return typeof v?.base === "number" && Array.isArray(v.tiers) && v.tiers.every((t: { start?: unknown; price?: unknown }) => typeof t.start === "number" && typeof t.price === "number");
-}
-
-/** The dataset's tier rule: the last tier whose start the call's total input tokens exceed. */
+/** The dataset's tier rule: the last tier (by start) whose start the call's total input tokens exceed. */
 function rateAt(rate: Rate | undefined, totalInput: number): number | undefined {
   if (rate === undefined || typeof rate === "number") return rate;
   let price = rate.base;
@@ -75,17 +67,11 @@ function datasetUsage(usage: TokenUsage): Record<string, number> {
 
 /**
  * Per-token-kind rates (plain or tiered) computed here in well under a
- * microsecond instead of the dataset's ~40 µs lookup per call. Prices that
- * change by date or time of day are left to the dataset's own calculator.
+ * microsecond instead of the dataset's ~40 µs lookup per call.
  */
-function tokenPrice(price: DatasetModelPrice): ((usage: TokenUsage) => number) | undefined {
+function tokenPrice(prices: Rates): (usage: TokenUsage) => number {
   const rates: Partial<Record<TokenKey, Rate>> = {};
-  for (const key of TOKEN_KEYS) {
-    const value: unknown = price[key];
-    if (value === undefined) continue;
-    if (!isRate(value)) return undefined;
-    rates[key] = value;
-  }
+  for (const key of TOKEN_KEYS) rates[key] = prices[key];
   return (usage) => {
     const total = usage.inputTokens;
     const input = rateAt(rates.input_mtok, total) ?? 0;
@@ -100,26 +86,49 @@ function tokenPrice(price: DatasetModelPrice): ((usage: TokenUsage) => number) |
   };
 }
 
-/** The dataset's calculator on a provider holding only this model: slower, exact for tiers and conditional prices. */
+/**
+ * Prices that change by date or time of day: the dataset's own calculator, on a
+ * provider holding only this model (it matches `name`, as it just did). Without
+ * fallback providers: a name this model matches only in its dated form
+ * ("-2024-08-06") must not go to a fallback provider's model first.
+ */
 function datasetCalculator(provider: Provider, model: ModelInfo, name: string): (usage: TokenUsage) => number {
   const single: Provider = { ...provider, models: [model], fallback_model_providers: [] };
   return (usage) => calcPrice(datasetUsage(usage), name, { provider: single })?.total_price ?? Number.NaN;
 }
 
+const unusable = (model: string, why: string): DatasetLookup => ({
+  problem: `the @pydantic/genai-prices data for model "${model}" is unusable (${why}); its calls are unpriced until the data given to updatePrices() is fixed, or until the "prices" option prices "${model}"`,
+});
+
+/** The dataset's match for the name: under the provider, else (an OpenAI-compatible server behind the openai SDK) by the name alone. */
+function findInDataset(model: string, providerId: string | undefined): PriceCalculationResult {
+  // No usage: only the match is wanted; the dataset still checks the matched rates and throws on bad ones.
+  // Without a provider the retry repeats the same lookup: a miss, cached by the price book.
+  return calcPrice({}, model, { providerId }) ?? calcPrice({}, model);
+}
+
 /**
- * Looks a model up in @pydantic/genai-prices. Undefined when the dataset does
+ * Looks a model up in @pydantic/genai-prices, under a dataset provider id
+ * (datasetProviderId()) when the call's provider has one. Undefined when the dataset does
  * not know it: such a call is unpriced, never charged as a model with a
- * shorter name.
+ * shorter name. Refused when the model's data (maybe refreshed at runtime by
+ * updatePrices()) does not have the shape prices are read from.
  */
-export function lookUpDataset(model: string, provider: string | undefined): DatasetPrice | undefined {
-  const providerId = datasetProviderId(provider);
-  const unit = { input_tokens: 1, output_tokens: 1 };
-  let found = calcPrice(unit, model, providerId ? { providerId } : {});
-  // A provider the dataset knows but whose list lacks the model (an OpenAI-compatible
-  // server behind the openai SDK) falls back to the model name alone.
-  if (!found && providerId) found = calcPrice(unit, model);
+export function lookUpDataset(model: string, providerId: string | undefined): DatasetLookup | undefined {
+  let found: PriceCalculationResult;
+  try {
+    found = findInDataset(model, providerId);
+  } catch (error) {
+    return unusable(model, String(error));
+  }
   if (!found) return undefined;
-  const conditional = Array.isArray(found.model.prices);
-  const cost = (!conditional && tokenPrice(found.model_price)) || datasetCalculator(found.provider, found.model, model);
-  return { modelId: found.model.id, cost };
+  if (Array.isArray(found.model.prices)) {
+    const parsed = ConditionalModelSchema.safeParse(found.model);
+    if (!parsed.success) return unusable(model, describeIssues(parsed.error));
+    return { modelId: parsed.data.id, cost: datasetCalculator(found.provider, found.model, model) };
+  }
+  const parsed = PlainModelSchema.safeParse(found.model);
+  if (!parsed.success) return unusable(model, describeIssues(parsed.error));
+  return { modelId: parsed.data.id, cost: tokenPrice(parsed.data.prices) };
 }

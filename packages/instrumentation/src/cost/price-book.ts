@@ -1,10 +1,20 @@
-import { lookUpDataset, type DatasetPrice } from "./dataset.js";
+import { consoleLogger, OnceLogger } from "../telemetry/logger.js";
+import { datasetProviderId, lookUpDataset } from "./dataset.js";
 import type { CallCost, ModelPrice, PriceTable, TokenUsage } from "./schema.js";
 
 /** Resolutions are kept this long, so a runtime refresh of the dataset (its updatePrices()) is picked up. */
-const RESOLUTION_TTL_MS = 10 * 60_000;
+export const RESOLUTION_TTL_MS = 10 * 60_000;
 /** Model names come from responses: bound what an odd server could make us remember. */
-const MAX_RESOLUTIONS = 2_000;
+export const MAX_RESOLUTIONS = 2_000;
+
+export interface PriceBookOptions {
+  /** `false` prices only what the overrides name (no dataset). */
+  includeDefaults?: boolean | undefined;
+  /** Where unusable dataset entries are reported, once per model and problem. Default: the console. */
+  log?: Pick<OnceLogger, "warnOnce"> | undefined;
+  /** The clock (ms) the resolution cache ages by. Default: Date.now. */
+  now?: (() => number) | undefined;
+}
 
 interface Resolution {
   readonly price: ((usage: TokenUsage) => number) | undefined;
@@ -21,17 +31,22 @@ function fromTable(price: ModelPrice): (usage: TokenUsage) => number {
 /**
  * Prices LLM calls: the user's table first (by the name the call reports, or
  * the dataset's id for it), then the maintained dataset of
- * @pydantic/genai-prices. A model neither knows is unpriced.
+ * @pydantic/genai-prices. A model neither knows is unpriced, and so is one
+ * whose dataset entry is unusable (with a warning saying why).
  */
 export class PriceBook {
   private readonly overrides = new Map<string, ModelPrice>();
   private readonly useDataset: boolean;
+  private readonly log: Pick<OnceLogger, "warnOnce">;
+  private readonly now: () => number;
+  /** By dataset provider and model name: what the dataset is asked depends on nothing else. */
   private readonly resolved = new Map<string, Resolution>();
 
-  /** `includeDefaults: false` prices only what `overrides` names (no dataset). */
-  constructor(overrides: PriceTable = {}, options: { includeDefaults?: boolean } = {}) {
+  constructor(overrides: PriceTable = {}, options: PriceBookOptions = {}) {
     for (const [model, price] of Object.entries(overrides)) this.overrides.set(model.toLowerCase(), price);
     this.useDataset = options.includeDefaults !== false;
+    this.log = options.log ?? new OnceLogger(consoleLogger);
+    this.now = options.now ?? Date.now;
   }
 
   /** USD of one call, or why it is unknown. `provider` is the GenAI provider name, which narrows the dataset lookup. */
@@ -49,22 +64,28 @@ export class PriceBook {
   }
 
   private priceFor(model: string, provider: string | undefined): ((usage: TokenUsage) => number) | undefined {
-    const key = `${provider ?? ""}\u0000${model}`;
-    const now = Date.now();
+    const providerId = datasetProviderId(provider);
+    const key = `${providerId}\u0000${model}`;
+    const now = this.now();
     const hit = this.resolved.get(key);
     if (hit && now - hit.at < RESOLUTION_TTL_MS) return hit.price;
-    const price = this.resolve(model, provider);
+    const price = this.resolve(model, providerId);
     if (this.resolved.size >= MAX_RESOLUTIONS) this.resolved.clear();
     this.resolved.set(key, { price, at: now });
     return price;
   }
 
-  private resolve(model: string, provider: string | undefined): ((usage: TokenUsage) => number) | undefined {
+  private resolve(model: string, providerId: string | undefined): ((usage: TokenUsage) => number) | undefined {
     const own = this.overrides.get(model.toLowerCase());
     if (own) return fromTable(own);
+    // Nothing to find: neither the dataset's prices nor an override by dataset id.
     if (!this.useDataset && this.overrides.size === 0) return undefined;
-    const found: DatasetPrice | undefined = lookUpDataset(model, provider);
+    const found = lookUpDataset(model, providerId);
     if (!found) return undefined;
+    if ("problem" in found) {
+      this.log.warnOnce(`price-data:${found.problem}`, found.problem);
+      return undefined;
+    }
     const byId = this.overrides.get(found.modelId.toLowerCase());
     if (byId) return fromTable(byId);
     return this.useDataset ? found.cost : undefined;

@@ -17,7 +17,7 @@ export const ENV_VARS = {
   AGENT_CANARY_METRICS_EXPORTER: "prometheus (default) | otlp | none",
   AGENT_CANARY_METRICS_PORT: "Prometheus scrape port (default 9464; 0 picks one); also read by register() in code when metrics.port is not set",
   AGENT_CANARY_METRICS_HOST: "Prometheus scrape interface (default 0.0.0.0); also read by register() in code when metrics.host is not set",
-  AGENT_CANARY_TRACES_EXPORTER: "otlp (default) | none | env (follow OTEL_TRACES_EXPORTER)",
+  AGENT_CANARY_TRACES_EXPORTER: "otlp | none | env (follow OTEL_TRACES_EXPORTER: otlp, console, none); default env when OTEL_TRACES_EXPORTER is set, else otlp",
   AGENT_CANARY_GUARD_MODE: "enforce (default) | record",
   AGENT_CANARY_BUDGET_USD: "USD budget per session",
   AGENT_CANARY_MAX_TURNS: "LLM calls allowed per session",

@@ -95,13 +95,13 @@ export class Router {
   }
 
   async assign(request: RoutingRequest): Promise<Assignment> {
-    await this.waitForFirstState();
+    const current = await this.settledState();
     const pinned = this.pins.get(request.id);
     if (pinned && !this.drainIsOver(pinned)) {
       const version = this.options.versions.get(pinned.versionHash);
       if (version) return { group: pinned.group, version, resumed: true, pin: pinned };
     }
-    const { stratum, ...decided } = this.decide(request);
+    const { stratum, ...decided } = this.decide(request, current);
     const pin: Pin = { group: decided.group, versionHash: decided.version.hash, stratum };
     this.pins.set(request.id, pin);
     return { ...decided, resumed: false, pin };
@@ -111,11 +111,17 @@ export class Router {
   capability(sessionId: string, pin: Pin, name: string): boolean {
     const known = pin.capabilities?.get(name);
     if (known !== undefined) return known;
-    const cap = this.state?.capabilities[name];
-    const on =
-      cap !== undefined && cap.enabled && isCanarySlot(routingSlotOf(sessionId, `${this.state?.salt ?? ""}:${name}`), cap.percent);
+    const on = this.capabilityOn(sessionId, name);
     (pin.capabilities ??= new Map()).set(name, on);
     return on;
+  }
+
+  /** Off while failing closed (no state to read the capability from); else by the session's slot under the state's salt. */
+  private capabilityOn(sessionId: string, name: string): boolean {
+    const state = this.state;
+    if (!state) return false;
+    const cap = state.capabilities[name];
+    return cap !== undefined && cap.enabled && isCanarySlot(routingSlotOf(sessionId, `${state.salt}:${name}`), cap.percent);
   }
 
   /**
@@ -140,17 +146,18 @@ export class Router {
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    // Sessions waiting for a first state, and any started later, fail closed saying why.
+    this.current ??= { kind: "failed", reason: "unavailable", detail: "the router was closed before any rollout state arrived" };
     this.resolveFirst();
   }
 
-  private decide(request: RoutingRequest): Decision {
+  /** `current` is undefined only without a store. */
+  private decide(request: RoutingRequest, current: Current | undefined): Decision {
     const { versions } = this.options;
-    if (!this.options.store) return { group: "baseline", version: versions.baseline, stratum: NO_ROLLOUT };
-    const current = this.current;
-    if (!current || current.kind === "failed") {
-      const reason = current?.reason ?? "unavailable";
-      this.fail(reason, current?.detail ?? "the router was closed before any rollout state arrived");
-      return { group: "baseline", version: versions.baseline, failure: reason, stratum: StateStrata.failClosed(this.lastStrata) };
+    if (!current) return { group: "baseline", version: versions.baseline, stratum: NO_ROLLOUT };
+    if (current.kind === "failed") {
+      this.fail(current.reason, current.detail);
+      return { group: "baseline", version: versions.baseline, failure: current.reason, stratum: StateStrata.failClosed(this.lastStrata) };
     }
     const { state, strata } = current;
     const baseline = this.baselineOf(state);
@@ -224,8 +231,14 @@ export class Router {
     this.resolveFirst();
   }
 
+  /** The state to route by once the store has spoken or the wait timed out; undefined only without a store. */
+  private async settledState(): Promise<Current | undefined> {
+    if (!this.options.store) return undefined;
+    if (!this.current) await this.waitForFirstState();
+    return this.current;
+  }
+
   private async waitForFirstState(): Promise<void> {
-    if (this.current || !this.options.store) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.options.stateTimeoutMs);
