@@ -65,10 +65,11 @@ export const TARGETS = {
   // gate-rules statistics: the always-valid boundary and the per-test formulas the
   // evaluator and the PromQL are built from. The differential and simulation suites
   // (real Prometheus, Monte Carlo) are left out for run time; evaluator tests and the
-  // stats property tests cover these files.
+  // stats property tests cover these files, and rule-references.test.ts the names of
+  // the formulas' intermediate values (each must become a recorded series the rules read).
   "gate-rules-stats": {
     mutate: ["packages/gate-rules/src/stats/statistics/*.ts"],
-    tests: ["packages/gate-rules/test/evaluator.test.ts", "packages/gate-rules/test/stats*.test.ts"],
+    tests: ["packages/gate-rules/test/evaluator.test.ts", "packages/gate-rules/test/stats*.test.ts", "packages/gate-rules/test/rule-references.test.ts"],
     skipTests: [],
   },
 };
