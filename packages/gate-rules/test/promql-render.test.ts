@@ -14,20 +14,10 @@ import { gateRecordingRules } from "../src/prometheus/gate-records.js";
 import { FIELD_SERIES, RECORDED } from "../src/prometheus/names.js";
 import { renderGate } from "../src/prometheus/render.js";
 import { literal, mul, sub } from "../src/stats/formula/tree.js";
+import { EVERY_TEST_GATES } from "./helpers/every-test-gates.js";
 import { evaluatePromql, type Labels, type Sample, type Value } from "./helpers/promql-subset.js";
 
-const config = parseGatesConfig(`deployments: [a]
-by: [cluster]
-gates:
-  - { kind: turns_per_session, name: turns_delta, comparison: delta, threshold: 0.5 }
-  - { kind: judge_quality, name: quality_ratio, comparison: ratio, threshold: 0.9 }
-  - { kind: task_completion_rate, name: completion_delta, comparison: delta, threshold: 0.02 }
-  - { kind: error_rate, name: errors_ratio, comparison: ratio, threshold: 1.3 }
-  - { kind: loop_rate, name: loops_strict, threshold: 1.5, rho: 3, alpha: 0.001, passAlpha: 0.2 }
-  - { kind: cost_per_session, name: cost_fixed, method: threshold_only, minSamples: 5 }
-  - { kind: error_rate, name: errors_fixed, comparison: delta, threshold: 0.01, method: threshold_only }
-  - { kind: cost_geometric_mean, name: typical_strict, threshold: 1.1 }
-`);
+const config = parseGatesConfig(`deployments: [a]\nby: [cluster]\n${EVERY_TEST_GATES}`);
 
 const ROLLOUT = { cluster: "eu", deployment: "a", rollout_id: "r1" };
 const PERCENTS = ["1", "5", "25", "50"];

@@ -9,6 +9,7 @@
 import { METRICS, prometheusName, RECEIVER_METRICS, SHADOW_METRICS, type ExportMode } from "@agent-canary/conventions";
 import { describe, expect, it } from "vitest";
 import { alertingRules, parseGatesConfig, recordingRules, type GatesConfig } from "../src/index.js";
+import { EVERY_TEST_GATES } from "./helpers/every-test-gates.js";
 import { gateGroupName } from "../src/prometheus/rules.js";
 import { NAMED_SERIES, RECORDED } from "../src/prometheus/names.js";
 
@@ -16,17 +17,8 @@ import { NAMED_SERIES, RECORDED } from "../src/prometheus/names.js";
 const EVERY_KIND = `deployments: [a, b.c]
 matchers: ['namespace="x"']
 by: [cluster]
-gates:
-  - { kind: turns_per_session, name: turns_delta, comparison: delta, threshold: 0.5 }
-  - { kind: judge_quality, name: quality_ratio, comparison: ratio, threshold: 0.9 }
-  - { kind: task_completion_rate, name: completion_delta, comparison: delta, threshold: 0.02 }
-  - { kind: error_rate, name: errors_ratio, comparison: ratio, threshold: 1.3 }
-  - { kind: loop_rate, name: loops_strict, threshold: 1.5 }
-  - { kind: cost_per_session, name: cost_fixed, method: threshold_only }
-  - { kind: error_rate, name: errors_fixed, comparison: delta, threshold: 0.01, method: threshold_only }
-  - { kind: cost_geometric_mean, name: typical_strict, threshold: 1.1 }
 shadow: { minSimilarity: 0.9, minRequests: 100 }
-`;
+${EVERY_TEST_GATES}`;
 
 const CONFIGS: [string, GatesConfig][] = [
   ["the recommended preset", parseGatesConfig("deployments: [a]\n")],

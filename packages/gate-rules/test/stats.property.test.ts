@@ -14,6 +14,7 @@ import { FORMULA_OUTPUTS, type FormulaOutput } from "../src/stats/statistics/for
 import { meanFormula } from "../src/stats/statistics/mean.js";
 import { RATE_FLOOR, scoreFormula } from "../src/stats/statistics/score.js";
 import { fixedBoundary } from "../src/stats/statistics/boundary.js";
+import { EVERY_TEST_GATES } from "./helpers/every-test-gates.js";
 
 /** The outputs, listed here rather than read from FORMULA_OUTPUTS, so a change to that list shows. */
 const OUTPUTS: readonly FormulaOutput[] = ["canarySamples", "baselineSamples", "canaryEstimate", "baselineEstimate", "value", "information", "failStatistic", "failBoundary", "passStatistic", "passBoundary"];
@@ -135,17 +136,7 @@ function reference(gate: Gate, input: FormulaInput): Record<FormulaOutput, numbe
 }
 
 /** Every preset gate, plus the comparisons and methods the presets do not use. */
-const config = parseGatesConfig(`deployments: [a]
-gates:
-  - { kind: turns_per_session, name: turns_delta, comparison: delta, threshold: 0.5 }
-  - { kind: judge_quality, name: quality_ratio, comparison: ratio, threshold: 0.9 }
-  - { kind: task_completion_rate, name: completion_delta, comparison: delta, threshold: 0.02 }
-  - { kind: error_rate, name: errors_ratio, comparison: ratio, threshold: 1.3 }
-  - { kind: loop_rate, name: loops_strict, threshold: 1.5, rho: 3, alpha: 0.001, passAlpha: 0.2 }
-  - { kind: cost_per_session, name: cost_fixed, method: threshold_only }
-  - { kind: error_rate, name: errors_fixed, comparison: delta, threshold: 0.01, method: threshold_only }
-  - { kind: cost_geometric_mean, name: typical_strict, threshold: 1.1 }
-`);
+const config = parseGatesConfig(`deployments: [a]\n${EVERY_TEST_GATES}`);
 
 /** One arm of one stratum: n sessions; events x ≤ n; a sum s and sum of squares q ≥ s²/n (Cauchy–Schwarz). */
 const arm = fc
