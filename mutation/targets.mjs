@@ -72,6 +72,38 @@ export const TARGETS = {
     tests: ["packages/gate-rules/test/evaluator.test.ts", "packages/gate-rules/test/stats*.test.ts", "packages/gate-rules/test/rule-references.test.ts"],
     skipTests: [],
   },
+  // gate-rules PromQL generation: the input layer, each gate's recording rules, the
+  // formula renderer, the alerts, the shadow gate and the controller's verdict query.
+  // names.ts is left out: a table of series names (rule-references.test.ts checks them).
+  // Tests: in-process ones only. promql-render and prometheus-alerts evaluate the rules
+  // with a PromQL-subset evaluator; rule-references checks every series read is recorded.
+  // Left out for run time (each starts real binaries, seconds to minutes per mutant):
+  // promtool-rules, differential, prometheus-backfill and vmalert-rules (Prometheus,
+  // promtool, VictoriaMetrics), alertmanager*, kubernetes-resources and cli (amtool, the
+  // built CLI). generated-files.test.ts is left out on purpose: it compares text with the
+  // committed copies, so it would "kill" any change to the output without saying whether
+  // the rules still work.
+  "gate-rules-promql": {
+    mutate: [
+      "packages/gate-rules/src/prometheus/alerts.ts",
+      "packages/gate-rules/src/prometheus/gate-records.ts",
+      "packages/gate-rules/src/prometheus/inputs.ts",
+      "packages/gate-rules/src/prometheus/render.ts",
+      "packages/gate-rules/src/prometheus/rules.ts",
+      "packages/gate-rules/src/prometheus/selectors.ts",
+      "packages/gate-rules/src/prometheus/shadow.ts",
+      "packages/gate-rules/src/prometheus/verdicts.ts",
+    ],
+    tests: [
+      "packages/gate-rules/test/rule-references.test.ts",
+      "packages/gate-rules/test/promql-render.test.ts",
+      "packages/gate-rules/test/prometheus-alerts.test.ts",
+      "packages/gate-rules/test/evaluator.test.ts",
+      "packages/gate-rules/test/grafana-alert-rules.test.ts",
+      "packages/gate-rules/test/runbook.test.ts",
+    ],
+    skipTests: [],
+  },
 };
 
 /** The target for a package name, or an error that lists the known ones. */

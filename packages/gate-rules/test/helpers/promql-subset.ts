@@ -1,7 +1,8 @@
 // An in-process evaluator of the PromQL subset prometheus/render.ts writes for a
-// gate's formulas (selectors with `=` matchers, + - * / with `ignoring`/`on`,
-// comparisons with `bool`, `and`, `sum by`/`count by`, sqrt/ln/exp/clamp*), at one
-// instant, with Prometheus' vector-matching rules. It lets the fast tests check
+// gate's formulas and alerts.ts for its alerts (selectors with = != =~ !~
+// matchers, + - * / and comparisons with `bool`, `ignoring`/`on`, `group_left`,
+// and/or/unless, sum/count/min/topk `by`, sqrt/ln/exp/clamp*), at one instant,
+// with Prometheus' vector-matching rules. It lets the fast tests check
 // that the rendered PromQL computes what the TypeScript evaluator computes without
 // starting Prometheus (differential.test.ts does that on a real one, slowly).
 // Anything outside the subset throws, so a rendering change cannot pass unnoticed.
@@ -20,7 +21,7 @@ type Token = { t: "num"; v: number } | { t: "id"; v: string } | { t: "str"; v: s
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d*)?(?:e[+-]?\d+)?|(?:Inf|NaN)(?![\w:]))|([a-zA-Z_:][\w:]*)|"((?:[^"\\]|\\.)*)"|(==|!=|>=|<=|[-+*/(){},<>=]))/y;
+  const re = /\s*(?:(\d+(?:\.\d*)?(?:e[+-]?\d+)?|(?:Inf|NaN)(?![\w:]))|([a-zA-Z_:][\w:]*)|"((?:[^"\\]|\\.)*)"|(==|!=|=~|!~|>=|<=|[-+*/(){},<>=]))/y;
   let at = 0;
   while (at < src.length) {
     if (/^\s*$/.test(src.slice(at))) break;
@@ -50,6 +51,8 @@ interface Matching {
   bool: boolean;
   mode: "ignoring" | "on";
   labels: string[];
+  /** group_left: many on the left to one on the right, copying these labels from the right. */
+  groupLeft?: string[];
 }
 
 const signature = (labels: Labels, m: Matching): string =>
@@ -110,7 +113,7 @@ function binary(op: string, left: Value, right: Value, m: Matching): Value {
   const bySig = new Map<string, Sample>();
   for (const s of r.samples) {
     const sig = signature(s.labels, m);
-    if (bySig.has(sig)) throw new Error(`promql-subset: many-to-one match on the right (${sig}) needs group_left`);
+    if (bySig.has(sig)) throw new Error(`promql-subset: more than one match on the right (${sig}): Prometheus fails the evaluation`);
     bySig.set(sig, s);
   }
   const out: Sample[] = [];
@@ -119,7 +122,13 @@ function binary(op: string, left: Value, right: Value, m: Matching): Value {
     const sig = signature(s.labels, m);
     const match = bySig.get(sig);
     if (!match) continue;
-    if (seen.has(sig)) throw new Error(`promql-subset: many-to-one match on the left (${sig})`);
+    if (m.groupLeft) {
+      // Many-to-one: the left sample keeps its labels and takes the listed ones from the right.
+      const copied = Object.fromEntries(m.groupLeft.flatMap((k) => (match.labels[k] === undefined ? [] : [[k, match.labels[k]]])));
+      out.push({ labels: { ...s.labels, ...copied }, value: arithmetic(op, s.value, match.value) });
+      continue;
+    }
+    if (seen.has(sig)) throw new Error(`promql-subset: more than one match on the left (${sig}) without group_left`);
     seen.add(sig);
     // One-to-one: the result keeps the left side's labels, less the ignored ones (or only the `on` ones).
     const labels = Object.fromEntries(Object.entries(s.labels).filter(([k]) => (m.mode === "on" ? m.labels.includes(k) : !m.labels.includes(k))));
@@ -131,6 +140,14 @@ function binary(op: string, left: Value, right: Value, m: Matching): Value {
     out.push({ labels, value: arithmetic(op, s.value, match.value) });
   }
   return { kind: "vector", samples: out };
+}
+
+/** A label matcher; regular expressions are anchored, as in Prometheus, and an absent label is "". */
+function matches(actual: string, op: string, value: string): boolean {
+  if (op === "=") return actual === value;
+  if (op === "!=") return actual !== value;
+  const hit = new RegExp(`^(?:${value})$`).test(actual);
+  return op === "=~" ? hit : !hit;
 }
 
 class Parser {
@@ -192,7 +209,11 @@ class Parser {
         m.mode = modifier;
         m.labels = this.labelList();
       }
-      if (this.peek()?.v === "group_left" || this.peek()?.v === "group_right") throw new Error("promql-subset: group_left/right is outside the subset");
+      if (this.peek()?.v === "group_left") {
+        this.next();
+        m.groupLeft = this.labelList();
+      }
+      if (this.peek()?.v === "group_right") throw new Error("promql-subset: group_right is outside the subset");
       const right = this.expression(PRECEDENCE[op] ?? 0);
       left = binary(op, left, right, m);
     }
@@ -219,27 +240,41 @@ class Parser {
       return v;
     }
     if (t.t !== "id") throw new Error(`promql-subset: unexpected ${String(t.v)}`);
-    if (t.v === "sum" || t.v === "count") return this.aggregation(t.v);
+    if (t.v === "sum" || t.v === "count" || t.v === "min" || t.v === "topk") return this.aggregation(t.v);
     if (FUNCTIONS[t.v] && this.peek()?.v === "(") return this.call(t.v);
     return this.selector(t.v);
   }
 
-  private aggregation(op: "sum" | "count"): Value {
+  private aggregation(op: "sum" | "count" | "min" | "topk"): Value {
     this.expect("by");
     const keep = this.labelList();
     this.expect("(");
+    let k = 0;
+    if (op === "topk") {
+      const param = this.expression(0);
+      if (param.kind !== "scalar") throw new Error("promql-subset: topk takes a number first");
+      k = param.value;
+      this.expect(",");
+    }
     const v = this.expression(0);
     this.expect(")");
     if (v.kind !== "vector") throw new Error(`promql-subset: ${op} of a scalar`);
-    const groups = new Map<string, { labels: Labels; values: number[] }>();
+    const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
     for (const s of v.samples) {
-      const labels = Object.fromEntries(Object.entries(s.labels).filter(([k]) => keep.includes(k)));
+      const labels = Object.fromEntries(Object.entries(s.labels).filter(([key]) => keep.includes(key)));
       const key = signature(labels, { bool: false, mode: "ignoring", labels: [] });
-      const g = groups.get(key) ?? { labels, values: [] };
-      g.values.push(s.value);
+      const g = groups.get(key) ?? { labels, samples: [] };
+      g.samples.push(s);
       groups.set(key, g);
     }
-    return { kind: "vector", samples: [...groups.values()].map((g) => ({ labels: g.labels, value: op === "sum" ? g.values.reduce((a, b) => a + b, 0) : g.values.length })) };
+    const out: Sample[] = [];
+    for (const g of groups.values()) {
+      const values = g.samples.map((s) => s.value);
+      // topk keeps the samples themselves, labels and all: the largest k of each group.
+      if (op === "topk") out.push(...[...g.samples].sort((a, b) => b.value - a.value).slice(0, k));
+      else out.push({ labels: g.labels, value: op === "sum" ? values.reduce((a, b) => a + b, 0) : op === "count" ? values.length : Math.min(...values) });
+    }
+    return { kind: "vector", samples: out };
   }
 
   private call(fn: string): Value {
@@ -259,22 +294,21 @@ class Parser {
   }
 
   private selector(name: string): Value {
-    const matchers: [string, string][] = [];
+    const matchers: [label: string, op: string, value: string][] = [];
     if (this.peek()?.v === "{") {
       this.next();
       while (this.peek()?.v !== "}") {
         const label = this.next();
-        this.expect("=");
+        const op = this.next().v;
         const value = this.next();
-        if (label.t !== "id" || value.t !== "str") throw new Error("promql-subset: only label=\"value\" matchers");
-        matchers.push([label.v, value.v]);
+        if (label.t !== "id" || value.t !== "str" || !(op === "=" || op === "!=" || op === "=~" || op === "!~")) throw new Error("promql-subset: a matcher is label, = != =~ or !~, and a string");
+        matchers.push([label.v, op, value.v]);
         if (this.peek()?.v === ",") this.next();
       }
       this.expect("}");
     }
-    const series = this.store.get(name);
-    if (!series) throw new Error(`promql-subset: no series ${name} (nothing records it)`);
-    return { kind: "vector", samples: series.filter((s) => matchers.every(([k, v]) => s.labels[k] === v)) };
+    const series = this.store.get(name) ?? [];
+    return { kind: "vector", samples: series.filter((s) => matchers.every(([k, op, v]) => matches(s.labels[k] ?? "", op, v))) };
   }
 }
 
