@@ -9,7 +9,8 @@
 #              a narrowed run prints its summary but does not touch mutation.md
 #
 # Slow (minutes per package on 2 cores) and therefore not part of the default test run.
-# Env: AGENT_CANARY_MUTATION_CONCURRENCY (default 2) workers.
+# Env: AGENT_CANARY_MUTATION_CONCURRENCY (default 2) workers; AGENT_CANARY_MUTATION_INCREMENTAL=1
+# re-tests only the mutants whose code or tests changed since the target's last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"

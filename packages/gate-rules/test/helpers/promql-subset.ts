@@ -239,6 +239,11 @@ class Parser {
       this.expect(")");
       return v;
     }
+    if (t.v === "{") {
+      // A selector without a metric name: every series, matched on __name__ among the rest.
+      this.at -= 1;
+      return this.selector(undefined);
+    }
     if (t.t !== "id") throw new Error(`promql-subset: unexpected ${String(t.v)}`);
     if (t.v === "sum" || t.v === "count" || t.v === "min" || t.v === "topk") return this.aggregation(t.v);
     if (FUNCTIONS[t.v] && this.peek()?.v === "(") return this.call(t.v);
@@ -293,7 +298,7 @@ class Parser {
     return { kind: "vector", samples: arg.samples.map((s) => ({ labels: s.labels, value: f(s.value, extra) })) };
   }
 
-  private selector(name: string): Value {
+  private selector(name: string | undefined): Value {
     const matchers: [label: string, op: string, value: string][] = [];
     if (this.peek()?.v === "{") {
       this.next();
@@ -307,7 +312,7 @@ class Parser {
       }
       this.expect("}");
     }
-    const series = this.store.get(name) ?? [];
+    const series = name === undefined ? [...this.store].flatMap(([n, samples]) => samples.map((s) => ({ labels: { __name__: n, ...s.labels }, value: s.value }))) : (this.store.get(name) ?? []);
     return { kind: "vector", samples: series.filter((s) => matchers.every(([k, op, v]) => matches(s.labels[k] ?? "", op, v))) };
   }
 }
