@@ -72,13 +72,18 @@ describe("seriesRead", () => {
   });
 });
 
-describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
+// Generated inside each test, never while the file is collected: a mutation run then
+// knows which tests reach which code (code run at collection counts for every test).
+function generated(config: GatesConfig) {
   const groups = recordingRules(config).groups;
   const rules = groups.flatMap((g) => g.rules);
-  const recorded = new Set(rules.map((r) => r.record));
-  const inputs = inputSeries(config.export);
+  return { groups, rules, recorded: new Set(rules.map((r) => r.record)), inputs: inputSeries(config.export) };
+}
+
+describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
 
   it("record only `level:metric:operation` names of agent-canary", () => {
+    const { rules } = generated(config);
     for (const { record } of rules) {
       expect(record, String(record)).toMatch(/^[a-z_]+:[a-z_]+:[a-z_]+$/);
       expect(LEVELS, record).toContain(record.split(":")[0]);
@@ -87,6 +92,7 @@ describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
   });
 
   it("read, in every recording rule, only input metrics and series recorded before it (or its own previous value)", () => {
+    const { groups, inputs } = generated(config);
     const before = new Set<string>();
     for (const group of groups) {
       for (const rule of group.rules) {
@@ -101,6 +107,7 @@ describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
   });
 
   it("read, in every rule of a gate group, its own gate's series", () => {
+    const { groups } = generated(config);
     for (const { name: gate } of config.gates) {
       const group = groups.find((g) => g.name === gateGroupName(config.gates.find((c) => c.name === gate)!));
       if (!group) throw new Error(`no recording group for gate ${gate}`);
@@ -115,6 +122,7 @@ describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
   });
 
   it("record each name with one set of labels, and each series once per group", () => {
+    const { groups } = generated(config);
     const labelKeys = new Map<string, string>();
     for (const group of groups) {
       const seen = new Set<string>();
@@ -130,12 +138,14 @@ describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
   });
 
   it("alert only on recorded series and the receiver's rollout info", () => {
+    const { recorded } = generated(config);
     for (const rule of alertingRules(config).groups.flatMap((g) => g.rules)) {
       for (const name of seriesRead(rule.expr)) expect(recorded.has(name) || name === RECEIVER_METRICS.rolloutInfo, `${rule.alert} reads ${name}`).toBe(true);
     }
   });
 
   it("record, per gate, the intermediate series of its test that dashboards and runbooks query, each under its own name", () => {
+    const { groups } = generated(config);
     const named = new Set<string>(Object.values(NAMED_SERIES));
     expect(named.size, "two named values share a series").toBe(Object.keys(NAMED_SERIES).length);
     for (const gate of config.gates) {
