@@ -6,7 +6,7 @@
 // scenarios, slowly; these run in milliseconds for the mutation target of src/prometheus.
 import { RECEIVER_METRICS } from "@agent-canary/conventions";
 import { describe, expect, it } from "vitest";
-import { parseGatesConfig } from "../src/index.js";
+import { DEFAULT_RUNBOOK_URL, parseGatesConfig } from "../src/index.js";
 import { alertName, blindAlertExpr, blindAlertName, failedAlertExpr, failedRule, blindRule, notComparableExpr, notComparableRule, LIVE_PHASES } from "../src/prometheus/alerts.js";
 import { RECORDED } from "../src/prometheus/names.js";
 import { SHADOW_ALERT, SHADOW_RECORDED, shadowAlertExpr, shadowAlertRule } from "../src/prometheus/shadow.js";
@@ -79,6 +79,7 @@ describe("a failing gate's alert", () => {
     // The gate's share of alpha (split between the gates), not the config's total.
     expect(rule.annotations.description).toContain(`(at least 100 samples per arm, false-alarm budget ${gate.alpha}). Action: rollback.`);
     expect(gate.alpha).toBeLessThan(config.alpha);
+    expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#gate-error-rate`);
     const cost = config.gates.find((g) => g.name === "cost_per_session")!;
     expect(failedRule(cost, config).for).toBeUndefined();
     expect(alertName(cost)).toBe("AgentCanaryCostPerSessionGateFailed");
@@ -136,6 +137,7 @@ describe("a blind gate's warning", () => {
     expect(rule).toMatchObject({ alert: "AgentCanaryErrorsRatioGateBlind", expr: expr(), for: "30m", labels: { gate: "errors_ratio", severity: "warning" } });
     expect(rule.labels).not.toHaveProperty("action");
     expect(rule.annotations.description).toContain(`export: ${config.export}`);
+    expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#blind-gates`);
   });
 });
 
@@ -154,6 +156,7 @@ describe("a rollout without a random split", () => {
     expect(firing(expr(), [assigned("split"), assigned("no_rollout")])).toEqual([]);
     const rule = notComparableRule(config);
     expect(rule).toMatchObject({ alert: "AgentCanaryRolloutNotComparable", expr: expr(), for: "30m", labels: { severity: "warning" } });
+    expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#not-comparable`);
   });
 });
 
@@ -170,7 +173,10 @@ describe("the shadow gate", () => {
     expect(firing(expr(), series(0.8, 100))).toEqual([candidate]);
     expect(firing(expr(), series(0.9, 500))).toEqual([]);
     expect(firing(expr(), series(0.5, 99))).toEqual([]);
-    expect(shadowAlertRule(config, shadow)).toMatchObject({ alert: SHADOW_ALERT, expr: expr(), labels: { gate: "shadow_similarity", action: "hold", severity: "warning" } });
+    const rule = shadowAlertRule(config, shadow);
+    expect(rule).toMatchObject({ alert: SHADOW_ALERT, expr: expr(), labels: { gate: "shadow_similarity", action: "hold", severity: "warning" } });
+    expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#shadow-similarity`);
+    expect(rule.annotations.description).toContain("below the minimum 0.9, after at least 100 shadowed requests");
   });
 
   it("has its own alert group, next to the gates' group, only when configured", () => {
