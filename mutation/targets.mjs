@@ -75,7 +75,7 @@ export const TARGETS = {
   // gate-rules PromQL generation: the input layer, each gate's recording rules, the
   // formula renderer, the alerts, the shadow gate and the controller's verdict query.
   // names.ts is left out: a table of series names (rule-references.test.ts checks them).
-  // Tests: in-process ones only. promql-render, prometheus-alerts and gate-verdicts evaluate
+  // Tests: in-process ones only. promql-render, prometheus-alerts, prometheus-inputs and gate-verdicts evaluate
   // the rules and the controller's query with a PromQL-subset evaluator (test/helpers);
   // rule-references checks that every series read is recorded.
   // Left out for run time (each starts real binaries, seconds to minutes per mutant):
@@ -101,6 +101,7 @@ export const TARGETS = {
       "packages/gate-rules/test/rule-references.test.ts",
       "packages/gate-rules/test/promql-render.test.ts",
       "packages/gate-rules/test/prometheus-alerts.test.ts",
+      "packages/gate-rules/test/prometheus-inputs.test.ts",
       "packages/gate-rules/test/gate-verdicts.test.ts",
       "packages/gate-rules/test/evaluator.test.ts",
       "packages/gate-rules/test/grafana-alert-rules.test.ts",

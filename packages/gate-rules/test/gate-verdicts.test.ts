@@ -6,14 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { gateReadingQuery, parseGatesConfig, readGateVerdicts } from "../src/index.js";
 import { RECORDED } from "../src/prometheus/names.js";
-import { evaluatePromql, type Labels, type Sample } from "./helpers/promql-subset.js";
+import { evaluatePromql, storeOf, type Labels, type Sample, type Series } from "./helpers/promql-subset.js";
 
 const config = parseGatesConfig("deployments: [a, b]\nby: [cluster]\ngates:\n  - { kind: cost_per_session, name: cost, passBeforePercent: 25 }\n");
 const OURS = { cluster: "eu", deployment: "a", rollout_id: "r1" };
 
 /** One gate's recorded series for a rollout, with values that tell the fields apart. */
-function gateSeries(labels: Labels, gate: string, base: number): [string, Sample][] {
-  const at = (name: string, value: number): [string, Sample] => [name, { labels: { ...labels, gate }, value }];
+function gateSeries(labels: Labels, gate: string, base: number): Series[] {
+  const at = (name: string, value: number): Series => [name, { ...labels, gate }, value];
   return [
     at(RECORDED.verdict, 1),
     at(RECORDED.value, base + 0.1),
@@ -30,12 +30,6 @@ function gateSeries(labels: Labels, gate: string, base: number): [string, Sample
   ];
 }
 
-function store(entries: [string, Sample][]): Map<string, Sample[]> {
-  const out = new Map<string, Sample[]>();
-  for (const [name, sample] of entries) out.set(name, [...(out.get(name) ?? []), sample]);
-  return out;
-}
-
 /** The query's answer as the HTTP API gives it: metric labels with __name__, and [time, "value"]. */
 function answer(query: string, series: Map<string, Sample[]>): unknown {
   const v = evaluatePromql(query, series);
@@ -44,7 +38,7 @@ function answer(query: string, series: Map<string, Sample[]>): unknown {
 }
 
 describe("reading a rollout's gates", () => {
-  const series = store([
+  const series = storeOf([
     ...gateSeries(OURS, "cost", 10),
     ...gateSeries(OURS, "loops", 20),
     ...gateSeries({ ...OURS, rollout_id: "r0" }, "cost", 30),
@@ -84,7 +78,7 @@ describe("reading a rollout's gates", () => {
   it("without the environment's labels, reads only series that lack them", () => {
     const query = gateReadingQuery(config, { deployment: "a", rolloutId: "r1" });
     expect(answer(query, series)).toEqual([]);
-    const bare = store(gateSeries({ deployment: "a", rollout_id: "r1" }, "cost", 60));
+    const bare = storeOf(gateSeries({ deployment: "a", rollout_id: "r1" }, "cost", 60));
     expect(readGateVerdicts(config, answer(query, bare)).find((r) => r.gate === "cost")?.value).toBeCloseTo(60.1, 9);
   });
 

@@ -11,7 +11,7 @@ import { alertName, blindAlertExpr, blindAlertName, failedAlertExpr, failedRule,
 import { RECORDED } from "../src/prometheus/names.js";
 import { SHADOW_ALERT, SHADOW_RECORDED, shadowAlertExpr, shadowAlertRule } from "../src/prometheus/shadow.js";
 import { alertingRules } from "../src/prometheus/rules.js";
-import { evaluatePromql, type Labels, type Sample } from "./helpers/promql-subset.js";
+import { evaluatePromql, storeOf, type Labels, type Series } from "./helpers/promql-subset.js";
 
 const config = parseGatesConfig(`deployments: [a]
 by: [cluster]
@@ -23,12 +23,6 @@ shadow: { minSimilarity: 0.9, minRequests: 100 }
 const gate = config.gates.find((g) => g.name === "errors_ratio")!;
 const ROLLOUT = { cluster: "eu", deployment: "a", rollout_id: "r1" };
 
-type Series = [name: string, labels: Labels, value: number];
-const storeOf = (series: readonly Series[]) => {
-  const store = new Map<string, Sample[]>();
-  for (const [name, labels, value] of series) store.set(name, [...(store.get(name) ?? []), { labels, value }]);
-  return store;
-};
 /** The alert's samples: labels of each element the expression returns. */
 function firing(expr: string, series: readonly Series[]): Labels[] {
   const v = evaluatePromql(expr, storeOf(series));

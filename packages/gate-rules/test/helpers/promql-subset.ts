@@ -1,10 +1,13 @@
 // An in-process evaluator of the PromQL subset prometheus/render.ts writes for a
 // gate's formulas and alerts.ts for its alerts (selectors with = != =~ !~
 // matchers, + - * / and comparisons with `bool`, `ignoring`/`on`, `group_left`,
-// and/or/unless, sum/count/min/topk `by`, sqrt/ln/exp/clamp*), at one instant,
-// with Prometheus' vector-matching rules. It lets the fast tests check
-// that the rendered PromQL computes what the TypeScript evaluator computes without
-// starting Prometheus (differential.test.ts does that on a real one, slowly).
+// and/or/unless, sum/count/min/topk `by` or `without`, sqrt/ln/exp/clamp*/floor,
+// time(), and last_over_time of a range), at one instant, with Prometheus'
+// vector-matching rules. The store holds each series' latest sample, which is what
+// last_over_time over a range (with any offset) reads when the series has one there.
+// It lets the fast tests check that the rendered PromQL computes what the TypeScript
+// evaluator computes without starting Prometheus (differential.test.ts does that on a
+// real one, slowly). increase() and sum_over_time() are outside it.
 // Anything outside the subset throws, so a rendering change cannot pass unnoticed.
 
 export type Labels = Readonly<Record<string, string>>;
@@ -17,11 +20,20 @@ export type Value = { kind: "scalar"; value: number } | { kind: "vector"; sample
 /** The series Prometheus holds at the instant: name → samples (labels without __name__). */
 export type SeriesStore = ReadonlyMap<string, readonly Sample[]>;
 
+/** One series written out: name, labels, value. */
+export type Series = [name: string, labels: Labels, value: number];
+
+export function storeOf(series: readonly Series[]): Map<string, Sample[]> {
+  const store = new Map<string, Sample[]>();
+  for (const [name, labels, value] of series) store.set(name, [...(store.get(name) ?? []), { labels, value }]);
+  return store;
+}
+
 type Token = { t: "num"; v: number } | { t: "id"; v: string } | { t: "str"; v: string } | { t: "op"; v: string };
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:(\d+(?:\.\d*)?(?:e[+-]?\d+)?|(?:Inf|NaN)(?![\w:]))|([a-zA-Z_:][\w:]*)|"((?:[^"\\]|\\.)*)"|(==|!=|=~|!~|>=|<=|[-+*/(){},<>=]))/y;
+  const re = /\s*(?:(\d+(?:\.\d*)?(?:e[+-]?\d+)?|(?:Inf|NaN)(?![\w:]))|([a-zA-Z_:][\w:]*)|"((?:[^"\\]|\\.)*)"|(==|!=|=~|!~|>=|<=|[-+*/(){}\[\],<>=]))/y;
   let at = 0;
   while (at < src.length) {
     if (/^\s*$/.test(src.slice(at))) break;
@@ -45,6 +57,8 @@ const FUNCTIONS: Record<string, (v: number, args: number[]) => number> = {
   clamp: (v, [min = 0, max = 0]) => (Number.isNaN(v) ? v : Math.max(min, Math.min(max, v))),
   clamp_min: (v, [min = 0]) => (Number.isNaN(v) ? v : Math.max(min, v)),
   clamp_max: (v, [max = 0]) => (Number.isNaN(v) ? v : Math.min(max, v)),
+  floor: (v) => Math.floor(v),
+  last_over_time: (v) => v,
 };
 
 interface Matching {
@@ -155,6 +169,7 @@ class Parser {
   constructor(
     private readonly tokens: Token[],
     private readonly store: SeriesStore,
+    private readonly time: number,
   ) {}
 
   private peek(): Token | undefined {
@@ -246,13 +261,20 @@ class Parser {
     }
     if (t.t !== "id") throw new Error(`promql-subset: unexpected ${String(t.v)}`);
     if (t.v === "sum" || t.v === "count" || t.v === "min" || t.v === "topk") return this.aggregation(t.v);
+    if (t.v === "time" && this.peek()?.v === "(") {
+      this.expect("(");
+      this.expect(")");
+      return { kind: "scalar", value: this.time };
+    }
     if (FUNCTIONS[t.v] && this.peek()?.v === "(") return this.call(t.v);
     return this.selector(t.v);
   }
 
   private aggregation(op: "sum" | "count" | "min" | "topk"): Value {
-    this.expect("by");
-    const keep = this.labelList();
+    const grouping = this.next().v;
+    if (grouping !== "by" && grouping !== "without") throw new Error(`promql-subset: ${op} needs by or without`);
+    const listed = this.labelList();
+    const kept = (key: string) => (grouping === "by" ? listed.includes(key) : !listed.includes(key));
     this.expect("(");
     let k = 0;
     if (op === "topk") {
@@ -266,7 +288,7 @@ class Parser {
     if (v.kind !== "vector") throw new Error(`promql-subset: ${op} of a scalar`);
     const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
     for (const s of v.samples) {
-      const labels = Object.fromEntries(Object.entries(s.labels).filter(([key]) => keep.includes(key)));
+      const labels = Object.fromEntries(Object.entries(s.labels).filter(([key]) => kept(key)));
       const key = signature(labels, { bool: false, mode: "ignoring", labels: [] });
       const g = groups.get(key) ?? { labels, samples: [] };
       g.samples.push(s);
@@ -285,6 +307,7 @@ class Parser {
   private call(fn: string): Value {
     this.expect("(");
     const arg = this.expression(0);
+    if (fn === "last_over_time") this.range();
     const extra: number[] = [];
     while (this.peek()?.v === ",") {
       this.next();
@@ -296,6 +319,19 @@ class Parser {
     const f = FUNCTIONS[fn];
     if (!f || arg.kind !== "vector") throw new Error(`promql-subset: ${fn} of a scalar`);
     return { kind: "vector", samples: arg.samples.map((s) => ({ labels: s.labels, value: f(s.value, extra) })) };
+  }
+
+  /** `[7d]` and `offset 1m` after a selector: read past, as the store holds the latest sample in any range. */
+  private range(): void {
+    this.expect("[");
+    while (this.peek()?.v !== "]") this.next();
+    this.expect("]");
+    if (this.peek()?.v !== "offset") return;
+    this.next();
+    while (this.peek()?.t === "num") {
+      this.next();
+      if (this.peek()?.t === "id") this.next();
+    }
   }
 
   private selector(name: string | undefined): Value {
@@ -318,6 +354,6 @@ class Parser {
 }
 
 /** The value of a PromQL expression of the subset against the series in `store`. */
-export function evaluatePromql(expr: string, store: SeriesStore): Value {
-  return new Parser(tokenize(expr), store).parse();
+export function evaluatePromql(expr: string, store: SeriesStore, time = 0): Value {
+  return new Parser(tokenize(expr), store, time).parse();
 }
