@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseGatesConfig } from "../src/index.js";
 import { inputRules } from "../src/prometheus/inputs.js";
+import { num, selector } from "../src/prometheus/selectors.js";
 import { RECORDED } from "../src/prometheus/names.js";
 import { evaluatePromql, storeOf, type Series } from "./helpers/promql-subset.js";
 
@@ -58,5 +59,31 @@ describe("the input layer", () => {
     for (const [age, want] of [[0, 1], [3 * day, 1], [7 * day - 1, 1], [7 * day, 2], [15 * day, 3]] as const) {
       expect(span(age), `age ${age / day} d`).toEqual({ kind: "vector", samples: [{ labels: ROLLOUT, value: want }] });
     }
+  });
+});
+
+describe("the raw series the rules read", () => {
+  it("are the configured deployments only (a dot in a name is a dot), in the environment's matchers, split or as asked", () => {
+    const cfg = parseGatesConfig("deployments: [a, b.c]\nmatchers: ['namespace=\"x\"']\n");
+    const raw = (deployment: string, namespace: string, assignment: string): Series => ["m", { deployment, namespace, assignment }, 1];
+    const series = [raw("a", "x", "split"), raw("b.c", "x", "split"), raw("bxc", "x", "split"), raw("ab", "x", "split"), raw("a", "y", "split"), raw("a", "x", "sticky")];
+    const read = (expr: string) => {
+      const v = evaluatePromql(expr, storeOf(series));
+      return v.kind === "vector" ? v.samples.map((s) => s.labels) : [];
+    };
+    expect(read(`m${selector(cfg, 'assignment="split"')}`)).toEqual([
+      { deployment: "a", namespace: "x", assignment: "split" },
+      { deployment: "b.c", namespace: "x", assignment: "split" },
+    ]);
+    expect(read(`m${selector(cfg)}`)).toHaveLength(3);
+  });
+
+  it("write numbers PromQL reads back exactly, and refuse what it cannot read", () => {
+    for (const x of [0, 1.5, 1e-9, 0.1 + 0.2, 12345678.9, -2.5]) {
+      const v = evaluatePromql(num(x), new Map());
+      expect(v.kind === "scalar" && v.value).toBe(x);
+    }
+    expect(num(-2.5)).toBe("(-2.5)");
+    for (const x of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(() => num(x)).toThrow(`internal: ${x} cannot be written into PromQL`);
   });
 });

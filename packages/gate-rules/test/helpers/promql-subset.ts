@@ -113,6 +113,9 @@ function binary(op: string, left: Value, right: Value, m: Matching): Value {
     const leftSigs = new Set(left.samples.map((s) => signature(s.labels, m)));
     return { kind: "vector", samples: [...left.samples, ...right.samples.filter((s) => !leftSigs.has(signature(s.labels, m)))] };
   }
+  if ((m.labels.length > 0 || m.groupLeft) && (left.kind === "scalar" || right.kind === "scalar")) {
+    throw new Error(`promql-subset: ignoring/on/group_left with a number: Prometheus refuses vector matching on a scalar`);
+  }
   const comparison = COMPARISONS.has(op);
   if (comparison && !m.bool && (left.kind === "scalar" || right.kind === "scalar") && left.kind !== right.kind) {
     // A filter: keep the vector's samples where the comparison holds.
