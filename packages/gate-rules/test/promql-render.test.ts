@@ -13,9 +13,9 @@ import { parseGatesConfig, type Gate, type GatesConfig } from "../src/index.js";
 import { gateRecordingRules } from "../src/prometheus/gate-records.js";
 import { FIELD_SERIES, RECORDED } from "../src/prometheus/names.js";
 import { renderGate } from "../src/prometheus/render.js";
-import { literal, mul, sub } from "../src/stats/formula/tree.js";
+import { arm, literal, mul, sub, sum } from "../src/stats/formula/tree.js";
 import { EVERY_TEST_GATES } from "./helpers/every-test-gates.js";
-import { evaluatePromql, type Labels, type Sample, type Value } from "./helpers/promql-subset.js";
+import { evaluatePromql, storeOf, type Labels, type Sample, type Value } from "./helpers/promql-subset.js";
 
 const config = parseGatesConfig(`deployments: [a]\nby: [cluster]\n${EVERY_TEST_GATES}`);
 
@@ -61,10 +61,10 @@ function single(store: Map<string, Sample[]>, gate: Gate, record: string, extra:
   return samples[0]?.value ?? Number.NaN;
 }
 
-function close(actual: number, expected: number, label: string): void {
+function close(actual: number, expected: number, label: string, tolerance = 1e-9): void {
   if (Number.isNaN(expected)) return expect(actual, label).toBeNaN();
   if (!Number.isFinite(expected)) return expect(actual, label).toBe(expected);
-  expect(Math.abs(actual - expected), `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+  expect(Math.abs(actual - expected), `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 }
 
 type Totals = StratumTotals["canary"];
@@ -113,6 +113,27 @@ describe("the rendered PromQL of each gate computes the evaluator's outputs", ()
     });
   }
 
+  it("agree at the edges: every session an event (rates on their ceiling), identical arms (evidence near zero, clamped), a stratum one arm lacks", () => {
+    const arm = (n: number, x: number, mean: number): StratumTotals["canary"] => ({ n, x, s: mean * n, q: n * (mean * mean + 4) });
+    const edges: FormulaInput[] = [
+      { strata: [{ canary: arm(300, 300, 2), baseline: arm(300, 300, 2) }], span: 1 },
+      { strata: [{ canary: arm(120, 3, 5), baseline: arm(2400, 60, 5) }, { canary: arm(80, 2, 5), baseline: arm(800, 20, 5) }], span: 2 },
+      { strata: [{ canary: arm(200, 20, 3), baseline: arm(900, 80, 2.5) }, { canary: arm(50, 40, 9), baseline: arm(0, 0, 0) }], span: 1 },
+    ];
+    for (const gate of config.gates) {
+      for (const input of edges) {
+        const out = gateEvaluator(gate)(input);
+        const store = runRules(gate, config, input);
+        const read = (record: string, extra?: Labels) => single(store, gate, record, extra);
+        // Tight: on the rate ceiling, the clamp's side shows only in the 9th digit.
+        close(read(RECORDED.canarySamples), out.canarySamples, `${gate.name} canary samples`, 1e-13);
+        close(read(RECORDED.statistic), statisticOf(gate, out, "fail"), `${gate.name} fail statistic`, 1e-13);
+        close(read(RECORDED.passStatistic), statisticOf(gate, out, "pass"), `${gate.name} pass statistic`, 1e-13);
+        expect(read(RECORDED.verdict), `${gate.name} verdict`).toBe(VERDICT_VALUE[verdictOf(gate, out).verdict]);
+      }
+    }
+  });
+
   it("a rollout below minSamples records no statistic and an undecided verdict", () => {
     const gate = config.gates.find((g) => g.name === "cost_fixed")!;
     const few = { n: 3, x: 0, s: 3, q: 5 };
@@ -127,6 +148,17 @@ describe("renderGate", () => {
   const gate = config.gates[0]!;
   const ctx = { config, gate: gate.name };
   const value = (v: Value) => (v.kind === "scalar" ? v.value : v.samples[0]?.value);
+
+  it("writes each clamp as Prometheus' clamp, clamp_min or clamp_max", () => {
+    const total = sum(arm("canary", "x"));
+    const store = storeOf([[FIELD_SERIES.x, { gate: gate.name, version_group: "canary" }, 5], [FIELD_SERIES.n, { gate: gate.name, version_group: "canary" }, 1], [FIELD_SERIES.n, { gate: gate.name, version_group: "baseline" }, 1]]);
+    const at = (e: Parameters<typeof renderGate>[1]) => value(evaluatePromql(renderGate(ctx, e), store));
+    expect(at(total)).toBe(5);
+    expect(at({ kind: "clamp", arg: total, max: 2 })).toBe(2);
+    expect(at({ kind: "clamp", arg: total, min: 7 })).toBe(7);
+    expect(at({ kind: "clamp", arg: total, min: 1, max: 3 })).toBe(3);
+    expect(at({ kind: "clamp", arg: total })).toBe(5);
+  });
 
   it("folds constant subtrees to one number, negative ones in parentheses", () => {
     expect(renderGate(ctx, mul(literal(2), literal(3)))).toBe("6");

@@ -347,7 +347,8 @@ class Parser {
         const value = this.next();
         if (label.t !== "id" || value.t !== "str" || !(op === "=" || op === "!=" || op === "=~" || op === "!~")) throw new Error("promql-subset: a matcher is label, = != =~ or !~, and a string");
         matchers.push([label.v, op, value.v]);
-        if (this.peek()?.v === ",") this.next();
+        // Matchers are separated by commas, as Prometheus requires.
+        if (this.peek()?.v !== "}") this.expect(",");
       }
       this.expect("}");
     }
