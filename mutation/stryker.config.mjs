@@ -24,6 +24,10 @@ export default {
   // Built output, results and reports are not needed in the sandbox.
   // Anchored at the root: gate-rules has a src/dashboards/ the sandbox needs.
   ignorePatterns: ["**/dist", "/reports", "/bench/results", "/dashboards", "coverage", ".vitest-report.json"],
+  // AGENT_CANARY_MUTATION_INCREMENTAL=1: re-test only mutants whose code or tests changed
+  // since the last run of this target (Stryker's incremental mode), reusing the rest.
+  incremental: process.env.AGENT_CANARY_MUTATION_INCREMENTAL === "1",
+  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },

@@ -9,13 +9,14 @@
 #              a narrowed run prints its summary but does not touch mutation.md
 #
 # Slow (minutes per package on 2 cores) and therefore not part of the default test run.
-# Env: AGENT_CANARY_MUTATION_CONCURRENCY (default 2) workers.
+# Env: AGENT_CANARY_MUTATION_CONCURRENCY (default 2) workers; AGENT_CANARY_MUTATION_INCREMENTAL=1
+# re-tests only the mutants whose code or tests changed since the target's last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"
 
 if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit $(( $# < 1 ? 2 : 0 ))
 fi
 package="$1"

@@ -47,7 +47,7 @@ function armTotals(gate: Gate): RecordingRule[] {
 function namedRules(ctx: RenderContext, f: GateFormula): RecordingRule[] {
   const seen: { name: keyof typeof NAMED_SERIES; expr: GateExpr }[] = [];
   for (const key of FORMULA_OUTPUTS) namedValues(f[key], seen);
-  return seen.map(({ name, expr }) => ({ record: NAMED_SERIES[name], expr: renderGate(ctx, expr, false) }));
+  return seen.map(({ name, expr }) => ({ record: NAMED_SERIES[name], expr: renderGate(ctx, expr) }));
 }
 
 /** The statistic exists only once both arms have minSamples and it is finite (as judge.ts reads it). */

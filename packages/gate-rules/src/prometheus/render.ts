@@ -47,8 +47,8 @@ function comparedStrata(ctx: RenderContext): string {
 
 const gateBy = (ctx: RenderContext): string => by(ctx.config, "gate");
 
-/** PromQL of a gate-level expression; `inline` renders a named value's own definition instead of a reference to it. */
-export function renderGate(ctx: RenderContext, e: GateExpr, inline = false): string {
+/** PromQL of a gate-level expression; a named value inside it is a reference to its own recorded series. */
+export function renderGate(ctx: RenderContext, e: GateExpr): string {
   if (isConstant(e)) return num(constantValue(e));
   switch (e.kind) {
     case "num":
@@ -73,7 +73,7 @@ export function renderGate(ctx: RenderContext, e: GateExpr, inline = false): str
       return arg;
     }
     case "named":
-      return inline ? renderGate(ctx, e.expr) : gateSeries(NAMED_SERIES[e.name], ctx.gate);
+      return gateSeries(NAMED_SERIES[e.name], ctx.gate);
   }
 }
 
