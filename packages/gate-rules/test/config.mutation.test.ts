@@ -65,6 +65,26 @@ describe("ratio thresholds", () => {
     const q = problems(gate("  - kind: cost_per_session\n    name: cost\n    comparison: delta\n")).find((x) => x.field === "gates[0].comparison");
     expect(q?.message).toMatch(/is a ratio\); e\.g\. 0\.01 for a delta$/);
   });
+
+  it("take a comparison without a threshold when it is the one the replaced gate already uses", () => {
+    // Restating the preset gate's own comparison inherits a threshold on the right scale.
+    const same = parseGatesConfig(gate("  - kind: error_rate\n    name: errors\n    comparison: delta\n"));
+    expect(same.gates.find((g) => g.name === "errors")).toMatchObject({ comparison: "delta", threshold: 0.01 });
+    // The scale is the replaced preset gate's (found by name), not the kind's: a loop_rate gate
+    // named "errors" replaces the delta errors gate, so delta inherits 0.01, a delta (the
+    // loop_rate defaults are a ratio of 1.5), and ratio does not.
+    const renamed = parseGatesConfig(gate("  - kind: loop_rate\n    name: errors\n    comparison: delta\n"));
+    expect(renamed.gates.find((g) => g.name === "errors")).toMatchObject({ kind: "loop_rate", comparison: "delta", threshold: 0.01 });
+    expect(renamed.gates).toHaveLength(parseGatesConfig("deployments: [a]\n").gates.length);
+    expect(problems(gate("  - kind: loop_rate\n    name: errors\n    comparison: ratio\n")).find((p) => p.field === "gates[0].comparison")).toEqual(
+      {
+        file: "gates.yaml",
+        line: 5,
+        field: "gates[0].comparison",
+        message: "comparison: ratio needs its own threshold (the default 0.01 is a delta); e.g. 1.2 for a ratio",
+      },
+    );
+  });
 });
 
 describe("gates", () => {
