@@ -72,10 +72,16 @@ export const TARGETS = {
     skipTests: [],
     incremental: true,
   },
-  // load.ts (YAML parsing, line numbers, field paths), duration.ts and environment.ts
+  // load.ts (YAML parsing, line numbers, field paths), messages.ts (the message of a field
+  // whose schema gives none), duration.ts and environment.ts
   // (label matchers and `by` labels). presets.ts is data (tables of numbers).
   "gate-rules-config-load": {
-    mutate: ["packages/gate-rules/src/config/load.ts", "packages/gate-rules/src/config/duration.ts", "packages/gate-rules/src/config/environment.ts"],
+    mutate: [
+      "packages/gate-rules/src/config/load.ts",
+      "packages/gate-rules/src/config/messages.ts",
+      "packages/gate-rules/src/config/duration.ts",
+      "packages/gate-rules/src/config/environment.ts",
+    ],
     tests: ["packages/gate-rules/test/config*.test.ts"],
     skipTests: [],
     incremental: true,

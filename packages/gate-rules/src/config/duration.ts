@@ -24,10 +24,9 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
-/** A duration as written in the config: kept as text (it goes into PromQL verbatim) and checked here. */
-export const DurationSchema = z
-  .string()
-  .regex(DURATION_RE, 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"');
+const DURATION_HINT = 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"';
+/** A duration as written in the config: kept as text (it goes into PromQL verbatim) and checked here; a bare number has no unit. */
+export const DurationSchema = z.string({ error: DURATION_HINT }).regex(DURATION_RE, DURATION_HINT);
 
 /** A window or interval: zero would make an empty range in PromQL and an infinite alpha split. */
 export const PositiveDurationSchema = DurationSchema.refine(

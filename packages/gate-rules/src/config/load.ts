@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import { configErrorMap } from "./messages.js";
 import { resolveConfig, type ConfigIssue, type GatesConfig } from "./resolve.js";
 import { GatesConfigInputSchema, REMOVED_FIELDS } from "./schema.js";
 
@@ -80,7 +81,7 @@ export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig
       doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, field: "", message: syntaxMessage(e.message) })),
     );
   }
-  const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {});
+  const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {}, { error: configErrorMap });
   if (!parsed.success) throw new GatesConfigError(zodProblems(file, doc, counter, parsed.error));
   const resolved = resolveConfig(parsed.data);
   if ("issues" in resolved) throw new GatesConfigError(resolveProblems(file, doc, counter, resolved.issues));
