@@ -39,6 +39,11 @@ describe("lines", () => {
       message:
         'not valid YAML/JSON: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the syntax on this line (gates.yaml is a YAML mapping such as "deployments: [support-agent]")',
     });
+    // Past column 9 too, and in JSON.
+    expect(problems("deployments: [a, b, c, d, e]]\n")).toEqual([
+      { file: "gates.yaml", line: 1, field: "", message: 'not valid YAML/JSON: Unexpected flow-seq-end token in YAML stream: "]"; fix the syntax on this line (gates.yaml is a YAML mapping such as "deployments: [support-agent]")' },
+    ]);
+    expect(problems('{"deployments": ["a"], "alpha": 0.01,, }', "gates.json")[0]?.message).toMatch(/^not valid YAML\/JSON: Unexpected , in flow map; fix/);
     expect(problems("deployments: [a]\n  bad: indent\n")[0]).toMatchObject({ line: 2, message: expect.stringMatching(/^not valid YAML\/JSON: All mapping items must start at the same column; fix/) });
   });
 });
