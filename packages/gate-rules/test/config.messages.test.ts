@@ -58,9 +58,9 @@ describe("a gate's fields", () => {
 
   it("take each field at its bounds", () => {
     const config = parseGatesConfig(
-      gateWith("name", "edge\n    threshold: 1.01\n    minSamples: 1\n    alpha: 0.004\n    passAlpha: 0.49\n    passBeforePercent: 99.5\n    rho: 0.1\n    for: 0s\n    severity: info\n    action: hold\n    description: x"),
+      gateWith("name", "edge\n    threshold: 1.01\n    minSamples: 1\n    alpha: 0.004\n    passAlpha: 0.49\n    passBeforePercent: 99.5\n    rho: 0.1\n    for: 0s\n    severity: info\n    action: hold\n    method: always_valid\n    description: x"),
     );
-    expect(config.gates.find((g) => g.name === "edge")).toMatchObject({ threshold: 1.01, minSamples: 1, alpha: 0.004, passAlpha: 0.49, passBeforePercent: 99.5, rho: 0.1, forSeconds: 0, severity: "info", action: "hold", description: "x" });
+    expect(config.gates.find((g) => g.name === "edge")).toMatchObject({ threshold: 1.01, minSamples: 1, alpha: 0.004, passAlpha: 0.49, passBeforePercent: 99.5, rho: 0.1, forSeconds: 0, severity: "info", action: "hold", method: "always_valid", description: "x" });
   });
 
   it("outcomes lists at least one outcome, each a text, and says which ones exist", () => {
@@ -172,6 +172,12 @@ describe("defaults", () => {
       shadow: undefined,
     });
     expect(config.gates.every((g) => g.passAlpha === 0.05)).toBe(true);
+  });
+
+  it("a default written out is taken as written", () => {
+    const config = parseGatesConfig("deployments: [a]\nexport: prometheus\npreset: recommended\nrollout: {tier: medium}\ngates:\n  - kind: loop_rate\n    name: l2\n    severity: critical\n");
+    expect(config).toMatchObject({ export: "prometheus", preset: "recommended", rollout: { tier: "medium" } });
+    expect(config.gates.at(-1)?.severity).toBe("critical");
   });
 
   it("a section given in part keeps the defaults of the fields left out", () => {
