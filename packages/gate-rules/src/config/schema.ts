@@ -66,7 +66,8 @@ export const GateInputSchema = z.strictObject({
     .number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" })
     .min(0, "threshold is a tolerance, at least 0, e.g. 1.2 for a ratio or 0.01 for a delta")
     .optional(),
-  minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int("minSamples must be a whole number of sessions per arm, e.g. 100").min(1, "minSamples is at least 1 session per arm").optional(),
+  // The type's message covers the whole-number check too (a check without its own message takes it).
+  minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int().min(1, "minSamples is at least 1 session per arm").optional(),
   alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).optional(),
   /** This gate's chance of passing a canary that is worse than its tolerance; default the top-level passAlpha. */
   passAlpha: z.number({ error: PASS_ALPHA_RANGE }).gt(0, PASS_ALPHA_RANGE).lt(0.5, PASS_ALPHA_RANGE).optional(),
@@ -128,7 +129,7 @@ export const ShadowGateSchema = z.strictObject({
   /** Shadowed requests (finished comparisons) in the window before the gate can fire; 5,000 suits a low-traffic agent (a week of shadowing). */
   minRequests: z
     .number({ error: "minRequests must be a whole number of requests, e.g. 5000" })
-    .int("minRequests must be a whole number of requests, e.g. 5000")
+    .int()
     .min(1, "minRequests is at least 1 request")
     .default(5000),
   window: PositiveDurationSchema.default("7d"),
