@@ -20,6 +20,17 @@ describe("lines", () => {
     expect(problems("\n\n- a\n").map((p) => [p.line, p.field])).toEqual([[3, ""]]);
   });
 
+  it("text parsed without a file name is reported as gates.yaml", () => {
+    expect(() => parseGatesConfig("deployments: [a]\nalpha: 1\n")).toThrow(/^gates\.yaml:2: alpha: alpha is a false-alarm probability/);
+  });
+
+  it("a removed field's hint is given only where it was a field: a gate's window, not a section's", () => {
+    expect(problems("deployments: [a]\nreceiver:\n  window: 1h\n")).toEqual([
+      { file: "gates.yaml", line: 3, field: "receiver.window", message: "unknown field window; check the spelling against the config reference in README.md" },
+    ]);
+    expect(problems("deployments: [a]\nrollout:\n  stages:\n    - { percent: 100, minDurationSeconds: 0, minSessionsPerArm: 0 }\nshadow: {window: 1h, horizon: 1d}\n")[0]?.message).toMatch(/^unknown field horizon;/);
+  });
+
   it("an unknown key named like an object's own method is an unknown field, not a removed one", () => {
     expect(problems("deployments: [a]\ntoString: 1\n")).toEqual([
       { file: "gates.yaml", line: 2, field: "toString", message: "unknown field toString; check the spelling against the config reference in README.md" },
@@ -59,8 +70,11 @@ describe("files", () => {
 
   it("a config file on disk is read, and its problems name that file", async () => {
     const good = join(dir, "gates.yaml");
-    await writeFile(good, "deployments: [support-agent]\nexport: otlp\n");
-    expect(await loadGatesConfig(good)).toMatchObject({ deployments: ["support-agent"], export: "otlp" });
+    await writeFile(good, "deployments: [support-agent]\nexport: otlp\ngates:\n  - kind: loop_rate\n    name: loops_b\n    description: coût ≥ 5 ✓ naïve\n");
+    const config = await loadGatesConfig(good);
+    expect(config).toMatchObject({ deployments: ["support-agent"], export: "otlp" });
+    // Read as UTF-8 text, not bytes.
+    expect(config.gates.at(-1)?.description).toBe("coût ≥ 5 ✓ naïve");
     const bad = join(dir, "bad.yaml");
     await writeFile(bad, "deployments: [a]\nalpha: 2\n");
     const error = await loadGatesConfig(bad).catch((e: unknown) => e);

@@ -27,12 +27,17 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
     const shape = SHAPES[issue.expected] ?? issue.expected;
     return issue.input === undefined ? `required: ${shape}` : `must be ${shape}, not ${described(issue.input)}`;
   }
-  if (issue.code === "too_small" && issue.origin === "array") return `must list at least ${String(issue.minimum)}`;
-  if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";
-  // Every number range in the config without a message of its own (a stage's percent,
-  // duration and sessions) includes its bounds.
-  if (issue.code === "too_small" && issue.origin === "number") return `must be at least ${String(issue.minimum)}`;
-  if (issue.code === "too_big" && issue.origin === "number") return `must be at most ${String(issue.maximum)}`;
-  if (issue.code === "invalid_format" && issue.format === "url") return "must be an absolute URL such as https://example.com/runbooks";
-  return undefined;
+  // Every size check in the config without a message of its own is on a list, a text or a
+  // number (a stage's percent, duration and sessions), and every number range includes its bounds.
+  switch (issue.code) {
+    case "too_small":
+      if (issue.origin === "array") return `must list at least ${String(issue.minimum)}`;
+      return issue.origin === "string" ? "must not be empty" : `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}`;
+    case "invalid_format":
+      return issue.format === "url" ? "must be an absolute URL such as https://example.com/runbooks" : undefined;
+    default:
+      return undefined;
+  }
 };
