@@ -59,6 +59,13 @@ describe("ratio thresholds", () => {
     expect(p).toMatchObject({ field: "gates[0].comparison", message: "cost_geometric_mean compares geometric means: its comparison is ratio (e.g. threshold 1.25), not delta" });
   });
 
+  it("take a delta for an arithmetic mean and a ratio for a geometric mean", () => {
+    const spend = parseGatesConfig(gate("  - kind: cost_per_session\n    name: spend\n    comparison: delta\n    threshold: 0.05\n"));
+    expect(spend.gates.find((g) => g.name === "spend")).toMatchObject({ comparison: "delta", threshold: 0.05, test: "mean" });
+    const typical = parseGatesConfig(gate("  - kind: cost_geometric_mean\n    name: typical_cost\n    threshold: 1.3\n"));
+    expect(typical.gates.find((g) => g.name === "typical_cost")).toMatchObject({ comparison: "ratio", threshold: 1.3 });
+  });
+
   it("name the inherited threshold's scale when a gate switches comparison without one", () => {
     const p = problems(gate("  - kind: error_rate\n    name: errors\n    comparison: ratio\n")).find((x) => x.field === "gates[0].comparison");
     expect(p).toMatchObject({ field: "gates[0].comparison", message: "comparison: ratio needs its own threshold (the default 0.01 is a delta); e.g. 1.2 for a ratio" });
