@@ -34,5 +34,9 @@ export default {
   // Each run makes its own sandbox-* directory in here and removes only that one (and the
   // directory once empty), so runs of two packages can go on side by side.
   tempDirName: ".stryker-tmp",
+  // A target with `incremental: true` re-tests only mutants whose code or covering tests
+  // changed since its last run; the file is per target so runs never share results.
+  incremental: target.incremental === true,
+  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   cleanTempDir: true,
 };

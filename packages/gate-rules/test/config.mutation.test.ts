@@ -59,11 +59,38 @@ describe("ratio thresholds", () => {
     expect(p).toMatchObject({ field: "gates[0].comparison", message: "cost_geometric_mean compares geometric means: its comparison is ratio (e.g. threshold 1.25), not delta" });
   });
 
+  it("take a delta for an arithmetic mean and a ratio for a geometric mean", () => {
+    const spend = parseGatesConfig(gate("  - kind: cost_per_session\n    name: spend\n    comparison: delta\n    threshold: 0.05\n"));
+    expect(spend.gates.find((g) => g.name === "spend")).toMatchObject({ comparison: "delta", threshold: 0.05, test: "mean" });
+    const typical = parseGatesConfig(gate("  - kind: cost_geometric_mean\n    name: typical_cost\n    threshold: 1.3\n"));
+    expect(typical.gates.find((g) => g.name === "typical_cost")).toMatchObject({ comparison: "ratio", threshold: 1.3 });
+  });
+
   it("name the inherited threshold's scale when a gate switches comparison without one", () => {
     const p = problems(gate("  - kind: error_rate\n    name: errors\n    comparison: ratio\n")).find((x) => x.field === "gates[0].comparison");
     expect(p).toMatchObject({ field: "gates[0].comparison", message: "comparison: ratio needs its own threshold (the default 0.01 is a delta); e.g. 1.2 for a ratio" });
     const q = problems(gate("  - kind: cost_per_session\n    name: cost\n    comparison: delta\n")).find((x) => x.field === "gates[0].comparison");
     expect(q?.message).toMatch(/is a ratio\); e\.g\. 0\.01 for a delta$/);
+  });
+
+  it("take a comparison without a threshold when it is the one the replaced gate already uses", () => {
+    // Restating the preset gate's own comparison inherits a threshold on the right scale.
+    const same = parseGatesConfig(gate("  - kind: error_rate\n    name: errors\n    comparison: delta\n"));
+    expect(same.gates.find((g) => g.name === "errors")).toMatchObject({ comparison: "delta", threshold: 0.01 });
+    // The scale is the replaced preset gate's (found by name), not the kind's: a loop_rate gate
+    // named "errors" replaces the delta errors gate, so delta inherits 0.01, a delta (the
+    // loop_rate defaults are a ratio of 1.5), and ratio does not.
+    const renamed = parseGatesConfig(gate("  - kind: loop_rate\n    name: errors\n    comparison: delta\n"));
+    expect(renamed.gates.find((g) => g.name === "errors")).toMatchObject({ kind: "loop_rate", comparison: "delta", threshold: 0.01 });
+    expect(renamed.gates).toHaveLength(parseGatesConfig("deployments: [a]\n").gates.length);
+    expect(problems(gate("  - kind: loop_rate\n    name: errors\n    comparison: ratio\n")).find((p) => p.field === "gates[0].comparison")).toEqual(
+      {
+        file: "gates.yaml",
+        line: 5,
+        field: "gates[0].comparison",
+        message: "comparison: ratio needs its own threshold (the default 0.01 is a delta); e.g. 1.2 for a ratio",
+      },
+    );
   });
 });
 

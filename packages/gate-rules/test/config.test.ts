@@ -55,7 +55,9 @@ describe("gates config", () => {
 
   it("refuses two user gates of one name, naming the second, instead of merging them into one", () => {
     const named = problems("deployments: [a]\ngates:\n  - kind: cost_per_session\n    name: cost\n    threshold: 1.1\n  - kind: cost_per_session\n    name: cost\n    threshold: 2\n");
-    expect(named.map((p) => [p.field, p.message])).toEqual([["gates[1].name", expect.stringContaining('two gates are named "cost"')]]);
+    expect(named).toEqual([
+      { file: "gates.yaml", line: 7, field: "gates[1].name", message: 'two gates are named "cost"; give each gate its own name (a gate without one is named after its kind)' },
+    ]);
     // Unnamed gates take their kind as their name: two loops gates clash the same way.
     const unnamed = problems("deployments: [a]\npreset: point-thresholds\ngates:\n  - kind: loop_rate\n  - kind: loop_rate\n    threshold: 3\n");
     expect(unnamed.map((p) => p.field)).toEqual(["gates[1].name"]);

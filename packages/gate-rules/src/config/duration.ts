@@ -1,13 +1,14 @@
 import { z } from "zod";
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
 const DURATION_RE = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
 
 /** Seconds in a Prometheus duration string such as "90s", "1h30m" or "2d". */
 export function durationSeconds(text: string): number {
   if (!DURATION_RE.test(text)) throw new Error(`"${text}" is not a duration; write e.g. "30s", "5m", "2h", "1d"`);
   let total = 0;
-  for (const match of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(match[1]) * (UNIT_SECONDS[match[2] ?? "s"] ?? 1);
+  // The pattern above admits only these units, so every unit is a key of UNIT_SECONDS.
+  for (const [, count, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(count) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS];
   return total;
 }
 
@@ -24,10 +25,9 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
-/** A duration as written in the config: kept as text (it goes into PromQL verbatim) and checked here. */
-export const DurationSchema = z
-  .string()
-  .regex(DURATION_RE, 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"');
+const DURATION_HINT = 'write a Prometheus duration such as "30s", "5m", "2h" or "1d"';
+/** A duration as written in the config: kept as text (it goes into PromQL verbatim) and checked here; a bare number has no unit. */
+export const DurationSchema = z.string({ error: DURATION_HINT }).regex(DURATION_RE, DURATION_HINT);
 
 /** A window or interval: zero would make an empty range in PromQL and an infinite alpha split. */
 export const PositiveDurationSchema = DurationSchema.refine(

@@ -34,11 +34,12 @@ export const MatcherSchema = z
   .superRefine((text, ctx) => {
     const m = MATCHER.exec(text);
     if (!m) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is not a label matcher; write name="value", name!="value", name=~"regex" or name!~"regex", e.g. namespace="prod"` });
+      ctx.addIssue(`"${text}" is not a label matcher; write name="value", name!="value", name=~"regex" or name!~"regex", e.g. namespace="prod"`);
       return;
     }
-    const issue = reservedIssue(m[1] ?? "");
-    if (issue) ctx.addIssue({ code: "custom", message: issue });
+    // Group 1 (the label name) always takes part in a match.
+    const issue = reservedIssue(String(m[1]));
+    if (issue) ctx.addIssue(issue);
   })
   .transform((text) => text.trim());
 
@@ -48,7 +49,7 @@ export const ByLabelSchema = z
   .regex(LABEL_NAME, "a label name is letters, digits and '_', not starting with a digit, e.g. cluster")
   .superRefine((name, ctx) => {
     const issue = reservedIssue(name);
-    if (issue) ctx.addIssue({ code: "custom", message: issue });
+    if (issue) ctx.addIssue(issue);
   });
 
 /**

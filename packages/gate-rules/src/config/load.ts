@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import { configErrorMap } from "./messages.js";
 import { resolveConfig, type ConfigIssue, type GatesConfig } from "./resolve.js";
 import { GatesConfigInputSchema, REMOVED_FIELDS } from "./schema.js";
 
@@ -50,9 +51,10 @@ function zodProblems(file: string, doc: Document, counter: LineCounter, error: z
     let path: PropertyKey[] = issue.path;
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
-      // Point at the unknown key itself: that is the line to fix.
-      path = [...issue.path, issue.keys[0] ?? ""];
-      message = removedFieldMessage(issue.path, issue.keys[0] ?? "") ?? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}; check the spelling against the config reference in README.md`;
+      // Point at the (first) unknown key itself: that is the line to fix; zod names at least one.
+      const [key] = issue.keys as [string, ...string[]];
+      path = [...issue.path, key];
+      message = removedFieldMessage(issue.path, key) ?? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}; check the spelling against the config reference in README.md`;
     }
     return { file, line: lineOf(doc, counter, path), field: fieldName(path), message };
   });
@@ -62,11 +64,6 @@ function resolveProblems(file: string, doc: Document, counter: LineCounter, issu
   return issues.map((i) => ({ file, line: lineOf(doc, counter, i.path), field: fieldName(i.path), message: i.message }));
 }
 
-/** The parser's first line without its own "at line L, column C:" (the line is already in front). */
-function syntaxMessage(raw: string): string {
-  const first = (raw.split("\n")[0] ?? raw).replace(/ at line \d+, column \d+:?$/, "");
-  return `not valid YAML/JSON: ${first}; fix the syntax on this line (gates.yaml is a YAML mapping such as "deployments: [support-agent]")`;
-}
 
 /**
  * Parses gates config text (YAML, or JSON which is YAML too) into a resolved
@@ -74,13 +71,19 @@ function syntaxMessage(raw: string): string {
  */
 export function parseGatesConfig(text: string, file = "gates.yaml"): GatesConfig {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  // Plain parser messages (no "at line L, column C" and source excerpt): the line goes in front.
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     throw new GatesConfigError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, field: "", message: syntaxMessage(e.message) })),
+      doc.errors.map((e) => ({
+        file,
+        line: counter.linePos(e.pos[0]).line,
+        field: "",
+        message: `not valid YAML/JSON: ${e.message}; fix the syntax on this line (gates.yaml is a YAML mapping such as "deployments: [support-agent]")`,
+      })),
     );
   }
-  const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {});
+  const parsed = GatesConfigInputSchema.safeParse(doc.toJS() ?? {}, { error: configErrorMap });
   if (!parsed.success) throw new GatesConfigError(zodProblems(file, doc, counter, parsed.error));
   const resolved = resolveConfig(parsed.data);
   if ("issues" in resolved) throw new GatesConfigError(resolveProblems(file, doc, counter, resolved.issues));

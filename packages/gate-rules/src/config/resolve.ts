@@ -69,18 +69,24 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** A gate after merging: its fields, and the user's gate (as written, at gates[index]) it came from, if any. */
+interface MergedGate {
+  readonly input: GateInput;
+  readonly user: { readonly gate: GateInput; readonly index: number } | undefined;
+}
+
 /**
  * Preset gates, replaced by name (or kind) by the user's gates, in the user's order after the preset's.
  * A user gate replaces a preset gate only, never another user gate: two user gates of one name
  * both stay, so the duplicate-name check sees them instead of one silently absorbing the other.
  */
-function mergeGates(preset: PresetName, gates: readonly GateInput[] | undefined): { input: GateInput; index: number | undefined }[] {
-  const merged: { input: GateInput; index: number | undefined }[] = PRESETS[preset].map((g) => ({ input: { ...g }, index: undefined }));
+function mergeGates(preset: PresetName, gates: readonly GateInput[] | undefined): MergedGate[] {
+  const merged: MergedGate[] = PRESETS[preset].map((g) => ({ input: { ...g }, user: undefined }));
   gates?.forEach((gate, index) => {
     const name = gate.name ?? gate.kind;
-    const at = merged.findIndex((m) => m.index === undefined && (m.input.name ?? m.input.kind) === name);
-    if (at >= 0) merged[at] = { input: { ...merged[at]?.input, ...gate }, index };
-    else merged.push({ input: gate, index });
+    const at = merged.findIndex((m) => m.user === undefined && (m.input.name ?? m.input.kind) === name);
+    if (at >= 0) merged[at] = { input: { ...merged[at]?.input, ...gate }, user: { gate, index } };
+    else merged.push({ input: gate, user: { gate, index } });
   });
   return merged;
 }
@@ -98,8 +104,8 @@ function thresholdIssue(kind: GateKind, comparison: string, threshold: number): 
  * number meant for the other scale (judge_quality's delta 0.05 read as a ratio
  * lets the canary score 95% lower), so it must say what it tolerates.
  */
-function inheritedThresholdIssue(preset: PresetName, user: GateInput | undefined): string | undefined {
-  if (!user?.comparison || user.threshold !== undefined) return undefined;
+function inheritedThresholdIssue(preset: PresetName, user: GateInput): string | undefined {
+  if (!user.comparison || user.threshold !== undefined) return undefined;
   const replaced = PRESETS[preset].find((g) => g.name === (user.name ?? user.kind)) ?? kindDefaults(user.kind);
   if (replaced.comparison === user.comparison) return undefined;
   return `comparison: ${user.comparison} needs its own threshold (the default ${replaced.threshold} is a ${replaced.comparison}); e.g. ${user.comparison === "ratio" ? "1.2 for a ratio" : "0.01 for a delta"}`;
@@ -158,6 +164,18 @@ function resolveGate(input: GateInput, alpha: number, passAlpha: number): Gate {
   };
 }
 
+/** What is wrong with one of the user's gates once merged and resolved, at its path; `names` holds the gates before it. */
+function userGateIssues(preset: PresetName, user: NonNullable<MergedGate["user"]>, gate: Gate, names: ReadonlySet<string>): ConfigIssue[] {
+  const checks: [string, string | undefined][] = [
+    ["threshold", thresholdIssue(gate.kind, gate.comparison, gate.threshold)],
+    ["comparison", inheritedThresholdIssue(preset, user.gate) ?? comparisonIssue(gate.kind, gate.comparison)],
+    ["outcomes", outcomesIssue(gate.kind, gate.outcomes)],
+    ["passBeforePercent", passIssue(gate)],
+    ["name", names.has(gate.name) ? `two gates are named "${gate.name}"; give each gate its own name (a gate without one is named after its kind)` : undefined],
+  ];
+  return checks.flatMap(([field, message]) => (message ? [{ path: ["gates", user.index, field], message }] : []));
+}
+
 /** Ranges the rules need to make sense: increments cover every evaluation, the look-back holds several increments. */
 function rangeIssues(input: ParsedGatesConfigInput): ConfigIssue[] {
   const evaluation = durationSeconds(input.evaluationInterval);
@@ -185,19 +203,13 @@ export function resolveConfig(input: ParsedGatesConfigInput): { config: GatesCon
   if (withoutAlpha && shared <= 0) {
     issues.push({ path: ["alpha"], message: `the gates' own alpha values add up to ${explicitAlpha}, leaving nothing of alpha ${input.alpha} for the others; raise alpha or lower the gates' values` });
   }
-  const seen = new Map<string, number>();
-  const gates = merged.map(({ input: g, index }) => {
-    const at = (field: string): (string | number)[] => (index === undefined ? ["preset"] : ["gates", index, field]);
+  const names = new Set<string>();
+  const gates = merged.map(({ input: g, user }) => {
     const gate = resolveGate(g, g.alpha ?? shared, input.passAlpha);
-    const gateIssues: [string, string | undefined][] = [
-      ["threshold", thresholdIssue(gate.kind, gate.comparison, gate.threshold)],
-      ["comparison", inheritedThresholdIssue(input.preset, index === undefined ? undefined : input.gates?.[index]) ?? comparisonIssue(gate.kind, gate.comparison)],
-      ["outcomes", outcomesIssue(gate.kind, gate.outcomes)],
-      ["passBeforePercent", passIssue(gate)],
-      ["name", seen.has(gate.name) ? `two gates are named "${gate.name}"; give each gate of the same kind its own name` : undefined],
-    ];
-    for (const [field, message] of gateIssues) if (message) issues.push({ path: at(field), message });
-    seen.set(gate.name, 1);
+    // Preset gates are valid as shipped (the config tests resolve every preset), so a
+    // problem is always in one of the user's gates and is reported at its path.
+    if (user) issues.push(...userGateIssues(input.preset, user, gate, names));
+    names.add(gate.name);
     return gate;
   });
   if (stages.at(-1)?.percent !== 100) issues.push({ path: ["rollout", "stages"], message: "the last stage must be percent: 100 (promotion)" });

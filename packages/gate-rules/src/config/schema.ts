@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, GateNameSchema, StageSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, GateNameSchema, SESSION_OUTCOMES, StageSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import { NotificationsSchema } from "../alertmanager/settings.js";
 import { GATE_KINDS, RENAMED_KINDS } from "../gates/kinds.js";
@@ -37,16 +37,21 @@ export const REMOVED_FIELDS: { readonly top: Readonly<Record<string, string>>; r
   },
 };
 
+/** The new name of a renamed value; own keys only, so `toString` or `constructor` is no old name. */
+function renamedTo<T>(table: Readonly<Record<string, T>>, input: unknown): T | undefined {
+  return typeof input === "string" && Object.hasOwn(table, input) ? table[input] : undefined;
+}
+
 function presetError(issue: { input?: unknown }): string {
-  const renamed = typeof issue.input === "string" ? RENAMED_PRESETS[issue.input] : undefined;
+  const renamed = renamedTo(RENAMED_PRESETS, issue.input);
   if (renamed) return `preset ${String(issue.input)} was renamed ${renamed} (the same gates, named for what they do); write preset: ${renamed}`;
   return `preset must be one of ${PRESET_NAMES.join(", ")}`;
 }
 
 function kindError(issue: { input?: unknown }): string {
-  const renamed = typeof issue.input === "string" ? RENAMED_KINDS[issue.input] : undefined;
+  const renamed = renamedTo(RENAMED_KINDS, issue.input);
   if (renamed) return `kind ${String(issue.input)} was renamed ${renamed}: it tests the mean per session (a p95 has no variance the counters could give); write kind: ${renamed}`;
-  return `kind must be one of ${GATE_KINDS.join(", ")}`;
+  return `kind ${issue.input === undefined ? "is required, " : ""}must be one of ${GATE_KINDS.join(", ")}`;
 }
 
 /**
@@ -57,8 +62,12 @@ export const GateInputSchema = z.strictObject({
   kind: z.enum(GATE_KINDS, { error: kindError }),
   name: GateNameSchema.optional(),
   comparison: z.enum(COMPARISONS, { error: "comparison must be ratio (canary / baseline) or delta (canary - baseline)" }).optional(),
-  threshold: z.number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" }).min(0).optional(),
-  minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int("minSamples must be a whole number of sessions per arm, e.g. 100").min(1, "minSamples is at least 1 session per arm").optional(),
+  threshold: z
+    .number({ error: "threshold must be a number, e.g. 1.2 for a ratio or 0.01 for a delta" })
+    .min(0, "threshold is a tolerance, at least 0, e.g. 1.2 for a ratio or 0.01 for a delta")
+    .optional(),
+  // The type's message covers the whole-number check too (a check without its own message takes it).
+  minSamples: z.number({ error: "minSamples must be a whole number of sessions per arm, e.g. 100" }).int().min(1, "minSamples is at least 1 session per arm").optional(),
   alpha: z.number({ error: ALPHA_RANGE }).gt(0, ALPHA_RANGE).lt(0.5, ALPHA_RANGE).optional(),
   /** This gate's chance of passing a canary that is worse than its tolerance; default the top-level passAlpha. */
   passAlpha: z.number({ error: PASS_ALPHA_RANGE }).gt(0, PASS_ALPHA_RANGE).lt(0.5, PASS_ALPHA_RANGE).optional(),
@@ -71,7 +80,7 @@ export const GateInputSchema = z.strictObject({
   action: z.enum(ACTIONS, { error: "action must be hold or rollback" }).optional(),
   severity: z.enum(SEVERITIES, { error: `severity must be one of ${SEVERITIES.join(", ")}` }).optional(),
   /** Outcome-based rate gates only: which session outcomes count as events. */
-  outcomes: z.array(z.string()).min(1).optional(),
+  outcomes: z.array(z.string()).min(1, `outcomes lists the session outcomes that count, e.g. [failed]; allowed: ${SESSION_OUTCOMES.join(", ")}`).optional(),
   /**
    * always_valid (default): fail only when the data show the tolerance is exceeded,
    * at a confidence-sequence boundary. threshold_only: fail whenever the point
@@ -120,7 +129,7 @@ export const ShadowGateSchema = z.strictObject({
   /** Shadowed requests (finished comparisons) in the window before the gate can fire; 5,000 suits a low-traffic agent (a week of shadowing). */
   minRequests: z
     .number({ error: "minRequests must be a whole number of requests, e.g. 5000" })
-    .int("minRequests must be a whole number of requests, e.g. 5000")
+    .int()
     .min(1, "minRequests is at least 1 request")
     .default(5000),
   window: PositiveDurationSchema.default("7d"),
