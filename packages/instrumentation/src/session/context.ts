@@ -7,8 +7,9 @@ import type { AgentSession } from "./session.js";
  * lives in values of the OpenTelemetry context, so the agent's async code
  * carries one context, not one per concern. Each AsyncLocalStorage that has
  * run costs every promise the process creates from then on: a second one for
- * the session added about 150-400 µs per Bedrock Converse call (the AWS SDK's
- * middleware stack makes hundreds of promises), see bench/results/overhead-stacks.md.
+ * the session added about 150-400 µs per uninstrumented Bedrock Converse call
+ * in a probe on 2 shared cores (the AWS SDK's middleware stack makes many
+ * promises); bench/src/overhead/context-tax.ts measures it per stack.
  */
 const SESSION = createContextKey("agent-canary session");
 
