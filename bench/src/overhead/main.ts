@@ -4,6 +4,7 @@
  * interleave the variants so drifting machine load hits them all alike.
  * Writes results/overhead.md (per call) and results/memory.md (per live session).
  *   node --expose-gc src/overhead/main.ts [--part latency|memory|all] [--calls 20000] [--rounds 5] [--sessions 10000]
+ *     [--variants none-ai7,ours-ai7,ours-ai7mw --out overhead-ai7]   (a subset, written to results/<out>.md)
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -26,10 +27,10 @@ interface Collected {
   error?: string;
 }
 
-async function collectLatency(calls: number, rounds: number): Promise<Map<VariantName, Collected>> {
+async function collectLatency(variants: readonly VariantName[], calls: number, rounds: number): Promise<Map<VariantName, Collected>> {
   const out = new Map<VariantName, Collected>();
   for (let r = 0; r < rounds; r++) {
-    for (const name of VARIANTS) {
+    for (const name of variants) {
       const entry = out.get(name) ?? { describe: name, roundMedians: [], sessionUs: [], pooled: [], spans: 0, spanNames: {} };
       out.set(name, entry);
       if (entry.error) continue;
@@ -87,9 +88,9 @@ function peerOf(name: VariantName): VariantName | undefined {
   return VARIANTS.includes(peer) ? peer : undefined;
 }
 
-function latencySection(data: Map<VariantName, Collected>, calls: number, rounds: number): string {
+function latencySection(variants: readonly VariantName[], data: Map<VariantName, Collected>, calls: number, rounds: number): string {
   const addedOf = (name: VariantName): number => median(data.get(name)?.roundMedians ?? []) - median(data.get(baselineOf(name))?.roundMedians ?? []);
-  const rows = VARIANTS.map((name) => {
+  const rows = variants.map((name) => {
     const e = data.get(name);
     if (!e || e.error) return [name, e?.error ?? "not run", "", "", "", "", "", ""];
     const med = median(e.roundMedians);
@@ -140,14 +141,31 @@ function memorySection(data: Map<VariantName, MemoryCollected>, sessions: number
   ].join("\n");
 }
 
+/** A subset of the variants, each with its uninstrumented baseline and its peer, which its figures need. */
+function variantsOf(list: string): VariantName[] {
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(VARIANTS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`--variants: unknown variant ${unknown.join(", ")}; known: ${VARIANTS.join(", ")}`);
+  const needed = new Set(names.flatMap((n) => [baselineOf(n as VariantName), peerOf(n as VariantName), n as VariantName]));
+  return VARIANTS.filter((v) => needed.has(v));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { part: { type: "string", default: "all" }, calls: { type: "string", default: "20000" }, rounds: { type: "string", default: "5" }, sessions: { type: "string", default: "10000" } },
+    options: {
+      part: { type: "string", default: "all" },
+      calls: { type: "string", default: "20000" },
+      rounds: { type: "string", default: "5" },
+      sessions: { type: "string", default: "10000" },
+      variants: { type: "string" },
+      out: { type: "string", default: "overhead" },
+    },
   });
   const calls = Number(values.calls);
   const rounds = Number(values.rounds);
   const sessions = Number(values.sessions);
-  if (values.part !== "memory") writeResult("overhead", "Instrumentation overhead per LLM call", latencySection(await collectLatency(calls, rounds), calls, rounds));
+  const variants = values.variants ? variantsOf(values.variants) : VARIANTS;
+  if (values.part !== "memory") writeResult(values.out!, "Instrumentation overhead per LLM call", latencySection(variants, await collectLatency(variants, calls, rounds), calls, rounds));
   if (values.part !== "latency") writeResult("memory", "Memory per live session", memorySection(await collectMemory(sessions, rounds), sessions, rounds));
 }
 

@@ -26,6 +26,7 @@ export const VARIANTS = [
   "none-genai3", "ours-genai3",
   "none-bedrock3", "ours-bedrock3",
   "none-ai7", "peer-ai7", "ours-ai7",
+  "none-ai7mw", "ours-ai7mw",
 ] as const;
 export type VariantName = (typeof VARIANTS)[number];
 

@@ -11,6 +11,7 @@ export const STACKS = {
   anthropic1: anthropicStack,
   genai3: googleGenAiStack,
   bedrock3: bedrockStack,
-  ai7: aiSdkStack,
+  ai7: aiSdkStack("telemetry"),
+  ai7mw: aiSdkStack("middleware"),
 } satisfies Record<string, BenchStack>;
 export type StackName = keyof typeof STACKS;

@@ -1,5 +1,6 @@
 import { ATTR } from "@agent-canary/conventions";
-import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { activeContext } from "../session/context.js";
 import type { AgentSession } from "../session/session.js";
 import { insideRecordedCall, noteRecordedResponse, runRecording, supersedeChain } from "../spans/registry.js";
 import { checkVersion, costOf, recordCallMetrics, resultAttributes, USAGE_UNKNOWN, callMetricAttributes } from "./accounting.js";
@@ -24,7 +25,7 @@ export class LlmCall {
     turn: number | undefined,
   ) {
     const operation = request.operation ?? "chat";
-    const active = context.active();
+    const active = activeContext();
     // A foreign span around this call (instrumentation-openai, the AI SDK's model-call span) is the same call.
     supersedeChain(trace.getSpan(active));
     this.span = env.tracer.startSpan(
@@ -61,7 +62,7 @@ export class LlmCall {
 
   /** Runs the SDK's own work for this call: its HTTP spans nest under the call's span, nested layers see it recorded. */
   run<T>(fn: () => T): T {
-    return runRecording(this, trace.setSpan(context.active(), this.span), fn);
+    return runRecording(this, trace.setSpan(activeContext(), this.span), fn);
   }
 
   /** For layers that learn only from the response that the call streamed. */

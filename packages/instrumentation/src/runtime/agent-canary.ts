@@ -1,10 +1,10 @@
 import type { RolloutState } from "@agent-canary/rollout-state";
 import { canaryPercentLabel } from "@agent-canary/conventions";
-import { context, createNoopMeter, metrics, ProxyTracerProvider, trace } from "@opentelemetry/api";
+import { createNoopMeter, metrics, ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { PriceBook } from "../cost/prices.js";
 import { type Assignment, Router, type RoutingFailure, type VersionCatalog } from "../routing/router.js";
 import { NO_ROLLOUT, rolloutIdOf } from "../routing/strata.js";
-import { sessionStorage } from "../session/context.js";
+import { runInSession } from "../session/context.js";
 import type { SessionServices } from "../session/services.js";
 import { AgentSession, type SessionInit } from "../session/session.js";
 import { observeGateInputs } from "../telemetry/gate-inputs/export.js";
@@ -114,7 +114,7 @@ export class AgentCanary {
     this.services.safely("session-start", () => this.recordStart(session, assignment), undefined);
     // Inline rather than a helper: one async frame fewer per live session (about 0.4 KiB, see bench/results/memory.md).
     try {
-      const result = await sessionStorage.run(session, () => context.with(session.traceContext, () => fn(session)));
+      const result = await runInSession(session, () => fn(session));
       session.finish(undefined);
       return result;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { ATTR, type ParsedVersionSpec, type SessionOutcome, type VersionGroup } from "@agent-canary/conventions";
-import { type Attributes, type Context, context, type Span, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, type Span, trace } from "@opentelemetry/api";
 import type { CallCost } from "../cost/prices.js";
 import { AgentCanaryGuardError, BudgetExceededError, DrainTimeoutError, LoopDetectedError, type LoopMatch, MaxTurnsError } from "../guards/errors.js";
 import { callSignature } from "../guards/loop-detector.js";
@@ -7,6 +7,7 @@ import type { Pin } from "../routing/pin-table.js";
 import type { Assignment } from "../routing/router.js";
 import type { DeclaredVersion } from "../version/declared.js";
 import type { GateCell } from "../telemetry/gate-inputs/cell.js";
+import { activeContext, withSession } from "./context.js";
 import { DrainTimer } from "./drain.js";
 import { recordSessionEnd } from "./end-metrics.js";
 import type { SessionServices } from "./services.js";
@@ -75,8 +76,8 @@ export class AgentSession {
     this.versionHash = assignment.version.hash;
     this.declared = assignment.version;
     this.pin = assignment.pin;
-    this.span = services.safely("session-span", () => startSessionSpan(services, this.spanAttributes(), init, assignment, context.active()), NO_SPAN);
-    this.spanContext = trace.setSpan(context.active(), this.span);
+    this.span = services.safely("session-span", () => startSessionSpan(services, this.spanAttributes(), init, assignment, activeContext()), NO_SPAN);
+    this.spanContext = withSession(trace.setSpan(activeContext(), this.span), this);
     const arm = { group: this.group, hash: this.versionHash };
     this.gateCell = services.safely("gate-inputs", () => services.gateInputs.begin(arm, assignment.pin.stratum), undefined);
   }

@@ -1,7 +1,8 @@
 import { ATTR, SPAN_NAMES, type SessionOutcome } from "@agent-canary/conventions";
-import { type Attributes, type Context, context, INVALID_SPAN_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, INVALID_SPAN_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { LoopMatch } from "../guards/errors.js";
 import type { Assignment } from "../routing/router.js";
+import { runInScope } from "./context.js";
 import type { SessionServices } from "./services.js";
 
 /** Stands in for a span that could not be started: every call on it does nothing. */
@@ -67,7 +68,7 @@ export async function runInToolSpan<T>(services: SessionServices, common: Attrib
   const span = safely("tool-span", () => startToolSpan(services, common, tool), NO_SPAN);
   let result: T;
   try {
-    result = await context.with(trace.setSpan(tool.parent, span), run);
+    result = await runInScope(trace.setSpan(tool.parent, span), run);
   } catch (error) {
     safely("tool-span", () => markSpanError(span, error), undefined);
     safely("tool-span", () => span.end(), undefined);

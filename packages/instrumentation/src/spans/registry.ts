@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import { type Context, context, createContextKey } from "@opentelemetry/api";
+import { type Context, createContextKey } from "@opentelemetry/api";
+import { runInScope, scopeValue } from "../session/context.js";
 
 /**
  * One LLM call may be seen by several layers: our SDK patch, our AI SDK
@@ -24,27 +24,18 @@ const superseded = new WeakSet<object>();
 const MAX_DEPTH = 32;
 
 /**
- * Used only where no OpenTelemetry context manager propagates contexts (an
- * AgentCanary on explicit providers with no global context manager).
- * Created on first need: an AsyncLocalStorage that has run once costs every
- * async step of the process from then on.
- */
-let fallbackScope: AsyncLocalStorage<object> | undefined;
-
-/**
  * Runs `fn` in `ctx` (the call's span context) as the recording of `call`:
  * layers and spans inside it are the same call. The mark is a value of that
  * OpenTelemetry context, so a call enters one async scope, not two: an extra
  * AsyncLocalStorage per call cost ~460 µs on Bedrock's many async steps.
  */
 export function runRecording<T>(call: object, ctx: Context, fn: () => T): T {
-  const marked = ctx.setValue(RECORDED_CALL, call);
-  return context.with(marked, () => (context.active() === marked ? fn() : (fallbackScope ??= new AsyncLocalStorage<object>()).run(call, fn)));
+  return runInScope(ctx.setValue(RECORDED_CALL, call), fn);
 }
 
 /** Whether the caller runs inside a call agent-canary already records. */
 export function insideRecordedCall(): boolean {
-  return context.active().getValue(RECORDED_CALL) !== undefined || fallbackScope?.getStore() !== undefined;
+  return scopeValue(RECORDED_CALL) !== undefined;
 }
 
 export function linkParent(span: object, parent: object | undefined): void {
