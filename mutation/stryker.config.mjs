@@ -25,6 +25,8 @@ export default {
   // Anchored at the root: gate-rules has a src/dashboards/ the sandbox needs.
   ignorePatterns: ["**/dist", "/reports", "/bench/results", "/dashboards", "coverage", ".vitest-report.json"],
   reporters: ["clear-text", "progress", "json"],
+  incremental: target.incremental ?? false,
+  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   // Each run makes its own sandbox-* directory in here and removes only that one (and the

@@ -3,7 +3,9 @@
 // `tests`: the package's own test files. `skipTests`: test files that cannot see a
 // mutant because they spawn `node` on a built dist/ or a fixture that imports it;
 // Stryker's mutants live in the sandbox's TypeScript sources, so those tests would
-// only cost time (they run unmutated code and always pass).
+// only cost time (they run unmutated code and always pass). `incremental`: keep Stryker's
+// incremental file (reports/mutation/<package>.incremental.json) so a re-run tests again
+// only the mutants whose code or covering tests changed.
 export const TARGETS = {
   conventions: {
     mutate: ["packages/conventions/src/routing.ts", "packages/conventions/src/version.ts", "packages/conventions/src/strata.ts"],
@@ -18,6 +20,36 @@ export const TARGETS = {
     mutate: ["packages/rollout-state/src/transitions/*.ts"],
     tests: ["packages/rollout-state/test/transition*.test.ts"],
     skipTests: [],
+  },
+  // The stores behind the transitions: the file store with its lock, lease and crash
+  // recovery, the Redis store (standalone, against a real redis-server from testkit), the
+  // store spec (openStore) and the validation of stored states and audit lines (parse.ts).
+  // Left out of the tests, for run time (each test file's servers start again per mutant):
+  // crash-safety and multi-process spawn writers that run the built dist/ (they see no
+  // mutant; only their final in-process read does), lazy-ioredis runs dist/ too, and the
+  // Sentinel and Cluster suites start 3 to 6 servers; they stay in the default test run.
+  // Incremental: a re-run tests again only mutants whose code or tests changed.
+  "rollout-state-stores": {
+    mutate: [
+      "packages/rollout-state/src/file/*.ts",
+      "packages/rollout-state/src/redis/*.ts",
+      "packages/rollout-state/src/open-store.ts",
+      "packages/rollout-state/src/parse.ts",
+      "packages/rollout-state/src/keyed-queue.ts",
+      "packages/rollout-state/src/watch-events.ts",
+      "packages/rollout-state/src/staleness.ts",
+      "packages/rollout-state/src/timeout.ts",
+    ],
+    tests: ["packages/rollout-state/test/*.test.ts"],
+    skipTests: [
+      "packages/rollout-state/test/transition*.test.ts",
+      "packages/rollout-state/test/crash-safety.test.ts",
+      "packages/rollout-state/test/multi-process.test.ts",
+      "packages/rollout-state/test/lazy-ioredis.test.ts",
+      "packages/rollout-state/test/redis-sentinel.test.ts",
+      "packages/rollout-state/test/redis-cluster.test.ts",
+    ],
+    incremental: true,
   },
   // Routing, pinning and fail-closed handling, and the loop detector, with the tests that
   // drive the router event by event. Nearly every other instrumentation test builds a whole
@@ -51,6 +83,7 @@ export const TARGETS = {
     ],
     tests: ["packages/rollout/test/receiver-*.test.ts"],
     skipTests: ["packages/rollout/test/receiver-process.test.ts"],
+    incremental: true,
   },
   // gate-rules config validation: the rules zod cannot express (resolve.ts: last stage 100%,
   // ratio sides, duplicate names, alpha split, ranges). schema.ts, load.ts, duration.ts and
