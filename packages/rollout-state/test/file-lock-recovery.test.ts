@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import { link, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
+import { waitFor } from "@agent-canary/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseOwner, startTimeFromStat } from "../src/file/lock-owner.js";
+import { DEAD_PID, bumpPercent, ownerLock, seed } from "./fixtures.js";
+
+// How the file store's lock recovers from writers that died at awkward moments, and what
+// a writer that gives up says. Lock waits here are hang guards: each test ends on an event
+// (a write succeeding, a file appearing or going), never on a timer.
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function seeded(options: { lockTimeoutMs?: number; staleLockMs?: number }): Promise<{ dir: string; store: FileStore; lock: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "agent-canary-lockrec-"));
+  dirs.push(dir);
+  const store = new FileStore({ dir, ...options });
+  await seed(store, "shop");
+  return { dir, store, lock: join(dir, "shop.lock") };
+}
+
+/** Waits until the file's ctime (which utimes cannot move back) is older than `ms`. */
+async function ageCtime(path: string, ms: number): Promise<void> {
+  await waitFor(async () => Date.now() - (await stat(path)).ctimeMs > ms, { what: `${path} older than ${ms} ms` });
+}
+
+/** The claim name a breaker of this lock file uses (lock.ts: inode, mtime, content). */
+async function claimOf(lock: string, content: string): Promise<string> {
+  const info = await stat(lock);
+  const id = createHash("sha256").update(`${info.ino}:${info.mtimeMs}:${content}`).digest("hex").slice(0, 24);
+  return `${lock}.${id}.breaking`;
+}
+
+describe("FileStore lock: a breaker killed mid-break", () => {
+  it("does not keep a dead writer's lock forever: its claim is dropped once older than a lease, and the write goes through", async () => {
+    const { dir, store, lock } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 300 });
+    const content = ownerLock(DEAD_PID, { start: "9" });
+    await writeFile(lock, content);
+    // The breaker linked its claim, then died before unlinking the lock.
+    const claim = await claimOf(lock, content);
+    await link(lock, claim);
+    expect(await bumpPercent(store, "shop", "after-dead-breaker")).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+  });
+});
+
+describe("FileStore lock: a writer that gives up says who holds the lock", () => {
+  it("names the holder's pid and host, how long ago it renewed, and the lease", async () => {
+    const { store, lock } = await seeded({ lockTimeoutMs: 200, staleLockMs: 60_000 });
+    await writeFile(lock, ownerLock(1, { start: "1", pidns: "pid:[4026599999]", host: "node-7" }));
+    const error = await bumpPercent(store, "shop", "busy").catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StoreBusyError);
+    expect(error.message).toMatch(new RegExp(`^could not take the lock ${lock.replace(/[./-]/g, "\\$&")} within 200 ms: pid 1 on node-7 holds it and renewed it \\d+ ms ago \\(it is broken once not renewed for 60000 ms\\)$`));
+    expect((await store.read("shop"))?.revision).toBe(0);
+  });
+
+  it("calls a lock it cannot read the owner of a writer of an older version", async () => {
+    const { store, lock } = await seeded({ lockTimeoutMs: 200, staleLockMs: 60_000 });
+    await writeFile(lock, `${DEAD_PID} deadbeef\n`);
+    await expect(bumpPercent(store, "shop", "busy")).rejects.toThrow(/: a writer of an older version holds it and renewed it \d+ ms ago/);
+  });
+});
+
+describe("FileStore lock: leftovers next to the lock", () => {
+  it("drops a claim older than a lease and a pending file not renewed for a lease, keeps what is fresh or not its own", async () => {
+    const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 300 });
+    const oldClaim = "shop.lock.00112233445566778899aabb.breaking";
+    await writeFile(join(dir, oldClaim), "");
+    await ageCtime(join(dir, oldClaim), 300);
+    const longAgo = new Date(Date.now() - 60_000);
+    // A waiter in a live process that stopped renewing (frozen past its lease).
+    const unrenewed = "shop.lock.cccccccccccccccccccccccc.pending";
+    await writeFile(join(dir, unrenewed), ownerLock(process.ppid));
+    // Not the lock's: another deployment's leftover, and a name the lock never makes.
+    const others = ["billing.lock.dddddddddddddddddddddddd.pending", "shop.lock.notes", "shop.lock.123.xyz.stale"];
+    for (const name of [unrenewed, ...others]) {
+      await writeFile(join(dir, name), name === unrenewed ? ownerLock(process.ppid) : "");
+      await utimes(join(dir, name), longAgo, longAgo);
+    }
+    // Fresh: a pending file that is not a lock (cut short), and an earlier version's leftover.
+    const freshCut = "shop.lock.eeeeeeeeeeeeeeeeeeeeeeee.pending";
+    const freshLegacy = `shop.lock.${DEAD_PID}.0123abcd.stale`;
+    await writeFile(join(dir, freshCut), '{"v":2,"tok');
+    await writeFile(join(dir, freshLegacy), "");
+    expect(await bumpPercent(store, "shop", "sweep")).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual([...others, freshCut, freshLegacy, "shop.audit.jsonl", "shop.json"].sort());
+  });
+});
+
+describe("lock owner parsing", () => {
+  it("reads the start time after the command name, whatever it holds", () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    // Field 22 is the 20th after "<pid> (<comm>)"; fields[19] is "22".
+    expect(startTimeFromStat(`4242 (my) (odd name) ${fields.join(" ")}`)).toBe("22");
+    expect(startTimeFromStat("4242 (short) S 1")).toBeNull();
+  });
+
+  it("takes only a whole, current-format owner", () => {
+    const owner = JSON.parse(ownerLock(process.pid)) as Record<string, unknown>;
+    expect(parseOwner(JSON.stringify(owner))).toEqual(owner);
+    expect(parseOwner(JSON.stringify({ ...owner, v: 1 }))).toBeUndefined();
+    expect(parseOwner(JSON.stringify({ ...owner, token: "xyz" }))).toBeUndefined();
+    expect(parseOwner(JSON.stringify({ ...owner, pid: 0 }))).toBeUndefined();
+    expect(parseOwner(`${DEAD_PID} deadbeef`)).toBeUndefined();
+    expect(parseOwner("{")).toBeUndefined();
+    expect(hostname()).toBe(owner.host);
+  });
+});
