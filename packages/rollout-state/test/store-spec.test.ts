@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { FileStore, RedisSpecError, RedisStore, StoreSpecError, openStore, parseRedisTarget } from "@agent-canary/rollout-state";
 import type { Cluster, Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { connectRedis } from "../src/redis/connection.js";
+import { connectRedis, duplicateForSubscribing } from "../src/redis/connection.js";
 
 // How a store spec (`--store`, `store:` in a config file) becomes a store. The Sentinel and
 // Cluster suites run these specs against real servers; here each part of the spec is pinned.
@@ -162,6 +162,21 @@ describe("connectRedis: what ioredis is given", () => {
       plain.disconnect();
     } finally {
       cluster.disconnect();
+    }
+  });
+
+  it("a subscriber connection retries forever (a router must hear of rollbacks however long Redis was away)", async () => {
+    const client = (await connectRedis(parseRedisTarget("redis://127.0.0.1:1"), { lazyConnect: true, maxRetriesPerRequest: 1 })) as Redis;
+    const cluster = (await connectRedis(parseRedisTarget("redis+cluster://127.0.0.1:1"), { lazyConnect: true })) as Cluster;
+    const subscriber = duplicateForSubscribing(client) as Redis;
+    const clusterSubscriber = duplicateForSubscribing(cluster);
+    try {
+      expect(client.options.maxRetriesPerRequest).toBe(1);
+      expect(subscriber.options.maxRetriesPerRequest).toBeNull();
+      expect(subscriber.options.port).toBe(1);
+      expect(clusterSubscriber.isCluster).toBe(true);
+    } finally {
+      for (const c of [client, cluster, subscriber, clusterSubscriber]) c.disconnect();
     }
   });
 });
