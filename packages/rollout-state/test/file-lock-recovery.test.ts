@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { link, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { withFileLock } from "../src/file/lock.js";
 import { parseOwner, startTimeFromStat } from "../src/file/lock-owner.js";
 import { DEAD_PID, bumpPercent, ownerLock, seed } from "./fixtures.js";
 
@@ -47,6 +48,46 @@ describe("FileStore lock: a breaker killed mid-break", () => {
     await link(lock, claim);
     expect(await bumpPercent(store, "shop", "after-dead-breaker")).toBe(1);
     expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+  });
+});
+
+describe("FileStore lock: a waiter whose pending file was swept", () => {
+  it("writes its pending file again and takes the lock once the holder is done", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "agent-canary-lockrec-"));
+    dirs.push(dir);
+    const path = join(dir, "x.lock");
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => undefined;
+    const firstIn = new Promise<void>((resolve) => (entered = resolve));
+    const first = withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async () => {
+      entered();
+      await released;
+    });
+    await firstIn;
+    const second = withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async () => "second in");
+    // Another process's orphan sweep (or an operator) removed the waiting writer's pending file.
+    const pending = await waitFor(async () => (await readdir(dir)).find((name) => name.endsWith(".pending")), { what: "the waiter's pending file" });
+    await unlink(join(dir, pending));
+    release();
+    await first;
+    expect(await second).toBe("second in");
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("FileStore lock: what is not a lock", () => {
+  it("fails a write on a directory at the lock path instead of waiting on it forever", async () => {
+    const { store, lock } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 60_000 });
+    await mkdir(lock);
+    await expect(bumpPercent(store, "shop", "blocked")).rejects.toMatchObject({ code: "EISDIR" });
+    expect((await store.read("shop"))?.revision).toBe(0);
+  });
+
+  it("never breaks the lock of a live holder in this PID namespace whose start time is unknown", async () => {
+    const { store, lock } = await seeded({ lockTimeoutMs: 200, staleLockMs: 60_000 });
+    await writeFile(lock, ownerLock(process.ppid, { start: null }));
+    await expect(bumpPercent(store, "shop", "while-held")).rejects.toBeInstanceOf(StoreBusyError);
   });
 });
 
