@@ -75,6 +75,7 @@ export const TARGETS = {
       "packages/rollout-state/test/crash-recovery.test.ts",
       "packages/rollout-state/test/full-disk.test.ts",
       "packages/rollout-state/test/redis-store.test.ts",
+      "packages/rollout-state/test/redis-unreachable.test.ts",
       "packages/rollout-state/test/store-*.test.ts",
     ],
     skipTests: [],
