@@ -184,6 +184,18 @@ describe("a staged state is rolled forward only when its commit entry names it",
     expect(await store.read("shop")).toEqual(next);
   });
 
+  it("rolls forward a staged state of a revision with more than one digit", async () => {
+    const eleventh = { ...seeded, revision: 11 };
+    await writeFile(join(dir, "shop.json"), JSON.stringify(eleventh));
+    const { next, audit } = nextOf(eleventh);
+    await writeFile(join(dir, "shop.json.12.0123456789abcdef.tmp"), JSON.stringify(next));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(next);
+    await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    expect(await store.read("shop")).toMatchObject({ revision: 13, phase: "rolled_back" });
+    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+  });
+
   it("lists only names that are deployments' state files", async () => {
     for (const name of ["notes.txt", "shop.json.1.tmp", "Bad Name.json", ".json"]) await writeFile(join(dir, name), "{}");
     await seed(store, "billing");
