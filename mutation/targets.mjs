@@ -21,15 +21,15 @@ export const TARGETS = {
     tests: ["packages/rollout-state/test/transition*.test.ts"],
     skipTests: [],
   },
-  // The file store's lock: the lease, stale-lock breaking and claims, the owner identity
-  // that tells a dead holder from a live one, leftovers of writers killed mid-acquire, and
-  // the staged-file names recovery depends on. Tests: the lock suites, the FileStore
+  // The file store's lock: the lease and its renewal, stale-lock breaking and breakers'
+  // claims, the wait and its error, leftovers of writers killed mid-acquire. Tests: the
+  // lock suites, the FileStore
   // suite (its conformance runs 16 concurrent writers), the full-disk test and the store
   // contract (staged files). Left out for run time on the shared 2 cores: crash-safety
   // and multi-process spawn writers that run the built dist/ (they see no mutant).
   // Incremental: a re-run tests again only the mutants whose code or covering tests changed.
   "rollout-state-stores": {
-    mutate: ["packages/rollout-state/src/file/lock.ts", "packages/rollout-state/src/file/lock-owner.ts", "packages/rollout-state/src/file/paths.ts"],
+    mutate: ["packages/rollout-state/src/file/lock.ts"],
     tests: [
       "packages/rollout-state/test/file-*.test.ts",
       "packages/rollout-state/test/full-disk.test.ts",
@@ -38,7 +38,8 @@ export const TARGETS = {
     skipTests: [],
     incremental: true,
   },
-  // The rest of the stores: stored-state validation (parse.ts), the store spec (openStore,
+  // The rest of the stores: the lock owner's identity, staged-file names, stored-state
+  // validation (parse.ts), the store spec (openStore,
   // parseRedisTarget, connectRedis), the FileStore class, crash recovery and the
   // committed-state read, its fsync helpers and fs.watch watcher, and the Redis store with
   // its scripts, watchers and durability report, with the Redis suites on a real
@@ -48,6 +49,8 @@ export const TARGETS = {
   // quieter machine or a session of its own.
   "rollout-state-store-io": {
     mutate: [
+      "packages/rollout-state/src/file/lock-owner.ts",
+      "packages/rollout-state/src/file/paths.ts",
       "packages/rollout-state/src/parse.ts",
       "packages/rollout-state/src/open-store.ts",
       "packages/rollout-state/src/redis/connection.ts",

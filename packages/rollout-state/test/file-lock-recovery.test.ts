@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
 import { link, mkdir, mkdtemp, readdir, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { withFileLock } from "../src/file/lock.js";
-import { parseOwner, startTimeFromStat } from "../src/file/lock-owner.js";
+import { newOwner, parseOwner, selfIdentity, startTimeFromStat } from "../src/file/lock-owner.js";
 import { DEAD_PID, bumpPercent, ownerLock, seed } from "./fixtures.js";
 
 // How the file store's lock recovers from writers that died at awkward moments, and what
@@ -109,16 +110,22 @@ describe("FileStore lock: a writer that gives up says who holds the lock", () =>
 });
 
 describe("FileStore lock: leftovers next to the lock", () => {
-  it("drops a claim older than a lease and a pending file not renewed for a lease, keeps what is fresh or not its own", async () => {
+  it("drops a breaker's claim older than a lease", async () => {
     const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 300 });
     const oldClaim = "shop.lock.00112233445566778899aabb.breaking";
     await writeFile(join(dir, oldClaim), "");
     await ageCtime(join(dir, oldClaim), 300);
-    const longAgo = new Date(Date.now() - 60_000);
+    expect(await bumpPercent(store, "shop", "sweep")).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+  });
+
+  it("drops a pending file not renewed for a lease, keeps what is fresh or not its own", async () => {
+    // A long lease, so "fresh" holds however slowly this test runs.
+    const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 60_000 });
+    const longAgo = new Date(Date.now() - 120_000);
     // A waiter in a live process that stopped renewing (frozen past its lease).
     const unrenewed = "shop.lock.cccccccccccccccccccccccc.pending";
-    await writeFile(join(dir, unrenewed), ownerLock(process.ppid));
-    // Not the lock's: another deployment's leftover, and a name the lock never makes.
+    // Not the lock's: another deployment's leftover, and names the lock never makes.
     const others = ["billing.lock.dddddddddddddddddddddddd.pending", "shop.lock.notes", "shop.lock.123.xyz.stale"];
     for (const name of [unrenewed, ...others]) {
       await writeFile(join(dir, name), name === unrenewed ? ownerLock(process.ppid) : "");
@@ -140,6 +147,23 @@ describe("lock owner parsing", () => {
     // Field 22 is the 20th after "<pid> (<comm>)"; fields[19] is "22".
     expect(startTimeFromStat(`4242 (my) (odd name) ${fields.join(" ")}`)).toBe("22");
     expect(startTimeFromStat("4242 (short) S 1")).toBeNull();
+  });
+
+  it("names this process as another process reading /proc would: boot id, PID namespace, pid, start time", () => {
+    // Two writers (or two versions) on one host must agree on who holds a lock, byte for byte.
+    expect(selfIdentity()).toEqual({
+      host: hostname(),
+      boot: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      pidns: readlinkSync("/proc/self/ns/pid"),
+      pid: process.pid,
+      start: startTimeFromStat(readFileSync(`/proc/${process.pid}/stat`, "utf8")),
+    });
+    expect(selfIdentity().start).toMatch(/^\d+$/);
+    const a = newOwner();
+    const b = newOwner();
+    expect(a).toMatchObject({ v: 2, ...selfIdentity() });
+    expect(a.token).toMatch(/^[0-9a-f]{24}$/);
+    expect(b.token).not.toBe(a.token);
   });
 
   it("takes only a whole, current-format owner", () => {
