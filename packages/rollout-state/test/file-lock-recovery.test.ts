@@ -141,6 +141,45 @@ describe("FileStore lock: leftovers next to the lock", () => {
   });
 });
 
+describe("FileStore lock: which leftover names are the lock's", () => {
+  const hex = (n: number) => "0123456789abcdef".repeat(5).slice(0, n);
+
+  it("sweeps unrenewed pending files and earlier versions' leftovers by their exact names, and nothing that only looks like them", async () => {
+    const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 60_000 });
+    const swept = [`shop.lock.${hex(16)}.pending`, `shop.lock.${hex(64)}.pending`, "shop.lock.123.abc.pending", "shop.lock.123.abc.stale"];
+    const kept = [
+      `shop.lock.${hex(15)}.pending`,
+      `shop.lock.${hex(65)}.pending`,
+      `shop.lock.${hex(16).toUpperCase().replace(/[0-9]/g, "A")}.pending`,
+      `shop.lock.x${hex(16)}.pending`,
+      `shop.lock.${hex(16)}.pending.bak`,
+      "shop.lock.12a.abc.stale",
+      "shop.lock.123.xyz.stale",
+      "shop.lock.123.abc.old",
+      "shop.lock.123.abc.stalex",
+      "shop.lock.123..stale",
+      "shop.lock..abc.stale",
+    ];
+    const longAgo = new Date(Date.now() - 120_000);
+    for (const name of [...swept, ...kept]) {
+      await writeFile(join(dir, name), "");
+      await utimes(join(dir, name), longAgo, longAgo);
+    }
+    expect(await bumpPercent(store, "shop", "sweep")).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual([...kept, "shop.audit.jsonl", "shop.json"].sort());
+  });
+
+  it("drops aged claims by their exact name only", async () => {
+    const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 300 });
+    const claim = `shop.lock.${hex(24)}.breaking`;
+    const kept = [`shop.lock.${hex(24)}.breakingx`, "shop.lock.xyz.breaking", "shop.lock..breaking", `shop.lock.${hex(24)}.breaking.bak`];
+    for (const name of [claim, ...kept]) await writeFile(join(dir, name), "");
+    await ageCtime(join(dir, claim), 300);
+    expect(await bumpPercent(store, "shop", "sweep")).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual([...kept, "shop.audit.jsonl", "shop.json"].sort());
+  });
+});
+
 describe("lock owner parsing", () => {
   it("reads the start time after the command name, whatever it holds", () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
