@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
-import { link, mkdir, mkdtemp, readdir, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, StoreBusyError } from "@agent-canary/rollout-state";
@@ -66,14 +66,38 @@ describe("FileStore lock: a waiter whose pending file was swept", () => {
       await released;
     });
     await firstIn;
-    const second = withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async () => "second in");
+    const second = withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async () => parseOwner(await readFile(path, "utf8")));
     // Another process's orphan sweep (or an operator) removed the waiting writer's pending file.
     const pending = await waitFor(async () => (await readdir(dir)).find((name) => name.endsWith(".pending")), { what: "the waiter's pending file" });
     await unlink(join(dir, pending));
     release();
     await first;
-    expect(await second).toBe("second in");
+    // The pending file written again names its holder, so other writers can judge it.
+    expect(await second).toMatchObject({ v: 2, pid: process.pid });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("FileStore lock: while and after it is held", () => {
+  async function lockDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "agent-canary-lockrec-"));
+    dirs.push(dir);
+    return dir;
+  }
+
+  it("the lock file names its holder while it is held", async () => {
+    const path = join(await lockDir(), "x.lock");
+    const owner = await withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async () => parseOwner(await readFile(path, "utf8")));
+    expect(owner).toMatchObject({ v: 2, ...selfIdentity() });
+  });
+
+  it("refuses to commit when its lock file was removed meanwhile", async () => {
+    const path = join(await lockDir(), "x.lock");
+    const held = withFileLock(path, { timeoutMs: 60_000, leaseMs: 60_000 }, async (lock) => {
+      await unlink(path);
+      await lock.assertHeld();
+    });
+    await expect(held).rejects.toThrow(/^lost the lock .*nothing was committed, retry$/);
   });
 });
 
@@ -99,6 +123,8 @@ describe("FileStore lock: a writer that gives up says who holds the lock", () =>
     const error = await bumpPercent(store, "shop", "busy").catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(StoreBusyError);
     expect(error.message).toMatch(new RegExp(`^could not take the lock ${lock.replace(/[./-]/g, "\\$&")} within 200 ms: pid 1 on node-7 holds it and renewed it \\d+ ms ago \\(it is broken once not renewed for 60000 ms\\)$`));
+    // How long ago, not a sum of timestamps: the lock was written during this test.
+    expect(Number(/renewed it (\d+) ms ago/.exec(error.message)?.[1])).toBeLessThan(60_000);
     expect((await store.read("shop"))?.revision).toBe(0);
   });
 
@@ -159,6 +185,8 @@ describe("FileStore lock: which leftover names are the lock's", () => {
       "shop.lock.123.abc.stalex",
       "shop.lock.123..stale",
       "shop.lock..abc.stale",
+      // As long as the "shop.lock." prefix, with a pending file's name after it: not the lock's.
+      `billing.lo${hex(16)}.pending`,
     ];
     const longAgo = new Date(Date.now() - 120_000);
     for (const name of [...swept, ...kept]) {
