@@ -185,6 +185,7 @@ describe("FileStore lock: which leftover names are the lock's", () => {
       "shop.lock.123.abc.stalex",
       "shop.lock.123..stale",
       "shop.lock..abc.stale",
+      "shop.lock.v1.abc.stale",
       // As long as the "shop.lock." prefix, with a pending file's name after it: not the lock's.
       `billing.lo${hex(16)}.pending`,
     ];
@@ -200,7 +201,7 @@ describe("FileStore lock: which leftover names are the lock's", () => {
   it("drops aged claims by their exact name only", async () => {
     const { dir, store } = await seeded({ lockTimeoutMs: 60_000, staleLockMs: 300 });
     const claim = `shop.lock.${hex(24)}.breaking`;
-    const kept = [`shop.lock.${hex(24)}.breakingx`, "shop.lock.xyz.breaking", "shop.lock..breaking", `shop.lock.${hex(24)}.breaking.bak`];
+    const kept = [`shop.lock.${hex(24)}.breakingx`, "shop.lock.xyz.breaking", "shop.lock.x0a.breaking", "shop.lock..breaking", `shop.lock.${hex(24)}.breaking.bak`];
     for (const name of [claim, ...kept]) await writeFile(join(dir, name), "");
     await ageCtime(join(dir, claim), 300);
     expect(await bumpPercent(store, "shop", "sweep")).toBe(1);
