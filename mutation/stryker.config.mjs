@@ -29,6 +29,8 @@ export default {
   incremental: process.env.AGENT_CANARY_MUTATION_INCREMENTAL === "1",
   incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   reporters: ["clear-text", "progress", "json"],
+  incremental: target.incremental ?? false,
+  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   // Each run makes its own sandbox-* directory in here and removes only that one (and the

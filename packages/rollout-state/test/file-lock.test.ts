@@ -92,15 +92,17 @@ describe("FileStore lock: the lease", () => {
     const order: string[] = [];
     let entered: () => void = () => undefined;
     const firstIn = new Promise<void>((resolve) => (entered = resolve));
-    const first = withFileLock(path, { timeoutMs: 10_000, leaseMs: 200 }, async () => {
+    // Renewed every 200 ms: an event-loop stall of up to 800 ms (a loaded machine, a
+    // mutation run) does not pass for a dead holder, as it could with a 200 ms lease.
+    const first = withFileLock(path, { timeoutMs: 60_000, leaseMs: 1_000 }, async () => {
       order.push("first in");
       entered();
-      // Held for six leases: only the renewals keep the waiter from breaking it.
-      await sleep(1_200);
+      // Held for three leases: only the renewals keep the waiter from breaking it.
+      await sleep(3_000);
       order.push("first out");
     });
     await firstIn;
-    const second = withFileLock(path, { timeoutMs: 10_000, leaseMs: 200 }, async () => {
+    const second = withFileLock(path, { timeoutMs: 60_000, leaseMs: 1_000 }, async () => {
       order.push("second in");
     });
     await Promise.all([first, second]);

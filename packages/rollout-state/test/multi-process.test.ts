@@ -1,6 +1,6 @@
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -45,6 +45,33 @@ describe("FileStore across processes", () => {
     expect((await store.auditLog("shop")).map((e) => e.toRevision)).toEqual(Array.from({ length: 6 * perProcess + 1 }, (_, i) => i));
     // Breakers and writers leave no claim or pending file behind.
     expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json"]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe("FileStore lock file seen from another process", () => {
+  it("never shows another process an empty or partial lock file while it writes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "agent-canary-multiproc-"));
+    const store = new FileStore({ dir });
+    await seed(store, "shop");
+    const writer = spawn(process.execPath, [WRITER, dir, "shop", "400"], { stdio: ["ignore", "ignore", "inherit"] });
+    const done = new Promise<number | null>((resolve) => writer.once("exit", resolve));
+    let finished = false;
+    void done.then(() => (finished = true));
+    const seen = new Set<string>();
+    let reads = 0;
+    while (!finished) {
+      const content = await readFile(join(dir, "shop.lock"), "utf8").catch(() => undefined);
+      if (content !== undefined) {
+        reads++;
+        if (!/^\{"v":2,"token":"[0-9a-f]+",.*\}\n$/.test(content)) seen.add(JSON.stringify(content));
+      }
+    }
+    expect(await done).toBe(0);
+    expect([...seen]).toEqual([]);
+    // The check above has to have looked at the lock many times to mean anything.
+    expect(reads).toBeGreaterThan(50);
+    expect((await store.read("shop"))?.revision).toBe(400);
     await rm(dir, { recursive: true, force: true });
   });
 });

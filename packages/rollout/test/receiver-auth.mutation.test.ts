@@ -114,7 +114,7 @@ describe("Grafana signature", () => {
 
   it("takes the timestamp from the first configured header present", () => {
     const check = checkGrafanaHeaders(settings, headers("sig", NOW_S, "x-grafana-alerting-signature-timestamp"), NOW_MS);
-    expect(check).toEqual({ ok: true, signature: "sig", timestamp: String(NOW_S), timestampHeader: "X-Grafana-Alerting-Signature-Timestamp" });
+    expect(check).toEqual({ ok: true, signature: "sig", timestamp: { header: "X-Grafana-Alerting-Signature-Timestamp", value: String(NOW_S) } });
   });
 
   it("refuses a missing signature or, by default, a missing timestamp, naming the headers", () => {

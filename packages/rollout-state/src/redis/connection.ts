@@ -35,10 +35,13 @@ const EXAMPLES =
 
 function hostPorts(spec: string, list: string, defaultPort: number): HostPort[] {
   const hosts = list.split(",").map((entry) => {
-    const match = /^\[?([^\]]+?)\]?(?::(\d{1,5}))?$/.exec(entry.trim());
-    const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
-    if (!match?.[1] || port < 1 || port > 65535) throw new RedisSpecError(`store "${spec}": "${entry}" is not host:port; e.g. ${EXAMPLES}`);
-    return { host: match[1], port };
+    // A colon belongs to the port unless the host is a bracketed IPv6 address: "s1:abc" is
+    // refused here rather than taken for a host named "s1:abc" that fails only at connect.
+    const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(entry.trim());
+    const host = match?.[1] ?? match?.[2];
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
+    if (!host || port < 1 || port > 65535) throw new RedisSpecError(`store "${spec}": "${entry}" is not host:port; e.g. ${EXAMPLES}`);
+    return { host, port };
   });
   if (hosts.length === 0) throw new RedisSpecError(`store "${spec}" names no host; e.g. ${EXAMPLES}`);
   return hosts;

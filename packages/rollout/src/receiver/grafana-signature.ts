@@ -33,10 +33,24 @@ function fail(reason: SignatureFailure, message: string): Refused {
   return { ok: false, reason, message };
 }
 
+/** A signed timestamp: the header it came in and its value. */
+interface SignedTimestamp {
+  header: string;
+  value: string;
+}
+
 interface SignedHeaders {
   signature: string;
-  timestamp: string | undefined;
-  timestampHeader: string | undefined;
+  timestamp: SignedTimestamp | undefined;
+}
+
+/** The first of the configured timestamp headers the request has. */
+function firstTimestamp(names: readonly string[], headers: Headers): SignedTimestamp | undefined {
+  for (const name of names) {
+    const value = header(headers, name);
+    if (value !== undefined) return { header: name, value };
+  }
+  return undefined;
 }
 
 /**
@@ -49,8 +63,7 @@ export function checkGrafanaHeaders(settings: GrafanaSignatureSettings, headers:
   if (!signature) {
     return fail("signature_missing", `no signature header: expected ${settings.header} (or ${GRAFANA_BUILTIN_HEADER}); set the contact point's HMAC secret, or --grafana-signature-header to the header it uses`);
   }
-  const timestampHeader = settings.timestampHeaders.find((name) => header(headers, name) !== undefined);
-  const timestamp = timestampHeader === undefined ? undefined : header(headers, timestampHeader);
+  const timestamp = firstTimestamp(settings.timestampHeaders, headers);
   if (timestamp === undefined && settings.requireTimestamp) {
     return fail(
       "timestamp_missing",
@@ -58,12 +71,12 @@ export function checkGrafanaHeaders(settings: GrafanaSignatureSettings, headers:
     );
   }
   if (timestamp !== undefined) {
-    if (!/^\d{1,12}$/.test(timestamp)) return fail("timestamp_invalid", `${timestampHeader ?? "timestamp"} must be Unix seconds`);
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > settings.maxSkewSeconds) {
-      return fail("timestamp_skew", `${timestampHeader ?? "timestamp"} is more than ${settings.maxSkewSeconds} s from this receiver's clock: a replay, or clocks out of sync`);
+    if (!/^\d{1,12}$/.test(timestamp.value)) return fail("timestamp_invalid", `${timestamp.header} must be Unix seconds`);
+    if (Math.abs(nowMs / 1000 - Number(timestamp.value)) > settings.maxSkewSeconds) {
+      return fail("timestamp_skew", `${timestamp.header} is more than ${settings.maxSkewSeconds} s from this receiver's clock: a replay, or clocks out of sync`);
     }
   }
-  return { ok: true, signature, timestamp, timestampHeader };
+  return { ok: true, signature, timestamp };
 }
 
 /**
@@ -75,10 +88,10 @@ export function checkGrafanaHeaders(settings: GrafanaSignatureSettings, headers:
 export function verifyGrafanaSignature(settings: GrafanaSignatureSettings, headers: Headers, rawBody: string, nowMs: number, replays: ReplayCache): SignatureCheck {
   const signed = checkGrafanaHeaders(settings, headers, nowMs);
   if (!signed.ok) return signed;
-  const { signature, timestamp, timestampHeader } = signed;
-  const expected = createHmac("sha256", settings.secret).update(timestamp === undefined ? rawBody : `${timestamp}:${rawBody}`).digest("hex");
+  const { signature, timestamp } = signed;
+  const expected = createHmac("sha256", settings.secret).update(timestamp === undefined ? rawBody : `${timestamp.value}:${rawBody}`).digest("hex");
   if (!safeEqual(signature.trim().toLowerCase(), expected)) {
-    return fail("signature_invalid", `the signature in ${settings.header} does not match the body${timestamp === undefined ? "" : ` and ${timestampHeader ?? "timestamp"}`}: check the contact point's HMAC secret`);
+    return fail("signature_invalid", `the signature in ${settings.header} does not match the body${timestamp === undefined ? "" : ` and ${timestamp.header}`}: check the contact point's HMAC secret`);
   }
   if (replays.has(expected, nowMs)) return fail("replayed", "this signed delivery was acted on before: a replay");
   const replayTtlMs = (timestamp === undefined ? settings.replayWindowSeconds : 2 * settings.maxSkewSeconds) * 1000;
