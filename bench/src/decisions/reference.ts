@@ -11,8 +11,12 @@
  * gap between the second and the gate's median is the price of looking every
  * minute, of minSamples and of `for`.
  */
-import { probit } from "simple-statistics";
+import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
+
 import { KIND_SPECS, seededRandom, sessionModel, TYPICAL_AGENT, type Gate, type SessionModelParams } from "@agent-canary/gate-rules";
+
+/** The standard normal quantile (the same accurate one the gates use). */
+const probit = (p: number): number => normalQuantile(p, 0, 1);
 
 const POWER = 0.95;
 

@@ -71,7 +71,9 @@ describe("a failing gate's alert", () => {
     expect(rule.annotations.summary).toContain("(rollback)");
     expect(rule.annotations.description).toMatch(/^Error rate \(higher is worse\).*: ratio .* against a tolerance of canary\/baseline ratio 1\.3\. log evidence .* above its always-valid boundary /s);
     // The gate's share of alpha (split between the gates), not the config's total.
-    expect(rule.annotations.description).toContain(`(at least 100 samples per arm, false-alarm budget ${gate.alpha}). Action: rollback.`);
+    expect(rule.annotations.description).toContain(`(at least 100 samples per arm, false-alarm budget ${Number(gate.alpha.toPrecision(3))}). Action: rollback.`);
+    // Three significant digits, not the float the alpha split leaves (0.0009090909090909091).
+    expect(rule.annotations.description).toMatch(/false-alarm budget 0\.0*[1-9]\d{0,2}\)/);
     expect(gate.alpha).toBeLessThan(config.alpha);
     expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#gate-error-rate`);
     const cost = config.gates.find((g) => g.name === "cost_per_session")!;

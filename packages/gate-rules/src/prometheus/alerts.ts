@@ -105,7 +105,7 @@ export function gateAnnotations(gate: Gate, config: GatesConfig, slots: Annotati
     description:
       `${spec.title} (${worse} is worse), the rollout so far, time-matched per canary percent: ${gate.comparison} ${slots.value} against a tolerance of ${tolerance}. ` +
       `${statisticWords(gate)} ${slots.statistic} above its always-valid boundary ${slots.boundary} ` +
-      `(at least ${gate.minSamples} samples per arm, false-alarm budget ${gate.alpha}). Action: ${gate.action}.` +
+      `(at least ${gate.minSamples} samples per arm, false-alarm budget ${Number(gate.alpha.toPrecision(3))}). Action: ${gate.action}.` +
       ownWords(gate),
     runbook_url: runbookUrl(config, gateRunbookAnchor(gate.kind)),
   };

@@ -34,10 +34,38 @@ function declaredTools(declared: ParsedVersionSpec): ToolShape[] {
  * params the declared version names, the values the request sends.
  */
 export function observedFingerprint(request: LlmRequest, declared: ParsedVersionSpec): string {
+  const params = observedParams(request, declared);
+  // An agent sends the same version call after call: the canonical JSON and SHA-256 below are the
+  // largest part of our own per-call work, while the engine's JSON.stringify of the raw request parts
+  // is a fraction of it. Equal raw parts always give equal fingerprints, so they key a small memo.
+  const key = memoKey(request, params);
+  const known = key === undefined ? undefined : observedMemo.get(key);
+  if (known !== undefined) return known;
+  const fingerprint = computeFingerprint(request, params);
+  if (key !== undefined) {
+    if (observedMemo.size >= MAX_MEMO) observedMemo.clear();
+    observedMemo.set(key, fingerprint);
+  }
+  return fingerprint;
+}
+
+/** Distinct versions are few per process; the bound only matters for a misbehaving caller. */
+const MAX_MEMO = 256;
+const observedMemo = new Map<string, string>();
+
+function memoKey(request: LlmRequest, params: Record<string, unknown>): string | undefined {
+  try {
+    return JSON.stringify([request.model, request.systemPrompt, request.tools, params]);
+  } catch {
+    return undefined; // a BigInt or a cycle: fingerprint it the slow way, unmemoised
+  }
+}
+
+function computeFingerprint(request: LlmRequest, params: Record<string, unknown>): string {
   // versionHash() validates its input with zod on every call; what is built here is already
   // well-formed, so the same identity (see versionIdentity in conventions) is hashed directly.
   const tools = request.tools.map(toolShape).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const identity = { model: request.model.trim(), systemPrompt: normalisePrompt(request.systemPrompt), tools, params: observedParams(request, declared) };
+  const identity = { model: request.model.trim(), systemPrompt: normalisePrompt(request.systemPrompt), tools, params };
   return createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
 }
 
