@@ -32,7 +32,7 @@ export function runInScope<T>(ctx: Context, fn: () => T): T {
 
 /** A value of the active context (of the fallback scope where no context manager runs). */
 export function scopeValue(key: symbol): unknown {
-  return context.active().getValue(key) ?? fallbackScope?.getStore()?.getValue(key);
+  return activeContext().getValue(key);
 }
 
 /** `ctx` carrying `session`: code running in it, and spans started from it, belong to the session. */
