@@ -24,21 +24,24 @@ export default {
   // Built output, results and reports are not needed in the sandbox.
   // Anchored at the root: gate-rules has a src/dashboards/ the sandbox needs.
   ignorePatterns: ["**/dist", "/reports", "/bench/results", "/dashboards", "coverage", ".vitest-report.json"],
-  // AGENT_CANARY_MUTATION_INCREMENTAL=1: re-test only mutants whose code or tests changed
-  // since the last run of this target (Stryker's incremental mode), reusing the rest.
-  incremental: process.env.AGENT_CANARY_MUTATION_INCREMENTAL === "1",
-  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   reporters: ["clear-text", "progress", "json"],
-  incremental: target.incremental ?? false,
-  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   // Each run makes its own sandbox-* directory in here and removes only that one (and the
   // directory once empty), so runs of two packages can go on side by side.
   tempDirName: ".stryker-tmp",
-  // A target with `incremental: true` re-tests only mutants whose code or covering tests
-  // changed since its last run; the file is per target so runs never share results.
-  incremental: target.incremental === true,
+  // Stryker's incremental mode re-tests only mutants whose code or covering tests changed
+  // since the last run of this target, reusing the rest; the file is per target so runs never
+  // share results. AGENT_CANARY_MUTATION_INCREMENTAL=1 turns it on, =0 off (a full run, the
+  // one whose figures are recorded); unset, the target's own `incremental` decides.
+  incremental: incrementalMode(process.env.AGENT_CANARY_MUTATION_INCREMENTAL, target.incremental === true),
   incrementalFile: `reports/mutation/${packageName}.incremental.json`,
   cleanTempDir: true,
 };
+
+/** Whether this run is incremental: the env's "1"/"0" wins over the target's setting. */
+function incrementalMode(env, targetDefault) {
+  if (env === undefined || env === "") return targetDefault;
+  if (env === "1" || env === "0") return env === "1";
+  throw new Error(`AGENT_CANARY_MUTATION_INCREMENTAL=${env}: use 1 (re-test only what changed) or 0 (a full run)`);
+}

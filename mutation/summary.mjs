@@ -63,11 +63,15 @@ function loadEquivalents() {
         throw new Error(`mutation/equivalents.json[${i}].${key}: a string is required (every equivalent mutant needs its reason in "why")`);
       }
     }
+    if (e.line !== undefined && !(Number.isInteger(e.line) && e.line > 0)) {
+      throw new Error(`mutation/equivalents.json[${i}].line: a line number (1 or more) is required when given; leave it out to match the mutant anywhere in the file`);
+    }
   }
   return list;
 }
 
-const sameMutant = (row, e) => row.file === e.file && row.mutator === e.mutator && row.original === e.original && row.replacement === e.replacement;
+// An entry may pin its `line` where the same change to the same text occurs twice in a file.
+const sameMutant = (row, e) => (e.line === undefined || row.line === e.line) && row.file === e.file && row.mutator === e.mutator && row.original === e.original && row.replacement === e.replacement;
 
 function countRows(rows, equivalents) {
   const detected = rows.filter((r) => DETECTED.has(r.status));

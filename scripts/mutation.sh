@@ -10,7 +10,8 @@
 #
 # Slow (minutes per package on 2 cores) and therefore not part of the default test run.
 # Env: AGENT_CANARY_MUTATION_CONCURRENCY (default 2) workers; AGENT_CANARY_MUTATION_INCREMENTAL=1
-# re-tests only the mutants whose code or tests changed since the target's last run.
+# re-tests only the mutants whose code or tests changed since the target's last run, =0 forces a
+# full run (unset: the target's `incremental` setting decides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"
