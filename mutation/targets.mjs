@@ -21,15 +21,22 @@ export const TARGETS = {
     tests: ["packages/rollout-state/test/transition*.test.ts"],
     skipTests: [],
   },
-  // The file store's lock: the lease and its renewal, stale-lock breaking and breakers'
-  // claims, the wait and its error, leftovers of writers killed mid-acquire. Tests: the
-  // lock suites, the FileStore
+  // The file store's lock: taking it, the wait and its error, the lease and its renewal
+  // (lock.ts), judging a lock stale and breaking it, with breakers' claims (lock-break.ts),
+  // and the sweep of leftovers of writers killed mid-acquire (lock-sweep.ts). lock-io.ts
+  // (node:fs/promises and the clock, bound once; tests replace parts) holds no decision and
+  // is left out: its one behaviour, the real sleep, could only be seen on a wall clock.
+  // Tests: the lock suites (their interleavings go through lock-io), the FileStore
   // suite (its conformance runs 16 concurrent writers), the full-disk test and the store
   // contract (staged files). Left out for run time on the shared 2 cores: crash-safety
   // and multi-process spawn writers that run the built dist/ (they see no mutant).
   // Incremental: a re-run tests again only the mutants whose code or covering tests changed.
   "rollout-state-stores": {
-    mutate: ["packages/rollout-state/src/file/lock.ts"],
+    mutate: [
+      "packages/rollout-state/src/file/lock.ts",
+      "packages/rollout-state/src/file/lock-break.ts",
+      "packages/rollout-state/src/file/lock-sweep.ts",
+    ],
     tests: [
       "packages/rollout-state/test/file-*.test.ts",
       "packages/rollout-state/test/full-disk.test.ts",
