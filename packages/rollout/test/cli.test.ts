@@ -248,9 +248,9 @@ describe("agent-canary rollout CLI", () => {
     expect((await cli("receiver", "--token-env", "NO_SUCH_VAR")).error).toMatch(/--token-env NO_SUCH_VAR: environment variable NO_SUCH_VAR is not set/);
     const config = join(dir, "receiver.yaml");
     await writeFile(config, "port: eighty\nauth:\n  bearerTokens: [0123456789abcdef0123]\n");
-    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "port": Invalid input: expected number/);
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "port": must be a number, not the text "eighty"; the file holds receiver settings/);
     await writeFile(config, "auth:\n  basic: { user: ops }\n");
-    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:2: field "auth\.basic": Invalid input: expected array/);
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:2: field "auth\.basic": must be a list \(\[a, b\], or one "- item" per line\), not a mapping;/);
     await writeFile(config, "prot: 8081\nauth:\n  bearerTokens: [0123456789abcdef0123]\n");
     expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "prot": not a setting here \(a typo\?\); the file holds receiver settings: host, port/);
     await writeFile(config, "port: [unclosed\n");
