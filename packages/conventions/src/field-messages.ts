@@ -62,18 +62,13 @@ export interface FieldMessageOptions {
  * custom checks) is better said by the schema itself.
  */
 export function fieldMessage(issue: z.core.$ZodRawIssue, options: FieldMessageOptions = {}): string | undefined {
-  switch (issue.code) {
-    case "invalid_type": {
-      const shape = SHAPES[issue.expected] ?? issue.expected;
-      return issue.input === undefined ? `required: ${shape}` : `must be ${shape}, not ${described(issue.input, options.showValues ?? true)}`;
-    }
-    case "too_small":
-      return tooSmall(issue);
-    case "too_big":
-      return tooBig(issue);
-    default:
-      return undefined;
+  if (issue.code === "invalid_type") {
+    const shape = SHAPES[issue.expected] ?? issue.expected;
+    return issue.input === undefined ? `required: ${shape}` : `must be ${shape}, not ${described(issue.input, options.showValues ?? true)}`;
   }
+  if (issue.code === "too_small") return tooSmall(issue);
+  if (issue.code === "too_big") return tooBig(issue);
+  return undefined;
 }
 
 /**

@@ -22,6 +22,7 @@ describe("fieldErrorMap", () => {
     [z.array(z.string()), { user: "ops" }, 'must be a list ([a, b], or one "- item" per line), not a mapping'],
     [z.object({}), [1], "must be a mapping of fields (one `name: value` per line), not a list"],
     [z.object({}), false, "must be a mapping of fields (one `name: value` per line), not the boolean false"],
+    [z.function(), "run", 'must be a function, not the text "run"'],
   ] as const)("names what to write and what was written: %o refuses %o", (schema, value, message) => {
     expect(messageOf(schema, value)).toBe(message);
   });
@@ -44,6 +45,8 @@ describe("fieldErrorMap", () => {
     [z.array(z.string()).min(2), ["a"], "must list at least 2 items"],
     [z.array(z.string()).max(1), ["a", "b"], "must list at most 1 item"],
     [z.array(z.string()).max(2), ["a", "b", "c"], "must list at most 2 items"],
+    [z.set(z.string()).min(1), new Set(), "must list at least 1 item"],
+    [z.set(z.string()).max(1), new Set(["a", "b"]), "must list at most 1 item"],
     [z.string().min(1), "", "must not be empty"],
     [z.string().min(3), "ab", "must be at least 3 characters long"],
     [z.string().max(3), "abcd", "must be at most 3 characters long"],
