@@ -239,6 +239,22 @@ describe("agent-canary rollout CLI", () => {
     }
   });
 
+  it("describes the flags rollout start and the controller share in the same words, and the controller requires Prometheus and the gates", async () => {
+    /** Each option's help text, unwrapped: commander indents the two commands' columns differently. */
+    const optionsOf = async (command: string): Promise<Map<string, string>> => {
+      const help = (await cli("rollout", command, "--help")).out.split("\nExample:")[0]?.split("Options:\n")[1] ?? "";
+      const entries = help.split(/\n(?=  -)/).map((entry) => /^\s*(--[a-z-]+)[^\s]*(?: <[^>]+>)?\s+([\s\S]*)$/.exec(entry));
+      return new Map(entries.filter((m) => m !== null).map((m) => [m[1] ?? "", (m[2] ?? "").replace(/\s+/g, " ").trim()]));
+    };
+    const [start, controller] = [await optionsOf("start"), await optionsOf("controller")];
+    for (const flag of ["--prometheus-url", "--gates", "--interval", "--export", "--archive-dir"]) {
+      expect(start.get(flag), flag).toMatch(/\w/);
+      expect(controller.get(flag), flag).toBe(start.get(flag));
+    }
+    expect((await cli("rollout", "controller", "--gates", "gates.yaml", "--store", storeSpec)).error).toMatch(/required option '--prometheus-url <url>' not specified/);
+    expect((await cli("rollout", "controller", "--prometheus-url", "http://127.0.0.1:9", "--store", storeSpec)).error).toMatch(/required option '--gates <file>' not specified/);
+  });
+
   it("refuses to run the receiver without credentials and says which flags give them", async () => {
     const result = await cli("receiver", "--store", storeSpec);
     expect(result.error).toMatch(/auth: no credentials configured: give a bearer token \(--token-file \/ --token-env\)/);
