@@ -8,7 +8,7 @@
 // only the mutants whose code or covering tests changed.
 export const TARGETS = {
   conventions: {
-    mutate: ["packages/conventions/src/routing.ts", "packages/conventions/src/version.ts", "packages/conventions/src/strata.ts"],
+    mutate: ["packages/conventions/src/routing.ts", "packages/conventions/src/version.ts", "packages/conventions/src/strata.ts", "packages/conventions/src/field-messages.ts"],
     tests: ["packages/conventions/test/**/*.test.ts"],
     skipTests: [],
   },

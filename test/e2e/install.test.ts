@@ -202,7 +202,7 @@ describe("e2e: installed from npm outside the workspace", () => {
 
   it("says which package to install for the demo, and the README's npx command runs it", async () => {
     const missing = await inApp("agent-canary demo");
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("@agent-canary/demo");
     const line = readmeInstallCommands().find((c) => c.startsWith("npx @agent-canary/demo"));
     const demo = await expectOk(`${line} ${DEMO_ARGS}`);

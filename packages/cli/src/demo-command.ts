@@ -1,3 +1,4 @@
+import { EXIT_CODES } from "@agent-canary/conventions/cli";
 import type { Command } from "commander";
 
 /** The package that holds the demo; the CLI works without it for everything else. */
@@ -28,7 +29,8 @@ export function addDemoForwarder(program: Command): Command {
       const demo = await loadDemo();
       if (!demo) {
         process.stderr.write(missingDemoMessage());
-        process.exitCode = 2;
+        // The command line is right; what it needs is not installed.
+        process.exitCode = EXIT_CODES.failed;
         return;
       }
       await demo.runDemoCommand(command.args);

@@ -67,7 +67,7 @@ async function runAll(cases: readonly (readonly string[])[], width = 3): Promise
   return results;
 }
 
-/** Every command path of the fully loaded program (not `help`; `demo` is its own package with its own codes). */
+/** Every command path of the fully loaded program (not `help`; `demo` is its own package, a forwarder here: its exit codes, the same table, are tested in test/e2e/demo.test.ts). */
 function commandPaths(command: Command, path: readonly string[] = []): { path: string[]; command: Command }[] {
   return command.commands
     .filter((sub) => sub.name() !== "help" && sub.name() !== "demo")

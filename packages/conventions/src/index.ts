@@ -7,3 +7,4 @@ export * from "./spans.js";
 export * from "./shadow-metrics.js";
 export * from "./metrics-doc.js";
 export * from "./rollout.js";
+export * from "./field-messages.js";

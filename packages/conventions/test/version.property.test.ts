@@ -294,6 +294,19 @@ describe("version spec validation", () => {
     );
   });
 
+  it("refuses an empty value or a missing entry where a mapping goes with an issue naming the field, never a crash of the __proto__ check", () => {
+    for (const [spec, path] of [
+      [{ model: "m", params: null }, ["params"]],
+      [{ model: "m", tools: [null] }, ["tools", 0]],
+      [{ model: "m", tools: [undefined] }, ["tools", 0]],
+      [{ model: "m", tools: [{ name: "t", parameters: null }] }, ["tools", 0, "parameters"]],
+    ] as const) {
+      const result = VersionSpecSchema.safeParse(spec);
+      expect(result.success, JSON.stringify(spec)).toBe(false);
+      expect(result.error?.issues[0]?.path, JSON.stringify(spec)).toEqual(path);
+    }
+  });
+
   it("hashes a __proto__ key inside a parameter's value like any other key", () => {
     fc.assert(
       fc.property(spec, specKey(8), json, fc.integer({ min: 0, max: 2 ** 31 }), (s, name, value, seed) => {

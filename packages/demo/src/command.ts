@@ -1,4 +1,5 @@
-import { Command, Option } from "commander";
+import { EXIT_CODES, exitCodeOf, exitCodesHelp } from "@agent-canary/conventions/cli";
+import { Command, CommanderError, Option } from "commander";
 import { DemoOptionsSchema, describeOptionErrors, SCENARIO_NAMES } from "./options.js";
 import { runDemo } from "./run-demo.js";
 
@@ -19,8 +20,9 @@ dir and the gates are evaluated in process. With --stack the same run goes throu
 real servers: Prometheus scrapes the agent and evaluates the generated rules,
 Alertmanager routes the rollback alert to the receiver, and the state lives in Redis.
 
-Exit codes: 0 every scenario ended as a working product should; 1 one did not
-(e.g. a regressing canary was promoted); 2 the demo itself could not run.
+${exitCodesHelp()}
+For the demo, 3 means a scenario did not end as a working product should (e.g. a
+regressing canary was promoted), and 1 that the demo itself could not run.
 
 Examples:
   $ agent-canary demo
@@ -43,7 +45,7 @@ export function addDemoCommand(program: Command): Command {
       const parsed = DemoOptionsSchema.safeParse(raw);
       if (!parsed.success) {
         process.stderr.write(`agent-canary demo: invalid options\n${describeOptionErrors(parsed.error)}\nSee agent-canary demo --help.\n`);
-        process.exitCode = 2;
+        process.exitCode = EXIT_CODES.usage;
         return;
       }
       process.exitCode = await runDemo(parsed.data);
@@ -56,7 +58,13 @@ export function addDemoCommand(program: Command): Command {
  * command line): the CLI forwards to it, and so does this package's own bin.
  */
 export async function runDemoCommand(args: readonly string[]): Promise<void> {
-  const program = new Command("agent-canary").showHelpAfterError("(run with --help for usage)").showSuggestionAfterError(true);
+  const program = new Command("agent-canary")
+    .showHelpAfterError("(run with --help for usage)")
+    .showSuggestionAfterError(true)
+    // Commander says 1 for its own usage errors; the shared table says 2. Thrown, so the CLI's bin exits once, after cleanup.
+    .exitOverride((error) => {
+      throw new CommanderError(exitCodeOf(error), error.code, error.message);
+    });
   addDemoCommand(program);
   await program.parseAsync(["demo", ...args], { from: "user" });
 }

@@ -1,3 +1,3 @@
 export { addDemoCommand, runDemoCommand } from "./command.js";
-export { runDemo, DEMO_EXIT } from "./run-demo.js";
+export { runDemo } from "./run-demo.js";
 export { DemoOptionsSchema, SCENARIO_NAMES, type DemoOptions, type ScenarioName } from "./options.js";

@@ -1,3 +1,4 @@
+import { EXIT_CODES, type ExitCode } from "@agent-canary/conventions/cli";
 import { BASE_TIME_FACTOR } from "./config.js";
 import { SessionLog } from "./gates/session-log.js";
 import { startEmbeddedOps } from "./ops/embedded.js";
@@ -8,18 +9,20 @@ import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
 import { runScenario } from "./run-scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
-export const DEMO_EXIT = { ok: 0, misbehaved: 1, failed: 2, interrupted: 130 } as const;
-
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Runs the chosen scenarios one after another; returns the exit code. */
-export async function runDemo(options: DemoOptions): Promise<number> {
+/**
+ * Runs the chosen scenarios one after another; returns the exit code of the shared table:
+ * ok, checkFailed when a scenario did not end as a working product should (the demo is a
+ * check of the product), failed when the demo itself could not run, interrupted on Ctrl-C.
+ */
+export async function runDemo(options: DemoOptions): Promise<ExitCode> {
   if (options.stack) {
     try {
       checkServers();
     } catch (error) {
       process.stderr.write(`agent-canary demo --stack needs real servers: ${(error as Error).message}\nWithout --stack the demo runs on embedded defaults and needs none.\n`);
-      return DEMO_EXIT.failed;
+      return EXIT_CODES.failed;
     }
   }
   const summaries: ScenarioSummary[] = [];
@@ -28,7 +31,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const onSigint = () => {
     process.stderr.write("\nagent-canary demo: stopping (Ctrl-C again to exit at once)\n");
     interrupted.abort();
-    process.once("SIGINT", () => process.exit(130));
+    process.once("SIGINT", () => process.exit(EXIT_CODES.interrupted));
   };
   process.once("SIGINT", onSigint);
   const agentMetrics = options.stack ? await startAgentMetrics() : undefined;
@@ -52,7 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
   } catch (error) {
     process.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return DEMO_EXIT.failed;
+    return EXIT_CODES.failed;
   } finally {
     process.removeListener("SIGINT", onSigint);
     await agentMetrics?.close();
@@ -60,9 +63,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   report(summaries, options.json);
   if (interrupted.signal.aborted) {
     process.stderr.write("agent-canary demo: interrupted; the last scenario did not finish\n");
-    return DEMO_EXIT.interrupted;
+    return EXIT_CODES.interrupted;
   }
-  return summaries.every((s) => s.ok) ? DEMO_EXIT.ok : DEMO_EXIT.misbehaved;
+  return summaries.every((s) => s.ok) ? EXIT_CODES.ok : EXIT_CODES.checkFailed;
 }
 
 function report(summaries: readonly ScenarioSummary[], json: boolean): void {

@@ -112,7 +112,7 @@ describe("top-level fields", () => {
     ["runbookBaseUrl: docs/runbook", [2, "runbookBaseUrl", "must be an absolute URL such as https://example.com/runbooks"]],
     ["grafanaDatasourceUid: ''", [2, "grafanaDatasourceUid", "must not be empty"]],
     ["rollout: {tier: extreme}", [2, "rollout.tier", "tier must be one of low, medium, high, critical"]],
-    ["rollout: {stages: []}", [2, "rollout.stages", "must list at least 1"]],
+    ["rollout: {stages: []}", [2, "rollout.stages", "must list at least 1 item"]],
     ["rollout: {stages: [{percent: 120, minDurationSeconds: 1, minSessionsPerArm: 1}]}", [2, "rollout.stages[0].percent", "must be at most 100"]],
     ["rollout: low", [2, "rollout", `${MAPPING}, not the text "low"`]],
     ["receiver: {url: receiver}", [2, "receiver.url", "receiver.url must be an absolute URL such as http://agent-canary-receiver:8080"]],

@@ -23,3 +23,4 @@ export { OptionsError } from "./options-error.js";
 export { register, type AgentCanaryHandle } from "./register/register.js";
 export { type RegisterOptions, RegisterOptionsSchema } from "./register/options.js";
 export { ENV_VARS } from "./register/env.js";
+export { envVarsTable } from "./register/env-doc.js";

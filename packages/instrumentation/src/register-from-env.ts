@@ -8,6 +8,7 @@
  * require() too.
  */
 import { register as registerAsyncLoader } from "node:module";
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { register as registerSyncLoader, supportsSyncHooks } from "import-in-the-middle/register-hooks.mjs";
 import { INSTRUMENTED_MODULES } from "./llm/instrumentation.js";
 import { OptionsError } from "./options-error.js";
@@ -27,7 +28,7 @@ function installEsmLoaderHook(): void {
 
 /** Every bad variable and field at once, each named (AGENT_CANARY_BUDGET_USD (guards.budgetUsd): ...). */
 function optionsFromEnvironment() {
-  return parseEnvOptions(process.env, (options) => RegisterOptionsSchema.safeParse(options));
+  return parseEnvOptions(process.env, (options) => RegisterOptionsSchema.safeParse(options, { error: fieldErrorMap }));
 }
 
 /**

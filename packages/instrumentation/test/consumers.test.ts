@@ -114,7 +114,7 @@ describe("consumers", () => {
     const stderr = "stderr" in failure ? failure.stderr : "";
     expect(stderr).toContain('AGENT_CANARY_METRICS_PORT: "nine" is not a number');
     expect(stderr).toContain("AGENT_CANARY_BASELINE (versions.baseline.model):");
-    expect(stderr).toContain("AGENT_CANARY_BUDGET_USD (guards.budgetUsd):");
+    expect(stderr).toContain("AGENT_CANARY_BUDGET_USD (guards.budgetUsd): must be more than 0");
     expect(stderr).toContain("AGENT_CANARY_GUARD_MODE (guards.mode):");
     expect(stderr).toContain("AGENT_CANARY_CANARY: the value is not valid JSON");
     expect(stderr).toContain("the app was not started");

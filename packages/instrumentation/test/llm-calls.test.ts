@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
 import { type MeterProvider, metrics } from "@opentelemetry/api";
 import { ATTR, versionHash } from "@agent-canary/conventions";
+import { updatePrices, waitForUpdate } from "@pydantic/genai-prices";
 import {
   AgentCanary,
   AgentCanaryGuardError,
@@ -173,6 +174,31 @@ describe("openai chat.completions", () => {
     expect(await telemetry.metricValue("agent_canary.unpriced_calls", { model: "in-house-llm" })).toBe(2);
     expect(telemetry.warnings.filter((w) => w.includes('no price for model "in-house-llm"'))).toHaveLength(1);
     expect(await telemetry.metricValue("agent_canary.session.cost")).toBe(0);
+  });
+
+  it("warns once about a model whose refreshed dataset entry is refused, naming the model, the entry's fault and the fix", async () => {
+    const shipped = await waitForUpdate();
+    if (!shipped) throw new Error("@pydantic/genai-prices has no provider data");
+    const broken = structuredClone(shipped);
+    const openaiModels = broken.find((p) => p.id === "openai")?.models ?? [];
+    openaiModels.unshift({ id: "house-gpt", match: { equals: "house-gpt" }, prices: { input_mtok: 1, input_hologram_mtok: "soon" } } as unknown as (typeof openaiModels)[number]);
+    updatePrices(({ setProviderData }) => setProviderData(broken));
+    try {
+      const { runtime, telemetry } = runtimeWith();
+      next = { text: "ok", usage: USAGE };
+      await runtime.session({ id: "c-5b" }, async () => {
+        await openai.chat.completions.create(chatBody({ model: "house-gpt" }));
+        await openai.chat.completions.create(chatBody({ model: "house-gpt" }));
+      });
+      expect(await telemetry.metricValue("agent_canary.unpriced_calls", { model: "house-gpt" })).toBe(2);
+      // Every warning about its price (the version-mismatch warning also names the model).
+      const about = telemetry.warnings.filter((w) => w.includes("house-gpt") && /price/.test(w));
+      expect(about).toHaveLength(1);
+      expect(about[0]).toMatch(/^no price for model "house-gpt" \(provider openai\): its @pydantic\/genai-prices entry is refused \(prices\.input_hologram_mtok: /);
+      expect(about[0]).toContain('add it with the "prices" option, e.g. prices: { "house-gpt": { input: 2.5, output: 10 } } (USD per 1M tokens), or fix the data given to updatePrices()');
+    } finally {
+      updatePrices(({ setProviderData }) => setProviderData(shipped));
+    }
   });
 
   it("uses user prices over the defaults", async () => {

@@ -58,6 +58,11 @@ describe("register()", () => {
       expect(message).toContain(`${path}:`);
     }
     expect(message).toContain('model is required, e.g. "gpt-4o-mini"');
+    // Fields without a message of their own get the shared wording (not zod's "Too small: expected number to be >2").
+    expect(message).toContain("  - guards.loop.repeats: must be at least 2\n");
+    expect(message).toContain("  - guards.budgetUsd: must be more than 0\n");
+    expect(message).toContain('  - prices.gpt-x.input: must be a number, not the text "cheap"\n');
+    expect(message).toContain("  - metrics.port: must be at most 65535");
     expect(getDefaultRuntime()).toBeUndefined();
     // Nothing was registered, yet session() still runs the agent's function (on the baseline, unrecorded).
     expect(await session({ id: "x" }, (s) => s.group)).toBe("baseline");

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { LineCounter, isNode, parseDocument } from "yaml";
 import type { z } from "zod";
 
@@ -27,7 +28,7 @@ export function parseYamlText<S extends z.ZodType>(path: string, text: string, s
   const doc = parseDocument(text, { lineCounter });
   const syntax = doc.errors[0];
   if (syntax) throw new ConfigFileError(`${path}: not valid YAML or JSON: ${syntax.message.split("\n")[0]}`);
-  const result = schema.safeParse(doc.toJS());
+  const result = schema.safeParse(doc.toJS(), { error: fieldErrorMap });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   // An unknown key is reported on its parent; name the key itself, and its line (a typo is the usual cause).

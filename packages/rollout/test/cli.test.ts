@@ -239,6 +239,22 @@ describe("agent-canary rollout CLI", () => {
     }
   });
 
+  it("describes the flags rollout start and the controller share in the same words, and the controller requires Prometheus and the gates", async () => {
+    /** Each option's help text, unwrapped: commander indents the two commands' columns differently. */
+    const optionsOf = async (command: string): Promise<Map<string, string>> => {
+      const help = (await cli("rollout", command, "--help")).out.split("\nExample:")[0]?.split("Options:\n")[1] ?? "";
+      const entries = help.split(/\n(?=  -)/).map((entry) => /^\s*(--[a-z-]+)[^\s]*(?: <[^>]+>)?\s+([\s\S]*)$/.exec(entry));
+      return new Map(entries.filter((m) => m !== null).map((m) => [m[1] ?? "", (m[2] ?? "").replace(/\s+/g, " ").trim()]));
+    };
+    const [start, controller] = [await optionsOf("start"), await optionsOf("controller")];
+    for (const flag of ["--prometheus-url", "--gates", "--interval", "--export", "--archive-dir"]) {
+      expect(start.get(flag), flag).toMatch(/\w/);
+      expect(controller.get(flag), flag).toBe(start.get(flag));
+    }
+    expect((await cli("rollout", "controller", "--gates", "gates.yaml", "--store", storeSpec)).error).toMatch(/required option '--prometheus-url <url>' not specified/);
+    expect((await cli("rollout", "controller", "--prometheus-url", "http://127.0.0.1:9", "--store", storeSpec)).error).toMatch(/required option '--gates <file>' not specified/);
+  });
+
   it("refuses to run the receiver without credentials and says which flags give them", async () => {
     const result = await cli("receiver", "--store", storeSpec);
     expect(result.error).toMatch(/auth: no credentials configured: give a bearer token \(--token-file \/ --token-env\)/);
@@ -248,9 +264,9 @@ describe("agent-canary rollout CLI", () => {
     expect((await cli("receiver", "--token-env", "NO_SUCH_VAR")).error).toMatch(/--token-env NO_SUCH_VAR: environment variable NO_SUCH_VAR is not set/);
     const config = join(dir, "receiver.yaml");
     await writeFile(config, "port: eighty\nauth:\n  bearerTokens: [0123456789abcdef0123]\n");
-    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "port": Invalid input: expected number/);
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "port": must be a number, not the text "eighty"; the file holds receiver settings/);
     await writeFile(config, "auth:\n  basic: { user: ops }\n");
-    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:2: field "auth\.basic": Invalid input: expected array/);
+    expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:2: field "auth\.basic": must be a list \(\[a, b\], or one "- item" per line\), not a mapping;/);
     await writeFile(config, "prot: 8081\nauth:\n  bearerTokens: [0123456789abcdef0123]\n");
     expect((await cli("receiver", "--config", config)).error).toMatch(/receiver\.yaml:1: field "prot": not a setting here \(a typo\?\); the file holds receiver settings: host, port/);
     await writeFile(config, "port: [unclosed\n");

@@ -53,7 +53,7 @@ describe("answers are checked before they are written", () => {
     const candidate = (id: string): ComparisonRecord["candidate"] | undefined => byId.get(id)?.candidate;
     expect(candidate("unknown-outcome")).toMatchObject({ outcome: "error", output: "" });
     expect(candidate("unknown-outcome")?.error).toMatch(/^the agent's answer is not valid: field "outcome": .*; an agent returns a string, or \{ output: string, outcome\?: completed \| /);
-    expect(candidate("number-output")?.error).toContain('field "output": Invalid input: expected string, received number');
+    expect(candidate("number-output")?.error).toContain('field "output": must be text, not a number');
     expect(candidate("not-an-answer")?.error).toContain("the agent's answer is not valid: it is a number");
     expect(candidate("negative-cost")?.error).toContain('field "costUsd"');
     for (const id of ["unknown-outcome", "number-output", "not-an-answer", "negative-cost"]) {

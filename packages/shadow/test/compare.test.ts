@@ -120,5 +120,8 @@ describe("pair comparison", () => {
 
     const broken = await comparePair({ ...settings, judge: async () => ({ verdict: "great" }) as never }, "r1", null, run(), run({ output: "x" }));
     expect(broken.judge).toMatchObject({ trigger: "divergence", error: expect.stringContaining('"verdict"') });
+    // A wrong type is named by kind, never quoted: a judge's answer may carry the conversation.
+    const wordy = await comparePair({ ...settings, judge: async () => ({ verdict: "equivalent", score: "very close" }) as never }, "r1", null, run(), run({ output: "x" }));
+    expect(wordy.judge).toMatchObject({ trigger: "divergence", error: expect.stringContaining('judge returned an invalid result at "score": must be a number, not text;') });
   });
 });

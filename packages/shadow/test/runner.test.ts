@@ -194,9 +194,14 @@ describe("shadow runner", () => {
         production: { run: async () => "p", version: "not-a-hash" },
         candidate: { run: async () => "c", version: CANDIDATE },
         sampleRate: 2,
+        // Not the declared type: what a JavaScript caller or a JSON-loaded config can pass.
+        maxConcurrentCandidates: "eight" as unknown as number,
+        deployment: "",
       });
     expect(bad).toThrow(ShadowOptionsError);
     expect(bad).toThrow(/production\.version: a version hash is 16 lowercase hex characters/);
     expect(bad).toThrow(/sampleRate: must be a share between 0 and 1/);
+    expect(bad).toThrow(/maxConcurrentCandidates: must be a number, not the text "eight"/);
+    expect(bad).toThrow(/deployment: must not be empty/);
   });
 });

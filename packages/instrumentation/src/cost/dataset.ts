@@ -40,7 +40,7 @@ export function datasetProviderId(provider: string | undefined): string | undefi
  * What looking a model up in the dataset gave: a price (with the model's dataset
  * id, for user overrides), or why the model's data cannot be used.
  */
-export type DatasetLookup = { readonly modelId: string; readonly cost: (usage: TokenUsage) => number } | { readonly problem: string };
+export type DatasetLookup = { readonly modelId: string; readonly cost: (usage: TokenUsage) => number } | { readonly refused: string };
 
 const PER_MILLION = 1_000_000;
 
@@ -97,9 +97,6 @@ function datasetCalculator(provider: Provider, model: ModelInfo, name: string): 
   return (usage) => calcPrice(datasetUsage(usage), name, { provider: single })?.total_price ?? Number.NaN;
 }
 
-const unusable = (model: string, why: string): DatasetLookup => ({
-  problem: `the @pydantic/genai-prices data for model "${model}" is unusable (${why}); its calls are unpriced until the data given to updatePrices() is fixed, or until the "prices" option prices "${model}"`,
-});
 
 /** The dataset's match for the name: under the provider, else (an OpenAI-compatible server behind the openai SDK) by the name alone. */
 function findInDataset(model: string, providerId: string | undefined): PriceCalculationResult {
@@ -120,15 +117,15 @@ export function lookUpDataset(model: string, providerId: string | undefined): Da
   try {
     found = findInDataset(model, providerId);
   } catch (error) {
-    return unusable(model, String(error));
+    return { refused: String(error) };
   }
   if (!found) return undefined;
   if (Array.isArray(found.model.prices)) {
     const parsed = ConditionalModelSchema.safeParse(found.model);
-    if (!parsed.success) return unusable(model, describeIssues(parsed.error));
+    if (!parsed.success) return { refused: describeIssues(parsed.error) };
     return { modelId: parsed.data.id, cost: datasetCalculator(found.provider, found.model, model) };
   }
   const parsed = PlainModelSchema.safeParse(found.model);
-  if (!parsed.success) return unusable(model, describeIssues(parsed.error));
+  if (!parsed.success) return { refused: describeIssues(parsed.error) };
   return { modelId: parsed.data.id, cost: tokenPrice(parsed.data.prices) };
 }

@@ -1,4 +1,3 @@
-import { consoleLogger, OnceLogger } from "../telemetry/logger.js";
 import { datasetProviderId, lookUpDataset } from "./dataset.js";
 import type { CallCost, ModelPrice, PriceTable, TokenUsage } from "./schema.js";
 
@@ -10,14 +9,15 @@ export const MAX_RESOLUTIONS = 2_000;
 export interface PriceBookOptions {
   /** `false` prices only what the overrides name (no dataset). */
   includeDefaults?: boolean | undefined;
-  /** Where unusable dataset entries are reported, once per model and problem. Default: the console. */
-  log?: Pick<OnceLogger, "warnOnce"> | undefined;
   /** The clock (ms) the resolution cache ages by. Default: Date.now. */
   now?: (() => number) | undefined;
 }
 
+/** How a model is priced: by a function of its usage, not at all, or not because its dataset entry was refused (and why). */
+type Pricing = { readonly price: (usage: TokenUsage) => number } | { readonly refused: string } | undefined;
+
 interface Resolution {
-  readonly price: ((usage: TokenUsage) => number) | undefined;
+  readonly pricing: Pricing;
   readonly at: number;
 }
 
@@ -32,12 +32,11 @@ function fromTable(price: ModelPrice): (usage: TokenUsage) => number {
  * Prices LLM calls: the user's table first (by the name the call reports, or
  * the dataset's id for it), then the maintained dataset of
  * @pydantic/genai-prices. A model neither knows is unpriced, and so is one
- * whose dataset entry is unusable (with a warning saying why).
+ * whose dataset entry is unusable (the cost says why, for the caller's one warning).
  */
 export class PriceBook {
   private readonly overrides = new Map<string, ModelPrice>();
   private readonly useDataset: boolean;
-  private readonly log: Pick<OnceLogger, "warnOnce">;
   private readonly now: () => number;
   /** By dataset provider and model name: what the dataset is asked depends on nothing else. */
   private readonly resolved = new Map<string, Resolution>();
@@ -45,49 +44,47 @@ export class PriceBook {
   constructor(overrides: PriceTable = {}, options: PriceBookOptions = {}) {
     for (const [model, price] of Object.entries(overrides)) this.overrides.set(model.toLowerCase(), price);
     this.useDataset = options.includeDefaults !== false;
-    this.log = options.log ?? new OnceLogger(consoleLogger);
     this.now = options.now ?? Date.now;
   }
 
   /** USD of one call, or why it is unknown. `provider` is the GenAI provider name, which narrows the dataset lookup. */
   cost(model: string, usage: TokenUsage | undefined, provider?: string): CallCost {
     if (!usage) return { known: false, reason: "usage_unknown" };
-    const price = this.priceFor(model, provider);
-    if (!price) return { known: false, reason: "unpriced_model" };
-    const usd = price(usage);
+    const pricing = this.priceFor(model, provider);
+    if (!pricing) return { known: false, reason: "unpriced_model" };
+    if ("refused" in pricing) return { known: false, reason: "unpriced_model", refused: pricing.refused };
+    const usd = pricing.price(usage);
     return Number.isFinite(usd) ? { known: true, usd } : { known: false, reason: "unpriced_model" };
   }
 
   /** Whether calls of this model have a price. */
   knows(model: string, provider?: string): boolean {
-    return this.priceFor(model, provider) !== undefined;
+    const pricing = this.priceFor(model, provider);
+    return pricing !== undefined && "price" in pricing;
   }
 
-  private priceFor(model: string, provider: string | undefined): ((usage: TokenUsage) => number) | undefined {
+  private priceFor(model: string, provider: string | undefined): Pricing {
     const providerId = datasetProviderId(provider);
     const key = `${providerId}\u0000${model}`;
     const now = this.now();
     const hit = this.resolved.get(key);
-    if (hit && now - hit.at < RESOLUTION_TTL_MS) return hit.price;
-    const price = this.resolve(model, providerId);
+    if (hit && now - hit.at < RESOLUTION_TTL_MS) return hit.pricing;
+    const pricing = this.resolve(model, providerId);
     if (this.resolved.size >= MAX_RESOLUTIONS) this.resolved.clear();
-    this.resolved.set(key, { price, at: now });
-    return price;
+    this.resolved.set(key, { pricing, at: now });
+    return pricing;
   }
 
-  private resolve(model: string, providerId: string | undefined): ((usage: TokenUsage) => number) | undefined {
+  private resolve(model: string, providerId: string | undefined): Pricing {
     const own = this.overrides.get(model.toLowerCase());
-    if (own) return fromTable(own);
+    if (own) return { price: fromTable(own) };
     // Nothing to find: neither the dataset's prices nor an override by dataset id.
     if (!this.useDataset && this.overrides.size === 0) return undefined;
     const found = lookUpDataset(model, providerId);
     if (!found) return undefined;
-    if ("problem" in found) {
-      this.log.warnOnce(`price-data:${found.problem}`, found.problem);
-      return undefined;
-    }
+    if ("refused" in found) return found;
     const byId = this.overrides.get(found.modelId.toLowerCase());
-    if (byId) return fromTable(byId);
-    return this.useDataset ? found.cost : undefined;
+    if (byId) return { price: fromTable(byId) };
+    return this.useDataset ? { price: found.cost } : undefined;
   }
 }

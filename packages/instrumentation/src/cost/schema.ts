@@ -25,4 +25,11 @@ export interface TokenUsage {
   cacheWriteInputTokens?: number | undefined;
 }
 
-export type CallCost = { known: true; usd: number } | { known: false; reason: "unpriced_model" | "usage_unknown" };
+/**
+ * What a call cost, or why that is unknown. `refused` says why the dataset's entry for the
+ * model could not be used (a malformed refresh), so the one warning about the call can name it.
+ */
+export type CallCost =
+  | { known: true; usd: number }
+  | { known: false; reason: "usage_unknown" }
+  | { known: false; reason: "unpriced_model"; refused?: string };

@@ -53,12 +53,19 @@ export function recordCallMetrics(
   if (!cost.known && cost.reason === "unpriced_model") {
     const model = result.responseModel ?? request.model;
     env.instruments.record("unpricedCalls", 1, { ...versionLabels(env, session), model });
-    env.log.warnOnce(
-      `unpriced:${model}`,
-      `no price for model "${model}" (provider ${request.provider}) in the @pydantic/genai-prices dataset: its calls' cost is unknown (not $0) and sessions using it are left out of the cost histogram; add it with the "prices" option, e.g. prices: { "${model}": { input: 2.5, output: 10 } } (USD per 1M tokens), or update @pydantic/genai-prices`,
-    );
+    // Once per model and refusal: a later refresh that breaks the entry differently is told again.
+    env.log.warnOnce(`unpriced:${model}:${cost.refused ?? ""}`, unpricedWarning(model, request.provider, cost.refused));
   }
   env.instruments.record("operationDuration", seconds, attrs);
+}
+
+/** The one warning about an unpriced model: which model, why (no entry, or the entry refused and for what), and the fix. */
+function unpricedWarning(model: string, provider: string, refused: string | undefined): string {
+  const cause = refused === undefined
+    ? `no price for model "${model}" (provider ${provider}) in the @pydantic/genai-prices dataset:`
+    : `no price for model "${model}" (provider ${provider}): its @pydantic/genai-prices entry is refused (${refused}), so`;
+  const update = refused === undefined ? "or update @pydantic/genai-prices" : "or fix the data given to updatePrices()";
+  return `${cause} its calls' cost is unknown (not $0) and sessions using it are left out of the cost histogram; add it with the "prices" option, e.g. prices: { "${model}": { input: 2.5, output: 10 } } (USD per 1M tokens), ${update}`;
 }
 
 /** Span attributes of a finished call's usage and cost. */

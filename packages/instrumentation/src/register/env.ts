@@ -9,19 +9,19 @@ import { OptionsError } from "../options-error.js";
  * does not set them.
  */
 export const ENV_VARS = {
-  AGENT_CANARY_CONFIG: "path to a JSON file holding register() options (versions, guards, prices, ...)",
-  AGENT_CANARY_DEPLOYMENT: "deployment name, e.g. support-agent",
-  AGENT_CANARY_BASELINE: "baseline version as JSON, or @path/to/version.json",
-  AGENT_CANARY_CANARY: "canary version as JSON, or @path/to/version.json",
-  AGENT_CANARY_STORE: "rollout state store: a directory (file store) or redis://host:port",
-  AGENT_CANARY_METRICS_EXPORTER: "prometheus (default) | otlp | none",
-  AGENT_CANARY_METRICS_PORT: "Prometheus scrape port (default 9464; 0 picks one); also read by register() in code when metrics.port is not set",
-  AGENT_CANARY_METRICS_HOST: "Prometheus scrape interface (default 0.0.0.0); also read by register() in code when metrics.host is not set",
-  AGENT_CANARY_TRACES_EXPORTER: "otlp | none | env (follow OTEL_TRACES_EXPORTER: otlp, console, none); default env when OTEL_TRACES_EXPORTER is set, else otlp",
-  AGENT_CANARY_GUARD_MODE: "enforce (default) | record",
-  AGENT_CANARY_BUDGET_USD: "USD budget per session",
-  AGENT_CANARY_MAX_TURNS: "LLM calls allowed per session",
-  AGENT_CANARY_DISABLED: "set to 1 to turn agent-canary off: sessions run the baseline with no routing, guards or telemetry (preload and register())",
+  AGENT_CANARY_CONFIG: "path to a JSON file of `register()` options (versions, guards, prices, ...); the variables below override its settings",
+  AGENT_CANARY_DEPLOYMENT: "deployment name, e.g. `support-agent`",
+  AGENT_CANARY_BASELINE: "baseline version as JSON, or `@path/to/version.json`",
+  AGENT_CANARY_CANARY: "canary version as JSON, or `@path/to/version.json`",
+  AGENT_CANARY_STORE: "rollout state store: `file:<dir>`, a directory, or `redis://host:port`; unset: no rollout state, every session runs the baseline",
+  AGENT_CANARY_METRICS_EXPORTER: "`prometheus`, `otlp` or `none`; default: `OTEL_METRICS_EXPORTER` when it names one of these, else `prometheus`",
+  AGENT_CANARY_METRICS_PORT: "Prometheus scrape port, default 9464 (0 picks one); `register()` in code reads it too when `metrics.port` is not set",
+  AGENT_CANARY_METRICS_HOST: "Prometheus scrape interface, default `0.0.0.0`; `register()` in code reads it too when `metrics.host` is not set",
+  AGENT_CANARY_TRACES_EXPORTER: "`otlp`, `none` or `env` (follow `OTEL_TRACES_EXPORTER`: `otlp`, `console`, `none`); default `env` when `OTEL_TRACES_EXPORTER` is set, else `otlp`",
+  AGENT_CANARY_GUARD_MODE: "`enforce` (default) or `record`",
+  AGENT_CANARY_BUDGET_USD: "guard: USD a session may spend; unset: no limit (the loop guard is on regardless)",
+  AGENT_CANARY_MAX_TURNS: "guard: LLM calls a session may make; unset: no limit",
+  AGENT_CANARY_DISABLED: "set to `1` to turn agent-canary off (preload and `register()`): sessions run the baseline with no routing, guards or telemetry",
 } as const;
 
 type EnvVar = keyof typeof ENV_VARS;

@@ -1,3 +1,4 @@
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import { PriceTableSchema } from "../cost/prices.js";
 import { GuardsSchema } from "../guards/config.js";
@@ -61,7 +62,7 @@ export type RegisterOptions = z.input<typeof RegisterOptionsSchema>;
 export type ParsedRegisterOptions = z.output<typeof RegisterOptionsSchema>;
 
 export function parseRegisterOptions(options: unknown, source = "register() options"): ParsedRegisterOptions {
-  const parsed = RegisterOptionsSchema.safeParse(options);
+  const parsed = RegisterOptionsSchema.safeParse(options, { error: fieldErrorMap });
   if (!parsed.success) throw OptionsError.fromZod(source, parsed.error);
   return parsed.data;
 }

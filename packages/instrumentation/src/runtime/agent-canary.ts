@@ -76,7 +76,7 @@ export class AgentCanary {
       safely,
       // A disabled agent-canary must not end sessions: no guard trips.
       guards: disabled ? { ...o.guards, mode: "record", loop: { ...o.guards.loop, enabled: false } } : o.guards,
-      prices: new PriceBook(o.prices, { includeDefaults: o.defaultPrices, log }),
+      prices: new PriceBook(o.prices, { includeDefaults: o.defaultPrices }),
       router: this.router,
     };
     if (internals.disabled) log.logger.warn(internals.disabled);

@@ -1,4 +1,4 @@
-import { DeploymentNameSchema, VersionSpecSchema } from "@agent-canary/conventions";
+import { DeploymentNameSchema, fieldErrorMap, VersionSpecSchema } from "@agent-canary/conventions";
 import type { RolloutStore } from "@agent-canary/rollout-state";
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import { z } from "zod";
@@ -55,7 +55,7 @@ export type AgentCanaryOptions = z.input<typeof AgentCanaryOptionsSchema>;
 export type ParsedAgentCanaryOptions = z.output<typeof AgentCanaryOptionsSchema>;
 
 export function parseAgentCanaryOptions(options: unknown): ParsedAgentCanaryOptions {
-  const parsed = AgentCanaryOptionsSchema.safeParse(options);
+  const parsed = AgentCanaryOptionsSchema.safeParse(options, { error: fieldErrorMap });
   if (!parsed.success) throw OptionsError.fromZod("agent-canary options", parsed.error);
   return parsed.data;
 }

@@ -1,3 +1,4 @@
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { Command, Option } from "commander";
 import { ReceiverConfigSchema } from "../receiver/config.js";
 import { CliError, type CliContext } from "./io.js";
@@ -44,7 +45,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     )
     .action(async (flags: ReceiverFlags, cmd: Command) =>
       runAction(cmd, async () => {
-        const parsed = ReceiverConfigSchema.safeParse(await receiverConfigFrom(flags, ctx.env));
+        const parsed = ReceiverConfigSchema.safeParse(await receiverConfigFrom(flags, ctx.env), { error: fieldErrorMap });
         if (!parsed.success) throw new CliError(describeConfigIssue(parsed.error.issues[0], flags.config));
         // The server (fastify, prom-client) loads only here: `rollout status` and the others never need it.
         await (await import("./receiver-serve.js")).serve(parsed.data, flags.logLevel);

@@ -1,5 +1,6 @@
 import { acceptGate, pause, promote, resume, rollback, setPercent, type RolloutStore, type TransitionResult } from "@agent-canary/rollout-state";
-import { Command, Option } from "commander";
+import type { Command } from "commander";
+import { addDrivingOptions, archiveDirOption } from "./driving-options.js";
 import { defaultRecordsDir, writeDeploymentRecord } from "../records/index.js";
 import { parseDeployment, parsePercent, parsePositiveInt } from "./inputs.js";
 import { CliError, emit, type CliContext } from "./io.js";
@@ -17,21 +18,17 @@ async function recordEnding(store: RolloutStore, flags: { deployment: string; ar
 
 
 export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
-  rollout
+  const start = rollout
     .command("start")
-    .description("start a rollout of --canary against --baseline at the plan's first stage; with --prometheus-url, keep driving it to promotion or rollback")
+    .description("start a rollout of --canary against --baseline at the plan's first stage; with --prometheus-url (and --gates, unless --plan is that file), keep driving it to promotion or rollback")
     .requiredOption("--deployment <name>", "the deployment to roll out")
     .requiredOption("--canary <hash|file>", "the new version: a 16-hex version hash or a version spec file")
     .option("--baseline <hash|file>", "the current version (required the first time; defaults to the deployment's baseline)")
     .option("--plan <tier|file>", "low, medium, high, critical, a gates.yaml (its rollout section), or a YAML/JSON file with stages", "medium")
     .option("--drain-timeout <seconds>", "after a rollback, how long canary sessions may finish")
     .option("--salt <text>", "reshuffles which sessions fall in the canary's routing slots for this rollout")
-    .option("--restart", "roll out again a canary that was rolled back (refused without it, so a retried Job cannot restart it)")
-    .option("--prometheus-url <url>", "drive the rollout with gates from this Prometheus (gate verdicts of this rollout, ALERTS and session counts)")
-    .option("--gates <file>", "the gates config the rules were generated from (needed with --prometheus-url unless --plan is that file)")
-    .option("--interval <seconds>", "seconds between gate evaluations when driving", "30")
-    .addOption(new Option("--export <mode>", "how the agent's metrics reach Prometheus (decides metric names)").choices(["prometheus", "otlp"]).default("prometheus"))
-    .option("--archive-dir <dir>", "where the deployment record is written when the rollout ends")
+    .option("--restart", "roll out again a canary that was rolled back (refused without it, so a retried Job cannot restart it)");
+  addDrivingOptions(start, false)
     .addOption(storeOption(ctx))
     .addHelpText(
       "after",
@@ -88,7 +85,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     name: "rollback",
     summary: "send all new sessions to baseline now (canary 0%); running canary sessions drain; archives the deployment record",
     example: "agent-canary rollout rollback --deployment support-bot --reason 'cost per session up 3x'",
-    extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
+    extra: (cmd) => cmd.addOption(archiveDirOption()),
     mutation: (flags) => rollback(flags.deployment),
     after: (store, flags, result) => recordEnding(store, flags, result, "rolled_back"),
   });
@@ -104,7 +101,7 @@ export function addRolloutSubcommands(rollout: Command, ctx: CliContext): void {
     name: "promote",
     summary: "make the canary the new baseline and end the rollout; archives the deployment record",
     example: "agent-canary rollout promote --deployment support-bot --reason 'all gates green at 50%'",
-    extra: (cmd) => cmd.option("--archive-dir <dir>", "where the deployment record is written"),
+    extra: (cmd) => cmd.addOption(archiveDirOption()),
     mutation: (flags) => promote(flags.deployment),
     after: (store, flags, result) => recordEnding(store, flags, result, "promoted"),
   });

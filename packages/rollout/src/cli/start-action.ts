@@ -4,6 +4,7 @@ import { defaultRecordsDir } from "../records/index.js";
 import { startRollout } from "../controller/start-rollout.js";
 import { isGatesConfigFile, loadPlan } from "../controller/plans.js";
 import { PrometheusGateSource } from "../controller/prometheus-gate-source.js";
+import type { DrivingFlags } from "./driving-options.js";
 import { parseDeployment, parseHttpUrl, parsePositiveInt, parseVersionRef } from "./inputs.js";
 import { usageError, type CliContext } from "./io.js";
 import { withStore } from "./run-action.js";
@@ -15,19 +16,14 @@ import { report } from "./transition-command.js";
  * and the other commands never need.
  */
 
-export interface StartFlags {
+export interface StartFlags extends DrivingFlags {
   deployment: string;
   canary: string;
   baseline?: string;
   plan: string;
-  gates?: string;
   restart?: boolean;
   drainTimeout?: string;
   salt?: string;
-  prometheusUrl?: string;
-  interval: string;
-  export: "prometheus" | "otlp";
-  archiveDir?: string;
   store: string;
 }
 

@@ -1,4 +1,4 @@
-import type { ShadowSource } from "@agent-canary/conventions";
+import { privateFieldErrorMap, type ShadowSource } from "@agent-canary/conventions";
 import type { SpanContext } from "@opentelemetry/api";
 import { comparePair, type ComparatorSettings } from "../compare/comparator.js";
 import type { z } from "zod";
@@ -59,7 +59,7 @@ export async function compareAndRecord<I>(settings: SinkSettings<I>, pair: PairT
     ...comparison,
   };
   // What is written is what `shadow report` will read back: check it against the same schema first.
-  const checked = ComparisonRecordSchema.safeParse(built);
+  const checked = ComparisonRecordSchema.safeParse(built, { error: privateFieldErrorMap });
   if (!checked.success) throw new InvalidComparisonError(pair.id, checked.error.issues);
   const record = checked.data;
   const { similarity, keyMetrics, judge, divergences } = comparison;

@@ -1,4 +1,4 @@
-import { VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
+import { fieldErrorMap, VersionHashSchema, VersionSpecSchema, versionHash, type VersionSpec } from "@agent-canary/conventions";
 import { z } from "zod";
 import { timeLimit } from "../limits/milliseconds.js";
 import { errorText } from "../record/withheld.js";
@@ -186,7 +186,7 @@ const defaultDryRun = (): unknown => ({ ok: true, dryRun: true });
 
 /** Checks options at the boundary and fills in the defaults; functions stay typed as the caller gave them. */
 export function resolveShadowOptions<I, O extends AgentAnswer | string>(options: ShadowOptions<I, O>): ResolvedShadowOptions<I, O> {
-  const parsed = ShadowOptionsSchema.safeParse(options);
+  const parsed = ShadowOptionsSchema.safeParse(options, { error: fieldErrorMap });
   if (!parsed.success) throw new ShadowOptionsError(parsed.error.issues);
   const p = parsed.data;
   const logger = options.logger ?? stderrLogger;

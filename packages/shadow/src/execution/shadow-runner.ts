@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { fieldErrorMap } from "@agent-canary/conventions";
 import type { SpanContext } from "@opentelemetry/api";
 import { z } from "zod";
 import { ShadowClosingError } from "../limits/deadline.js";
@@ -121,7 +122,7 @@ export class ShadowRunner<I, O extends AgentAnswer | string> extends EventEmitte
    * them), and it returns once the files are flushed.
    */
   async close(options: { readonly timeoutMs?: number } = {}): Promise<CloseSummary> {
-    const parsed = CloseOptionsSchema.safeParse(options);
+    const parsed = CloseOptionsSchema.safeParse(options, { error: fieldErrorMap });
     if (!parsed.success) throw new ShadowOptionsError(parsed.error.issues, "close() options");
     this.closed = true;
     const pending = this.background.size;

@@ -1,3 +1,4 @@
+import { privateFieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import type { Embedder } from "../compare/similarity.js";
 import { ShadowError } from "../record/withheld.js";
@@ -28,7 +29,7 @@ const EmbeddingsReplySchema = z.object({
  */
 export function createOpenAIEmbedder(options: { readonly client: EmbeddingsClient; readonly model: string }): Embedder {
   return async (text, signal) => {
-    const reply = EmbeddingsReplySchema.safeParse(await options.client.embeddings.create({ model: options.model, input: text }, { signal }));
+    const reply = EmbeddingsReplySchema.safeParse(await options.client.embeddings.create({ model: options.model, input: text }, { signal }), { error: privateFieldErrorMap });
     if (!reply.success) {
       const issue = reply.error.issues[0];
       throw new EmbeddingsReplyError(`the embeddings API (model ${options.model}) replied without a usable vector: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}`);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { privateFieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import type { Judge, JudgeResult } from "../compare/judge.js";
 import { jsonSafe } from "../record/json-safe.js";
@@ -62,7 +63,7 @@ function judgeReply(content: string): z.infer<typeof JudgeReplySchema> {
   } catch {
     throw new JudgeReplyError("the judge model's reply is not JSON");
   }
-  const parsed = JudgeReplySchema.safeParse(json);
+  const parsed = JudgeReplySchema.safeParse(json, { error: privateFieldErrorMap });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new JudgeReplyError(`the judge model's reply has an invalid field "${issue?.path.join(".") ?? ""}" (${issue?.message ?? "invalid"})`);
@@ -120,7 +121,7 @@ export function createOpenAIJudge<I>(options: OpenAIJudgeOptions): Judge<I> {
       // The shadow aborts this at judgeTimeoutMs: the SDK closes the request instead of leaving it open.
       { signal },
     );
-    const completion = CompletionSchema.safeParse(raw);
+    const completion = CompletionSchema.safeParse(raw, { error: privateFieldErrorMap });
     if (!completion.success) throw new JudgeReplyError(`the chat completions API replied without a message (field "${completion.error.issues[0]?.path.join(".") ?? ""}")`);
     const reply = judgeReply(completion.data.choices[0]?.message.content ?? "");
     const candidateIs = swap ? "A" : "B";

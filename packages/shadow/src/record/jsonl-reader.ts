@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { privateFieldErrorMap } from "@agent-canary/conventions";
 import type { z } from "zod";
 
 export class JsonlLineError extends Error {
@@ -64,7 +65,7 @@ export async function* readJsonl<S extends z.ZodType>(
       unparsable = { line, message: `not valid JSON (${(error as Error).message}); each line must be one JSON object` };
       continue;
     }
-    const parsed = schema.safeParse(json);
+    const parsed = schema.safeParse(json, { error: privateFieldErrorMap });
     if (!parsed.success) {
       bad(new JsonlLineError(file, line, describeIssues(parsed.error.issues), hint));
       continue;

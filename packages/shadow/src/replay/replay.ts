@@ -1,3 +1,4 @@
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import { CompareOptionsSchema } from "../compare/comparator.js";
 import { runProduction, type ArmRunSettings } from "../execution/arm-run.js";
@@ -97,7 +98,7 @@ interface ReplayItem<I> {
  * does not surface after 8,999 paid candidate runs.
  */
 export async function replayShadow<I>(options: ReplayOptions<I>): Promise<ReplaySummary> {
-  const parsed = ReplayOptionsSchema.safeParse(options);
+  const parsed = ReplayOptionsSchema.safeParse(options, { error: fieldErrorMap });
   if (!parsed.success) throw new ShadowOptionsError(parsed.error.issues, "replay options");
   const p = parsed.data;
   const logger = options.logger ?? stderrLogger;

@@ -1,5 +1,5 @@
+import { privateFieldErrorMap, SESSION_OUTCOMES, SessionOutcomeSchema } from "@agent-canary/conventions";
 import { ShadowError } from "../record/withheld.js";
-import { SESSION_OUTCOMES, SessionOutcomeSchema } from "@agent-canary/conventions";
 import { z } from "zod";
 import type { InterceptedWrite } from "./read-after-write.js";
 import type { ToolKind } from "./run-record.js";
@@ -76,7 +76,7 @@ export class InvalidAnswerError extends ShadowError {
 export function checkAnswer(answer: unknown): AgentAnswer | InvalidAnswerError {
   if (typeof answer === "string") return { output: answer };
   if (typeof answer !== "object" || answer === null) return new InvalidAnswerError(`it is ${answer === null ? "null" : `a ${typeof answer}`}`);
-  const parsed = AgentAnswerSchema.safeParse(answer);
+  const parsed = AgentAnswerSchema.safeParse(answer, { error: privateFieldErrorMap });
   if (parsed.success) return parsed.data;
   return new InvalidAnswerError(parsed.error.issues.map((i) => `field "${i.path.join(".")}": ${i.message}`).join("; "));
 }
