@@ -176,6 +176,10 @@ describe("merging into an existing alertmanager.yml (rules --alertmanager-base)"
     expect(failure("route: {}\nreceivers: []\n").message).toMatch(/^am\.yml: route\.receiver: the root route needs a receiver/);
     expect(failure(stringify({ ...EXISTING, receivers: [{ name: "team-default" }, { name: "pager" }] })).message).toMatch(/receivers: no receiver named "team-oncall" \(gates\.yaml notifications\.receiver\)/);
     expect(failure("route: [\n").message).toMatch(/^am\.yml: : not valid YAML/);
+    // A field the schema gives no message of its own is worded as what to write, not in zod's types.
+    expect(failure("route: {receiver: team-default}\nreceivers: [{email_configs: []}]\n").message).toBe(
+      "am.yml: receivers.0.name: required: text; pass the alertmanager.yml your Alertmanager runs with",
+    );
   });
 
   it("the CLI writes the merged file, and writes nothing when the base is refused", async () => {

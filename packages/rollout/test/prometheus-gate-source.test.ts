@@ -134,6 +134,16 @@ describe("PrometheusGateSource against a real Prometheus", () => {
     expect(report.firing.map((g) => g.name)).not.toContain("TestCostSlowRegression");
   });
 
+  it("names the field of a reply that is not the Prometheus query API's, and the flag to check", async () => {
+    // What a Prometheus-compatible server that answers another shape (here a result that is
+    // not a list) sends; the injected fetch is the option users give for proxies.
+    const reply = { status: "success", data: { resultType: "vector", result: { shop: 1 } } };
+    const source = new PrometheusGateSource({ url: "http://prometheus.test:9090", config, fetch: async () => Response.json(reply) });
+    await expect(source.report(query("r1"))).rejects.toThrow(
+      /^Prometheus at http:\/\/prometheus\.test:9090 sent an unexpected reply to .+ at "data\.result": must be a list \(\[a, b\], or one "- item" per line\), not a mapping \(is --prometheus-url the Prometheus HTTP API/,
+    );
+  });
+
   it("fails with the Prometheus error, so the controller waits instead of advancing", async () => {
     const source = new PrometheusGateSource({ url: "http://127.0.0.1:9", config });
     await expect(source.report(query("r1"))).rejects.toThrow();

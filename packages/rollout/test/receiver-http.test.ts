@@ -199,6 +199,11 @@ describe("receiver: rejected requests change nothing", () => {
     expect(await wrongVersion.json()).toMatchObject({ field: "version", error: expect.stringContaining('version "4"') });
     const badAlert = await post(`${t.url}/hooks/alertmanager`, JSON.stringify(amPayload([{ labels: { alertname: "x", deployment: "shop", action: "rollback" }, status: "exploded" as "firing" }])));
     expect(await badAlert.json()).toMatchObject({ field: "alerts.0.status" });
+    // A field of the wrong type is named with what it must hold, in words, not zod's types,
+    // and without quoting the sender's value back.
+    const alertsNotAList = await post(`${t.url}/hooks/alertmanager`, JSON.stringify({ ...amPayload([]), alerts: "shop is down" }));
+    expect(alertsNotAList.status).toBe(400);
+    expect(await alertsNotAList.json()).toMatchObject({ field: "alerts", error: 'invalid Alertmanager payload at "alerts": must be a list ([a, b], or one "- item" per line), not text' });
     const notJson = await post(`${t.url}/hooks/alertmanager`, "{ nope");
     expect(notJson.status).toBe(400);
     expect((await notJson.json()).error).toMatch(/not valid JSON/);

@@ -1,3 +1,4 @@
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from "yaml";
 import { z } from "zod";
 import type { GatesConfig } from "../config/resolve.js";
@@ -63,7 +64,7 @@ function removeWhere(seq: YAMLSeq, drop: (item: Record<string, unknown>) => bool
 export function mergeAlertmanagerConfig(text: string, file: string, config: GatesConfig): string {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new AlertmanagerMergeError(file, "", `not valid YAML: ${doc.errors[0]?.message.split("\n")[0] ?? "syntax error"}`);
-  const parsed = ExistingConfigSchema.safeParse(doc.toJS() ?? {});
+  const parsed = ExistingConfigSchema.safeParse(doc.toJS() ?? {}, { error: fieldErrorMap });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AlertmanagerMergeError(file, issue?.path.join(".") || "(top level)", `${issue?.message ?? "invalid"}; pass the alertmanager.yml your Alertmanager runs with`);

@@ -1,3 +1,4 @@
+import { fieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 
 export const FiringGateSchema = z.object({
@@ -76,7 +77,7 @@ export class EvaluatorGateSource implements GateSource {
   constructor(private readonly evaluate: (query: GateQuery) => Promise<GateReport>) {}
 
   async report(query: GateQuery): Promise<GateReport> {
-    const result = GateReportSchema.safeParse(await this.evaluate(query));
+    const result = GateReportSchema.safeParse(await this.evaluate(query), { error: fieldErrorMap });
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(`the gate evaluator returned an invalid report at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? result.error.message}`);

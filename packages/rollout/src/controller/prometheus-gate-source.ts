@@ -1,4 +1,4 @@
-import { METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
+import { fieldErrorMap, METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
 import { gateReadingQuery, KIND_SPECS, readGateVerdicts, RECORDED, type GatesConfig, type GateReading } from "@agent-canary/gate-rules";
 import { z } from "zod";
 import type { FiringGate, GateQuery, GateReport, GateSource, GateVerdictReport } from "./gate-source.js";
@@ -150,8 +150,12 @@ export class PrometheusGateSource implements GateSource {
     const response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw new Error(`Prometheus at ${this.options.url} answered ${response.status} to ${expr}: ${JSON.stringify(body)}`);
-    const parsed = VectorResponseSchema.safeParse(body);
-    if (!parsed.success) throw new Error(`Prometheus at ${this.options.url} sent an unexpected reply to ${expr}: ${parsed.error.issues[0]?.message ?? ""}`);
+    const parsed = VectorResponseSchema.safeParse(body, { error: fieldErrorMap });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const at = issue?.path.length ? ` at "${issue.path.join(".")}"` : "";
+      throw new Error(`Prometheus at ${this.options.url} sent an unexpected reply to ${expr}${at}: ${issue?.message ?? ""} (is --prometheus-url the Prometheus HTTP API, e.g. http://prometheus:9090?)`);
+    }
     return parsed.data.data.result;
   }
 }

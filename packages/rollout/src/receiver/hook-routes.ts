@@ -1,3 +1,4 @@
+import { privateFieldErrorMap } from "@agent-canary/conventions";
 import type { RolloutState, RolloutStore } from "@agent-canary/rollout-state";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { writeDeploymentRecord } from "../records/index.js";
@@ -58,7 +59,7 @@ export function registerHookRoutes({ app, config, store, metrics, tracker, now, 
   };
 
   app.post("/hooks/alertmanager", { onRequest: guard(false) }, async (request, reply) => {
-    const parsed = AlertmanagerPayloadSchema.safeParse(jsonOf(request, maxDepth));
+    const parsed = AlertmanagerPayloadSchema.safeParse(jsonOf(request, maxDepth), { error: privateFieldErrorMap });
     if (!parsed.success) throw zodFailure(parsed.error, "Alertmanager");
     if (parsed.data.truncatedAlerts > 0) request.log.warn({ truncatedAlerts: parsed.data.truncatedAlerts }, "Alertmanager dropped alerts from this notification (max_alerts); they are not seen here");
     request.log.info({ groupKey: parsed.data.groupKey, alerts: parsed.data.alerts.length, status: parsed.data.status }, "alertmanager notification");
@@ -86,7 +87,7 @@ export function registerHookRoutes({ app, config, store, metrics, tracker, now, 
         if (!check.ok) throw new HttpError(401, check.reason, `Grafana signature check failed: ${check.message}`);
         verified = check;
       }
-      const parsed = GrafanaPayloadSchema.safeParse(jsonOf(request, maxDepth));
+      const parsed = GrafanaPayloadSchema.safeParse(jsonOf(request, maxDepth), { error: privateFieldErrorMap });
       if (!parsed.success) throw zodFailure(parsed.error, "Grafana");
       request.log.info({ groupKey: parsed.data.groupKey, alerts: parsed.data.alerts.length, status: parsed.data.status }, "grafana notification");
       const sent = await handleAlerts("grafana", parsed.data.alerts, reply);

@@ -1,3 +1,4 @@
+import { privateFieldErrorMap } from "@agent-canary/conventions";
 import { DeploymentNameSchema } from "@agent-canary/rollout-state";
 import { z } from "zod";
 import { publicReason } from "./deployment-tracker.js";
@@ -12,7 +13,7 @@ const READY_PROBE_MS = 2_000;
 /** GET /state, /healthz, /readyz and /metrics. Nothing they answer names a file or a server address. */
 export function registerReadRoutes({ app, config, store, metrics, tracker, guard }: RouteContext): void {
   app.get("/state", { onRequest: guard(config.auth.openState) }, async (request, reply) => {
-    const query = StateQuerySchema.safeParse(request.query);
+    const query = StateQuerySchema.safeParse(request.query, { error: privateFieldErrorMap });
     if (!query.success) throw new HttpError(400, "invalid_query", `query parameter deployment: ${query.error.issues[0]?.message ?? "invalid"}`, "deployment");
     const { deployment } = query.data;
     const readPublic = async (name: string) => {
