@@ -79,6 +79,9 @@ describe("a failing gate's alert", () => {
     const cost = config.gates.find((g) => g.name === "cost_per_session")!;
     expect(failedRule(cost, config).for).toBeUndefined();
     expect(alertName(cost)).toBe("AgentCanaryCostPerSessionGateFailed");
+    // A gate whose name says "failed" keeps it: only the suffix becomes Blind.
+    const failed = parseGatesConfig("deployments: [a]\ngates:\n  - { kind: task_completion_rate, name: failed_checkouts }\n").gates.find((g) => g.name === "failed_checkouts")!;
+    expect([alertName(failed), blindAlertName(failed)]).toEqual(["AgentCanaryFailedCheckoutsGateFailed", "AgentCanaryFailedCheckoutsGateBlind"]);
   });
 });
 

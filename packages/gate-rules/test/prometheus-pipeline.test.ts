@@ -31,12 +31,15 @@ import { evaluateRecordingRules, rawCounters, strataOf, type RawArm } from "./he
 // A rate range of 4 evaluation intervals: the increments are increase × 1/4 (a factor
 // of 1 would hide a wrong one), exact in binary floating point. The recommended
 // preset's gates read every input (outcomes both ways, looping and unsafe sessions,
-// each quantity); promql-render.test.ts covers every test, comparison and method.
+// each quantity), and one more counts two outcomes as its events; promql-render.test.ts
+// covers every test, comparison and method.
 const STEPS = 4;
 const config = parseGatesConfig(`deployments: [a, b.c]
 matchers: ['namespace="x"']
 by: [cluster]
 rateRange: ${STEPS}m
+gates:
+  - { kind: error_rate, name: unfinished, outcomes: [error, failed], comparison: delta, threshold: 0.02 }
 `);
 const NOW = 1_800_000_000;
 
