@@ -162,8 +162,8 @@ describe.each(CONFIGS)("generated rules of %s", (_label, config) => {
 describe("the rule files", () => {
   it("evaluate every group at the config's interval (the increments are scaled by it), gate groups after the input layer", () => {
     const config = parseGatesConfig("deployments: [a]\nevaluationInterval: 30s\nshadow: {}\n");
-    const files = [recordingRules(config), alertingRules(config)];
-    for (const group of files.flatMap((f) => f.groups)) expect(group.interval, group.name).toBe("30s");
+    const groups: { name: string; interval: string }[] = [...recordingRules(config).groups, ...alertingRules(config).groups];
+    for (const group of groups) expect(group.interval, group.name).toBe("30s");
     expect(recordingRules(config).groups.map((g) => g.name)).toEqual([INPUT_GROUP, ...config.gates.map(gateGroupName), SHADOW_GROUP]);
     expect(gateGroupName(config.gates[0]!)).toBe(`agent-canary-gate-${config.gates[0]!.name}`);
   });
