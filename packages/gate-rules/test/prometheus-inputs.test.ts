@@ -29,6 +29,8 @@ describe("the input layer", () => {
       stratum("5", "canary", "completed", 40),
       stratum("25", "canary", "completed", 10),
       stratum("25", "baseline", "completed", 50),
+      // Nor at 50%, where only the baseline has sessions.
+      stratum("50", "baseline", "completed", 700),
     ];
     const got = evaluatePromql(rule(RECORDED.sharedSessions), storeOf(series));
     expect(got).toEqual({
@@ -76,7 +78,11 @@ describe("the canary's version, for alert labels", () => {
   };
 
   it("is the split canary arm's hash, one per rollout", () => {
-    expect(version([active, sessions("canary", "c1"), sessions("baseline", "b1"), sessions("canary", "t1", "tenant_override")])).toEqual([{ labels: { ...ROLLOUT, version_hash: "c1" }, value: 1 }]);
+    const others = [sessions("baseline", "b1"), sessions("canary", "t1", "tenant_override")];
+    // Whatever order Prometheus holds the series in (topk keeps one of equal values).
+    for (const series of [[active, sessions("canary", "c1"), ...others], [active, ...others, sessions("canary", "c1")], [active, ...others.reverse(), sessions("canary", "c1")]]) {
+      expect(version(series)).toEqual([{ labels: { ...ROLLOUT, version_hash: "c1" }, value: 1 }]);
+    }
   });
 
   it("is carried over a scrape outage while the rollout is active, and lapses once it is not", () => {

@@ -166,6 +166,10 @@ describe("the rule files", () => {
     for (const group of groups) expect(group.interval, group.name).toBe("30s");
     expect(recordingRules(config).groups.map((g) => g.name)).toEqual([INPUT_GROUP, ...config.gates.map(gateGroupName), SHADOW_GROUP]);
     expect(gateGroupName(config.gates[0]!)).toBe(`agent-canary-gate-${config.gates[0]!.name}`);
+    // Prometheus refuses a file with an empty or repeated group name; the prefix finds them in its UI.
+    const names = groups.map((g) => g.name);
+    for (const name of names) expect(name).toMatch(/^agent-canary-[a-z]/);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it("are written as YAML that reads back to the same rules, long expressions on one line, headed by what they are and where they come from", () => {

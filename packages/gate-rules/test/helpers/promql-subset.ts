@@ -212,13 +212,15 @@ class Parser {
     const t = this.next();
     if (t.v !== v) throw new Error(`promql-subset: expected ${v}, got ${String(t.v)}`);
   }
+  /** `(a, b, c)`: label names separated by commas, as Prometheus requires (a trailing comma allowed). */
   private labelList(): string[] {
     this.expect("(");
     const out: string[] = [];
     while (this.peek()?.v !== ")") {
       const t = this.next();
-      if (t.t === "id") out.push(t.v);
-      else if (t.v !== ",") throw new Error(`promql-subset: label list ${String(t.v)}`);
+      if (t.t !== "id") throw new Error(`promql-subset: label list ${String(t.v)}`);
+      out.push(t.v);
+      if (this.peek()?.v !== ")") this.expect(",");
     }
     this.expect(")");
     return out;
