@@ -179,18 +179,17 @@ export const TARGETS = {
     tests: ["packages/gate-rules/test/evaluator.test.ts", "packages/gate-rules/test/stats*.test.ts", "packages/gate-rules/test/rule-references.test.ts"],
     skipTests: [],
   },
-  // gate-rules PromQL generation: the renderer that writes the gate formulas as PromQL, and
-  // the selectors every rule is built from. names.ts is left out: a table of series names
-  // (rule-references.test.ts checks them). The rest of src/prometheus (gate-records,
-  // verdicts, inputs, alerts, shadow, rules: 400 more mutants) is left out of this run for
-  // time: at one worker on the loaded machine (load 16-20) about 3 mutants a minute were
-  // tested, so the whole directory (517) would take close to three hours. Their tests are
-  // in the list (promql-render runs every gate's rules, prometheus-alerts every alert,
-  // prometheus-inputs the input layer, gate-verdicts the controller's query); add the files
-  // to `mutate` for a longer run.
-  // Tests: in-process ones only. promql-render, prometheus-alerts, prometheus-inputs and
-  // gate-verdicts evaluate the rules and the controller's query with a PromQL-subset
-  // evaluator (test/helpers); rule-references checks that every series read is recorded.
+  // gate-rules PromQL generation, all of src/prometheus but names.ts (a table of series
+  // names, which rule-references.test.ts checks): the renderer of the gate formulas, the
+  // selectors, the input layer, each gate's recording rules, the alerts, the shadow gate,
+  // the rule files and the controller's reading query.
+  // Tests: in-process ones only. A PromQL-subset evaluator (test/helpers/promql-subset.ts;
+  // a range function reads the series' one value as its result over the range) runs every
+  // gate's rules against the TypeScript evaluator (promql-render), the whole chain from the
+  // agents' raw counters of several rollouts to verdicts, alerts and the controller's reading
+  // (prometheus-pipeline), every alert (prometheus-alerts), the input layer
+  // (prometheus-inputs), the shadow rules (prometheus-shadow) and the reading query
+  // (gate-verdicts); rule-references checks that every series read is recorded before it.
   // Left out for run time (each starts real binaries, seconds to minutes per mutant):
   // promtool-rules, differential, prometheus-backfill and vmalert-rules (Prometheus,
   // promtool, VictoriaMetrics), alertmanager*, kubernetes-resources and cli (amtool, the
@@ -199,13 +198,24 @@ export const TARGETS = {
   // out on purpose: it compares text with the committed copies, so it would "kill" any
   // change to the output without saying whether the rules still work.
   "gate-rules-promql": {
-    mutate: ["packages/gate-rules/src/prometheus/render.ts", "packages/gate-rules/src/prometheus/selectors.ts"],
+    mutate: [
+      "packages/gate-rules/src/prometheus/render.ts",
+      "packages/gate-rules/src/prometheus/selectors.ts",
+      "packages/gate-rules/src/prometheus/gate-records.ts",
+      "packages/gate-rules/src/prometheus/verdicts.ts",
+      "packages/gate-rules/src/prometheus/inputs.ts",
+      "packages/gate-rules/src/prometheus/alerts.ts",
+      "packages/gate-rules/src/prometheus/shadow.ts",
+      "packages/gate-rules/src/prometheus/rules.ts",
+    ],
     tests: [
       "packages/gate-rules/test/rule-references.test.ts",
       "packages/gate-rules/test/promql-render.test.ts",
       "packages/gate-rules/test/prometheus-alerts.test.ts",
       "packages/gate-rules/test/prometheus-inputs.test.ts",
       "packages/gate-rules/test/gate-verdicts.test.ts",
+      "packages/gate-rules/test/prometheus-pipeline.test.ts",
+      "packages/gate-rules/test/prometheus-shadow.test.ts",
       "packages/gate-rules/test/evaluator.test.ts",
       "packages/gate-rules/test/grafana-alert-rules.test.ts",
     ],

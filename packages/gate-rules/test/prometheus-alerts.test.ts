@@ -79,6 +79,9 @@ describe("a failing gate's alert", () => {
     const cost = config.gates.find((g) => g.name === "cost_per_session")!;
     expect(failedRule(cost, config).for).toBeUndefined();
     expect(alertName(cost)).toBe("AgentCanaryCostPerSessionGateFailed");
+    // A gate whose name says "failed" keeps it: only the suffix becomes Blind.
+    const failed = parseGatesConfig("deployments: [a]\ngates:\n  - { kind: task_completion_rate, name: failed_checkouts }\n").gates.find((g) => g.name === "failed_checkouts")!;
+    expect([alertName(failed), blindAlertName(failed)]).toEqual(["AgentCanaryFailedCheckoutsGateFailed", "AgentCanaryFailedCheckoutsGateBlind"]);
   });
 });
 
@@ -101,6 +104,49 @@ describe("the numbers in a failing gate's description", () => {
       ];
       expect(evaluatePromql(query, storeOf(store)), query).toEqual({ kind: "vector", samples: [{ labels: { ...ROLLOUT, gate: gate.name }, value: 2.5 }] });
     }
+  });
+});
+
+/**
+ * A rule's annotation as Alertmanager shows it: each `{{ with printf `query` $labels.x ... | query }}{{ . | first | value
+ * | printf "%.Nf" }}{{ end }}` lookup evaluated against `series` (helpers/promql-subset.ts) and formatted.
+ */
+function rendered(text: string, labels: Labels, series: readonly Series[]): string {
+  const lookup = /\{\{ with printf `([^`]*)` ((?:\$labels\.\w+ ?)+)\| query \}\}\{\{ \. \| first \| value \| printf "%\.(\d)f" \}\}\{\{ end \}\}/g;
+  return text
+    .replace(lookup, (_all, template: string, args: string, digits: string) => {
+      const values = args.trim().split(" ").map((a) => labels[a.replace("$labels.", "")] ?? "");
+      let i = 0;
+      const v = evaluatePromql(template.replace(/%s/g, () => values[i++] ?? ""), storeOf(series));
+      const first = v.kind === "vector" ? v.samples[0] : undefined;
+      return first ? first.value.toFixed(Number(digits)) : "";
+    })
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_all, name: string) => labels[name] ?? "");
+}
+
+describe("a failing gate's alert text, as a person reads it", () => {
+  const at = (name: string, value: number): Series => [name, { ...ROLLOUT, gate: gate.name }, value];
+  const series = [at(RECORDED.value, 1.234567), at(RECORDED.statistic, 3.14159), at(RECORDED.boundary, 2.5)];
+  const labels: Labels = { ...ROLLOUT, gate: gate.name, version_hash: "c0ffee" };
+
+  it("shows the value to 4 decimals and the evidence and its boundary to 2, with the rollout it is about", () => {
+    const rule = failedRule(gate, config);
+    expect(rendered(rule.annotations.summary ?? "", labels, series)).toBe("Error rate of the canary of a (rollout r1) is worse than its baseline beyond tolerance (rollback).");
+    expect(rendered(rule.annotations.description ?? "", labels, series)).toBe(
+      "Error rate (higher is worse), the rollout so far, time-matched per canary percent: ratio 1.2346 against a tolerance of canary/baseline ratio 1.3. " +
+        `log evidence (gamma–Poisson mixture over the canary's share of events) 3.14 above its always-valid boundary 2.50 (at least 100 samples per arm, false-alarm budget ${Number(gate.alpha.toPrecision(3))}). Action: rollback.`,
+    );
+  });
+
+  it("of a lower-is-worse gate on a difference says so, with a z statistic and the gate's own description", () => {
+    const cfg = parseGatesConfig(`deployments: [a]
+gates:
+  - { kind: task_completion_rate, name: done, comparison: delta, threshold: 0.02, action: hold, description: "Checkout flow completions." }
+`);
+    const done = cfg.gates.find((g) => g.name === "done")!;
+    const description = failedRule(done, cfg).annotations.description ?? "";
+    expect(description).toMatch(/^Task completion rate \(lower is worse\), .*: delta .* against a tolerance of a difference of 0\.02\. z .* Action: hold\. Checkout flow completions\.$/s);
+    expect(failedRule(done, cfg).annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#gate-task-completion-rate`);
   });
 });
 
@@ -132,6 +178,8 @@ describe("a blind gate's warning", () => {
     const rule = blindRule(gate, config);
     expect(rule).toMatchObject({ alert: "AgentCanaryErrorsRatioGateBlind", expr: expr(), for: "30m", labels: { gate: "errors_ratio", severity: "warning" } });
     expect(rule.labels).not.toHaveProperty("action");
+    expect(rendered(rule.annotations.summary ?? "", ROLLOUT, [])).toBe("The errors_ratio gate of a (rollout r1) has sessions in both arms but no statistic: it can neither fail nor pass.");
+    expect(rule.annotations.description).toMatch(/^Error rate reads agent_canary_gate_\*_total or the session counters under the names export: prometheus produces .*check that the agent exports them with that mode.*vary between sessions\.$/s);
     expect(rule.annotations.description).toContain(`export: ${config.export}`);
     expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#blind-gates`);
   });
@@ -153,6 +201,9 @@ describe("a rollout without a random split", () => {
     const rule = notComparableRule(config);
     expect(rule).toMatchObject({ alert: "AgentCanaryRolloutNotComparable", expr: expr(), for: "30m", labels: { severity: "warning" } });
     expect(rule.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#not-comparable`);
+    const labels = { ...ROLLOUT, assignment: "tenant_override" };
+    expect(rendered(rule.annotations.summary ?? "", labels, [])).toBe("Rollout r1 of a has no sessions split at random between its arms: no gate can compare it.");
+    expect(rendered(rule.annotations.description ?? "", labels, [])).toMatch(/^Its sessions were routed by tenant_override \(a tenant override, .*\. Every gate stays undecided\. Route by session id .*\.$/s);
   });
 });
 

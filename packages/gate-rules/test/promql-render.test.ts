@@ -144,6 +144,24 @@ describe("the rendered PromQL of each gate computes the evaluator's outputs", ()
   });
 });
 
+describe("minSamples", () => {
+  it("lets a gate decide once both arms have exactly minSamples, and not one sample before", () => {
+    const gate = config.gates.find((g) => g.name === "cost_fixed")!;
+    const m = gate.minSamples;
+    // A canary that costs three times the baseline: failing as soon as the gate may judge.
+    const judge = (canaryN: number, baselineN: number) => runRules(gate, config, { strata: [{ canary: totals(canaryN, 0, 3, 0.5), baseline: totals(baselineN, 0, 1, 0.5) }], span: 1 });
+    const ready = judge(m, m);
+    expect(single(ready, gate, RECORDED.verdict)).toBe(1);
+    expect(single(ready, gate, RECORDED.statistic)).toBeGreaterThan(single(ready, gate, RECORDED.boundary));
+    for (const [c, b] of [[m - 1, m], [m, m - 1]] as const) {
+      const early = judge(c, b);
+      expect(early.get(RECORDED.statistic) ?? [], `${c}/${b}`).toEqual([]);
+      expect(early.get(RECORDED.passStatistic) ?? [], `${c}/${b}`).toEqual([]);
+      expect(single(early, gate, RECORDED.verdict), `${c}/${b}`).toBe(0);
+    }
+  });
+});
+
 describe("renderGate", () => {
   const gate = config.gates[0]!;
   const ctx = { config, gate: gate.name };

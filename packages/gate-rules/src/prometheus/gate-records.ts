@@ -74,8 +74,8 @@ export function gateRecordingRules(gate: Gate, config: GatesConfig): RecordingRu
     { record: RECORDED.estimate, expr: renderOutput(ctx, f.canaryEstimate), labels: withGroup("canary") },
     { record: RECORDED.estimate, expr: renderOutput(ctx, f.baselineEstimate), labels: withGroup("baseline") },
     { record: RECORDED.value, expr: renderOutput(ctx, f.value) },
-    // V is a named value (the boundaries read it), so its rule is among the named ones.
-    ...(f.information.kind === "named" ? [] : [{ record: RECORDED.information, expr: renderOutput(ctx, f.information) }]),
+    // No rule of its own for V: every test names it (the boundaries read it), so namedRules
+    // records it (rule-references.test.ts holds each test to it; the controller reads it).
     { record: RECORDED.statistic, expr: guarded(ctx, gate, f, f.failStatistic) },
     { record: RECORDED.boundary, expr: renderOutput(ctx, f.failBoundary) },
     { record: RECORDED.passStatistic, expr: guarded(ctx, gate, f, f.passStatistic) },

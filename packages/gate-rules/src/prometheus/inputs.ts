@@ -32,7 +32,7 @@ function quantitiesRead(config: GatesConfig): GateQuantity[] {
 
 function families(config: GatesConfig): InputFamily[] {
   const name = (key: keyof typeof METRICS) => prometheusName(METRICS[key], config.export);
-  const counters = new Set(config.gates.map((g) => KIND_SPECS[g.kind]).flatMap((s) => (s.family === "rate" && "metric" in s.events ? [s.events.metric] : [])));
+  const counters = new Set(config.gates.map((g) => KIND_SPECS[g.kind]).map((s) => (s.family === "rate" && "metric" in s.events ? s.events.metric : undefined)));
   const out: InputFamily[] = [{ metric: name("sessions"), increment: RECORDED.sessionsIncrement, lookback: RECORDED.sessionsLookback, keep: "outcome" }];
   if (counters.has("loopingSessions")) out.push({ metric: name("loopingSessions"), increment: RECORDED.loopingIncrement, lookback: RECORDED.loopingLookback });
   if (counters.has("unsafeSessions")) out.push({ metric: name("unsafeSessions"), increment: RECORDED.unsafeIncrement, lookback: RECORDED.unsafeLookback });

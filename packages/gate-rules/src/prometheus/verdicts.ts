@@ -74,8 +74,9 @@ const VERDICT_OF: Readonly<Record<string, GateVerdict>> = { "1": "failing", "0":
 export function readGateVerdicts(config: GatesConfig, result: unknown): GateReading[] {
   const parsed = VectorResultSchema.safeParse(result);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`unexpected Prometheus reply at data.result${issue?.path.length ? `.${issue.path.join(".")}` : ""}: ${issue?.message ?? "invalid"}`);
+    // A failed parse carries at least one issue: the first names the field.
+    const [issue] = parsed.error.issues as [z.core.$ZodIssue, ...z.core.$ZodIssue[]];
+    throw new Error(`unexpected Prometheus reply at data.result${issue.path.length ? `.${issue.path.join(".")}` : ""}: ${issue.message}`);
   }
   const fieldOf = new Map<string, ReadField>(Object.entries(READ).map(([field, name]) => [name, field as ReadField]));
   const byGate = new Map<string, Partial<Record<ReadField, number>>>();
@@ -89,7 +90,8 @@ export function readGateVerdicts(config: GatesConfig, result: unknown): GateRead
   }
   return config.gates.map((gate) => {
     const v = byGate.get(gate.name) ?? {};
-    const verdict = v.verdict === undefined ? undefined : VERDICT_OF[String(v.verdict)];
+    // No verdict series reads as "undefined", which VERDICT_OF does not hold either.
+    const verdict = VERDICT_OF[String(v.verdict)];
     const num = (x: number | undefined) => x ?? Number.NaN;
     return {
       gate: gate.name,

@@ -2,12 +2,16 @@
 // gate's formulas and alerts.ts for its alerts (selectors with = != =~ !~
 // matchers, + - * / and comparisons with `bool`, `ignoring`/`on`, `group_left`,
 // and/or/unless, sum/count/min/topk `by` or `without`, sqrt/ln/exp/clamp*/floor,
-// time(), and last_over_time of a range), at one instant, with Prometheus'
-// vector-matching rules. The store holds each series' latest sample, which is what
-// last_over_time over a range (with any offset) reads when the series has one there.
+// time(), vector(), and last_over_time, increase and sum_over_time of a range), at one instant,
+// with Prometheus' vector-matching rules. The store holds one value per series, and a
+// range function reads it as its own result over the range (with any offset): the
+// series' latest sample for last_over_time, the counter's increase over the range for
+// increase(), the sum of the range's samples for sum_over_time(). A test that feeds raw
+// counters therefore gives their increases, and a rule chain evaluated once sees each
+// look-back sum equal to the one increment recorded before it.
 // It lets the fast tests check that the rendered PromQL computes what the TypeScript
 // evaluator computes without starting Prometheus (differential.test.ts does that on a
-// real one, slowly). increase() and sum_over_time() are outside it.
+// real one, slowly; prometheus-backfill.test.ts checks increments over time).
 // Anything outside the subset throws, so a rendering change cannot pass unnoticed.
 
 export type Labels = Readonly<Record<string, string>>;
@@ -59,7 +63,12 @@ const FUNCTIONS: Record<string, (v: number, args: number[]) => number> = {
   clamp_max: (v, [max = 0]) => (Number.isNaN(v) ? v : Math.min(max, v)),
   floor: (v) => Math.floor(v),
   last_over_time: (v) => v,
+  increase: (v) => v,
+  sum_over_time: (v) => v,
 };
+
+/** Functions of a range vector: `f(selector[range] offset d)`. */
+const RANGE_FUNCTIONS = new Set(["last_over_time", "increase", "sum_over_time"]);
 
 interface Matching {
   bool: boolean;
@@ -69,12 +78,20 @@ interface Matching {
   groupLeft?: string[];
 }
 
-const signature = (labels: Labels, m: Matching): string =>
-  JSON.stringify(
-    Object.entries(labels)
-      .filter(([k]) => (m.mode === "on" ? m.labels.includes(k) : !m.labels.includes(k)))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
+const signatures = new WeakMap<Labels, Map<string, string>>();
+/** The labels a match compares, as one string; cached per label set (a rule chain matches the same series many times). */
+function signature(labels: Labels, m: Matching): string {
+  const key = `${m.mode}(${m.labels.join(",")})`;
+  let cached = signatures.get(labels);
+  if (!cached) signatures.set(labels, (cached = new Map()));
+  let sig = cached.get(key);
+  if (sig === undefined) {
+    const kept = Object.entries(labels).filter(([k]) => (m.mode === "on" ? m.labels.includes(k) : !m.labels.includes(k)));
+    sig = JSON.stringify(kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    cached.set(key, sig);
+  }
+  return sig;
+}
 
 function arithmetic(op: string, a: number, b: number): number {
   switch (op) {
@@ -159,11 +176,19 @@ function binary(op: string, left: Value, right: Value, m: Matching): Value {
   return { kind: "vector", samples: out };
 }
 
+const compiled = new Map<string, RegExp>();
+/** The regular expression of a matcher, anchored as in Prometheus (compiled once: rules match many series). */
+function anchored(value: string): RegExp {
+  let re = compiled.get(value);
+  if (!re) compiled.set(value, (re = new RegExp(`^(?:${value})$`)));
+  return re;
+}
+
 /** A label matcher; regular expressions are anchored, as in Prometheus, and an absent label is "". */
 function matches(actual: string, op: string, value: string): boolean {
   if (op === "=") return actual === value;
   if (op === "!=") return actual !== value;
-  const hit = new RegExp(`^(?:${value})$`).test(actual);
+  const hit = anchored(value).test(actual);
   return op === "=~" ? hit : !hit;
 }
 
@@ -187,13 +212,15 @@ class Parser {
     const t = this.next();
     if (t.v !== v) throw new Error(`promql-subset: expected ${v}, got ${String(t.v)}`);
   }
+  /** `(a, b, c)`: label names separated by commas, as Prometheus requires (a trailing comma allowed). */
   private labelList(): string[] {
     this.expect("(");
     const out: string[] = [];
     while (this.peek()?.v !== ")") {
       const t = this.next();
-      if (t.t === "id") out.push(t.v);
-      else if (t.v !== ",") throw new Error(`promql-subset: label list ${String(t.v)}`);
+      if (t.t !== "id") throw new Error(`promql-subset: label list ${String(t.v)}`);
+      out.push(t.v);
+      if (this.peek()?.v !== ")") this.expect(",");
     }
     this.expect(")");
     return out;
@@ -269,6 +296,13 @@ class Parser {
       this.expect(")");
       return { kind: "scalar", value: this.time };
     }
+    if (t.v === "vector" && this.peek()?.v === "(") {
+      this.expect("(");
+      const v = this.expression(0);
+      this.expect(")");
+      if (v.kind !== "scalar") throw new Error("promql-subset: vector() takes a number");
+      return { kind: "vector", samples: [{ labels: {}, value: v.value }] };
+    }
     if (FUNCTIONS[t.v] && this.peek()?.v === "(") return this.call(t.v);
     return this.selector(t.v);
   }
@@ -310,7 +344,7 @@ class Parser {
   private call(fn: string): Value {
     this.expect("(");
     const arg = this.expression(0);
-    if (fn === "last_over_time") this.range();
+    if (RANGE_FUNCTIONS.has(fn)) this.range();
     const extra: number[] = [];
     while (this.peek()?.v === ",") {
       this.next();
@@ -327,14 +361,23 @@ class Parser {
   /** `[7d]` and `offset 1m` after a selector: read past, as the store holds the latest sample in any range. */
   private range(): void {
     this.expect("[");
-    while (this.peek()?.v !== "]") this.next();
+    this.duration("range");
     this.expect("]");
     if (this.peek()?.v !== "offset") return;
     this.next();
+    this.duration("offset");
+  }
+
+  /** A Prometheus duration such as 5m, 7d or 1h30m (read as 1 and "h30m"), read past. */
+  private duration(what: string): void {
+    let parts = 0;
     while (this.peek()?.t === "num") {
       this.next();
-      if (this.peek()?.t === "id") this.next();
+      const unit = this.next();
+      if (unit.t !== "id" || !/^(?:ms|s|m|h|d|w|y)(?:\d+(?:ms|s|m|h|d|w|y))*$/.test(unit.v)) throw new Error(`promql-subset: ${what} needs a duration unit, got ${String(unit.v)}`);
+      parts += 1;
     }
+    if (parts === 0) throw new Error(`promql-subset: ${what} needs a duration such as 5m`);
   }
 
   private selector(name: string | undefined): Value {
