@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, type RolloutState, type StateEvent } from "@agent-canary/rollout-state";
@@ -254,6 +254,23 @@ describe("the file watcher on a real directory", () => {
     await writeFile(join(dir, "shop.json"), JSON.stringify({ ...seeded, canaryPercent: 42 }));
     const edited = await waitFor(() => events.find((e) => e.kind === "state" && e.state.canaryPercent === 42), { what: "the edit" });
     expect(edited).toMatchObject({ state: { revision: 0 } });
+    stop();
+  });
+
+  it("tells only a whole state from the read at a rename; anything else waits for the debounced read", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    const file = join(dir, "shop.json");
+    // The eager read (at the rename) finds the file half-written by someone else's
+    // non-atomic create; the debounced read after it finds the settled state.
+    const script = scriptedRead([{ kind: "missing" }, { kind: "invalid", error: new Error("half written") }, stateEvent(1)]);
+    const events: StateEvent[] = [];
+    const stop = watchStateFile({ dir, file, pollIntervalMs: NEVER, debounceMs: 20, staleAfterMs: NEVER, readEvent: script.read, onEvent: (event) => events.push(event) });
+    await waitFor(() => events.length === 1, { what: "the first read" });
+    await writeFile(join(dir, "elsewhere"), "{}");
+    await rename(join(dir, "elsewhere"), file);
+    await waitFor(() => events.length === 2, { what: "the debounced read" });
+    expect(events).toEqual([{ kind: "missing" }, stateEvent(1)]);
+    expect(script.calls).toBeGreaterThanOrEqual(3);
     stop();
   });
 
