@@ -177,6 +177,23 @@ describe("a staged state is rolled forward only when its commit entry names it",
     expect((await readdir(dir)).sort()).toEqual(["shop-eu.json.1.0123456789abcdef.tmp", "shop.audit.jsonl", "shop.json"]);
   });
 
+  it("ignores a staged file whose name and content disagree on the revision", async () => {
+    const { next, audit } = nextOf(seeded);
+    // Named for revision 1 (the commit's), holding the same transition at revision 2.
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), JSON.stringify({ ...next, revision: 2 }));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+    await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
+  });
+
+  it("ignores a staged state with no transition in it", async () => {
+    const { next, audit } = nextOf(seeded);
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), JSON.stringify({ ...next, lastTransition: null }));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+  });
+
   it("reads a staged file of an earlier version's name (no token)", async () => {
     const { next, audit } = nextOf(seeded);
     await writeFile(join(dir, "shop.json.1.tmp"), JSON.stringify(next));
