@@ -274,6 +274,76 @@ describe("the file watcher on a real directory", () => {
     stop();
   });
 
+  it("stop() drops a debounced read that is still pending", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    try {
+      let eventRead: () => void = () => undefined;
+      const heard = new Promise<void>((resolve) => (eventRead = resolve));
+      let reads = 0;
+      const stop = watchStateFile({
+        dir,
+        file: join(dir, "shop.json"),
+        pollIntervalMs: NEVER,
+        debounceMs: 60_000,
+        staleAfterMs: NEVER,
+        readEvent: async () => {
+          if (++reads === 2) eventRead();
+          return { kind: "missing" };
+        },
+        onEvent: () => undefined,
+      });
+      // The poll and the staleness check.
+      expect(vi.getTimerCount()).toBe(2);
+      // A rename onto the state file: read at once, and a debounced read scheduled.
+      await writeFile(join(dir, "staged"), "{}");
+      await rename(join(dir, "staged"), join(dir, "shop.json"));
+      await heard;
+      expect(vi.getTimerCount()).toBe(3);
+      stop();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stop() closes the directory watcher: a later rename is not read", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    const file = join(dir, "shop.json");
+    const counting = () => {
+      let reads = 0;
+      let waiting: { count: number; resolve: () => void } | undefined;
+      const stop = watchStateFile({
+        dir: dir ?? "",
+        file,
+        pollIntervalMs: NEVER,
+        debounceMs: NEVER,
+        staleAfterMs: NEVER,
+        readEvent: async () => {
+          reads++;
+          if (waiting && reads >= waiting.count) waiting.resolve();
+          return { kind: "missing" };
+        },
+        onEvent: () => undefined,
+      });
+      const readsReach = (count: number) => new Promise<void>((resolve) => (reads >= count ? resolve() : (waiting = { count, resolve })));
+      return { stop, reads: () => reads, readsReach };
+    };
+    const stopped = counting();
+    await stopped.readsReach(1);
+    stopped.stop();
+    // The witness, started after it, hears each event after it (libuv calls a path's
+    // watchers in the order they started), so once the witness has read at the rename,
+    // the stopped watcher would have read too.
+    const witness = counting();
+    await witness.readsReach(1);
+    await writeFile(join(dir, "staged"), "{}");
+    await rename(join(dir, "staged"), file);
+    await witness.readsReach(2);
+    expect(stopped.reads()).toBe(1);
+    witness.stop();
+  });
+
   it("ignores other files in the directory", async () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     await seed(new FileStore({ dir }), "shop");
