@@ -1,8 +1,8 @@
 import { readlinkSync } from "node:fs";
-import { appendFile, mkdtemp, open, realpath, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, open, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { FileStore, rollback, transition } from "@agent-canary/rollout-state";
+import { FileStore, StoreBusyError, rollback, transition } from "@agent-canary/rollout-state";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bumpPercent, seed } from "./fixtures.js";
 
@@ -13,18 +13,22 @@ import { bumpPercent, seed } from "./fixtures.js";
 
 let dir: string;
 let synced: string[];
+/** Runs before the fsync of a file whose name (as recorded) it is given; the fsync waits for it. */
+let beforeSync: ((name: string) => Promise<void>) | undefined;
 
 beforeEach(async () => {
   dir = await realpath(await mkdtemp(join(tmpdir(), "agent-canary-fsync-")));
   synced = [];
+  beforeSync = undefined;
   const probe = await open(dir, "r");
   const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
   await probe.close();
   const sync = prototype.sync;
   vi.spyOn(prototype, "sync").mockImplementation(function (this: { fd: number }) {
     const path = readlinkSync(`/proc/self/fd/${this.fd}`);
-    synced.push(path === dir ? "<dir>" : basename(path).replace(/\.[0-9a-f]{16}\.tmp$/, ".<token>.tmp"));
-    return sync.call(this);
+    const name = path === dir ? "<dir>" : basename(path).replace(/\.[0-9a-f]{16}\.tmp$/, ".<token>.tmp");
+    synced.push(name);
+    return (beforeSync?.(name) ?? Promise.resolve()).then(() => sync.call(this));
   });
 });
 afterEach(async () => {
@@ -76,5 +80,24 @@ describe("what the file store fsyncs before it acknowledges a write", () => {
     const names = await syncsDuring(() => store.probe(60_000));
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/^\.agent-canary-probe\.[0-9a-f]{16}$/);
+  });
+
+  it("a writer whose lock was broken while it staged commits nothing and leaves no staged file", async () => {
+    const store = new FileStore({ dir });
+    await seed(store, "shop");
+    const before = { state: await readFile(join(dir, "shop.json"), "utf8"), audit: await readFile(join(dir, "shop.audit.jsonl"), "utf8") };
+    // While the staged state is being synced, another writer breaks the lock and takes it
+    // (a new lock file: another inode), as after this writer stalled past its lease.
+    beforeSync = async (name) => {
+      if (name !== "shop.json.1.<token>.tmp") return;
+      beforeSync = undefined;
+      await writeFile(join(dir, "other-writer.lock"), "{}");
+      await rename(join(dir, "other-writer.lock"), join(dir, "shop.lock"));
+    };
+    const error = await bumpPercent(store, "shop", "stalled").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreBusyError);
+    expect((error as Error).message).toMatch(/^lost the lock .*shop\.lock: .*nothing was committed, retry$/);
+    expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json", "shop.lock"]);
+    expect({ state: await readFile(join(dir, "shop.json"), "utf8"), audit: await readFile(join(dir, "shop.audit.jsonl"), "utf8") }).toEqual(before);
   });
 });
