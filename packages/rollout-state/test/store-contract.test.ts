@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CasContractError, FileStore, InvalidStateError, parseAuditLine, parseStoredState, rollback, transition, type AuditEntry, type RolloutState } from "@agent-canary/rollout-state";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { seed } from "./fixtures.js";
 
 // What a store refuses, and that a refusal changes nothing: the arithmetic of a
@@ -77,6 +78,19 @@ describe("compare-and-set arguments: a buggy caller writes nothing", () => {
       expect(error.message).toBe("audit entry must move shop from revision 0 to 1");
     }
     expect(await store.compareAndSet("shop", 0, next, audit)).toEqual({ ok: true, state: next });
+  });
+
+  it("refuses a next state, an audit entry or a recorded event that does not fit the schema, naming the field", async () => {
+    const { next, audit } = nextOf(seeded);
+    const badState = await refusal(() => store.compareAndSet("shop", 0, { ...next, canaryPercent: 250 }, audit));
+    expect(badState).toBeInstanceOf(ZodError);
+    expect((badState as ZodError).issues[0]?.path).toEqual(["canaryPercent"]);
+    const badAudit = await refusal(() => store.compareAndSet("shop", 0, next, { ...audit, reason: 7 } as unknown as AuditEntry));
+    expect(badAudit).toBeInstanceOf(ZodError);
+    expect((badAudit as ZodError).issues[0]?.path).toEqual(["reason"]);
+    const badEvent = await refusal(() => store.record("shop", { ...audit, toPercent: -1 }));
+    expect(badEvent).toBeInstanceOf(ZodError);
+    expect((badEvent as ZodError).issues[0]?.path).toEqual(["toPercent"]);
   });
 
   it("refuses to record an event for a deployment without a state, or one naming another deployment", async () => {
