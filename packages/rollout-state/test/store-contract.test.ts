@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CasContractError, FileStore, InvalidStateError, parseAuditLine, parseStoredState, rollback, transition, type AuditEntry, type RolloutState } from "@agent-canary/rollout-state";
@@ -206,6 +206,17 @@ describe("a staged state is rolled forward only when its commit entry names it",
     await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), JSON.stringify({ ...next, lastTransition: null }));
     await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
     expect(await store.read("shop")).toEqual(seeded);
+  });
+
+  it("passes over a staged name that is a directory or a symbolic link, and writes on", async () => {
+    const { next, audit } = nextOf(seeded);
+    await mkdir(join(dir, "shop.json.1.0123456789abcdef.tmp"));
+    await writeFile(join(dir, "elsewhere.json"), JSON.stringify(next));
+    await symlink(join(dir, "elsewhere.json"), join(dir, "shop.json.1.fedcba9876543210.tmp"));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+    await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
   });
 
   it("reads a staged file of an earlier version's name (no token)", async () => {
