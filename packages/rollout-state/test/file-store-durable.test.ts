@@ -1,4 +1,5 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { readdirSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, StoreUnavailableError, type AuditEntry, type RolloutState } from "@agent-canary/rollout-state";
@@ -99,6 +100,17 @@ describe("a torn audit append (a writer killed mid-line)", () => {
     expect((await store.auditLog("shop")).map((e) => e.by)).toEqual(["test", "next"]);
   });
 
+  it("keeps the line before a torn tail that starts exactly at a 64 KiB read's first byte", async () => {
+    // The cut walks back from the end in 64 KiB reads: here the newline that ends the last
+    // complete line is the first byte of the last read.
+    const torn = "t".repeat((1 << 16) - 1);
+    await appendFile(auditPath(), torn);
+    const acknowledged = (await auditLines()).slice(0, -1);
+    await truncateTornTail(auditPath());
+    expect(await auditLines()).toEqual([...acknowledged, ""]);
+    expect((await store.auditLog("shop")).map((e) => e.by)).toEqual(["test"]);
+  });
+
   it("empties a log that holds nothing but a torn line", async () => {
     await writeFile(auditPath(), '{"at":"2026');
     await truncateTornTail(auditPath());
@@ -120,6 +132,33 @@ describe("a torn audit append (a writer killed mid-line)", () => {
     await writeFile(join(dir, "empty"), "");
     await truncateTornTail(join(dir, "empty"));
     expect(await readFile(join(dir, "empty"), "utf8")).toBe("");
+  });
+});
+
+describe("file descriptors", () => {
+  /** Descriptors of this process open on a file in the store's directory. */
+  const openInDir = (): string[] =>
+    readdirSync("/proc/self/fd").flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(`${dir}/`) || target === dir ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  it("none stays open after writes, reads, a torn-tail cut, a probe and a failed staged write", async () => {
+    await commitWithoutRename(20_000);
+    expect((await store.read("shop"))?.revision).toBe(1);
+    await appendFile(auditPath(), '{"torn');
+    await bumpPercent(store, "shop", "next");
+    await store.auditLog("shop");
+    await store.probe(60_000);
+    await writeFile(join(dir, "taken.tmp"), "x");
+    await writeFileSynced(join(dir, "taken.tmp"), "y").catch(() => undefined);
+    await writeFile(join(dir, "lines.txt"), "a\nb\n");
+    await readLastLine(join(dir, "lines.txt"));
+    expect(openInDir()).toEqual([]);
   });
 });
 
