@@ -2,7 +2,7 @@ import { readlinkSync } from "node:fs";
 import { appendFile, mkdtemp, open, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { FileStore, StoreBusyError, rollback, transition } from "@agent-canary/rollout-state";
+import { FileStore, StoreBusyError, StoreUnavailableError, rollback, transition } from "@agent-canary/rollout-state";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bumpPercent, seed } from "./fixtures.js";
 
@@ -99,5 +99,23 @@ describe("what the file store fsyncs before it acknowledges a write", () => {
     expect((error as Error).message).toMatch(/^lost the lock .*shop\.lock: .*nothing was committed, retry$/);
     expect((await readdir(dir)).sort()).toEqual(["shop.audit.jsonl", "shop.json", "shop.lock"]);
     expect({ state: await readFile(join(dir, "shop.json"), "utf8"), audit: await readFile(join(dir, "shop.audit.jsonl"), "utf8") }).toEqual(before);
+  });
+
+  it("probe() bounds its wait: a hung fsync is reported as the store not answering", async () => {
+    const store = new FileStore({ dir });
+    let release: () => void = () => undefined;
+    beforeSync = (name) => (name.startsWith(".agent-canary-probe.") ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve());
+    const error = await store.probe(50).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toBe("the file store did not answer within 50 ms");
+    release();
+  });
+
+  it("probe() reports an fsync failure without an errno code as an error writing the directory", async () => {
+    const store = new FileStore({ dir });
+    beforeSync = () => Promise.reject(new Error("the device went away"));
+    const error = await store.probe(60_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toBe("the file store's directory cannot be written (error)");
   });
 });
