@@ -307,16 +307,16 @@ describe("the file watcher on a real directory", () => {
     }
   });
 
-  it("stop() closes the directory watcher: a later rename is not read", async () => {
+  it("stop() closes the directory watcher, which the polls never duplicated: a later rename is not read", async () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     const file = join(dir, "shop.json");
-    const counting = () => {
+    const counting = (pollIntervalMs: number) => {
       let reads = 0;
       let waiting: { count: number; resolve: () => void } | undefined;
       const stop = watchStateFile({
         dir: dir ?? "",
         file,
-        pollIntervalMs: NEVER,
+        pollIntervalMs,
         debounceMs: NEVER,
         staleAfterMs: NEVER,
         readEvent: async () => {
@@ -329,19 +329,57 @@ describe("the file watcher on a real directory", () => {
       const readsReach = (count: number) => new Promise<void>((resolve) => (reads >= count ? resolve() : (waiting = { count, resolve })));
       return { stop, reads: () => reads, readsReach };
     };
-    const stopped = counting();
-    await stopped.readsReach(1);
+    // Each poll also restarts the directory watcher if it is gone; five polls must not leave
+    // five watchers (stop() closes one).
+    const stopped = counting(5);
+    await stopped.readsReach(6);
     stopped.stop();
+    const readsAtStop = stopped.reads();
     // The witness, started after it, hears each event after it (libuv calls a path's
     // watchers in the order they started), so once the witness has read at the rename,
     // the stopped watcher would have read too.
-    const witness = counting();
+    const witness = counting(NEVER);
     await witness.readsReach(1);
     await writeFile(join(dir, "staged"), "{}");
     await rename(join(dir, "staged"), file);
     await witness.readsReach(2);
-    expect(stopped.reads()).toBe(1);
+    expect(stopped.reads()).toBe(readsAtStop);
     witness.stop();
+  });
+
+  it("keeps one debounced read pending however many events arrive before it", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    const file = join(dir, "shop.json");
+    await writeFile(file, "{}");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    try {
+      let renamed: () => void = () => undefined;
+      const heardRename = new Promise<void>((resolve) => (renamed = resolve));
+      let reads = 0;
+      const stop = watchStateFile({
+        dir,
+        file,
+        pollIntervalMs: NEVER,
+        debounceMs: 60_000,
+        staleAfterMs: NEVER,
+        readEvent: async () => {
+          if (++reads === 2) renamed();
+          return { kind: "missing" };
+        },
+        onEvent: () => undefined,
+      });
+      // Five in-place edits ("change" events, debounced), then a rename (read at once): once
+      // that read ran, every earlier event has been heard.
+      for (let i = 0; i < 5; i++) await writeFile(file, `{"edit":${i}}`);
+      await writeFile(join(dir, "staged"), "{}");
+      await rename(join(dir, "staged"), file);
+      await heardRename;
+      // The poll, the staleness check and one debounced read.
+      expect(vi.getTimerCount()).toBe(3);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("ignores other files in the directory", async () => {
