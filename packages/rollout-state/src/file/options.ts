@@ -3,6 +3,7 @@ import { z } from "zod";
 /** setTimeout and setInterval take at most 2^31-1 ms; a longer delay fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const FIX = "a whole number of milliseconds";
+const DIR_FIX = "must be the directory path holding the state files";
 
 function milliseconds(min: number) {
   return z
@@ -15,7 +16,7 @@ function milliseconds(min: number) {
 /** The FileStore's options, with their defaults (the README's table lists them). */
 export const FileStoreOptionsSchema = z.object({
   /** The directory holding `<deployment>.json` and `<deployment>.audit.jsonl`. Created on first write. */
-  dir: z.string({ error: "must be the directory path holding the state files" }).min(1, { error: "must be the directory path holding the state files" }),
+  dir: z.string({ error: DIR_FIX }).min(1, { error: DIR_FIX }),
   /** How long a writer waits for another writer's lock. Default 10 s. */
   lockTimeoutMs: milliseconds(1).default(10_000),
   /**
