@@ -52,6 +52,15 @@ describe("the audit log's last line", () => {
     expect((await store.read("shop"))?.canaryPercent).toBe(56);
   });
 
+  it("finds the commit entry at the end of a log of many lines longer than the read window", async () => {
+    const entry = (await store.auditLog("shop"))[0];
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ ...entry, reason: `record ${i}`, fromRevision: 0, toRevision: 0 }));
+    await appendFile(auditPath(), `${lines.join("\n")}\n`);
+    expect((await stat(auditPath())).size).toBeGreaterThan(1 << 15);
+    const committed = await commitWithoutRename(10);
+    expect(await store.read("shop")).toEqual(committed);
+  });
+
   it("reads the only line of a one-line file, and nothing from a file without a complete line", async () => {
     const file = join(dir, "lines.txt");
     await writeFile(file, "only\n");
@@ -78,6 +87,11 @@ describe("the audit log's last line", () => {
     }
     await writeFile(file, `only\n${"t".repeat(20_000)}`);
     expect(await readLastLine(file)).toBe("only");
+    // The last newline is the first byte of the 16 KiB window: the line before it is further back.
+    await writeFile(file, `first\nsecond\n${"t".repeat((1 << 14) - 1)}`);
+    expect(await readLastLine(file)).toBe("second");
+    await writeFile(file, `\n${"t".repeat(10)}`);
+    expect(await readLastLine(file)).toBe("");
     await writeFile(file, "first\nsecond\n");
     expect(await readLastLine(file)).toBe("second");
   });

@@ -119,7 +119,9 @@ export async function readLastLine(path: string): Promise<string | undefined> {
       const { bytesRead } = await handle.read(buffer, 0, readSize, size - readSize);
       const text = buffer.subarray(0, bytesRead).toString("utf8");
       const lastNewline = text.lastIndexOf("\n");
-      const previous = lastNewline < 0 ? -1 : text.lastIndexOf("\n", lastNewline - 1);
+      // lastIndexOf("\n", -1) would find the newline at index 0 again: a newline at the
+      // window's first byte has no line start inside the window.
+      const previous = lastNewline <= 0 ? -1 : text.lastIndexOf("\n", lastNewline - 1);
       // The whole file was read, or the window holds a line with a newline on each side.
       if (readSize === size) return lastNewline < 0 ? undefined : text.slice(previous + 1, lastNewline);
       if (previous >= 0) return text.slice(previous + 1, lastNewline);
