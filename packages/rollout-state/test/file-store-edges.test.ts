@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stagedFiles } from "../src/file/committed.js";
 import { withFileLock } from "../src/file/lock.js";
 import { deploymentPaths } from "../src/file/paths.js";
-import { bumpPercent, seed } from "./fixtures.js";
+import { bumpPercent, seed, warningsDuring } from "./fixtures.js";
 
 // Edges of the file store a user meets rarely but must get right: errors that are not about
 // the state's content pass through as they are, warnings carry their code, the lock options
@@ -19,20 +19,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Process warnings (message and code) emitted while `work` runs. */
-async function warningsDuring(work: () => Promise<unknown>): Promise<{ message: string; code: string | undefined }[]> {
-  const warnings: { message: string; code: string | undefined }[] = [];
-  const onWarning = (warning: Error & { code?: string }) => warnings.push({ message: warning.message, code: warning.code });
-  process.on("warning", onWarning);
-  try {
-    await work();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("warning", onWarning);
-  }
-  return warnings;
-}
 
 describe("errors that are not about the state's content", () => {
   it("a store directory under a file: the read fails with ENOTDIR, not as an invalid state", async () => {
