@@ -4,6 +4,16 @@ import { describe, expect, it } from "vitest";
 // The FileStore's options: the defaults the README's table documents, and a clear refusal of
 // a value that would make a timer fire at once or never (0, negative, NaN, past 2^31-1 ms).
 
+/** The error `make` throws, compared whole (class and message) by toEqual. */
+function refusal(make: () => unknown): Error {
+  try {
+    make();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a refusal");
+}
+
 describe("FileStore options", () => {
   it("fills in the documented defaults", () => {
     expect(new FileStore({ dir: "/srv/state" }).options).toEqual({
@@ -32,7 +42,12 @@ describe("FileStore options", () => {
     [{ pollIntervalMs: 2 ** 31 }, "FileStore option pollIntervalMs must be a whole number of milliseconds, at most 2147483647 (the longest timer Node can set)"],
     [{ pollIntervalMs: "2000" }, "FileStore option pollIntervalMs must be a whole number of milliseconds"],
     [{ dir: "" }, "FileStore option dir must be the directory path holding the state files"],
+    [{ dir: 5 }, "FileStore option dir must be the directory path holding the state files"],
   ])("refuses %o, naming the option and what it must be", (bad, message) => {
-    expect(() => new FileStore({ dir: "/srv/state", ...bad } as never)).toThrow(new TypeError(message));
+    expect(refusal(() => new FileStore({ dir: "/srv/state", ...bad } as never))).toEqual(new TypeError(message));
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(refusal(() => new FileStore(null as never))).toEqual(new TypeError("FileStore options must be an object such as { dir: \"./rollout-state\" }"));
   });
 });
