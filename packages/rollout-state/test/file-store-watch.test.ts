@@ -382,6 +382,38 @@ describe("the file watcher on a real directory", () => {
     }
   });
 
+  it("reads at once only on a rename; an in-place edit waits for the debounce", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    const file = join(dir, "shop.json");
+    await writeFile(file, "{}");
+    const counting = (debounceMs: number) => {
+      let reads = 0;
+      const stop = watchStateFile({
+        dir: dir ?? "",
+        file,
+        pollIntervalMs: NEVER,
+        debounceMs,
+        staleAfterMs: NEVER,
+        readEvent: async () => {
+          reads++;
+          return { kind: "missing" };
+        },
+        onEvent: () => undefined,
+      });
+      return { stop, reads: () => reads };
+    };
+    // The tested watcher's debounce never ends; the witness, started after it, reads 1 ms
+    // after the same event, by which time a read at once would have happened.
+    const tested = counting(NEVER);
+    const witness = counting(1);
+    await waitFor(() => tested.reads() === 1 && witness.reads() === 1, { what: "the first reads" });
+    await writeFile(file, '{"edited":true}');
+    await waitFor(() => witness.reads() >= 2, { what: "the witness's debounced read" });
+    expect(tested.reads()).toBe(1);
+    tested.stop();
+    witness.stop();
+  });
+
   it("ignores other files in the directory", async () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     await seed(new FileStore({ dir }), "shop");
