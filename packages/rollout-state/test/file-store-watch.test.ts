@@ -69,6 +69,27 @@ function startWatch(read: () => Promise<StateEvent>, options: { pollIntervalMs?:
   return { events, stop };
 }
 
+/** A watcher whose reads are counted (each finds no state); `readsReach(n)` settles once n reads ran. */
+function countReads(dir: string, file: string, { pollIntervalMs = NEVER, debounceMs = NEVER } = {}) {
+  let reads = 0;
+  let waiting: { count: number; resolve: () => void } | undefined;
+  const stop = watchStateFile({
+    dir,
+    file,
+    pollIntervalMs,
+    debounceMs,
+    staleAfterMs: NEVER,
+    readEvent: async () => {
+      reads++;
+      if (waiting && reads >= waiting.count) waiting.resolve();
+      return { kind: "missing" };
+    },
+    onEvent: () => undefined,
+  });
+  const readsReach = (count: number) => new Promise<void>((resolve) => (reads >= count ? resolve() : (waiting = { count, resolve })));
+  return { stop, reads: () => reads, readsReach };
+}
+
 describe("the file watcher's timers (scripted reads)", () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -310,35 +331,16 @@ describe("the file watcher on a real directory", () => {
   it("stop() closes the directory watcher, which the polls never duplicated: a later rename is not read", async () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     const file = join(dir, "shop.json");
-    const counting = (pollIntervalMs: number) => {
-      let reads = 0;
-      let waiting: { count: number; resolve: () => void } | undefined;
-      const stop = watchStateFile({
-        dir: dir ?? "",
-        file,
-        pollIntervalMs,
-        debounceMs: NEVER,
-        staleAfterMs: NEVER,
-        readEvent: async () => {
-          reads++;
-          if (waiting && reads >= waiting.count) waiting.resolve();
-          return { kind: "missing" };
-        },
-        onEvent: () => undefined,
-      });
-      const readsReach = (count: number) => new Promise<void>((resolve) => (reads >= count ? resolve() : (waiting = { count, resolve })));
-      return { stop, reads: () => reads, readsReach };
-    };
     // Each poll also restarts the directory watcher if it is gone; five polls must not leave
     // five watchers (stop() closes one).
-    const stopped = counting(5);
+    const stopped = countReads(dir, file, { pollIntervalMs: 5 });
     await stopped.readsReach(6);
     stopped.stop();
     const readsAtStop = stopped.reads();
     // The witness, started after it, hears each event after it (libuv calls a path's
     // watchers in the order they started), so once the witness has read at the rename,
     // the stopped watcher would have read too.
-    const witness = counting(NEVER);
+    const witness = countReads(dir, file);
     await witness.readsReach(1);
     await writeFile(join(dir, "staged"), "{}");
     await rename(join(dir, "staged"), file);
@@ -386,26 +388,10 @@ describe("the file watcher on a real directory", () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     const file = join(dir, "shop.json");
     await writeFile(file, "{}");
-    const counting = (debounceMs: number) => {
-      let reads = 0;
-      const stop = watchStateFile({
-        dir: dir ?? "",
-        file,
-        pollIntervalMs: NEVER,
-        debounceMs,
-        staleAfterMs: NEVER,
-        readEvent: async () => {
-          reads++;
-          return { kind: "missing" };
-        },
-        onEvent: () => undefined,
-      });
-      return { stop, reads: () => reads };
-    };
     // The tested watcher's debounce never ends; the witness, started after it, reads 1 ms
     // after the same event, by which time a read at once would have happened.
-    const tested = counting(NEVER);
-    const witness = counting(1);
+    const tested = countReads(dir, file);
+    const witness = countReads(dir, file, { debounceMs: 1 });
     await waitFor(() => tested.reads() === 1 && witness.reads() === 1, { what: "the first reads" });
     await writeFile(file, '{"edited":true}');
     await waitFor(() => witness.reads() >= 2, { what: "the witness's debounced read" });
@@ -417,22 +403,6 @@ describe("the file watcher on a real directory", () => {
   it("ignores other files in the directory", async () => {
     dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
     await seed(new FileStore({ dir }), "shop");
-    const watchOnly = (file: string, debounceMs: number) => {
-      let reads = 0;
-      const stop = watchStateFile({
-        dir: dir ?? "",
-        file: join(dir ?? "", file),
-        pollIntervalMs: NEVER,
-        debounceMs,
-        staleAfterMs: NEVER,
-        readEvent: async () => {
-          reads++;
-          return { kind: "missing" };
-        },
-        onEvent: () => undefined,
-      });
-      return { stop, reads: () => reads };
-    };
     // The shop watcher would read 1 ms after an event it took for its own; the witness,
     // watching the file that changes, reads 50 ms after the same event. Both hear each
     // event in the same turn of the event loop, so once the witness has read, the shop
@@ -440,8 +410,8 @@ describe("the file watcher on a real directory", () => {
     // billing.json exists before: the edit below is a "change" event, read only after the
     // debounce (a "rename" of the watched file would be read at once).
     await writeFile(join(dir, "billing.json"), "{}");
-    const shop = watchOnly("shop.json", 1);
-    const witness = watchOnly("billing.json", 50);
+    const shop = countReads(dir, join(dir, "shop.json"), { debounceMs: 1 });
+    const witness = countReads(dir, join(dir, "billing.json"), { debounceMs: 50 });
     await waitFor(() => shop.reads() === 1 && witness.reads() === 1, { what: "the first reads" });
     await writeFile(join(dir, "billing.json"), '{"edited":true}');
     await waitFor(() => witness.reads() >= 2, { what: "the witness's read of billing.json" });
