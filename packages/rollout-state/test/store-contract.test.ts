@@ -219,6 +219,25 @@ describe("a staged state is rolled forward only when its commit entry names it",
     expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
   });
 
+  it("takes neither a recorded event nor a commit already renamed into place for a pending commit", async () => {
+    // A recorded event (revision 0 to 0) is the last line; a leftover staged state at
+    // revision 0 carries that event's transition.
+    const event: AuditEntry = { ...nextOf(seeded).audit, fromRevision: 0, toRevision: 0, reason: "resolved" };
+    await store.record("shop", event);
+    const [recorded] = (await store.auditLog("shop")).slice(-1);
+    if (!recorded) throw new Error("no recorded entry");
+    const decoy = (state: RolloutState, entry: AuditEntry) => JSON.stringify({ ...state, canaryPercent: 99, lastTransition: { ...state.lastTransition, at: entry.at, by: entry.by, action: entry.action, reason: entry.reason } });
+    await writeFile(join(dir, "shop.json.0.0123456789abcdef.tmp"), decoy(seeded, recorded));
+    expect(await store.read("shop")).toEqual(seeded);
+    // A commit (0 to 1) whose rename happened: a copy of its staged state is no pending commit.
+    const written = await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    if (written.status !== "changed") throw new Error("rollback did not change the state");
+    const [commit] = (await store.auditLog("shop")).slice(-1);
+    if (!commit) throw new Error("no commit entry");
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), decoy(written.state, commit));
+    expect(await store.read("shop")).toEqual(written.state);
+  });
+
   it("reads a staged file of an earlier version's name (no token)", async () => {
     const { next, audit } = nextOf(seeded);
     await writeFile(join(dir, "shop.json.1.tmp"), JSON.stringify(next));
