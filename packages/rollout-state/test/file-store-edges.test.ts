@@ -29,22 +29,22 @@ describe("errors that are not about the state's content", () => {
   });
 
   it("an audit log that is a directory: reads fail with EISDIR rather than warn and go on", async () => {
-    const store = new FileStore({ dir });
-    await seed(store, "shop");
+    await seed(new FileStore({ dir }), "shop");
     await rm(join(dir, "shop.audit.jsonl"));
     await mkdir(join(dir, "shop.audit.jsonl"));
     const warnings = await warningsDuring(async () => {
-      await expect(store.read("shop")).rejects.toMatchObject({ code: "EISDIR" });
+      await expect(new FileStore({ dir }).read("shop")).rejects.toMatchObject({ code: "EISDIR" });
     });
     expect(warnings).toEqual([]);
   });
 
-  it("a state with no audit log is read without a warning", async () => {
-    const store = new FileStore({ dir });
-    const state = await seed(store, "shop");
+  it("a state with no audit log is read, and a first write made, without a warning", async () => {
+    const state = await seed(new FileStore({ dir }), "shop");
     await rm(join(dir, "shop.audit.jsonl"));
+    // Fresh stores: each warns of one bad line once, so one that warned before would hide it.
     const warnings = await warningsDuring(async () => {
-      expect(await store.read("shop")).toEqual(state);
+      expect(await new FileStore({ dir }).read("shop")).toEqual(state);
+      await seed(new FileStore({ dir }), "billing");
     });
     expect(warnings).toEqual([]);
   });
