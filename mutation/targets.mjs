@@ -45,25 +45,25 @@ export const TARGETS = {
     skipTests: [],
     incremental: true,
   },
-  // The file store around its lock: the lock owner's identity, staged-file names, stored-state
-  // validation (parse.ts), the store spec (openStore), the FileStore class, crash recovery
-  // and the committed-state read, its fsync helpers and fs.watch watcher, and the shared
-  // helpers (keyed queue, watch events, staleness, timeouts).
+  // The file store around its lock: stored-state validation (parse.ts), the store spec
+  // (openStore), the FileStore class and its options, the committed-state read and crash recovery, its
+  // fsync and last-line helpers (durable.ts) and its fs.watch watcher.
+  // Left out for run time on the shared 2 cores (711 mutants with them took close to an
+  // hour at one worker, so a run and a re-run did not fit one session): the lock owner's
+  // identity (lock-owner.ts, the lock's: store-lock-owner.test.ts and lockmut's lock
+  // suites test it), staged-file names (paths.ts), and the small helpers the Redis store
+  // shares (keyed-queue.ts, watch-events.ts, staleness.ts, timeout.ts), each tested
+  // directly in store-helpers.test.ts. Add them to `mutate` for a longer run.
   "rollout-state-file-store": {
     mutate: [
-      "packages/rollout-state/src/file/lock-owner.ts",
-      "packages/rollout-state/src/file/paths.ts",
       "packages/rollout-state/src/parse.ts",
       "packages/rollout-state/src/open-store.ts",
       "packages/rollout-state/src/file/file-store.ts",
+      "packages/rollout-state/src/file/options.ts",
       "packages/rollout-state/src/file/committed.ts",
       "packages/rollout-state/src/file/recovery.ts",
       "packages/rollout-state/src/file/durable.ts",
       "packages/rollout-state/src/file/watch.ts",
-      "packages/rollout-state/src/keyed-queue.ts",
-      "packages/rollout-state/src/watch-events.ts",
-      "packages/rollout-state/src/staleness.ts",
-      "packages/rollout-state/src/timeout.ts",
     ],
     tests: [
       "packages/rollout-state/test/file-store*.test.ts",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { FileStore, InvalidStateError, MAX_REVISION, rollback, transition, type AuditEntry, type RolloutState, type StateEvent } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bumpPercent, seed } from "./fixtures.js";
+import { bumpPercent, seed, warningsDuring } from "./fixtures.js";
 
 /**
  * The on-disk leftovers of a writer killed at each point of a write, built by hand
@@ -30,20 +30,6 @@ function nextOf(state: RolloutState, percent: number, by = "killed-writer"): { n
 }
 
 const stagedName = (revision: number, token = "0123456789abcdef") => `shop.json.${revision}.${token}.tmp`;
-
-async function warningsDuring(work: () => Promise<void>): Promise<string[]> {
-  const warnings: string[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
-  process.on("warning", onWarning);
-  try {
-    await work();
-    // emitWarning is delivered on the next tick.
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("warning", onWarning);
-  }
-  return warnings;
-}
 
 describe("FileStore recovery after a crash", () => {
   it("shows readers the committed state at once and rolls it forward on the next write, after a kill between the audit commit and the rename", async () => {
@@ -105,7 +91,7 @@ describe("FileStore faults that must not block a rollback", () => {
       expect(result).toMatchObject({ status: "changed", state: { phase: "rolled_back", canaryPercent: 0, revision: 1 } });
       await bumpPercent(store, "shop", "after").catch(() => undefined);
     });
-    expect(warnings.filter((w) => w.includes("shop.audit.jsonl (last line)"))).toHaveLength(1);
+    expect(warnings.filter((w) => w.message.includes("shop.audit.jsonl (last line)"))).toHaveLength(1);
     const lines = (await readFile(join(dir, "shop.audit.jsonl"), "utf8")).split("\n").filter(Boolean);
     expect(lines[1]).toBe('{"this is": "not an audit entry"}');
     expect(JSON.parse(lines[2] ?? "{}")).toMatchObject({ action: "rollback", fromRevision: 0, toRevision: 1 });

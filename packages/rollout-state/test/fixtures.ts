@@ -36,3 +36,17 @@ export function ownerLock(pid: number, overrides: Record<string, unknown> = {}):
   const start = overrides.start ?? startTimeFromStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   return `${JSON.stringify({ v: 2, token: "0123456789abcdef01234567", ...selfIdentity(), pid, start, ...overrides })}\n`;
 }
+
+/** Process warnings (message and code) emitted while `work` runs; emitWarning delivers on a later tick. */
+export async function warningsDuring(work: () => Promise<unknown>): Promise<{ message: string; code: string | undefined }[]> {
+  const warnings: { message: string; code: string | undefined }[] = [];
+  const onWarning = (warning: Error & { code?: string }) => warnings.push({ message: warning.message, code: warning.code });
+  process.on("warning", onWarning);
+  try {
+    await work();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  return warnings;
+}

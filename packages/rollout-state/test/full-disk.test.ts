@@ -44,6 +44,8 @@ describe.skipIf(!canMount)("FileStore on a full disk", () => {
     expect((await readdir(dir)).sort()).toEqual(["filler", "shop.audit.jsonl", "shop.json"]);
     await expect(store.probe(5_000)).rejects.toThrow(StoreUnavailableError);
     await expect(store.probe(5_000)).rejects.toThrow(/cannot be written \(ENOSPC\)$/);
+    // A failed probe removes its probe file too.
+    expect((await readdir(dir)).sort()).toEqual(["filler", "shop.audit.jsonl", "shop.json"]);
     expect((await store.read("shop"))?.revision).toBe(0);
 
     await rm(filler);

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CasContractError, FileStore, InvalidStateError, parseAuditLine, parseStoredState, rollback, transition, type AuditEntry, type RolloutState } from "@agent-canary/rollout-state";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { seed } from "./fixtures.js";
 
 // What a store refuses, and that a refusal changes nothing: the arithmetic of a
@@ -77,6 +78,19 @@ describe("compare-and-set arguments: a buggy caller writes nothing", () => {
       expect(error.message).toBe("audit entry must move shop from revision 0 to 1");
     }
     expect(await store.compareAndSet("shop", 0, next, audit)).toEqual({ ok: true, state: next });
+  });
+
+  it("refuses a next state, an audit entry or a recorded event that does not fit the schema, naming the field", async () => {
+    const { next, audit } = nextOf(seeded);
+    const badState = await refusal(() => store.compareAndSet("shop", 0, { ...next, canaryPercent: 250 }, audit));
+    expect(badState).toBeInstanceOf(ZodError);
+    expect((badState as ZodError).issues[0]?.path).toEqual(["canaryPercent"]);
+    const badAudit = await refusal(() => store.compareAndSet("shop", 0, next, { ...audit, reason: 7 } as unknown as AuditEntry));
+    expect(badAudit).toBeInstanceOf(ZodError);
+    expect((badAudit as ZodError).issues[0]?.path).toEqual(["reason"]);
+    const badEvent = await refusal(() => store.record("shop", { ...audit, toPercent: -1 }));
+    expect(badEvent).toBeInstanceOf(ZodError);
+    expect((badEvent as ZodError).issues[0]?.path).toEqual(["toPercent"]);
   });
 
   it("refuses to record an event for a deployment without a state, or one naming another deployment", async () => {
@@ -175,6 +189,53 @@ describe("a staged state is rolled forward only when its commit entry names it",
     // The next write builds on the state file, and removes the shop files nobody committed.
     await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
     expect((await readdir(dir)).sort()).toEqual(["shop-eu.json.1.0123456789abcdef.tmp", "shop.audit.jsonl", "shop.json"]);
+  });
+
+  it("ignores a staged file whose name and content disagree on the revision", async () => {
+    const { next, audit } = nextOf(seeded);
+    // Named for revision 1 (the commit's), holding the same transition at revision 2.
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), JSON.stringify({ ...next, revision: 2 }));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+    await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
+  });
+
+  it("ignores a staged state with no transition in it", async () => {
+    const { next, audit } = nextOf(seeded);
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), JSON.stringify({ ...next, lastTransition: null }));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+  });
+
+  it("passes over a staged name that is a directory or a symbolic link, and writes on", async () => {
+    const { next, audit } = nextOf(seeded);
+    await mkdir(join(dir, "shop.json.1.0123456789abcdef.tmp"));
+    await writeFile(join(dir, "elsewhere.json"), JSON.stringify(next));
+    await symlink(join(dir, "elsewhere.json"), join(dir, "shop.json.1.fedcba9876543210.tmp"));
+    await writeFile(join(dir, "shop.audit.jsonl"), `${await readFile(join(dir, "shop.audit.jsonl"), "utf8")}${JSON.stringify(audit)}\n`);
+    expect(await store.read("shop")).toEqual(seeded);
+    await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
+  });
+
+  it("takes neither a recorded event nor a commit already renamed into place for a pending commit", async () => {
+    // A recorded event (revision 0 to 0) is the last line; a leftover staged state at
+    // revision 0 carries that event's transition.
+    const event: AuditEntry = { ...nextOf(seeded).audit, fromRevision: 0, toRevision: 0, reason: "resolved" };
+    await store.record("shop", event);
+    const [recorded] = (await store.auditLog("shop")).slice(-1);
+    if (!recorded) throw new Error("no recorded entry");
+    const decoy = (state: RolloutState, entry: AuditEntry) => JSON.stringify({ ...state, canaryPercent: 99, lastTransition: { ...state.lastTransition, at: entry.at, by: entry.by, action: entry.action, reason: entry.reason } });
+    await writeFile(join(dir, "shop.json.0.0123456789abcdef.tmp"), decoy(seeded, recorded));
+    expect(await store.read("shop")).toEqual(seeded);
+    // A commit (0 to 1) whose rename happened: a copy of its staged state is no pending commit.
+    const written = await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
+    if (written.status !== "changed") throw new Error("rollback did not change the state");
+    const [commit] = (await store.auditLog("shop")).slice(-1);
+    if (!commit) throw new Error("no commit entry");
+    await writeFile(join(dir, "shop.json.1.0123456789abcdef.tmp"), decoy(written.state, commit));
+    expect(await store.read("shop")).toEqual(written.state);
   });
 
   it("reads a staged file of an earlier version's name (no token)", async () => {

@@ -105,7 +105,10 @@ export async function truncateTornTail(path: string): Promise<void> {
   }
 }
 
-/** The last complete line of a file, or undefined if there is none. */
+/**
+ * The last complete line of a file, or undefined if there is none. A torn tail after it
+ * (no newline) is skipped however long it is, as the short ones are.
+ */
 export async function readLastLine(path: string): Promise<string | undefined> {
   return withOwnFile(path, async (handle) => {
     const { size } = await handle.stat();
@@ -116,9 +119,12 @@ export async function readLastLine(path: string): Promise<string | undefined> {
       const { bytesRead } = await handle.read(buffer, 0, readSize, size - readSize);
       const text = buffer.subarray(0, bytesRead).toString("utf8");
       const lastNewline = text.lastIndexOf("\n");
-      if (lastNewline < 0) return undefined;
-      const previous = text.lastIndexOf("\n", lastNewline - 1);
-      if (previous >= 0 || readSize === size) return text.slice(previous + 1, lastNewline);
+      // lastIndexOf("\n", -1) would find the newline at index 0 again: a newline at the
+      // window's first byte has no line start inside the window.
+      const previous = lastNewline <= 0 ? -1 : text.lastIndexOf("\n", lastNewline - 1);
+      // The whole file was read, or the window holds a line with a newline on each side.
+      if (readSize === size) return lastNewline < 0 ? undefined : text.slice(previous + 1, lastNewline);
+      if (previous >= 0) return text.slice(previous + 1, lastNewline);
       readSize = Math.min(size, readSize * 4);
     }
   });

@@ -12,28 +12,9 @@ import { readCommitted } from "./committed.js";
 import { appendSynced, fsyncDirectory, readOwnFile, renameSynced, writeFileSynced } from "./durable.js";
 import { withFileLock, type HeldLock } from "./lock.js";
 import { deploymentOfStateFile, deploymentPaths, type DeploymentPaths } from "./paths.js";
+import { resolveFileStoreOptions, type FileStoreOptions, type ResolvedFileStoreOptions } from "./options.js";
 import { recoverUnderLock } from "./recovery.js";
 import { watchStateFile } from "./watch.js";
-
-export interface FileStoreOptions {
-  /** The directory holding `<deployment>.json` and `<deployment>.audit.jsonl`. Created on first write. */
-  dir: string;
-  /** How long a writer waits for another writer's lock. Default 10 s. */
-  lockTimeoutMs?: number;
-  /**
-   * The lock lease: a lock its holder has not renewed for this long is broken. Holders
-   * renew every fifth of it. Default 5 s, so a writer killed holding the lock blocks
-   * others for at most that long (less when it ran in our PID namespace: then its death
-   * is certain at once).
-   */
-  staleLockMs?: number;
-  /** Safety-net poll interval for watch(), in case fs.watch misses an event. Default 2 s. */
-  pollIntervalMs?: number;
-  /** fs.watch events are coalesced for this long before re-reading. Default 20 ms. */
-  debounceMs?: number;
-  /** A watcher that has not read the state for this long is told `unavailable` (a hung file system). Default 15 s. */
-  staleAfterMs?: number;
-}
 
 const WARNING_CODE = "AGENT_CANARY_STORE";
 const PROBE_PREFIX = ".agent-canary-probe.";
@@ -53,23 +34,17 @@ const PROBE_PREFIX = ".agent-canary-probe.";
  */
 export class FileStore implements RolloutStore {
   readonly dir: string;
-  private readonly lockTimeoutMs: number;
-  private readonly leaseMs: number;
-  private readonly pollIntervalMs: number;
-  private readonly debounceMs: number;
-  private readonly staleAfterMs: number;
+  /** The options in force, defaults filled in. */
+  readonly options: ResolvedFileStoreOptions;
   private readonly watchers = new Set<() => void>();
   private readonly writes = new KeyedQueue();
   private readonly warned = new Set<string>();
   private dirReady: Promise<void> | undefined;
 
+  /** Throws a TypeError naming the option when one is not a usable number of milliseconds. */
   constructor(options: FileStoreOptions) {
-    this.dir = options.dir;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    this.leaseMs = options.staleLockMs ?? 5_000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
-    this.debounceMs = options.debounceMs ?? 20;
-    this.staleAfterMs = options.staleAfterMs ?? 15_000;
+    this.options = resolveFileStoreOptions(options);
+    this.dir = this.options.dir;
   }
 
   async read(deployment: string): Promise<RolloutState | undefined> {
@@ -99,9 +74,9 @@ export class FileStore implements RolloutStore {
     const stop = watchStateFile({
       dir: this.dir,
       file: deploymentPaths(this.dir, deployment).state,
-      pollIntervalMs: this.pollIntervalMs,
-      debounceMs: this.debounceMs,
-      staleAfterMs: this.staleAfterMs,
+      pollIntervalMs: this.options.pollIntervalMs,
+      debounceMs: this.options.debounceMs,
+      staleAfterMs: this.options.staleAfterMs,
       readEvent: () => readStateEvent(() => this.read(deployment)),
       onEvent,
     });
@@ -168,7 +143,7 @@ export class FileStore implements RolloutStore {
     const paths = deploymentPaths(this.dir, deployment);
     return this.writes.run(deployment, async () => {
       await this.ensureDir();
-      return withFileLock(paths.lock, { timeoutMs: this.lockTimeoutMs, leaseMs: this.leaseMs }, (lock) => body(paths, lock));
+      return withFileLock(paths.lock, { timeoutMs: this.options.lockTimeoutMs, leaseMs: this.options.staleLockMs }, (lock) => body(paths, lock));
     });
   }
 
