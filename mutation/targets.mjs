@@ -38,7 +38,8 @@ export const TARGETS = {
       "packages/rollout-state/src/file/lock-sweep.ts",
     ],
     tests: [
-      "packages/rollout-state/test/file-*.test.ts",
+      "packages/rollout-state/test/file-lock*.test.ts",
+      "packages/rollout-state/test/file-store.test.ts",
       "packages/rollout-state/test/full-disk.test.ts",
       "packages/rollout-state/test/store-contract.test.ts",
     ],
