@@ -69,6 +69,8 @@ function close(actual: number, expected: number, label: string, tolerance = 1e-9
 
 type Totals = StratumTotals["canary"];
 const totals = (n: number, eventShare: number, mean: number, spread: number): Totals => ({ n, x: Math.round(eventShare * n), s: mean * n, q: n * (mean * mean + spread * spread) });
+/** One arm as drawn: sessions, event share, mean and spread of the value (the arguments of totals). */
+type ArmDraw = Parameters<typeof totals>;
 const share = fc.double({ min: 0, max: 1, noNaN: true });
 const mean = fc.double({ min: 0.01, max: 50, noNaN: true });
 const spread = fc.double({ min: 0.1, max: 20, noNaN: true });
@@ -76,8 +78,8 @@ const spread = fc.double({ min: 0.1, max: 20, noNaN: true });
 const pair = (minN: number) =>
   fc.oneof(
     fc.record({ canary: fc.tuple(fc.integer({ min: minN, max: 300 }), share, mean, spread), baseline: fc.tuple(fc.integer({ min: minN, max: 300 }), share, mean, spread) }),
-    fc.tuple(fc.integer({ min: minN, max: 300 }), fc.integer({ min: minN, max: 300 }), share, mean, spread).map(([nc, nb, p, m, sd]) => ({ canary: [nc, p, m, sd] as const, baseline: [nb, p, m, sd] as const })),
-  ).map(({ canary, baseline }): StratumTotals => ({ canary: totals(...canary), baseline: totals(...baseline) }));
+    fc.tuple(fc.integer({ min: minN, max: 300 }), fc.integer({ min: minN, max: 300 }), share, mean, spread).map(([nc, nb, p, m, sd]): Record<"canary" | "baseline", ArmDraw> => ({ canary: [nc, p, m, sd], baseline: [nb, p, m, sd] })),
+  ).map(({ canary, baseline }: Record<"canary" | "baseline", ArmDraw>): StratumTotals => ({ canary: totals(...canary), baseline: totals(...baseline) }));
 /** At least one stratum both arms share, then up to three more, some missing an arm (they drop out). */
 const inputs = fc.record({
   strata: fc.tuple(pair(1), fc.array(pair(0), { maxLength: 3 })).map(([first, rest]) => [first, ...rest]),

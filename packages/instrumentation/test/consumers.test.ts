@@ -94,9 +94,9 @@ describe("consumers", () => {
     expect(stderr.match(/agent-canary is not registered/g)).toHaveLength(1);
   });
 
-  it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers", async () => {
+  it("has types for CommonJS (.cts) and ESM (.mts) TypeScript consumers, and its AI SDK middleware is assignable to ai's", async () => {
     const tsc = join(fixtures, "..", "..", "..", "..", "node_modules", ".bin", "tsc");
-    // Throws with the compiler's diagnostics if either consumer does not type-check.
+    // Throws with the compiler's diagnostics if a consumer does not type-check.
     await run(tsc, ["-p", join(fixtures, "types")]);
   });
 

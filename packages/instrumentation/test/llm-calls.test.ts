@@ -107,7 +107,7 @@ describe("openai chat.completions", () => {
     const { runtime, telemetry } = runtimeWith();
     next = { text: "Let me check.", toolCalls: [{ name: "lookup_order", args: { orderId: "A1" } }], usage: USAGE };
     const text = await runtime.session({ id: "c-2" }, async () => {
-      const stream = await openai.chat.completions.create(chatBody({ stream: true, stream_options: { include_usage: true } }));
+      const stream = await openai.chat.completions.create({ ...chatBody({ stream_options: { include_usage: true } }), stream: true });
       let out = "";
       for await (const chunk of stream) out += chunk.choices[0]?.delta.content ?? "";
       return out;
@@ -123,7 +123,7 @@ describe("openai chat.completions", () => {
     const { runtime, telemetry } = runtimeWith();
     next = { text: "ok", usage: USAGE };
     const cost = await runtime.session({ id: "c-3" }, async (s) => {
-      const stream = await openai.chat.completions.create(chatBody({ stream: true }));
+      const stream = await openai.chat.completions.create({ ...chatBody(), stream: true });
       for await (const _ of stream) void _;
       return s.cost;
     });
@@ -463,12 +463,18 @@ describe("never breaking the agent", () => {
       throw new Error("meter bug");
     };
     const brokenInstrument = { add: fail, record: fail };
+    const brokenObservable = { addCallback: fail, removeCallback: fail };
     const brokenMeterProvider = {
       getMeter: () => ({
         createCounter: () => brokenInstrument,
         createUpDownCounter: () => brokenInstrument,
         createHistogram: () => brokenInstrument,
         createGauge: () => brokenInstrument,
+        createObservableGauge: () => brokenObservable,
+        createObservableCounter: () => brokenObservable,
+        createObservableUpDownCounter: () => brokenObservable,
+        addBatchObservableCallback: fail,
+        removeBatchObservableCallback: fail,
       }),
     };
     const runtime = new AgentCanary({

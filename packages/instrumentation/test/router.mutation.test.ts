@@ -37,6 +37,9 @@ class ScriptedStore implements RolloutStore {
     if (!this.listener) throw new Error("nothing watches this store");
     this.listener(event);
   }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
   read(): Promise<never> {
     return Promise.reject(new Error("routing only watches"));
   }
@@ -471,7 +474,7 @@ describe("rollback clock", () => {
 
   it("keeps the drain's start for a rollback without ids read again", async () => {
     const { router, store } = setup();
-    const bare = { ...rolledBack, rolloutId: undefined, rolledBackAt: undefined };
+    const bare = { ...rolledBack, rolloutId: null, rolledBackAt: null };
     store.emit({ kind: "state", state: bare });
     const first = router.drainDeadline()!;
     await after(first - rolledBack.drainTimeoutSeconds * 1000);

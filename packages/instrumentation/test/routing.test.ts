@@ -212,7 +212,7 @@ describe("router", () => {
 
     // A hung server (SIGSTOP): connections stay open, nothing answers.
     redis.process.kill("SIGSTOP");
-    cleanups.push(() => redis.process.kill("SIGCONT"));
+    cleanups.push(async () => redis.process.kill("SIGCONT"));
     let n = 0;
     await waitFor(async () => (await groupOf(`during-hang-${n++}`)) === "baseline", { what: "sessions to fail closed while redis hangs" });
     expect(await telemetry.metricValue("agent_canary.routing.failures", { reason: "unavailable" })).toBeGreaterThanOrEqual(1);

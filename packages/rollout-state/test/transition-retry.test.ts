@@ -129,8 +129,8 @@ describe("recordEvent", () => {
     const store = new MemoryStore();
     const state = await seed(store, "shop");
     const at = new Date("2027-03-01T12:00:00.000Z");
-    expect(await recordEvent(store, state, { by: "alertmanager:fp", reason: "resolved", action: "rollback", details: { status: "resolved" } }, at)).toBe(true);
-    expect(await recordEvent(store, state, { by: "alertmanager:fp", reason: "duplicate", action: "hold" }, at)).toBe(true);
+    expect(await recordEvent(store, state, { by: "alertmanager:fp", reason: "resolved", action: "rollback", outcome: "resolved", details: { status: "resolved" } }, at)).toBe(true);
+    expect(await recordEvent(store, state, { by: "alertmanager:fp", reason: "duplicate", action: "hold", outcome: "duplicate" }, at)).toBe(true);
     const [, resolved, duplicate] = await store.auditLog("shop");
     expect(resolved).toEqual({
       at: at.toISOString(),
@@ -141,6 +141,7 @@ describe("recordEvent", () => {
       fromPercent: 1,
       toPercent: 1,
       reason: "resolved",
+      outcome: "resolved",
       details: { status: "resolved" },
       deployment: "shop",
       fromRevision: 0,
@@ -154,7 +155,7 @@ describe("recordEvent", () => {
     const store = new MemoryStore();
     const state = await seed(store, "shop");
     const before = Date.now();
-    await recordEvent(store, state, { by: "x", reason: "y", action: "hold" });
+    await recordEvent(store, state, { by: "x", reason: "y", action: "hold", outcome: "unchanged" });
     const stamped = Date.parse((await store.auditLog("shop")).at(-1)!.at);
     expect(stamped).toBeGreaterThanOrEqual(before);
     expect(stamped).toBeLessThanOrEqual(Date.now());
@@ -165,7 +166,7 @@ describe("recordEvent", () => {
     const state = await seed(store, "shop");
     const { record: _record, ...rest } = store;
     const withoutRecord: RolloutStore = { ...rest, read: (d) => store.read(d), compareAndSet: (...a) => store.compareAndSet(...a), watch: (...a) => store.watch(...a), auditLog: (d) => store.auditLog(d), list: () => store.list(), close: () => store.close() };
-    expect(await recordEvent(withoutRecord, state, { by: "x", reason: "y", action: "hold" })).toBe(false);
+    expect(await recordEvent(withoutRecord, state, { by: "x", reason: "y", action: "hold", outcome: "unchanged" })).toBe(false);
     expect(await store.auditLog("shop")).toHaveLength(1);
   });
 });

@@ -89,7 +89,7 @@ async function run(initial: RolloutState | undefined, actions: Action[], gapsSec
     const auditBefore = (await store.auditLog(DEPLOYMENT)).length;
     const want = expected(before, act, now);
     checkPureMutation(before, act, now, want);
-    const outcome = await transition(store, DEPLOYMENT, mutationFor(act), meta, { now: () => now }).catch((error: unknown) => error);
+    const outcome = await transition(store, DEPLOYMENT, mutationFor(act), meta, { now: () => now }).catch((error: unknown) => (error instanceof Error ? error : new Error(`threw a non-Error: ${String(error)}`)));
     const after = store.states.get(DEPLOYMENT);
     // fast-check prints the whole sequence on a failure; this names the step.
     const where = `step ${i} (${act.kind}) from ${before ? `${before.phase} at ${before.canaryPercent}%` : "no state"}`;

@@ -98,7 +98,7 @@ describe("rollout controller", () => {
     expect(record.stages.map((s) => s.percent)).toEqual([1, 5, 25, 50, 100]);
     for (const stage of record.stages) {
       expect(stage.durationSeconds).toBeGreaterThanOrEqual(600);
-      expect(stage.sessions.canary).toBeGreaterThanOrEqual(20);
+      expect(stage.sessions?.canary).toBeGreaterThanOrEqual(20);
       expect(stage.values).toEqual({ cost_ratio: 1.01 });
     }
     expect(record.durationSeconds).toBeGreaterThanOrEqual(5 * 600);

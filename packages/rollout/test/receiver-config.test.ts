@@ -94,7 +94,7 @@ describe("receiver config", () => {
 
   it("checks the TLS files are a PEM certificate and its key before starting, naming the flags or the config fields", async () => {
     const dir = await mkdtemp(join(tmpdir(), "agent-canary-tls-"));
-    const [cert, key, other] = ["tls.crt", "tls.key", "other.key"].map((f) => join(dir, f));
+    const [cert, key, other] = [join(dir, "tls.crt"), join(dir, "tls.key"), join(dir, "other.key")] as const;
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost"], { stdio: "ignore" });
     execFileSync("openssl", ["genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", other], { stdio: "ignore" });
     expect(await refusal({ tlsCertFile: cert, tlsKeyFile: key })).toBe("accepted");

@@ -57,16 +57,18 @@ export async function startLlmStandIn(script: Script) {
     requests.push({ api, body });
     const reply = { model: String(body.model), ...script(api, body), id: String(requests.length) };
     res.setHeader("x-request-id", `req_${requests.length}`);
+    // HTTP/1 and HTTP/2 responses write alike; their overloads do not unify, this one signature does.
+    const out: { write(chunk: string | Uint8Array): unknown } = res;
     if (body.stream === true && api === "converse") {
       res.setHeader("content-type", "application/vnd.amazon.eventstream");
-      for (const frame of converseStreamFrames(reply)) res.write(frame);
+      for (const frame of converseStreamFrames(reply)) out.write(frame);
       res.end();
       return;
     }
     if (body.stream === true) {
       res.setHeader("content-type", "text/event-stream");
       for (const [event, data] of streamEvents(api, reply, body)) {
-        res.write(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+        out.write(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
       }
       res.end();
       return;

@@ -1,6 +1,7 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { AgentCanaryInstrumentation } from "@agent-canary/instrumentation";
 import { Agent } from "@mastra/core/agent";
+import type { MastraModelConfig } from "@mastra/core/llm";
 import { createTool } from "@mastra/core/tools";
 import { afterAll } from "vitest";
 import { z } from "zod";
@@ -35,7 +36,10 @@ describeStack({
       inputSchema: z.object({ orderId: z.string() }),
       execute: async (input) => s.tool("lookup_order", input, () => runTool(input)),
     });
-    const agent = new Agent({ id: "support", name: "support", instructions: v.systemPrompt, model, tools: { lookup_order: lookup } });
+    // Passing an AI SDK model object is how Mastra's docs wire one in; only the types disagree:
+    // @mastra/core 1.71 (also the latest) pins @ai-sdk/provider 4.0.17, while @ai-sdk/openai brings
+    // 4.0.38, whose finishReason adds "interrupted". Our stand-in never sends that reason.
+    const agent = new Agent({ id: "support", name: "support", instructions: v.systemPrompt, model: model as MastraModelConfig, tools: { lookup_order: lookup } });
     const result = await agent.generate("Where is my order A1?", { maxSteps: 6, modelSettings: { temperature: 0.2 } });
     return result.text;
   },

@@ -7,10 +7,15 @@ interface ModelRef {
   readonly modelId: string;
 }
 
-/** The slice of the AI SDK's LanguageModelMiddleware this uses; structurally a middleware of ai 5, 6 and 7. */
+/**
+ * The slice of the AI SDK's LanguageModelMiddleware this uses; structurally a middleware of ai 5, 6 and 7.
+ * Generic in the call's result so it passes the SDK's own result type through: `wrapLanguageModel`
+ * expects `wrapGenerate` to resolve to its generate-result type, which `unknown` would not satisfy,
+ * and importing that type from `ai` would make `ai` a required dependency of every user.
+ */
 export interface AgentCanaryLanguageModelMiddleware {
-  wrapGenerate(options: { doGenerate: () => PromiseLike<unknown>; params: object; model: ModelRef }): Promise<unknown>;
-  wrapStream(options: { doStream: () => PromiseLike<unknown>; params: object; model: ModelRef }): Promise<unknown>;
+  wrapGenerate<Result>(options: { doGenerate: () => PromiseLike<Result>; params: object; model: ModelRef }): Promise<Result>;
+  wrapStream<Result>(options: { doStream: () => PromiseLike<Result>; params: object; model: ModelRef }): Promise<Result>;
 }
 
 /**
