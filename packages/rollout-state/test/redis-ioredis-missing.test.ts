@@ -13,6 +13,7 @@ describe("the Redis store without ioredis installed", () => {
   it("fails the first call with RedisSpecError saying what to install, followed by the import's own error", async () => {
     const error = await connectRedis(parseRedisTarget("redis://127.0.0.1:1"), {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisSpecError);
+    expect((error as Error).name).toBe("RedisSpecError");
     expect((error as Error).message).toMatch(/^the Redis store needs the ioredis package: install it next to @agent-canary\/rollout-state \(npm install ioredis\)\. \S/);
     const store = new RedisStore({ url: "redis://127.0.0.1:1" });
     await expect(store.read("shop")).rejects.toThrow(/^the Redis store needs the ioredis package/);
