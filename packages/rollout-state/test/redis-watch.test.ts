@@ -38,7 +38,7 @@ const revisions = (events: StateEvent[]) => events.map((e) => (e.kind === "state
 
 /** How many connections of this server are subscribed to a channel. */
 async function subscriberConnections(): Promise<number> {
-  const list = (await server.admin.client("LIST", "TYPE", "pubsub")) as string;
+  const list = (await server.admin.call("CLIENT", "LIST", "TYPE", "pubsub")) as string;
   return list.split("\n").filter((line) => line.includes("sub=1")).length;
 }
 
