@@ -32,6 +32,20 @@ describe("RedisStore options", () => {
     }
   });
 
+  it("connects with the documented bounds by default (connect 5 s, each command 3 s, one retry), which `redis` options override", async () => {
+    // The client is private; its options are what a hung or unreachable Redis meets.
+    const clientOf = (store: RedisStore) => (store as unknown as { client(): Promise<Redis> }).client();
+    const plain = new RedisStore({ url: server.redis.redisUrl, prefix: `bounds${++n}:` });
+    const tuned = new RedisStore({ url: server.redis.redisUrl, prefix: `bounds${n}:`, connectTimeoutMs: 700, commandTimeoutMs: 800, redis: { maxRetriesPerRequest: 4 } });
+    try {
+      expect((await clientOf(plain)).options).toMatchObject({ connectTimeout: 5_000, commandTimeout: 3_000, maxRetriesPerRequest: 1 });
+      expect((await clientOf(tuned)).options).toMatchObject({ connectTimeout: 700, commandTimeout: 800, maxRetriesPerRequest: 4 });
+    } finally {
+      await plain.close();
+      await tuned.close();
+    }
+  });
+
   it("connects when constructed, so the first call does not wait for the connection; close() ends it", async () => {
     const name = `eager${++n}`;
     const store = new RedisStore({ url: server.redis.redisUrl, prefix: `${name}:`, redis: { connectionName: name } });
