@@ -77,7 +77,13 @@ export const TARGETS = {
   },
   // The Redis store: connection spec and client (connection.ts), the store with its Lua
   // scripts, watchers and durability report, with the Redis suites on a real redis-server
-  // (Sentinel and Cluster left out: 3 to 6 servers start per mutant).
+  // and store-spec.test.ts (the spec parser and what ioredis is given). The Sentinel and
+  // Cluster suites are skipped: 3 to 6 servers start per mutant. lazy-ioredis.test.ts is
+  // not listed: it spawns the built dist/, so it sees no mutant.
+  // Run time: at one worker on the shared machine (load 8-9) the 517 mutants did not fit in
+  // 80 minutes (2026-11-30: 464 tested, then stopped). Survivors cost most (every covering
+  // test runs, and the Redis suites start a server per file); 8 to 2 mutants a minute.
+  // Budget about two hours, or narrow `mutate` to one file per run.
   "rollout-state-redis": {
     mutate: [
       "packages/rollout-state/src/redis/connection.ts",
@@ -87,11 +93,10 @@ export const TARGETS = {
       "packages/rollout-state/src/redis/scripts.ts",
     ],
     tests: [
-      "packages/rollout-state/test/redis-store*.test.ts",
-      "packages/rollout-state/test/redis-unreachable.test.ts",
-      "packages/rollout-state/test/lazy-ioredis.test.ts",
+      "packages/rollout-state/test/redis-*.test.ts",
+      "packages/rollout-state/test/store-spec.test.ts",
     ],
-    skipTests: [],
+    skipTests: ["packages/rollout-state/test/redis-cluster.test.ts", "packages/rollout-state/test/redis-sentinel.test.ts"],
     incremental: true,
   },
   // Routing, pinning and fail-closed handling, and the loop detector, with the tests that

@@ -33,8 +33,9 @@ export class RedisSpecError extends Error {
 const EXAMPLES =
   "redis://host:6379[/db], rediss://host:6380, redis+sentinel://s1:26379,s2:26379/mymaster, redis+cluster://n1:7000,n2:7001";
 
+/** `list` is never empty (the spec's pattern asks for one character), and an empty entry is refused. */
 function hostPorts(spec: string, list: string, defaultPort: number): HostPort[] {
-  const hosts = list.split(",").map((entry) => {
+  return list.split(",").map((entry) => {
     // A colon belongs to the port unless the host is a bracketed IPv6 address: "s1:abc" is
     // refused here rather than taken for a host named "s1:abc" that fails only at connect.
     const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(entry.trim());
@@ -43,8 +44,6 @@ function hostPorts(spec: string, list: string, defaultPort: number): HostPort[] 
     if (!host || port < 1 || port > 65535) throw new RedisSpecError(`store "${spec}": "${entry}" is not host:port; e.g. ${EXAMPLES}`);
     return { host, port };
   });
-  if (hosts.length === 0) throw new RedisSpecError(`store "${spec}" names no host; e.g. ${EXAMPLES}`);
-  return hosts;
 }
 
 /** Splits `scheme://[user[:pass]@]hosts[/path]`; the WHATWG URL parser refuses comma-separated hosts. */

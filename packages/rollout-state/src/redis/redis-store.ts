@@ -139,8 +139,11 @@ export class RedisStore implements RolloutStore {
   async record(deployment: string, entry: AuditEntry): Promise<void> {
     // Validated with a placeholder revision; the script writes the real one atomically.
     const { fromRevision: _from, toRevision: _to, ...unstamped } = checkRecordEntry(deployment, entry, 0);
+    const key = this.key(deployment, "state");
     await this.run("record an audit entry", async (client) => {
-      const done = await client.eval(RECORD_SCRIPT, 2, this.key(deployment, "state"), this.key(deployment, "audit"), JSON.stringify(unstamped));
+      const done = await client.eval(RECORD_SCRIPT, 2, key, this.key(deployment, "audit"), JSON.stringify(unstamped));
+      // A data defect, not an outage: retrying cannot help, repairing the field does.
+      if (typeof done === "string") throw new InvalidStateError(`redis key ${key}`, "revision", `is ${JSON.stringify(done)} in the revision field, not a whole number (set it to the state JSON's revision)`);
       if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
       await this.waitForReplicas(client);
     });

@@ -49,14 +49,13 @@ return 0
  * respect to compare-and-set. The entry comes as a JSON object without its revisions; the
  * script appends them before the closing brace.
  * KEYS: 1 state hash, 2 audit stream. ARGV: 1 entry JSON.
- * Returns 1, or 0 when the deployment has no state.
+ * Returns 1, 0 when the deployment has no state, or the revision field (a string) when it
+ * is not a whole number (nothing is appended: the entry would not be valid JSON).
  */
 export const RECORD_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'revision')
 if not current then return 0 end
-if not string.match(current, '^%d+$') then
-  return redis.error_reply('the revision field of ' .. KEYS[1] .. ' is not a number')
-end
+if not string.match(current, '^%d+$') then return current end
 local entry = string.sub(ARGV[1], 1, -2) .. ',"fromRevision":' .. current .. ',"toRevision":' .. current .. '}'
 redis.call('XADD', KEYS[2], '*', 'entry', entry)
 return 1
