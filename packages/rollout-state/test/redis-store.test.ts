@@ -33,7 +33,7 @@ describe("RedisStore reconnects", () => {
       const stop = store.watch("shop", (event) => events.push(event));
       await waitFor(() => events.length === 1, { what: "initial event" });
       // Drop the subscriber connection and change the state before it comes back.
-      await admin.client("KILL", "TYPE", "pubsub");
+      await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
       await bumpPercent(writer, "shop", "while-away");
       const seen = await waitFor(() => events.find((e) => e.kind === "state" && e.state.revision === 1), { what: "change after reconnect" });
       expect(seen).toBeDefined();
@@ -122,7 +122,7 @@ describe("RedisStore faults that must not block a rollback", () => {
       const events: StateEvent[] = [];
       const stop = store.watch("shop", (event) => events.push(event));
       await waitFor(() => events[0]?.kind === "state", { what: "initial state" });
-      await admin.client("KILL", "TYPE", "pubsub");
+      await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
       expect(await waitFor(() => events.find((e) => e.kind === "unavailable"), { what: "unavailable on the lost connection" })).toMatchObject({ error: { message: "lost the connection to redis" } });
       await waitFor(() => events.at(-1)?.kind === "state", { what: "the state again after the reconnect" });
       stop();
