@@ -77,5 +77,14 @@ export function fieldMessage(issue: z.core.$ZodRawIssue, options: FieldMessageOp
  */
 export const fieldErrorMap: z.core.$ZodErrorMap = (issue) => fieldMessage(issue);
 
+/**
+ * The first issue of a failed parse: the field as a dotted path ("" for the value
+ * itself) and its message. Every boundary reports one issue, the first, with its field.
+ */
+export function firstIssue(error: z.ZodError): { readonly field: string; readonly message: string } {
+  const issue = error.issues[0];
+  return { field: issue ? issue.path.map(String).join(".") : "", message: issue?.message ?? error.message };
+}
+
 /** As fieldErrorMap, without quoting values: for data that may be private (answers, SDK replies). */
 export const privateFieldErrorMap: z.core.$ZodErrorMap = (issue) => fieldMessage(issue, { showValues: false });

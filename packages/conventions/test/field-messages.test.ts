@@ -2,7 +2,7 @@
 // reads in gates.yaml, receiver.yaml, shadow options and instrumentation options errors.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fieldErrorMap, privateFieldErrorMap } from "../src/index.js";
+import { fieldErrorMap, firstIssue, privateFieldErrorMap } from "../src/index.js";
 
 /** The one message `value` is refused with under `schema` and `map`. */
 function messageOf(schema: z.ZodType, value: unknown, map: z.core.$ZodErrorMap = fieldErrorMap): string {
@@ -72,5 +72,20 @@ describe("privateFieldErrorMap", () => {
   it("words sizes and missing fields as fieldErrorMap does", () => {
     expect(messageOf(z.number().min(0), -1, privateFieldErrorMap)).toBe("must be at least 0");
     expect(messageOf(z.object({ output: z.string() }), {}, privateFieldErrorMap)).toBe("required: text");
+  });
+});
+
+describe("firstIssue", () => {
+  it("names the first bad field by its dotted path, list indexes included, with its message", () => {
+    const schema = z.object({ alerts: z.array(z.object({ status: z.string() })), version: z.string() });
+    const parsed = schema.safeParse({ alerts: [{ status: "firing" }, { status: 7 }], version: 4 }, { error: fieldErrorMap });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(firstIssue(parsed.error)).toEqual({ field: "alerts.1.status", message: "must be text, not the number 7" });
+  });
+
+  it("gives an empty field when the value itself is wrong", () => {
+    const parsed = z.string().safeParse(3, { error: privateFieldErrorMap });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(firstIssue(parsed.error)).toEqual({ field: "", message: "must be text, not a number" });
   });
 });

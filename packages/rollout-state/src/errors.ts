@@ -1,3 +1,4 @@
+import { firstIssue } from "@agent-canary/conventions";
 import type { z } from "zod";
 
 /** A stored state (or audit line) that does not parse or does not match the schema. */
@@ -35,9 +36,8 @@ export class InvalidStateError extends Error {
   }
 
   static fromZod(source: string, error: z.ZodError): InvalidStateError {
-    const issue = error.issues[0];
-    const field = issue ? issue.path.map(String).join(".") : "";
-    return new InvalidStateError(source, field, issue?.message ?? error.message);
+    const { field, message } = firstIssue(error);
+    return new InvalidStateError(source, field, message);
   }
 }
 

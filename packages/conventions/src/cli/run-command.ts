@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { firstIssue } from "../field-messages.js";
 import { CliError } from "./cli-error.js";
 import { EXIT_CODES } from "./exit-codes.js";
 
@@ -24,8 +25,8 @@ export function describeFailure(error: unknown, userErrors: readonly UserErrorCl
   if (userErrors.some((type) => error instanceof type)) return { exitCode: EXIT_CODES.failed, message: (error as Error).message };
   if (error instanceof ZodError) {
     // A schema a file or the state was checked with: the path names the field.
-    const issue = error.issues[0];
-    return { exitCode: EXIT_CODES.failed, message: `${issue?.path.join(".") || "input"}: ${issue?.message ?? error.message}` };
+    const { field, message } = firstIssue(error);
+    return { exitCode: EXIT_CODES.failed, message: `${field || "input"}: ${message}` };
   }
   const file = fileProblem(error);
   return file === undefined ? undefined : { exitCode: EXIT_CODES.failed, message: file };

@@ -1,4 +1,4 @@
-import { fieldErrorMap } from "@agent-canary/conventions";
+import { fieldErrorMap, firstIssue } from "@agent-canary/conventions";
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from "yaml";
 import { z } from "zod";
 import type { GatesConfig } from "../config/resolve.js";
@@ -66,8 +66,8 @@ export function mergeAlertmanagerConfig(text: string, file: string, config: Gate
   if (doc.errors.length) throw new AlertmanagerMergeError(file, "", `not valid YAML: ${doc.errors[0]?.message.split("\n")[0] ?? "syntax error"}`);
   const parsed = ExistingConfigSchema.safeParse(doc.toJS() ?? {}, { error: fieldErrorMap });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AlertmanagerMergeError(file, issue?.path.join(".") || "(top level)", `${issue?.message ?? "invalid"}; pass the alertmanager.yml your Alertmanager runs with`);
+    const { field, message } = firstIssue(parsed.error);
+    throw new AlertmanagerMergeError(file, field || "(top level)", `${message}; pass the alertmanager.yml your Alertmanager runs with`);
   }
   const notify = config.notifications.receiver;
   if (notify && !parsed.data.receivers.some((r) => r.name === notify)) {

@@ -1,3 +1,4 @@
+import { firstIssue } from "@agent-canary/conventions";
 import { z } from "zod";
 
 /** setTimeout and setInterval take at most 2^31-1 ms; a longer delay fires at once. */
@@ -45,7 +46,6 @@ export type ResolvedFileStoreOptions = z.output<typeof FileStoreOptionsSchema>;
 export function resolveFileStoreOptions(options: FileStoreOptions): ResolvedFileStoreOptions {
   const result = FileStoreOptionsSchema.safeParse(options);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.map(String).join(".");
-  throw new TypeError(`FileStore ${path ? `option ${path}` : "options"} ${issue?.message ?? result.error.message}`);
+  const { field, message } = firstIssue(result.error);
+  throw new TypeError(`FileStore ${field ? `option ${field}` : "options"} ${message}`);
 }

@@ -1,4 +1,4 @@
-import { fieldErrorMap } from "@agent-canary/conventions";
+import { fieldErrorMap, firstIssue } from "@agent-canary/conventions";
 import { z } from "zod";
 
 export const FiringGateSchema = z.object({
@@ -79,8 +79,8 @@ export class EvaluatorGateSource implements GateSource {
   async report(query: GateQuery): Promise<GateReport> {
     const result = GateReportSchema.safeParse(await this.evaluate(query), { error: fieldErrorMap });
     if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new Error(`the gate evaluator returned an invalid report at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? result.error.message}`);
+      const { field, message } = firstIssue(result.error);
+      throw new Error(`the gate evaluator returned an invalid report at "${field}": ${message}`);
     }
     return result.data;
   }

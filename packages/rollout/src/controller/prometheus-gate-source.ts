@@ -1,4 +1,4 @@
-import { fieldErrorMap, METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
+import { fieldErrorMap, firstIssue, METRICS, prometheusLabel, prometheusName, type ExportMode } from "@agent-canary/conventions";
 import { gateReadingQuery, KIND_SPECS, readGateVerdicts, RECORDED, type GatesConfig, type GateReading } from "@agent-canary/gate-rules";
 import { z } from "zod";
 import type { FiringGate, GateQuery, GateReport, GateSource, GateVerdictReport } from "./gate-source.js";
@@ -152,9 +152,8 @@ export class PrometheusGateSource implements GateSource {
     if (!response.ok) throw new Error(`Prometheus at ${this.options.url} answered ${response.status} to ${expr}: ${JSON.stringify(body)}`);
     const parsed = VectorResponseSchema.safeParse(body, { error: fieldErrorMap });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const at = issue?.path.length ? ` at "${issue.path.join(".")}"` : "";
-      throw new Error(`Prometheus at ${this.options.url} sent an unexpected reply to ${expr}${at}: ${issue?.message ?? ""} (is --prometheus-url the Prometheus HTTP API, e.g. http://prometheus:9090?)`);
+      const { field, message } = firstIssue(parsed.error);
+      throw new Error(`Prometheus at ${this.options.url} sent an unexpected reply to ${expr}${field ? ` at "${field}"` : ""}: ${message} (is --prometheus-url the Prometheus HTTP API, e.g. http://prometheus:9090?)`);
     }
     return parsed.data.data.result;
   }

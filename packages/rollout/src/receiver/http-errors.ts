@@ -1,3 +1,4 @@
+import { firstIssue } from "@agent-canary/conventions";
 import type { FastifyRequest } from "fastify";
 import type { z } from "zod";
 
@@ -14,9 +15,8 @@ export class HttpError extends Error {
 }
 
 export function zodFailure(error: z.ZodError, what: string): HttpError {
-  const issue = error.issues[0];
-  const field = issue ? issue.path.map(String).join(".") : "";
-  return new HttpError(400, "invalid_payload", `invalid ${what} payload${field ? ` at "${field}"` : ""}: ${issue?.message ?? error.message}`, field);
+  const { field, message } = firstIssue(error);
+  return new HttpError(400, "invalid_payload", `invalid ${what} payload${field ? ` at "${field}"` : ""}: ${message}`, field);
 }
 
 /** fastify's own 4xx messages ("Unsupported Media Type") do not say what to send instead. */

@@ -1,4 +1,4 @@
-import { privateFieldErrorMap, ROUTING_SLOTS, routingSlotOf } from "@agent-canary/conventions";
+import { firstIssue, privateFieldErrorMap, ROUTING_SLOTS, routingSlotOf } from "@agent-canary/conventions";
 import { z } from "zod";
 import { withDeadline } from "../limits/deadline.js";
 import { errorText } from "../record/withheld.js";
@@ -66,8 +66,8 @@ export async function runJudge<I>(judge: Judge<I>, request: JudgeRequest<I>, cal
     const answer = await withDeadline((signal) => judge(request, signal), { what: "judge", setting: "compare.judgeTimeoutMs", timeoutMs }, stop);
     const parsed = JudgeResultSchema.safeParse(answer, { error: privateFieldErrorMap });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { trigger, error: `judge returned an invalid result at "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}; return { verdict: "candidate_better" | "equivalent" | "production_better", score?: 0..1, reason?: string }` };
+      const { field, message } = firstIssue(parsed.error);
+      return { trigger, error: `judge returned an invalid result at "${field}": ${message}; return { verdict: "candidate_better" | "equivalent" | "production_better", score?: 0..1, reason?: string }` };
     }
     const { reason, ...verdict } = parsed.data;
     return { ...verdict, ...(reason !== undefined && call.keepInputs ? { reason } : {}), trigger };

@@ -1,4 +1,4 @@
-import { privateFieldErrorMap } from "@agent-canary/conventions";
+import { firstIssue, privateFieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import type { Embedder } from "../compare/similarity.js";
 import { ShadowError } from "../record/withheld.js";
@@ -31,8 +31,8 @@ export function createOpenAIEmbedder(options: { readonly client: EmbeddingsClien
   return async (text, signal) => {
     const reply = EmbeddingsReplySchema.safeParse(await options.client.embeddings.create({ model: options.model, input: text }, { signal }), { error: privateFieldErrorMap });
     if (!reply.success) {
-      const issue = reply.error.issues[0];
-      throw new EmbeddingsReplyError(`the embeddings API (model ${options.model}) replied without a usable vector: field "${issue?.path.join(".") ?? ""}": ${issue?.message ?? "invalid"}`);
+      const { field, message } = firstIssue(reply.error);
+      throw new EmbeddingsReplyError(`the embeddings API (model ${options.model}) replied without a usable vector: field "${field}": ${message}`);
     }
     // min(1) above makes the first element exist.
     return reply.data.data[0]?.embedding ?? [];

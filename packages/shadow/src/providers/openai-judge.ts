@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { privateFieldErrorMap } from "@agent-canary/conventions";
+import { firstIssue, privateFieldErrorMap } from "@agent-canary/conventions";
 import { z } from "zod";
 import type { Judge, JudgeResult } from "../compare/judge.js";
 import { jsonSafe } from "../record/json-safe.js";
@@ -65,8 +65,8 @@ function judgeReply(content: string): z.infer<typeof JudgeReplySchema> {
   }
   const parsed = JudgeReplySchema.safeParse(json, { error: privateFieldErrorMap });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new JudgeReplyError(`the judge model's reply has an invalid field "${issue?.path.join(".") ?? ""}" (${issue?.message ?? "invalid"})`);
+  const { field, message } = firstIssue(parsed.error);
+  throw new JudgeReplyError(`the judge model's reply has an invalid field "${field}" (${message})`);
 }
 
 export interface OpenAIJudgeOptions {
