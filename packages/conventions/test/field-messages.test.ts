@@ -88,4 +88,9 @@ describe("firstIssue", () => {
     expect(parsed.success).toBe(false);
     if (!parsed.success) expect(firstIssue(parsed.error)).toEqual({ field: "", message: "must be text, not a number" });
   });
+
+  it("gives an empty field and the error's own message for an error without issues", () => {
+    const error = new z.ZodError([]);
+    expect(firstIssue(error)).toEqual({ field: "", message: error.message });
+  });
 });
