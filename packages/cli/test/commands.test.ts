@@ -48,9 +48,9 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(args: readonly string[]): Promise<Run> {
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, AGENT_CANARY_STORE: STORE }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, AGENT_CANARY_STORE: STORE, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -67,7 +67,7 @@ async function runAll(cases: readonly (readonly string[])[], width = 3): Promise
   return results;
 }
 
-/** Every command path of the fully loaded program (not `help`; `demo` is its own package, a forwarder here: its exit codes, the same table, are tested in test/e2e/demo.test.ts). */
+/** Every command path of the fully loaded program (not `help`; `demo` is its own package, a forwarder here: its flags are tested below, its runs in test/e2e/demo.test.ts). */
 function commandPaths(command: Command, path: readonly string[] = []): { path: string[]; command: Command }[] {
   return command.commands
     .filter((sub) => sub.name() !== "help" && sub.name() !== "demo")
@@ -194,5 +194,51 @@ describe("every agent-canary command (the built binary)", () => {
     const check = await run(["shadow", "report", COMPARISONS, "--risk", "critical", "--check", "--json"]);
     expect(check.code).toBe(EXIT_CODES.checkFailed);
     expect(JSON.parse(check.stdout)).toMatchObject({ candidates: [expect.objectContaining({ candidateVersion: "cccccccccccccccc" })] });
+  });
+});
+
+/** `demo` with one flag wrong, and the flag its one error line must name. None of them runs a scenario. */
+const DEMO_BAD_FLAGS: { args: string[]; names: string }[] = [
+  { args: ["--scenario", "nope"], names: "'-s, --scenario <name>' argument 'nope'" },
+  { args: ["--bogus"], names: "'--bogus'" },
+  { args: ["--seed", "x"], names: "--seed x: give a whole number" },
+  { args: ["--seed", ""], names: "--seed : give a whole number" },
+  { args: ["--concurrency", "0"], names: "--concurrency 0: give a whole number from 1 to 64" },
+  { args: ["--speed", "-1"], names: "--speed -1: give a number above 0" },
+  { args: ["--speed", "fast"], names: "--speed fast: give a number above 0" },
+  { args: ["-s"], names: "'-s, --scenario <name>' argument missing" },
+  { args: ["cost"], names: "too many arguments for 'demo'" },
+];
+
+describe("agent-canary demo's command line (the built binary, forwarding to @agent-canary/demo)", () => {
+  it("a wrong flag exits 2 with one error line naming the flag and the fix, as every other command, and runs nothing", async () => {
+    const results = await runAll(DEMO_BAD_FLAGS.map(({ args }) => ["demo", ...args]));
+    DEMO_BAD_FLAGS.forEach(({ args, names }, i) => {
+      const result = results[i] as Run;
+      const label = `demo ${args.join(" ")}\n${result.stderr}`;
+      expect(result.code, label).toBe(EXIT_CODES.usage);
+      const errors = result.stderr.split("\n").filter((line) => line.startsWith("error:"));
+      expect(errors, label).toHaveLength(1);
+      expect(errors[0], label).toContain(names);
+      // Nothing else: no "invalid options" block, no stack, no timeline.
+      expect(result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("error:") && line !== "(run with --help for usage)"), label).toEqual([]);
+      expect(result.stdout, label).toBe("");
+    });
+  });
+
+  it("--stack without its servers exits 1 with one error line naming what is missing and the way out", async () => {
+    // An empty PATH: no prometheus, alertmanager or redis-server to find (node is spawned by its full path).
+    const result = await run(["demo", "--stack", "--scenario", "cost"], { PATH: dir, AGENT_CANARY_PROMETHEUS_BIN: "" });
+    expect(result.code, result.stderr).toBe(EXIT_CODES.failed);
+    expect(result.stderr.trimEnd().split("\n"), result.stderr).toEqual([expect.stringMatching(/^error: --stack needs real servers: none of prometheus is on PATH\..*Without --stack the demo runs embedded/)]);
+    expect(result.stdout).toBe("");
+  });
+
+  it("--help prints the scenarios and the exit codes, exit 0", async () => {
+    const help = await run(["demo", "--help"]);
+    expect(help.code).toBe(EXIT_CODES.ok);
+    expect(help.stdout).toContain("Usage: agent-canary demo [options]");
+    expect(help.stdout).toContain("Exit codes:\n    0  done");
+    expect(help.stdout).toMatch(/For the demo, 3 means a scenario did not end as a working product should/);
   });
 });

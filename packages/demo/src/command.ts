@@ -1,6 +1,6 @@
-import { EXIT_CODES, exitCodeOf, exitCodesHelp } from "@agent-canary/conventions/cli";
+import { exitCodeOf, exitCodesHelp, isCommanderUsageError, parseFlags, runCommand } from "@agent-canary/conventions/cli";
 import { Command, CommanderError, Option } from "commander";
-import { DemoOptionsSchema, describeOptionErrors, SCENARIO_NAMES } from "./options.js";
+import { DemoOptionsSchema, SCENARIO_NAMES } from "./options.js";
 import { runDemo } from "./run-demo.js";
 
 const HELP = `
@@ -41,15 +41,12 @@ export function addDemoCommand(program: Command): Command {
     .option("--stack", "use real Prometheus, Alertmanager and Redis (on PATH; Debian: apt-get install prometheus prometheus-alertmanager redis-server)", false)
     .option("--json", "print only a JSON summary on stdout", false)
     .addHelpText("after", HELP)
-    .action(async (raw: Record<string, unknown>) => {
-      const parsed = DemoOptionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        process.stderr.write(`agent-canary demo: invalid options\n${describeOptionErrors(parsed.error)}\nSee agent-canary demo --help.\n`);
-        process.exitCode = EXIT_CODES.usage;
-        return;
-      }
-      process.exitCode = await runDemo(parsed.data);
-    });
+    // As every other command: a bad flag value is one line `error: --flag value: fix` and exit 2.
+    .action((raw: Record<string, unknown>, command: Command) =>
+      runCommand(command, async () => {
+        process.exitCode = await runDemo(parseFlags(DemoOptionsSchema, raw));
+      }),
+    );
   return program;
 }
 
@@ -59,10 +56,11 @@ export function addDemoCommand(program: Command): Command {
  */
 export async function runDemoCommand(args: readonly string[]): Promise<void> {
   const program = new Command("agent-canary")
-    .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
-    // Commander says 1 for its own usage errors; the shared table says 2. Thrown, so the CLI's bin exits once, after cleanup.
+    // As the CLI's program shell does: the hint to --help follows commander's own usage errors only (not
+    // a failed run), and the table's code replaces commander's 1. Thrown, so a bin exits once, after cleanup.
     .exitOverride((error) => {
+      if (isCommanderUsageError(error)) process.stderr.write("(run with --help for usage)\n");
       throw new CommanderError(exitCodeOf(error), error.code, error.message);
     });
   addDemoCommand(program);

@@ -1,4 +1,4 @@
-import { EXIT_CODES, type ExitCode } from "@agent-canary/conventions/cli";
+import { cliIo, CliError, emit, EXIT_CODES, type CliIo, type ExitCode } from "@agent-canary/conventions/cli";
 import { BASE_TIME_FACTOR } from "./config.js";
 import { SessionLog } from "./gates/session-log.js";
 import { startEmbeddedOps } from "./ops/embedded.js";
@@ -9,27 +9,33 @@ import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
 import { runScenario } from "./run-scenario.js";
 import { SCENARIOS } from "./scenarios.js";
 
-const write = (line: string) => process.stdout.write(`${line}\n`);
+/** What runDemo runs besides its options. */
+export interface DemoRun {
+  /** Where the timeline, the summary and the problems go (the process's stdout and stderr by default). */
+  io?: Partial<CliIo>;
+}
 
 /**
  * Runs the chosen scenarios one after another; returns the exit code of the shared table:
  * ok, checkFailed when a scenario did not end as a working product should (the demo is a
  * check of the product), failed when the demo itself could not run, interrupted on Ctrl-C.
+ * Throws a CliError (exit 1) when --stack is asked for and its servers are not installed.
  */
-export async function runDemo(options: DemoOptions): Promise<ExitCode> {
+export async function runDemo(options: DemoOptions, run: DemoRun = {}): Promise<ExitCode> {
+  const io = cliIo(run.io);
+  const write = (line: string) => io.stdout.write(`${line}\n`);
   if (options.stack) {
     try {
       checkServers();
     } catch (error) {
-      process.stderr.write(`agent-canary demo --stack needs real servers: ${(error as Error).message}\nWithout --stack the demo runs on embedded defaults and needs none.\n`);
-      return EXIT_CODES.failed;
+      throw new CliError(`--stack needs real servers: ${(error as Error).message} Without --stack the demo runs embedded and needs none.`);
     }
   }
   const summaries: ScenarioSummary[] = [];
   // Ctrl-C stops the current rollout and skips the rest, so cleanup still runs; a second Ctrl-C exits at once.
   const interrupted = new AbortController();
   const onSigint = () => {
-    process.stderr.write("\nagent-canary demo: stopping (Ctrl-C again to exit at once)\n");
+    io.stderr.write("\nagent-canary demo: stopping (Ctrl-C again to exit at once)\n");
     interrupted.abort();
     process.once("SIGINT", () => process.exit(EXIT_CODES.interrupted));
   };
@@ -54,26 +60,16 @@ export async function runDemo(options: DemoOptions): Promise<ExitCode> {
       }
     }
   } catch (error) {
-    process.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(`agent-canary demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT_CODES.failed;
   } finally {
     process.removeListener("SIGINT", onSigint);
     await agentMetrics?.close();
   }
-  report(summaries, options.json);
+  emit(io, options.json, { ok: summaries.every((s) => s.ok), scenarios: summaries }, () => ["", "summary", ...summaries.map((s) => `  ${s.ok ? "✔" : "✘"} ${formatSummaryLine(s)}`)]);
   if (interrupted.signal.aborted) {
-    process.stderr.write("agent-canary demo: interrupted; the last scenario did not finish\n");
+    io.stderr.write("agent-canary demo: interrupted; the last scenario did not finish\n");
     return EXIT_CODES.interrupted;
   }
   return summaries.every((s) => s.ok) ? EXIT_CODES.ok : EXIT_CODES.checkFailed;
-}
-
-function report(summaries: readonly ScenarioSummary[], json: boolean): void {
-  if (json) {
-    write(JSON.stringify({ ok: summaries.every((s) => s.ok), scenarios: summaries }, null, 2));
-    return;
-  }
-  write("");
-  write("summary");
-  for (const s of summaries) write(`  ${s.ok ? "✔" : "✘"} ${formatSummaryLine(s)}`);
 }
