@@ -7,7 +7,7 @@ import { gateRunbookAnchor, runbookUrl } from "../runbook/links.js";
 import { alertName, failedAlertExpr, ownWords, statisticWords } from "../prometheus/alerts.js";
 import { RECORDED } from "../prometheus/names.js";
 import { on } from "../prometheus/selectors.js";
-import { SHADOW_ALERT, SHADOW_ALERT_LABELS, SHADOW_GATE, SHADOW_RECORDED, shadowAnnotations } from "../prometheus/shadow.js";
+import { SHADOW_ALERT, SHADOW_ALERT_LABELS, SHADOW_RECORDED, shadowAnnotations } from "../prometheus/shadow.js";
 import type { ShadowGate } from "../config/schema.js";
 
 export const GRAFANA_FOLDER = "agent-canary";
@@ -65,18 +65,18 @@ function ruleFor(gate: Gate, config: GatesConfig): alerting.Rule {
 
 /**
  * The shadow gate as Grafana evaluates it: mean similarity below the minimum
- * while the comparisons reach the minimum, per deployment and candidate.
+ * while the comparisons reach the minimum, per deployment and candidate. The
+ * series need no `gate=` matcher, as in the Prometheus alert (shadowAlertExpr).
  */
 function shadowRuleFor(config: GatesConfig, shadow: ShadowGate): alerting.Rule {
-  const sel = `{gate="${SHADOW_GATE}"}`;
   return new alerting.RuleBuilder(SHADOW_ALERT)
     .uid("agent-canary-shadow-similarity")
     .ruleGroup(GRAFANA_SHADOW_GROUP)
     .folderUID(GRAFANA_FOLDER)
     .orgID(1)
     .queries([
-      promQuery("S", `${SHADOW_RECORDED.similarity}${sel}`, config, 600),
-      promQuery("N", `${SHADOW_RECORDED.comparisons}${sel}`, config, 600),
+      promQuery("S", SHADOW_RECORDED.similarity, config, 600),
+      promQuery("N", SHADOW_RECORDED.comparisons, config, 600),
       exprQuery("C", new expr.TypeMathBuilder().expression(`($S < ${shadow.minSimilarity}) && ($N >= ${shadow.minRequests})`)),
       exprQuery("F", new expr.TypeThresholdBuilder().expression("C").conditions([{ evaluator: { type: "gt", params: [0] } }])),
     ])

@@ -46,12 +46,16 @@ export function shadowRecordingRules(config: GatesConfig, shadow: ShadowGate): R
   };
 }
 
-/** Low mean similarity once enough requests were compared; nothing before that. */
+/**
+ * Low mean similarity once enough requests were compared; nothing before that.
+ * No `gate=` matcher: the two series are recorded only by the shadow group, each
+ * always with gate="shadow_similarity" (the gates' own records have other names),
+ * so a matcher would select the very same series.
+ */
 export function shadowAlertExpr(shadow: ShadowGate): string {
-  const sel = `{gate="${SHADOW_GATE}"}`;
   return (
-    `${SHADOW_RECORDED.similarity}${sel} < ${num(shadow.minSimilarity)}` +
-    ` and on (deployment, version_hash) ${SHADOW_RECORDED.comparisons}${sel} >= ${num(shadow.minRequests)}`
+    `${SHADOW_RECORDED.similarity} < ${num(shadow.minSimilarity)}` +
+    ` and on (deployment, version_hash) ${SHADOW_RECORDED.comparisons} >= ${num(shadow.minRequests)}`
   );
 }
 
