@@ -4,15 +4,17 @@ import { SessionLog } from "./gates/session-log.js";
 import { startEmbeddedOps } from "./ops/embedded.js";
 import type { OpsSide } from "./ops/ops-side.js";
 import { checkServers, startAgentMetrics, startStackOps } from "./ops/stack.js";
-import { scenariosOf, type DemoOptions } from "./options.js";
-import { formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
+import { scenariosOf, type DemoOptions, type ScenarioName } from "./options.js";
+import { formatMisbehaviour, formatSummaryLine, type ScenarioSummary } from "./report/summary.js";
 import { runScenario } from "./run-scenario.js";
-import { SCENARIOS } from "./scenarios.js";
+import { SCENARIOS, type Scenario } from "./scenarios.js";
 
-/** What runDemo runs besides its options. */
+/** What runDemo runs besides its options: where it writes, and the scenarios its names stand for. */
 export interface DemoRun {
   /** Where the timeline, the summary and the problems go (the process's stdout and stderr by default). */
   io?: Partial<CliIo>;
+  /** The scenario each name runs, with what a working product does with it (SCENARIOS by default). */
+  scenarios?: Readonly<Record<ScenarioName, Scenario>>;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface DemoRun {
  */
 export async function runDemo(options: DemoOptions, run: DemoRun = {}): Promise<ExitCode> {
   const io = cliIo(run.io);
+  const scenarios = run.scenarios ?? SCENARIOS;
   const write = (line: string) => io.stdout.write(`${line}\n`);
   if (options.stack) {
     try {
@@ -54,7 +57,7 @@ export async function runDemo(options: DemoOptions, run: DemoRun = {}): Promise<
           write: options.json ? undefined : write,
           signal: interrupted.signal,
         };
-        summaries.push(await runScenario(SCENARIOS[name], ops, settings, log));
+        summaries.push(await runScenario(scenarios[name], ops, settings, log));
       } finally {
         await ops.close();
       }
@@ -71,5 +74,8 @@ export async function runDemo(options: DemoOptions, run: DemoRun = {}): Promise<
     io.stderr.write("agent-canary demo: interrupted; the last scenario did not finish\n");
     return EXIT_CODES.interrupted;
   }
-  return summaries.every((s) => s.ok) ? EXIT_CODES.ok : EXIT_CODES.checkFailed;
+  const misbehaved = summaries.filter((s) => !s.ok);
+  // Also with --json: the exit code says that a check failed; these lines say which scenario and how.
+  for (const s of misbehaved) io.stderr.write(`error: ${formatMisbehaviour(s)}\n`);
+  return misbehaved.length === 0 ? EXIT_CODES.ok : EXIT_CODES.checkFailed;
 }

@@ -240,7 +240,7 @@ function summarise(
 ): ScenarioSummary {
   const outcome = outcomeOf(result, state);
   const problems: string[] = [];
-  if (outcome !== scenario.expect) problems.push(`the rollout ended ${outcome}: ${result.reason}`);
+  if (outcome !== scenario.expect) problems.push(`expected ${scenario.expect}, ended ${outcome} (${result.reason})`);
   if (drain) problems.push(...drainProblems(drain));
   const sessions = { baseline: 0, canary: 0 };
   for (const s of log.all()) sessions[s.group] += 1;

@@ -25,9 +25,14 @@ export interface ScenarioSummary {
 }
 
 export function formatSummaryLine(s: ScenarioSummary): string {
-  const verdict = s.ok ? "as expected" : `UNEXPECTED (wanted ${s.expected}): ${s.problems.join("; ")}`;
+  const verdict = s.ok ? "as expected" : `UNEXPECTED: ${s.problems.join("; ")}`;
   const gates = s.firedGates.length ? ` by ${s.firedGates.join(", ")}` : "";
   const when = `after ${formatSimulated(s.simulatedSeconds)} of rollout (${s.realSeconds.toFixed(1)} s)`;
   const traffic = `${s.sessions.baseline + s.sessions.canary} sessions, ${s.sessions.canary} on canary`;
   return `${s.scenario.padEnd(8)} ${s.outcome}${gates} at ${s.lastPercent}% ${when}; ${traffic}: ${verdict}`;
+}
+
+/** A scenario that did not end as a working product should, in one line: which, and what was expected and seen. */
+export function formatMisbehaviour(s: ScenarioSummary): string {
+  return `scenario "${s.scenario}" did not end as a working product should: ${s.problems.join("; ")}`;
 }
