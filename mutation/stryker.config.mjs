@@ -25,7 +25,9 @@ export default {
   // Anchored at the root: gate-rules has a src/dashboards/ the sandbox needs.
   ignorePatterns: ["**/dist", "/reports", "/bench/results", "/dashboards", "coverage", ".vitest-report.json"],
   reporters: ["clear-text", "progress", "json"],
-  jsonReporter: { fileName: `reports/mutation/${packageName}.json` },
+  // scripts/mutation.sh names the report and the incremental file: <package>.narrowed.* for a
+  // narrowed run, so it never replaces what the last full run wrote.
+  jsonReporter: { fileName: process.env.AGENT_CANARY_MUTATION_REPORT || `reports/mutation/${packageName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   // Each run makes its own sandbox-* directory in here and removes only that one (and the
   // directory once empty), so runs of two packages can go on side by side.
@@ -35,7 +37,7 @@ export default {
   // share results. AGENT_CANARY_MUTATION_INCREMENTAL=1 turns it on, =0 off (a full run, the
   // one whose figures are recorded); unset, the target's own `incremental` decides.
   incremental: incrementalMode(process.env.AGENT_CANARY_MUTATION_INCREMENTAL, target.incremental === true),
-  incrementalFile: `reports/mutation/${packageName}.incremental.json`,
+  incrementalFile: process.env.AGENT_CANARY_MUTATION_INCREMENTAL_FILE || `reports/mutation/${packageName}.incremental.json`,
   cleanTempDir: true,
 };
 

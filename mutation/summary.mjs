@@ -31,7 +31,8 @@ function main() {
   /** @type {{ files: Record<string, FileResult> }} */
   const report = JSON.parse(readFileSync(values.report, "utf8"));
   const rows = Object.entries(report.files).flatMap(([file, result]) => result.mutants.map((m) => toRow(file, result.source, m)));
-  const equivalents = loadEquivalents().filter((e) => e.package === values.package);
+  // Only the files this run mutated: a narrowed run says nothing of the other files' equivalents.
+  const equivalents = loadEquivalents().filter((e) => e.package === values.package && e.file in report.files);
   const counts = countRows(rows, equivalents);
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   printSummary(values.package, counts, seconds);

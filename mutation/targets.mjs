@@ -5,7 +5,8 @@
 // Stryker's mutants live in the sandbox's TypeScript sources, so those tests would
 // only cost time (they run unmutated code and always pass). `incremental`: keep Stryker's
 // incremental file (reports/mutation/<package>.incremental.json) so a re-run tests again
-// only the mutants whose code or covering tests changed.
+// only the mutants whose code or covering tests changed. A narrowed run (files given to
+// scripts/mutation.sh) writes <package>.narrowed.json and .narrowed.incremental.json instead.
 export const TARGETS = {
   conventions: {
     mutate: ["packages/conventions/src/routing.ts", "packages/conventions/src/version.ts", "packages/conventions/src/strata.ts", "packages/conventions/src/field-messages.ts"],

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runProcess, type ProcessRun } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
@@ -10,16 +10,8 @@ const BIN = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.
  * process (the demo registers OpenTelemetry globals and patches the openai
  * SDK; a process of its own keeps that out of the test).
  */
-function runDemo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "demo", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo(args: string[]): Promise<ProcessRun> {
+  return runProcess(process.execPath, [BIN, "demo", ...args]);
 }
 
 const SummarySchema = z.object({

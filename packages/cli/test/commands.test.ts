@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT_CODES } from "@agent-canary/conventions/cli";
+import { runProcess, type ProcessRun } from "@agent-canary/testkit";
 import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../src/index.js";
@@ -42,22 +42,10 @@ writeFileSync(
     .join("\n") + "\n",
 );
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = ProcessRun;
 
 function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, AGENT_CANARY_STORE: STORE, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, AGENT_CANARY_STORE: STORE, ...env } });
 }
 
 /** Runs the cases a few at a time (2 cores shared with other work), keeping their order in the result. */

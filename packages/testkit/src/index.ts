@@ -7,3 +7,4 @@ export { startAlertmanager, type AlertmanagerHandle, type PostableAlert } from "
 export { startPrometheus, type PrometheusHandle, type PrometheusOptions, type PromSample } from "./prometheus.js";
 export { startVictoriaMetrics, startVmalert, runVmalertReplay, victoriaMetricsBinaries, type VictoriaMetricsHandle, type ExportedSeries, type VmalertOptions, type VmalertReplayOptions } from "./victoria-metrics.js";
 export { startRedisCluster, startRedisSentinel, redisCliCommand, type RedisClusterHandle, type RedisSentinelHandle } from "./redis-topologies.js";
+export { runProcess, type ProcessRun, type RunProcessOptions } from "./run-process.js";
