@@ -51,7 +51,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run>
 /** Runs the cases a few at a time (2 cores shared with other work), keeping their order in the result. */
 async function runAll(cases: readonly (readonly string[])[], width = 3): Promise<Run[]> {
   const results: Run[] = [];
-  for (let i = 0; i < cases.length; i += width) results.push(...(await Promise.all(cases.slice(i, i + width).map(run))));
+  for (let i = 0; i < cases.length; i += width) results.push(...(await Promise.all(cases.slice(i, i + width).map((args) => run(args)))));
   return results;
 }
 
