@@ -165,7 +165,8 @@ describe("agent-canary rollout CLI", () => {
     const missing = await cli("rollout", "set", "--deployment", "shop", "--store", storeSpec);
     expect(missing.error).toMatch(/required option '--percent <0-100>' not specified/);
     const badStore = await cli("rollout", "status", "--store", "postgres://x");
-    expect(badStore.error).toMatch(/neither file:<dir> nor redis:\/\/host:port/);
+    // A malformed --store is a command-line mistake like any other: exit 2, nothing opened.
+    expect(badStore).toMatchObject({ exitCode: 2, error: expect.stringMatching(/neither file:<dir> nor redis:\/\/host:port/) });
     const badPlan = await cli("rollout", "start", "--deployment", "other", "--baseline", "00000000000000aa", "--canary", "00000000000000bb", "--plan", "fast", "--store", storeSpec);
     expect(badPlan.error).toMatch(/--plan fast: neither a tier \(low, medium, high, critical\)/);
     const planFile = join(dir, "plan.yaml");
@@ -274,7 +275,12 @@ describe("agent-canary rollout CLI", () => {
     const tokenFile = join(dir, "token-ok");
     await writeFile(tokenFile, "0123456789abcdef0123\n");
     expect((await cli("receiver", "--token-file", tokenFile, "--stale-alert-skew", "-5")).error).toMatch(/--stale-alert-skew -5: give a whole number of 0 or more/);
-    expect((await cli("receiver", "--token-file", tokenFile, "--stale-alert-skew", "7200")).error).toMatch(/staleAlertSkewSeconds: a skew allowance over an hour/);
+    // A value the flags set that the settings refuse is a command-line mistake (exit 2); the
+    // same value from the --config file is a bad file (exit 1).
+    expect(await cli("receiver", "--token-file", tokenFile, "--stale-alert-skew", "7200")).toMatchObject({ exitCode: 2, error: expect.stringMatching(/staleAlertSkewSeconds: a skew allowance over an hour/) });
+    expect(await cli("receiver", "--token-file", tokenFile, "--port", "99999")).toMatchObject({ exitCode: 2, error: expect.stringMatching(/port: must be at most 65535/) });
+    await writeFile(config, "staleAlertSkewSeconds: 7200\n");
+    expect(await cli("receiver", "--token-file", tokenFile, "--config", config)).toMatchObject({ exitCode: 1, error: expect.stringMatching(/receiver\.yaml:1: field "staleAlertSkewSeconds": a skew allowance over an hour/) });
     // A log level pino does not know used to fail inside the logger ("default level:bogus must be included in custom levels").
     expect((await cli("receiver", "--token-file", tokenFile, "--log-level", "bogus")).error).toMatch(/'--log-level <level>' argument 'bogus' is invalid\. Allowed choices are trace, debug, info, warn, error, fatal, silent/);
   });

@@ -2,7 +2,7 @@ import { fieldErrorMap } from "@agent-canary/conventions";
 import { Command, Option } from "commander";
 import { ReceiverConfigSchema } from "../receiver/config.js";
 import { CliError, type CliContext } from "./io.js";
-import { describeConfigIssue, receiverConfigFrom, type ReceiverFlags } from "./receiver-flags.js";
+import { configIssueExitCode, describeConfigIssue, receiverConfigFrom, type ReceiverFlags } from "./receiver-flags.js";
 import { runAction } from "./run-action.js";
 
 /** pino's levels; anything else would fail deep inside the logger with a message about "custom levels". */
@@ -46,7 +46,7 @@ export function addReceiverCommand(program: Command, ctx: CliContext): void {
     .action(async (flags: ReceiverFlags, cmd: Command) =>
       runAction(cmd, async () => {
         const parsed = ReceiverConfigSchema.safeParse(await receiverConfigFrom(flags, ctx.env), { error: fieldErrorMap });
-        if (!parsed.success) throw new CliError(describeConfigIssue(parsed.error.issues[0], flags.config));
+        if (!parsed.success) throw new CliError(describeConfigIssue(parsed.error.issues[0], flags.config), configIssueExitCode(parsed.error.issues[0], flags));
         // The server (fastify, prom-client) loads only here: `rollout status` and the others never need it.
         await (await import("./receiver-serve.js")).serve(parsed.data, flags.logLevel);
       }),

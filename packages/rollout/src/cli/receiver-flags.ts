@@ -5,7 +5,8 @@ import { MatcherSyntaxError, parseMatchers } from "../receiver/alert-matchers.js
 import { ReceiverFileSchema, type ReceiverConfigInput, type ReceiverFileSettings } from "../receiver/config.js";
 import { readYamlFile } from "../yaml-file.js";
 import { parseDeployment, parsePositiveInt, readSecretLines, secretFromEnv } from "./inputs.js";
-import { CliError, usageError } from "./io.js";
+import { CliError, EXIT_CODES, usageError } from "./io.js";
+import type { ExitCode } from "@agent-canary/conventions/cli";
 
 /** The receiver command's flags as commander hands them over (all strings until checked). */
 export interface ReceiverFlags {
@@ -179,6 +180,29 @@ const SOURCES: [prefix: string, where: string][] = [
   ["redisWaitReplicas", "--redis-wait-replicas, or redisWaitReplicas in --config"],
   ["store", "--store, $AGENT_CANARY_STORE, or store in --config"],
 ];
+
+/** The flag that sets each field a flag can set (flags win over the config file). */
+const FLAG_OF_FIELD: Readonly<Record<string, keyof ReceiverFlags>> = {
+  host: "host",
+  port: "port",
+  store: "store",
+  recordsDir: "archiveDir",
+  deployments: "deployments",
+  alertMatchers: "alertMatchers",
+  "limits.bodyLimitBytes": "bodyLimit",
+  "limits.maxConnections": "maxConnections",
+  staleAlertSkewSeconds: "staleAlertSkew",
+  redisWaitReplicas: "redisWaitReplicas",
+};
+
+/**
+ * Exit 2 when the bad value came from a flag (or $AGENT_CANARY_STORE, --store's default):
+ * the command line is wrong. Exit 1 when it came from the --config file.
+ */
+export function configIssueExitCode(issue: z.core.$ZodIssue | undefined, flags: ReceiverFlags): ExitCode {
+  const flag = FLAG_OF_FIELD[issue?.path.join(".") ?? ""];
+  return flag !== undefined && flags[flag] !== undefined ? EXIT_CODES.usage : EXIT_CODES.failed;
+}
 
 /** The first problem of the merged settings, naming the flag (or config field) that set it. */
 export function describeConfigIssue(issue: z.core.$ZodIssue | undefined, configFile: string | undefined): string {
