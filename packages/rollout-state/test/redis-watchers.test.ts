@@ -113,6 +113,37 @@ describe("RedisWatchers: one read at a time per watcher", () => {
   });
 });
 
+describe("RedisWatchers without a client", () => {
+  it("a watch whose store could not make a client (ioredis missing) is told `unavailable` by its bound, and stops cleanly", async () => {
+    // No subscriber could be made: stopping must not touch one (an unhandled rejection would end the agent's process).
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    const unavailable = { kind: "unavailable", error: new Error("the Redis store needs the ioredis package") } as const;
+    const watchers = new RedisWatchers({
+      channel: "nowhere:changes",
+      pollIntervalMs: 50,
+      staleAfterMs: 200,
+      client: () => Promise.reject(new Error("the Redis store needs the ioredis package")),
+      readEvent: () => Promise.resolve(unavailable),
+    });
+    try {
+      const events: StateEvent[] = [];
+      const stop = watchers.add("shop", (event) => events.push(event));
+      const told = await waitFor(() => events[0], { what: "the staleness bound's `unavailable`" });
+      expect(told).toMatchObject({ kind: "unavailable", error: { message: expect.stringMatching(/^redis has not confirmed the rollout state/) } });
+      stop();
+      watchers.add("billing", () => undefined);
+      watchers.close();
+      // Rejections surface after the promise chain settles: give it a macrotask, then look.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onRejection);
+    }
+  });
+});
+
 describe("RedisWatchers: timers", () => {
   afterEach(() => {
     vi.useRealTimers();
