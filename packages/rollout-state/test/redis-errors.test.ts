@@ -30,7 +30,13 @@ describe("Redis refusing a command", () => {
         const error = await failure(transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" }));
         expect(error.message).toBe("redis could not write the state (OOM)");
         expect(error).toMatchObject({ code: "OOM" });
+        // The message names no address; the cause keeps Redis's own reply for the logs.
+        expect(error.cause).toMatchObject({ name: "ReplyError", message: expect.stringMatching(/^OOM command not allowed/) });
         expect((await failure(store.probe(5_000))).message).toBe("redis could not write a probe key (OOM)");
+        const current = await store.read("shop");
+        if (!current) throw new Error("no state");
+        const entry = { at: current.updatedAt, by: "am", action: "rollback" as const, outcome: "duplicate" as const, toPhase: current.phase, toPercent: current.canaryPercent, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 };
+        expect((await failure(store.record("shop", entry))).message).toBe("redis could not record an audit entry (OOM)");
       } finally {
         await server.admin.config("SET", "maxmemory", "0");
       }
@@ -69,6 +75,8 @@ describe("a hung Redis", () => {
       try {
         const error = await failure(transition(writer, "shop", rollback("shop"), { by: "receiver", reason: "gate" }));
         expect(error.message).toBe("redis could not read the state (timed out)");
+        // The probe's own bound, shorter than the command timeout: what a readiness check sees.
+        expect((await failure(writer.probe(100))).message).toBe("redis did not answer within 100 ms");
         const unavailable = await waitFor(() => (events.every((list) => list.at(-1)?.kind === "unavailable") ? events.map((list) => list.at(-1)) : undefined), {
           what: "both routers told unavailable",
         });

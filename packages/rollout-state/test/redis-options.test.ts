@@ -57,6 +57,21 @@ describe("RedisStore options", () => {
     await waitFor(async () => (await namedClients(name)) === 0, { what: "close() to end the connection" });
   });
 
+  it("sends no WAIT when it waits for no replica (the default): a write costs no extra round trip", async () => {
+    const store = new RedisStore({ url: server.redis.redisUrl, prefix: `nowait${++n}:` });
+    try {
+      await server.admin.config("RESETSTAT");
+      const state = await seed(store, "shop");
+      await store.record("shop", { at: state.updatedAt, by: "am", action: "rollback", outcome: "duplicate", toPhase: state.phase, toPercent: state.canaryPercent, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 });
+      const stats = await server.admin.info("commandstats");
+      // The writes did happen (the CAS and record scripts), and no WAIT went with them.
+      expect(stats).toMatch(/^cmdstat_eval:calls=2,/m);
+      expect(stats).not.toMatch(/^cmdstat_wait:/m);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("by default waits 2 s for replicas it asked for", async () => {
     const store = new RedisStore({ url: server.redis.redisUrl, prefix: `waitdefault${++n}:`, waitReplicas: 1 });
     try {

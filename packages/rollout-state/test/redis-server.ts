@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { startRedis, type RedisHandle } from "@agent-canary/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
@@ -20,4 +21,14 @@ export function useRedisServer(): RedisServer {
     await server.redis?.stop();
   });
   return server;
+}
+
+/** A loopback port nothing listens on (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const listener = createServer();
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const address = listener.address();
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
 }

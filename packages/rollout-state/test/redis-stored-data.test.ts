@@ -80,8 +80,14 @@ describe("a state in Redis that fails the schema", () => {
       expect(error).toBeInstanceOf(InvalidStateError);
       expect((error as InvalidStateError).source).toBe(`redis stream ${prefix}{shop}:audit entry ${id}`);
       expect((error as Error).message).toMatch(/Repair or delete that audit entry/);
-      await server.admin.xadd(`${prefix}{shop}:audit`, "*", "other", "field");
-      await expect(store.auditLog("shop", { limit: 1 })).rejects.toMatchObject({ detail: expect.stringMatching(/^audit line is not valid JSON/) });
+      const bare = await server.admin.xadd(`${prefix}{shop}:audit`, "*", "other", "field");
+      await expect(store.auditLog("shop", { limit: 1 })).rejects.toMatchObject({
+        source: `redis stream ${prefix}{shop}:audit entry ${bare}`,
+        field: "entry",
+        detail: "is missing (this store writes each audit entry as the stream entry's `entry` field)",
+      });
+      await server.admin.xadd(`${prefix}{shop}:audit`, "*", "entry", "{not json");
+      await expect(store.auditLog("shop", { limit: 1 })).rejects.toMatchObject({ field: "", detail: expect.stringMatching(/^audit line is not valid JSON/) });
       await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" });
       expect(await store.read("shop")).toMatchObject({ revision: 1, phase: "rolled_back" });
     });
@@ -109,7 +115,11 @@ describe("the revision field", () => {
 
   it("warns once per disagreement, naming the key and both revisions", async () => {
     const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
+    const codes: (string | undefined)[] = [];
+    const onWarning = (w: Error & { code?: string }) => {
+      warnings.push(w.message);
+      codes.push(w.code);
+    };
     process.on("warning", onWarning);
     try {
       await withStore(async (store, prefix) => {
@@ -125,6 +135,8 @@ describe("the revision field", () => {
         const message = `redis key ${prefix}{shop}:state: the revision field (41) disagrees with the state JSON (0); set the field to 0 so writes can go on`;
         await waitFor(() => warnings.includes(message), { what: "the warning" });
         expect(warnings.filter((w) => w.includes(`${prefix}{shop}`))).toEqual([message]);
+        // The code lets an operator filter the store's warnings (node --disable-warning=AGENT_CANARY_STORE).
+        expect(codes[warnings.indexOf(message)]).toBe("AGENT_CANARY_STORE");
       });
     } finally {
       process.off("warning", onWarning);

@@ -1,23 +1,16 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { closedPort } from "./redis-server.js";
 import { RedisStore, StoreUnavailableError, rollback, transition, type StateEvent } from "@agent-canary/rollout-state";
 import { waitFor } from "@agent-canary/testkit";
-import { describe, expect, it } from "vitest";
-
-/** A loopback port nothing listens on (bound once by us, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+import { describe, expect, it, vi } from "vitest";
 
 describe("RedisStore with no Redis listening", () => {
   it("fails reads, writes and the probe with StoreUnavailableError naming what failed but no address, and tells watchers `unavailable`", async () => {
     const port = await closedPort();
     const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500, commandTimeoutMs: 500, pollIntervalMs: 200, staleAfterMs: 1_000 });
+    // ioredis prints "[ioredis] Unhandled error event" for every failed reconnect of a
+    // connection nobody listens to: a store must not flood the logs while Redis is away.
+    const logged = vi.spyOn(console, "error");
     try {
       const read = await store.read("shop").catch((e: unknown) => e);
       assert.ok(read instanceof StoreUnavailableError, "reading with no Redis listening fails with StoreUnavailableError");
@@ -33,7 +26,10 @@ describe("RedisStore with no Redis listening", () => {
       stop();
       expect(unavailable.error.message).not.toContain(String(port));
       expect(events.filter((e) => e.kind !== "unavailable")).toEqual([]);
+      // The watch's subscriber connection has tried (and failed) to connect too by now.
+      expect(logged.mock.calls.filter((args) => String(args[0]).includes("ioredis"))).toEqual([]);
     } finally {
+      logged.mockRestore();
       await store.close();
     }
   });

@@ -142,6 +142,9 @@ describe("RedisStore.watch", () => {
       expect(await subscriberConnections()).toBe(before + 1);
       stopA();
       expect(await subscriberConnections()).toBe(before + 1);
+      // The other watcher still hears of changes by pub/sub (the poll is 10 min off).
+      await seed(writer, "billing");
+      await waitFor(() => events.some((e) => e.kind === "state" && e.state.deployment === "billing"), { what: "billing's state at the remaining watcher" });
       stopB();
       await waitFor(async () => (await subscriberConnections()) === before, { what: "the subscriber connection to close" });
       // A later watch opens it again and still hears of changes.

@@ -6,7 +6,8 @@ export function infoFields(info: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of info.split(/\r?\n/)) {
     const colon = line.indexOf(":");
-    if (colon > 0 && !line.startsWith("#")) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    // Section headers ("# Persistence") have no colon.
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
   return fields;
 }
@@ -24,7 +25,7 @@ async function nodeDurability(node: Redis): Promise<NodeDurability> {
   let fsync = "unknown";
   try {
     const reply = (await node.config("GET", "appendfsync")) as string[];
-    fsync = reply[1] ?? "unknown";
+    fsync = reply[1] ?? fsync;
   } catch {
     // CONFIG is often renamed or disabled on managed Redis: say so rather than guess.
   }

@@ -5,6 +5,7 @@ import { DeploymentNameSchema, type AuditEntry, type RolloutState } from "../sch
 import type { CasResult, DurabilityReport, RolloutStore, StateEvent } from "../store.js";
 import { readStateEvent } from "../watch-events.js";
 import { withTimeout } from "../timeout.js";
+import { errorKind } from "./error-kind.js";
 import { connectRedis, parseRedisTarget, type RedisClient, type RedisTarget } from "./connection.js";
 import { redisDurability } from "./durability.js";
 import { CAS_SCRIPT, RECORD_SCRIPT, REPAIR_REVISION_SCRIPT } from "./scripts.js";
@@ -99,7 +100,7 @@ export class RedisStore implements RolloutStore {
   async read(deployment: string): Promise<RolloutState | undefined> {
     const key = this.key(deployment, "state");
     const raw = await this.run("read the state", (client) => client.hget(key, "state"));
-    return raw === null ? undefined : parseStoredState(`redis key ${key}`, raw, deployment);
+    return raw === null ? undefined : parseStoredState(keySource(key), raw, deployment);
   }
 
   async compareAndSet(deployment: string, expectedRevision: number | null, next: RolloutState, audit: AuditEntry): Promise<CasResult> {
@@ -132,7 +133,7 @@ export class RedisStore implements RolloutStore {
       return { ok: true, state: checked };
     }
     const raw = reply[1];
-    return { ok: false, reason: "conflict", current: typeof raw === "string" ? parseStoredState(`redis key ${key}`, raw, deployment) : undefined };
+    return { ok: false, reason: "conflict", current: typeof raw === "string" ? parseStoredState(keySource(key), raw, deployment) : undefined };
   }
 
   /** Appends a no-change audit entry; the script stamps it with the current revision. */
@@ -143,7 +144,7 @@ export class RedisStore implements RolloutStore {
     await this.run("record an audit entry", async (client) => {
       const done = await client.eval(RECORD_SCRIPT, 2, key, this.key(deployment, "audit"), JSON.stringify(unstamped));
       // A data defect, not an outage: retrying cannot help, repairing the field does.
-      if (typeof done === "string") throw new InvalidStateError(`redis key ${key}`, "revision", `is ${JSON.stringify(done)} in the revision field, not a whole number (set it to the state JSON's revision)`);
+      if (typeof done === "string") throw new InvalidStateError(keySource(key), "revision", `is ${JSON.stringify(done)} in the revision field, not a whole number (set it to the state JSON's revision)`);
       if (done !== 1) throw new CasContractError(`cannot record an event for ${deployment}: it has no state yet`);
       await this.waitForReplicas(client);
     });
@@ -161,8 +162,11 @@ export class RedisStore implements RolloutStore {
       options?.limit === undefined ? client.xrange(key, "-", "+") : (await client.xrevrange(key, "+", "-", "COUNT", options.limit)).reverse(),
     );
     return rows.map(([id, fields]) => {
+      const source = `redis stream ${key} entry ${id}`;
       const index = fields.indexOf("entry");
-      return parseAuditLine(`redis stream ${key} entry ${id}`, fields[index + 1] ?? "");
+      const line = index < 0 ? undefined : fields[index + 1];
+      if (line === undefined) throw new InvalidStateError(source, "entry", "is missing (this store writes each audit entry as the stream entry's `entry` field)");
+      return parseAuditLine(source, line);
     });
   }
 
@@ -190,8 +194,9 @@ export class RedisStore implements RolloutStore {
     this.watchers.close();
     const pending = this.clientPromise;
     this.clientPromise = undefined;
-    const client = await pending?.catch(() => undefined);
-    await client?.quit().catch(() => client.disconnect());
+    // disconnect, not quit: QUIT waits for a reply (forever on a hung Redis, and it is
+    // queued until a reconnect on a lost one); the store's own writes are awaited already.
+    (await pending?.catch(() => undefined))?.disconnect();
   }
 
   /**
@@ -205,7 +210,7 @@ export class RedisStore implements RolloutStore {
       return await body(client);
     } catch (error) {
       if (error instanceof InvalidStateError || error instanceof CasContractError || error instanceof StoreUnavailableError) throw error;
-      const kind = errorKind(error as NodeJS.ErrnoException);
+      const kind = errorKind(error);
       throw Object.assign(new StoreUnavailableError(`redis could not ${what} (${kind})`, { cause: error }), { code: kind });
     }
   }
@@ -228,7 +233,7 @@ export class RedisStore implements RolloutStore {
     if (typeof raw !== "string" || expected === null) return false;
     let json: RolloutState;
     try {
-      json = parseStoredState(`redis key ${key}`, raw, deployment);
+      json = parseStoredState(keySource(key), raw, deployment);
     } catch {
       return false;
     }
@@ -238,7 +243,8 @@ export class RedisStore implements RolloutStore {
   }
 
   private async waitForReplicas(client: RedisClient): Promise<void> {
-    if (this.waitReplicas === 0 || isCluster(client)) return;
+    // The constructor refuses waitReplicas on Cluster, so 0 there too.
+    if (this.waitReplicas === 0) return;
     const acked = await client.wait(this.waitReplicas, this.waitTimeoutMs);
     if (acked < this.waitReplicas) {
       throw new StoreUnavailableError(`the write reached ${acked} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms; it is not acknowledged (retry)`);
@@ -252,19 +258,11 @@ export class RedisStore implements RolloutStore {
   }
 }
 
+/** Where a state lives, for error messages and warnings. */
+function keySource(key: string): string {
+  return `redis key ${key}`;
+}
+
 function isCluster(client: RedisClient): client is Cluster {
   return client.isCluster;
-}
-
-/** The error's kind (READONLY, OOM, ...), without the server's address. */
-function firstWord(message: string): string {
-  return /^[A-Z]+\b/.exec(message)?.[0] ?? "error";
-}
-
-/** ECONNREFUSED, MaxRetriesPerRequestError, timed out, READONLY, ...: what went wrong, without where. */
-function errorKind(error: NodeJS.ErrnoException): string {
-  if (error.code) return error.code;
-  if (/timed out/i.test(error.message)) return "timed out";
-  if (error.name && error.name !== "Error" && error.name !== "ReplyError") return error.name;
-  return firstWord(error.message);
 }
