@@ -1,0 +1,203 @@
+import { watch as fsWatch } from "node:fs";
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { FileStore, type StateEvent } from "@agent-canary/rollout-state";
+import { waitFor } from "@agent-canary/testkit";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { watchDirectory, type WatchFunction } from "../src/file/dir-watch.js";
+import { bumpPercent, seed } from "./fixtures.js";
+import { countReads, NEVER } from "./file-store-watch-helpers.js";
+
+// The file watcher when its directory goes away: restored from a backup, swapped for
+// another, made only after the watcher started. Every watcher here has a poll that never
+// fires (or fake timers that only the test advances), so what it hears it heard by event.
+
+let base: string;
+let dir: string;
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), "agent-canary-dir-watch-"));
+  dir = join(base, "state");
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await rm(base, { recursive: true, force: true });
+});
+
+/** What a router heard, one label per event: the revision of a state, else the kind. */
+function listen(store: FileStore, deployment: string) {
+  const heard: string[] = [];
+  const stop = store.watch(deployment, (event: StateEvent) => heard.push(event.kind === "state" ? String(event.state.revision) : event.kind));
+  const hears = (labels: string[], what: string) => waitFor(() => heard.length >= labels.length, { what }).then(() => expect(heard).toEqual(labels));
+  return { heard, stop, hears };
+}
+
+/** Fails the test instead of hanging it when an awaited event never comes (the fake timers leave node:timers alone). */
+async function within<T>(work: Promise<T>, what: string): Promise<T> {
+  const guard = new AbortController();
+  try {
+    return await Promise.race([work, sleep(20_000, undefined, { signal: guard.signal }).then(() => Promise.reject(new Error(`gave up waiting for ${what}`)))]);
+  } finally {
+    guard.abort();
+  }
+}
+
+/** fs.watch that never reports an event naming the watched directory (its removal, or its creation in the parent). */
+function droppingDirEventsOf(target: () => string): WatchFunction {
+  return (path, listener) =>
+    fsWatch(path, { persistent: false }, (eventType, filename) => {
+      if (filename !== basename(target())) listener(eventType, filename);
+    });
+}
+
+describe("the file watcher when its directory is removed, replaced or not there yet (by event, no poll)", () => {
+  // A copy of the directory at revision 0 is put back while the state is at revision 1: a
+  // rollback routers must hear at once, and the next write after it.
+  it.each([
+    {
+      how: "restored from a backup (rm -rf dir && cp -r backup dir)",
+      heard: ["1", "missing", "0"],
+      restore: async (router: ReturnType<typeof listen>, copy: string) => {
+        await rm(dir, { recursive: true });
+        await router.hears(["1", "missing"], "the removal");
+        await cp(copy, dir, { recursive: true });
+      },
+    },
+    {
+      how: "swapped for a prepared copy by rename",
+      heard: ["1", "0"],
+      restore: async (_router: ReturnType<typeof listen>, copy: string) => {
+        await rename(dir, join(base, "old"));
+        await rename(copy, dir);
+      },
+    },
+  ])("hears the state directory $how, then a write in it, by event", async ({ heard, restore }) => {
+    const writer = new FileStore({ dir });
+    await seed(writer, "shop");
+    const copy = join(base, "copy");
+    await cp(dir, copy, { recursive: true });
+    await bumpPercent(writer, "shop", "test");
+    const router = listen(new FileStore({ dir, pollIntervalMs: NEVER }), "shop");
+    await router.hears(["1"], "the current state");
+    await restore(router, copy);
+    await router.hears(heard, "the restored state");
+    expect(await bumpPercent(writer, "shop", "after-restore")).toBe(1);
+    await router.hears([...heard, "1"], "the write after the restore");
+    router.stop();
+  });
+
+  it("hears the first write into a directory (two levels) that did not exist when it started, and the next one", async () => {
+    const deep = join(base, "volume", "state");
+    const router = listen(new FileStore({ dir: deep, pollIntervalMs: NEVER }), "shop");
+    await router.hears(["missing"], "the first read");
+    const writer = new FileStore({ dir: deep });
+    await seed(writer, "shop");
+    await router.hears(["missing", "0"], "the first write");
+    await bumpPercent(writer, "shop", "test");
+    await router.hears(["missing", "0", "1"], "the second write");
+    router.stop();
+  });
+
+  it("close() while it waits for the directory: the directory made later is not read", async () => {
+    const file = join(dir, "shop.json");
+    const stopped = countReads(dir, file);
+    await stopped.readsReach(1);
+    stopped.stop();
+    // The witness waits on the same parent and, started later, hears each of its events
+    // after the stopped watcher would have (libuv calls a path's watchers in the order they
+    // started); its read when the directory appears is made in that event's callback.
+    const witness = countReads(dir, file);
+    await witness.readsReach(1);
+    await mkdir(dir);
+    await witness.readsReach(2);
+    expect(stopped.reads()).toBe(1);
+    witness.stop();
+  });
+
+  it("a file appearing next to the missing directory is not mistaken for it", async () => {
+    const file = join(dir, "shop.json");
+    const tested = countReads(dir, file);
+    const witness = countReads(join(base, "other"), join(base, "other", "shop.json"));
+    await tested.readsReach(1);
+    await witness.readsReach(1);
+    await mkdir(join(base, "other"));
+    await witness.readsReach(2);
+    expect(tested.reads()).toBe(1);
+    tested.stop();
+    witness.stop();
+  });
+});
+
+describe("the poll, when fs.watch drops the directory's own events (as on a network file system)", () => {
+  // Each case changes the directory while no event can tell; the poll reads (2) and finds
+  // another directory at the path: re-armed, the watcher reads (3) and hears by event again.
+  it.each([
+    { change: "remade", before: () => mkdir(dir), after: () => rm(dir, { recursive: true }).then(() => mkdir(dir)) },
+    { change: "made while it waited", before: async () => undefined, after: () => mkdir(dir) },
+  ])("re-arms at the next poll on a directory $change, and hears by event again", async ({ before, after }) => {
+    await before();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    const file = join(dir, "shop.json");
+    const watcher = countReads(dir, file, { pollIntervalMs: 1_000, watch: droppingDirEventsOf(() => dir) });
+    await within(watcher.readsReach(1), "the first read");
+    await after();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await within(watcher.readsReach(3), "the read after re-arming");
+    await writeFile(join(base, "staged"), "{}");
+    await rename(join(base, "staged"), file);
+    await within(watcher.readsReach(4), "the read at the rename");
+    watcher.stop();
+  });
+});
+
+describe("verify(), the poll's check of which directory is watched", () => {
+  /** A directory watch counting its re-arms and the events it passes on. */
+  function watchCounting(watch?: WatchFunction) {
+    const events: (string | null)[] = [];
+    let rearms = 0;
+    const watcher = watchDirectory({ dir, onEvent: (_type, filename) => events.push(filename), onRearm: () => rearms++, ...(watch ? { watch } : {}) });
+    return { watcher, events, rearms: () => rearms };
+  }
+  const droppingAll: WatchFunction = (path) => fsWatch(path, { persistent: false }, () => undefined);
+
+  it("leaves the same directory alone", async () => {
+    await mkdir(dir);
+    const { watcher, rearms } = watchCounting();
+    await watcher.verify();
+    await watcher.verify();
+    expect(rearms()).toBe(0);
+    watcher.close();
+  });
+
+  it("re-arms once on a directory remade without an event, and passes on the new directory's events", async () => {
+    await mkdir(dir);
+    const { watcher, events, rearms } = watchCounting(droppingDirEventsOf(() => dir));
+    await rm(dir, { recursive: true });
+    await mkdir(dir);
+    await Promise.all([watcher.verify(), watcher.verify()]);
+    expect(rearms()).toBe(1);
+    await writeFile(join(dir, "shop.json"), "{}");
+    await waitFor(() => events.includes("shop.json"), { what: "the event from the new directory" });
+    watcher.close();
+  });
+
+  it("re-arms on a directory made while it waited without an event", async () => {
+    const { watcher, rearms } = watchCounting(droppingAll);
+    await mkdir(dir);
+    await watcher.verify();
+    expect(rearms()).toBe(1);
+    watcher.close();
+  });
+
+  it("does nothing once closed, even when the directory changed while it checked", async () => {
+    await mkdir(dir);
+    const { watcher, rearms } = watchCounting(droppingAll);
+    await rm(dir, { recursive: true });
+    const checked = watcher.verify();
+    watcher.close();
+    await checked;
+    await watcher.verify();
+    expect(rearms()).toBe(0);
+  });
+});
