@@ -57,7 +57,7 @@ function scriptedRead(answers: StateEvent[]) {
 function startWatch(read: () => Promise<StateEvent>, options: { pollIntervalMs?: number; staleAfterMs?: number } = {}) {
   const events: StateEvent[] = [];
   const stop = watchStateFile({
-    // No such directory: fs.watch cannot start, so only the timers drive reads.
+    // No such directory, and none is made: no fs.watch event is ever read, only the timers drive reads.
     dir: join(tmpdir(), "agent-canary-no-such-dir", String(process.pid)),
     file: join(tmpdir(), "agent-canary-no-such-dir", String(process.pid), "shop.json"),
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
