@@ -1,4 +1,4 @@
-import { watch as fsWatch } from "node:fs";
+import { mkdirSync, watch as fsWatch, type FSWatcher } from "node:fs";
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -140,8 +140,14 @@ describe("the poll, when fs.watch drops the directory's own events (as on a netw
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
     const file = join(dir, "shop.json");
     const watcher = countReads(dir, file, { pollIntervalMs: 1_000, watch: droppingDirEventsOf(() => dir) });
-    await within(watcher.readsReach(1), "the first read");
+    // The witness hears every event, after the tested watcher would (started later): once it
+    // has read at the change, the tested watcher has shown it heard nothing.
+    const witness = countReads(dir, file);
+    await within(Promise.all([watcher.readsReach(1), witness.readsReach(1)]), "the first reads");
     await after();
+    await within(witness.readsReach(2), "the witness's read at the change");
+    expect(watcher.reads()).toBe(1);
+    witness.stop();
     await vi.advanceTimersByTimeAsync(1_000);
     await within(watcher.readsReach(3), "the read after re-arming");
     await writeFile(join(base, "staged"), "{}");
@@ -161,18 +167,12 @@ describe("verify(), the poll's check of which directory is watched", () => {
   }
   const droppingAll: WatchFunction = (path) => fsWatch(path, { persistent: false }, () => undefined);
 
-  it("leaves the same directory alone", async () => {
+  it("re-arms only when another directory is at the path, once however many checks overlap, and passes on the new directory's events", async () => {
     await mkdir(dir);
-    const { watcher, rearms } = watchCounting();
+    const { watcher, events, rearms } = watchCounting(droppingDirEventsOf(() => dir));
     await watcher.verify();
     await watcher.verify();
     expect(rearms()).toBe(0);
-    watcher.close();
-  });
-
-  it("re-arms once on a directory remade without an event, and passes on the new directory's events", async () => {
-    await mkdir(dir);
-    const { watcher, events, rearms } = watchCounting(droppingDirEventsOf(() => dir));
     await rm(dir, { recursive: true });
     await mkdir(dir);
     await Promise.all([watcher.verify(), watcher.verify()]);
@@ -194,10 +194,55 @@ describe("verify(), the poll's check of which directory is watched", () => {
     await mkdir(dir);
     const { watcher, rearms } = watchCounting(droppingAll);
     await rm(dir, { recursive: true });
+    await mkdir(dir);
     const checked = watcher.verify();
     watcher.close();
     await checked;
     await watcher.verify();
     expect(rearms()).toBe(0);
+  });
+
+  it("re-arms on a watcher's error and ignores errors of watchers it replaced", async () => {
+    await mkdir(dir);
+    const started: FSWatcher[] = [];
+    const { watcher, events, rearms } = watchCounting((path, listener) => {
+      const w = fsWatch(path, { persistent: false }, listener);
+      started.push(w);
+      return w;
+    });
+    started[0]?.emit("error", new Error("EIO"));
+    expect(rearms()).toBe(1);
+    started[0]?.emit("error", new Error("EIO again"));
+    expect(rearms()).toBe(1);
+    await writeFile(join(dir, "shop.json"), "{}");
+    await waitFor(() => events.includes("shop.json"), { what: "the event through the new watcher" });
+    watcher.close();
+  });
+
+  it("carries on when no watch can start (inotify's watch limit reached), and arms at a poll once one can", async () => {
+    await mkdir(dir);
+    let full = true;
+    const { watcher, events, rearms } = watchCounting((path, listener) => {
+      if (full) throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached"), { code: "ENOSPC" });
+      return fsWatch(path, { persistent: false }, listener);
+    });
+    await watcher.verify();
+    expect(rearms()).toBe(0);
+    full = false;
+    await watcher.verify();
+    expect(rearms()).toBe(1);
+    await writeFile(join(dir, "shop.json"), "{}");
+    await waitFor(() => events.includes("shop.json"), { what: "the event once watched" });
+    watcher.close();
+  });
+
+  it("walks again when the directory is made while its parent's watch starts (an event that parent never hears)", async () => {
+    const { watcher, events } = watchCounting((path, listener) => {
+      if (path === base) mkdirSync(dir, { recursive: true });
+      return fsWatch(path, { persistent: false }, listener);
+    });
+    await writeFile(join(dir, "shop.json"), "{}");
+    await waitFor(() => events.includes("shop.json"), { what: "the event from the directory" });
+    watcher.close();
   });
 });

@@ -82,44 +82,48 @@ export function watchDirectory(options: DirectoryWatchOptions): DirectoryWatch {
   };
 
   const watchDir = (): boolean => {
+    // The identity before the watch: a directory swapped in between looks changed to the
+    // next verify(), which re-arms (the other order could miss the swap for good).
     const identity = identityOf(statNow(dir));
-    if (!identity) return false;
-    const ok = start(dir, (eventType, filename) => {
+    const started = start(dir, (eventType, filename) => {
       // The directory's own removal or move leaves this watch dead (an entry of the same
       // name inside it re-arms too, which costs one read).
       if (filename === ownName) arm(true);
       options.onEvent(eventType, filename);
     });
-    if (ok) watched = identity;
-    return ok;
+    if (!started) return false;
+    watched = identity;
+    return true;
   };
 
-  /** Watches the nearest existing ancestor for the next path step; returns that step's path, or undefined. */
-  const watchAncestor = (): string | undefined => {
+  /**
+   * Watches the nearest existing ancestor for the next step of the path. True when that
+   * step exists once the watch is on: it was made in between, an event the ancestor's
+   * watch never heard, so the walk must run again.
+   */
+  const watchAncestor = (): boolean => {
     for (let child = dir, parent = dirname(dir); ; child = parent, parent = dirname(parent)) {
       const next = basename(child);
       const parentName = basename(parent);
       // The step appearing, or the ancestor itself going away, changes what to watch.
-      if (start(parent, (_eventType, filename) => (filename === next || filename === parentName) && arm(true))) return child;
-      if (parent === dirname(parent)) return undefined;
+      if (start(parent, (_eventType, filename) => (filename === next || filename === parentName) && arm(true))) return statNow(child) !== undefined;
+      if (parent === dirname(parent)) return false;
     }
   };
 
   /**
-   * Watches the directory, else the nearest ancestor there is. A step of the path made
-   * between the failed attempt and the ancestor's watch raised no event the ancestor heard,
-   * so the walk runs again; a path that exists yet cannot be watched (permissions) would
+   * Watches the directory, else the nearest ancestor there is, walking again while the path
+   * changes under the walk. A path that exists yet cannot be watched (permissions) would
    * walk forever, so after a few passes the poll takes over.
    */
   function arm(announce: boolean): void {
-    for (let pass = 0; pass < 3 && !closed; pass++) {
+    for (let pass = 0; pass < 3; pass++) {
       stop();
       if (watchDir()) {
         if (announce) options.onRearm();
         return;
       }
-      const awaited = watchAncestor();
-      if (awaited === undefined || statNow(awaited) === undefined) return;
+      if (!watchAncestor()) return;
     }
   }
 
@@ -132,7 +136,8 @@ export function watchDirectory(options: DirectoryWatchOptions): DirectoryWatch {
       try {
         // Asynchronous: a hung file system must not block the process here; the staleness bound reports it.
         const now = identityOf(await stat(dir).catch(() => undefined));
-        if (!closed && watched && now !== watched) arm(true);
+        // close() during the stat cleared `watched`.
+        if (watched && now !== watched) arm(true);
       } finally {
         verifying = false;
       }
