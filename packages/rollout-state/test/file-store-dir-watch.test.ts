@@ -1,4 +1,4 @@
-import { mkdirSync, watch as fsWatch, type FSWatcher } from "node:fs";
+import { mkdirSync, renameSync, watch as fsWatch, type FSWatcher } from "node:fs";
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -67,9 +67,10 @@ describe("the file watcher when its directory is removed, replaced or not there 
     {
       how: "swapped for a prepared copy by rename",
       heard: ["1", "0"],
+      // Both renames before the watcher hears the first: its re-arm finds the copy in place.
       restore: async (_router: ReturnType<typeof listen>, copy: string) => {
-        await rename(dir, join(base, "old"));
-        await rename(copy, dir);
+        renameSync(dir, join(base, "old"));
+        renameSync(copy, dir);
       },
     },
   ])("hears the state directory $how, then a write in it, by event", async ({ heard, restore }) => {
@@ -205,8 +206,10 @@ describe("verify(), the poll's check of which directory is watched", () => {
   it("re-arms on a watcher's error and ignores errors of watchers it replaced", async () => {
     await mkdir(dir);
     const started: FSWatcher[] = [];
+    let closedWatchers = 0;
     const { watcher, events, rearms } = watchCounting((path, listener) => {
       const w = fsWatch(path, { persistent: false }, listener);
+      w.on("close", () => closedWatchers++);
       started.push(w);
       return w;
     });
@@ -216,6 +219,23 @@ describe("verify(), the poll's check of which directory is watched", () => {
     expect(rearms()).toBe(1);
     await writeFile(join(dir, "shop.json"), "{}");
     await waitFor(() => events.includes("shop.json"), { what: "the event through the new watcher" });
+    // Each re-arm closed the watcher it replaced; close() closes the last one.
+    watcher.close();
+    expect(started).toHaveLength(2);
+    // FSWatcher emits "close" on a later tick.
+    await waitFor(() => closedWatchers === 2, { what: "both watchers closed" });
+  });
+
+  it("does not walk forever on a directory that exists but cannot be watched (permissions): the poll retries", async () => {
+    await mkdir(dir);
+    let denied = true;
+    const { watcher, rearms } = watchCounting((path, listener) => {
+      if (denied && path === dir) throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+      return fsWatch(path, { persistent: false }, listener);
+    });
+    denied = false;
+    await watcher.verify();
+    expect(rearms()).toBe(1);
     watcher.close();
   });
 
