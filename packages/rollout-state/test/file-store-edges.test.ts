@@ -98,9 +98,11 @@ describe("what the store passes on", () => {
     expect(error.name).toBe("StoreSpecError");
   });
 
-  it("list() comes back sorted whatever order the directory gives", async () => {
-    const names = ["kilo", "alpha", "juliet", "bravo", "india", "charlie", "hotel", "delta", "golf", "echo", "foxtrot"];
+  it("list() comes back sorted by deployment name, not by file name", async () => {
+    // Node's readdir gives names in byte order, and "shop-eu.json" < "shop.eu.json" <
+    // "shop.json": the order of the deployments is another one ("shop" first).
+    const names = ["shop_eu", "shop0", "shop.eu", "shop", "shop-eu"];
     for (const name of names) await writeFile(join(dir, `${name}.json`), "{}");
-    expect(await new FileStore({ dir }).list()).toEqual([...names].sort());
+    expect(await new FileStore({ dir }).list()).toEqual(["shop", "shop-eu", "shop.eu", "shop0", "shop_eu"]);
   });
 });

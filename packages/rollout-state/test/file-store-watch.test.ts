@@ -6,13 +6,13 @@ import { waitFor } from "@agent-canary/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { watchStateFile } from "../src/file/watch.js";
 import { bumpPercent, seed } from "./fixtures.js";
+import { countReads, NEVER } from "./file-store-watch-helpers.js";
 
 // The file store's watcher: what a router hears, when, and that it stops. The timer-driven
 // parts (poll, staleness, coalesced reads, stop) run on fake timers with a scripted read, so
 // every step is decided by the test rather than by the machine's speed; the fs.watch parts
 // run on a real directory and wait on the events themselves.
 
-const NEVER = 2_000_000_000;
 const state = (revision: number) => ({ revision }) as unknown as RolloutState;
 const stateEvent = (revision: number): StateEvent => ({ kind: "state", state: state(revision) });
 
@@ -57,7 +57,7 @@ function scriptedRead(answers: StateEvent[]) {
 function startWatch(read: () => Promise<StateEvent>, options: { pollIntervalMs?: number; staleAfterMs?: number } = {}) {
   const events: StateEvent[] = [];
   const stop = watchStateFile({
-    // No such directory: fs.watch cannot start, so only the timers drive reads.
+    // No such directory, and none is made: no fs.watch event is ever read, only the timers drive reads.
     dir: join(tmpdir(), "agent-canary-no-such-dir", String(process.pid)),
     file: join(tmpdir(), "agent-canary-no-such-dir", String(process.pid), "shop.json"),
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
@@ -67,27 +67,6 @@ function startWatch(read: () => Promise<StateEvent>, options: { pollIntervalMs?:
     onEvent: (event) => events.push(event),
   });
   return { events, stop };
-}
-
-/** A watcher whose reads are counted (each finds no state); `readsReach(n)` settles once n reads ran. */
-function countReads(dir: string, file: string, { pollIntervalMs = NEVER, debounceMs = NEVER } = {}) {
-  let reads = 0;
-  let waiting: { count: number; resolve: () => void } | undefined;
-  const stop = watchStateFile({
-    dir,
-    file,
-    pollIntervalMs,
-    debounceMs,
-    staleAfterMs: NEVER,
-    readEvent: async () => {
-      reads++;
-      if (waiting && reads >= waiting.count) waiting.resolve();
-      return { kind: "missing" };
-    },
-    onEvent: () => undefined,
-  });
-  const readsReach = (count: number) => new Promise<void>((resolve) => (reads >= count ? resolve() : (waiting = { count, resolve })));
-  return { stop, reads: () => reads, readsReach };
 }
 
 describe("the file watcher's timers (scripted reads)", () => {
@@ -293,6 +272,51 @@ describe("the file watcher on a real directory", () => {
     expect(events).toEqual([{ kind: "missing" }, stateEvent(1)]);
     expect(script.calls).toBeGreaterThanOrEqual(3);
     stop();
+  });
+
+  it("tells what a read asked for during the read at a rename finds, even when it is not a state", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agent-canary-watch-"));
+    const file = join(dir, "shop.json");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    try {
+      // Read 1 (at start) finds nothing; read 2, at the rename, is held until the debounced
+      // check has asked for another read; that read (3) finds the file removed again.
+      const answers: StateEvent[] = [{ kind: "missing" }, stateEvent(1), { kind: "missing" }];
+      let releaseRename: () => void = () => undefined;
+      const renameRead = new Promise<void>((resolve) => (releaseRename = resolve));
+      let atRename: () => void = () => undefined;
+      const renameHeard = new Promise<void>((resolve) => (atRename = resolve));
+      let reads = 0;
+      const events: StateEvent[] = [];
+      const stop = watchStateFile({
+        dir,
+        file,
+        pollIntervalMs: NEVER,
+        debounceMs: 1_000,
+        staleAfterMs: NEVER,
+        readEvent: async () => {
+          if (++reads === 2) {
+            atRename();
+            await renameRead;
+          }
+          return answers.shift() ?? { kind: "missing" };
+        },
+        onEvent: (event) => events.push(event),
+      });
+      await writeFile(join(dir, "staged"), "{}");
+      await rename(join(dir, "staged"), file);
+      await renameHeard;
+      // The debounced read falls due while the read at the rename runs: it becomes read 3.
+      await vi.advanceTimersByTimeAsync(1_000);
+      releaseRename();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(reads).toBe(3);
+      // Only the read at the rename itself keeps a non-state to itself; the follow-up tells it.
+      expect(events).toEqual([{ kind: "missing" }, stateEvent(1), { kind: "missing" }]);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("stop() drops a debounced read that is still pending", async () => {

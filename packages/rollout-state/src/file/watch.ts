@@ -1,8 +1,8 @@
-import { watch as fsWatch, type FSWatcher } from "node:fs";
 import { basename } from "node:path";
 import { Staleness } from "../staleness.js";
 import type { StateEvent } from "../store.js";
 import { deliver, eventKey } from "../watch-events.js";
+import { watchDirectory, type WatchFunction } from "./dir-watch.js";
 
 export interface StateFileWatchOptions {
   dir: string;
@@ -14,12 +14,15 @@ export interface StateFileWatchOptions {
   /** Reads the committed state; never throws (a failure is an `invalid` or `unavailable` event). */
   readEvent: () => Promise<StateEvent>;
   onEvent: (event: StateEvent) => void;
+  /** fs.watch, replaced in tests by one that drops events. */
+  watch?: WatchFunction;
 }
 
 /**
  * Watches one state file: fs.watch on the directory (a rename replaces the inode,
- * so watching the file itself would go deaf after the first write), debounced,
- * plus a slow poll because fs.watch can drop events (network file systems, overflow).
+ * so watching the file itself would go deaf after the first write; watchDirectory keeps
+ * it armed through the directory's removal and recreation), debounced, plus a slow poll
+ * because fs.watch can drop events (network file systems, overflow).
  * A rename onto the state file (how FileStore commits) is read at once, without waiting
  * for the debounce; other events (in-place edits, deletions) are debounced.
  * Only a changed document is reported; timers and the watcher never keep the process alive.
@@ -77,31 +80,22 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
     debounce.unref();
   };
 
-  let watcher: FSWatcher | undefined;
-  const startWatcher = (): void => {
-    if (watcher || stopped) return;
-    try {
-      watcher = fsWatch(options.dir, { persistent: false }, (eventType, filename) => {
-        if (filename !== null && filename !== name) return;
-        // The store commits by renaming the staged file over the state file, which arrives
-        // as a "rename" event naming it: read at once instead of after the debounce, and
-        // still re-read after the debounce, so whatever the eager read missed (a write
-        // racing it, an event coalesced with it) is caught without waiting for the poll.
-        if (eventType === "rename" && filename === name) void check(true);
-        schedule();
-      });
-      // A watcher error (directory removed) leaves the poll to carry on and retry.
-      watcher.on("error", () => {
-        watcher?.close();
-        watcher = undefined;
-      });
-    } catch {
-      // The directory does not exist yet: the poll retries until it appears.
-    }
-  };
-  startWatcher();
+  const directory = watchDirectory({
+    dir: options.dir,
+    watch: options.watch,
+    onEvent: (eventType, filename) => {
+      if (filename !== null && filename !== name) return;
+      // The store commits by renaming the staged file over the state file, which arrives
+      // as a "rename" event naming it: read at once instead of after the debounce, and
+      // still re-read after the debounce, so whatever the eager read missed (a write
+      // racing it, an event coalesced with it) is caught without waiting for the poll.
+      if (eventType === "rename" && filename === name) void check(true);
+      schedule();
+    },
+    onRearm: () => void check(),
+  });
   const poll = setInterval(() => {
-    startWatcher();
+    void directory.verify();
     void check();
   }, options.pollIntervalMs);
   poll.unref();
@@ -113,6 +107,6 @@ export function watchStateFile(options: StateFileWatchOptions): () => void {
     clearTimeout(debounce);
     debounce = undefined;
     clearInterval(poll);
-    watcher?.close();
+    directory.close();
   };
 }
