@@ -66,6 +66,7 @@ export const TARGETS = {
       "packages/rollout-state/src/file/recovery.ts",
       "packages/rollout-state/src/file/durable.ts",
       "packages/rollout-state/src/file/watch.ts",
+      "packages/rollout-state/src/file/dir-watch.ts",
     ],
     tests: [
       "packages/rollout-state/test/file-store*.test.ts",
