@@ -13,6 +13,7 @@ const BENCHMARKS: { name: string; script: string; flags: string[] }[] = [
   { name: "decisions", script: "decisions/main.ts", flags: [] },
   { name: "rule-cost", script: "decisions/rule-cost.ts", flags: [] },
   { name: "routing", script: "routing/main.ts", flags: [] },
+  { name: "restore", script: "restore/main.ts", flags: [] },
   { name: "guards", script: "guards/main.ts", flags: [] },
   { name: "receiver", script: "receiver/main.ts", flags: [] },
   { name: "e2e", script: "e2e/main.ts", flags: [] },
