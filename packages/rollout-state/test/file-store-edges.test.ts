@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore, InvalidStateError, StoreBusyError, StoreSpecError, openStore } from "@agent-canary/rollout-state";
+import { FileStore, InvalidStateError, StoreBusyError, StoreSpecError, StoreUnavailableError, openStore, rollback, transition } from "@agent-canary/rollout-state";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stagedFiles } from "../src/file/committed.js";
 import { withFileLock } from "../src/file/lock.js";
@@ -18,6 +19,26 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe("a store directory removed while the store is open (a restore in progress, an unmounted volume)", () => {
+  it("a write fails as unavailable, without a path or a raw ENOENT; the directory is not made again, and writes go on once it is restored", async () => {
+    const stateDir = join(dir, "state");
+    const store = new FileStore({ dir: stateDir });
+    await seed(store, "shop");
+    await cp(stateDir, join(dir, "backup"), { recursive: true });
+    await rm(stateDir, { recursive: true });
+    // `rollout start` again: there is no state to read, so it goes straight to the write.
+    const write = await seed(store, "shop").catch((e: unknown) => e);
+    expect(write).toBeInstanceOf(StoreUnavailableError);
+    expect((write as Error).message).toBe("the file store's directory is gone (removed or unmounted after the store created it); restore it or create it again, nothing was written");
+    expect((write as Error).cause).toMatchObject({ code: "ENOENT" });
+    // Not made again: a `cp -r backup state` now lands where it should, not in state/backup.
+    expect(existsSync(stateDir)).toBe(false);
+    await cp(join(dir, "backup"), stateDir, { recursive: true });
+    expect(await transition(store, "shop", rollback("shop"), { by: "receiver", reason: "gate" })).toMatchObject({ status: "changed", state: { revision: 1 } });
+    expect((await readdir(stateDir)).some((name) => name === "backup")).toBe(false);
+  });
 });
 
 describe("errors that are not about the state's content", () => {

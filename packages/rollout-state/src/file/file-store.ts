@@ -143,8 +143,23 @@ export class FileStore implements RolloutStore {
     const paths = deploymentPaths(this.dir, deployment);
     return this.writes.run(deployment, async () => {
       await this.ensureDir();
-      return withFileLock(paths.lock, { timeoutMs: this.options.lockTimeoutMs, leaseMs: this.options.staleLockMs }, (lock) => body(paths, lock));
+      try {
+        return await withFileLock(paths.lock, { timeoutMs: this.options.lockTimeoutMs, leaseMs: this.options.staleLockMs }, (lock) => body(paths, lock));
+      } catch (error) {
+        throw await this.explainMissingDir(error);
+      }
     });
+  }
+
+  /**
+   * The directory was there when this store made it, and is gone now (removed, unmounted, being
+   * restored). It is not made again: `cp -r backup dir` would then copy into it, one level too
+   * deep. The write fails as unavailable (the receiver answers 503, Alertmanager retries) until
+   * the directory is back.
+   */
+  private async explainMissingDir(error: unknown): Promise<unknown> {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || (await stat(this.dir).then(() => true, () => false))) return error;
+    return new StoreUnavailableError("the file store's directory is gone (removed or unmounted after the store created it); restore it or create it again, nothing was written", { cause: error });
   }
 
   /** Stage, commit (audit append), rename: see the class comment. */
