@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { StoreUnavailableError, type InvalidStateError } from "../errors.js";
@@ -146,7 +147,7 @@ export class FileStore implements RolloutStore {
       try {
         return await withFileLock(paths.lock, { timeoutMs: this.options.lockTimeoutMs, leaseMs: this.options.staleLockMs }, (lock) => body(paths, lock));
       } catch (error) {
-        throw await this.explainMissingDir(error);
+        throw this.explainMissingDir(error);
       }
     });
   }
@@ -157,8 +158,9 @@ export class FileStore implements RolloutStore {
    * deep. The write fails as unavailable (the receiver answers 503, Alertmanager retries) until
    * the directory is back.
    */
-  private async explainMissingDir(error: unknown): Promise<unknown> {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || (await stat(this.dir).then(() => true, () => false))) return error;
+  private explainMissingDir(error: unknown): unknown {
+    // Whatever the failure (ENOENT on the lock, ENOTDIR), a missing directory is the cause to tell.
+    if (existsSync(this.dir)) return error;
     return new StoreUnavailableError("the file store's directory is gone (removed or unmounted after the store created it); restore it or create it again, nothing was written", { cause: error });
   }
 
