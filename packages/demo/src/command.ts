@@ -1,4 +1,4 @@
-import { exitCodeOf, exitCodesHelp, isCommanderUsageError, parseFlags, runCommand } from "@agent-canary/conventions/cli";
+import { exitCodesHelp, parseFlags, runCommand, tableExitCode } from "@agent-canary/conventions/cli";
 import { Command, CommanderError, Option } from "commander";
 import { DemoOptionsSchema, SCENARIO_NAMES } from "./options.js";
 import { runDemo } from "./run-demo.js";
@@ -57,11 +57,9 @@ export function addDemoCommand(program: Command): Command {
 export async function runDemoCommand(args: readonly string[]): Promise<void> {
   const program = new Command("agent-canary")
     .showSuggestionAfterError(true)
-    // As the CLI's program shell does: the hint to --help follows commander's own usage errors only (not
-    // a failed run), and the table's code replaces commander's 1. Thrown, so a bin exits once, after cleanup.
+    // As the CLI's program shell does; thrown, so a bin exits once, after cleanup.
     .exitOverride((error) => {
-      if (isCommanderUsageError(error)) process.stderr.write("(run with --help for usage)\n");
-      throw new CommanderError(exitCodeOf(error), error.code, error.message);
+      throw new CommanderError(tableExitCode(error), error.code, error.message);
     });
   addDemoCommand(program);
   await program.parseAsync(["demo", ...args], { from: "user" });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { RolloutState, RolloutStore } from "@agent-canary/rollout-state";
+import type { AuditEntry, RolloutState, RolloutStore } from "@agent-canary/rollout-state";
 import { selfIdentity, startTimeFromStat } from "../src/file/lock-owner.js";
 import { setPercent, start, stagesFrom, transition, DEFAULT_STAGE_PERCENTS } from "@agent-canary/rollout-state";
 
@@ -26,6 +26,11 @@ export async function bumpPercent(store: RolloutStore, deployment: string, by: s
   }, { by, reason: "bump" });
   if (result.status !== "changed") throw new Error(`bump did not change the state: ${result.reason}`);
   return result.state.revision;
+}
+
+/** What the receiver records for an alert that changes nothing (a duplicate): a no-change entry for record(). */
+export function duplicateAlertEntry(state: RolloutState): AuditEntry {
+  return { at: state.updatedAt, by: "am", action: "rollback", outcome: "duplicate", toPhase: state.phase, toPercent: state.canaryPercent, reason: "again", deployment: state.deployment, fromRevision: 0, toRevision: 0 };
 }
 
 /** pid 2^22+1 is above Linux's pid_max default range, so no live process has it. */

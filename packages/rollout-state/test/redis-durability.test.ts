@@ -3,7 +3,7 @@ import { startRedis, waitFor, type RedisHandle } from "@agent-canary/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { infoFields, redisDurability } from "../src/redis/durability.js";
-import { seed } from "./fixtures.js";
+import { duplicateAlertEntry, seed } from "./fixtures.js";
 
 // What the durability report says about a real master with a real replica, and what a
 // store that waits for replicas does with a write they do not acknowledge.
@@ -127,7 +127,7 @@ describe("RedisStore waiting for replicas", () => {
       expect(await onReplica.read("shop")).toMatchObject({ phase: "rolled_back", revision: 1 });
       const state = await store.read("shop");
       if (!state) throw new Error("no state");
-      await store.record("shop", { at: state.updatedAt, by: "am", action: "rollback", outcome: "duplicate", toPhase: state.phase, toPercent: 0, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 });
+      await store.record("shop", duplicateAlertEntry(state));
       expect((await onReplica.auditLog("shop", { limit: 1 }))[0]).toMatchObject({ reason: "again", fromRevision: 1, toRevision: 1 });
     } finally {
       await store.close();
@@ -145,7 +145,7 @@ describe("RedisStore waiting for replicas", () => {
       const state = await store.read("shop");
       if (!state) throw new Error("no state");
       const recorded = await store
-        .record("shop", { at: state.updatedAt, by: "am", action: "rollback", outcome: "duplicate", toPhase: state.phase, toPercent: 0, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 })
+        .record("shop", duplicateAlertEntry(state))
         .catch((e: unknown) => e);
       expect(recorded).toBeInstanceOf(StoreUnavailableError);
       expect((recorded as Error).message).toMatch(/^the write reached 1 of 2 replicas/);

@@ -2,7 +2,7 @@ import { RedisStore, StoreUnavailableError, rollback, transition, type StateEven
 import { waitFor } from "@agent-canary/testkit";
 import { describe, expect, it } from "vitest";
 import { useRedisServer } from "./redis-server.js";
-import { seed } from "./fixtures.js";
+import { duplicateAlertEntry, seed } from "./fixtures.js";
 
 // What a caller is told when Redis refuses or does not answer: StoreUnavailableError
 // naming what failed and the kind of failure (never the address), within a bound.
@@ -35,8 +35,7 @@ describe("Redis refusing a command", () => {
         expect((await failure(store.probe(5_000))).message).toBe("redis could not write a probe key (OOM)");
         const current = await store.read("shop");
         if (!current) throw new Error("no state");
-        const entry = { at: current.updatedAt, by: "am", action: "rollback" as const, outcome: "duplicate" as const, toPhase: current.phase, toPercent: current.canaryPercent, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 };
-        expect((await failure(store.record("shop", entry))).message).toBe("redis could not record an audit entry (OOM)");
+        expect((await failure(store.record("shop", duplicateAlertEntry(current)))).message).toBe("redis could not record an audit entry (OOM)");
       } finally {
         await server.admin.config("SET", "maxmemory", "0");
       }

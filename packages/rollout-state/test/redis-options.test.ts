@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { connectRedis, parseRedisTarget } from "../src/redis/connection.js";
 import { useRedisServer } from "./redis-server.js";
-import { seed } from "./fixtures.js";
+import { duplicateAlertEntry, seed } from "./fixtures.js";
 
 // The store's options and their defaults, as a user relies on them: extra ioredis
 // options reach the connection, commands are bounded by default, the connection is made
@@ -62,7 +62,7 @@ describe("RedisStore options", () => {
     try {
       await server.admin.config("RESETSTAT");
       const state = await seed(store, "shop");
-      await store.record("shop", { at: state.updatedAt, by: "am", action: "rollback", outcome: "duplicate", toPhase: state.phase, toPercent: state.canaryPercent, reason: "again", deployment: "shop", fromRevision: 0, toRevision: 0 });
+      await store.record("shop", duplicateAlertEntry(state));
       const stats = await server.admin.info("commandstats");
       // The writes did happen (the CAS and record scripts), and no WAIT went with them.
       expect(stats).toMatch(/^cmdstat_eval:calls=2,/m);

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { EXIT_CODES, exitCodeOf, exitCodesHelp, isCommanderUsageError } from "@agent-canary/conventions/cli";
+import { EXIT_CODES, exitCodesHelp, tableExitCode } from "@agent-canary/conventions/cli";
 import { Command, CommanderError } from "commander";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -10,8 +10,7 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { ve
  * exits once, after the command's cleanup, and an embedding program can catch it.
  */
 function exitWithTableCode(error: CommanderError): never {
-  if (isCommanderUsageError(error)) process.stderr.write("(run with --help for usage)\n");
-  throw new CommanderError(exitCodeOf(error), error.code, error.message);
+  throw new CommanderError(tableExitCode(error), error.code, error.message);
 }
 
 /** The `agent-canary` program with no commands yet: name, description, version, exit codes and error help. */

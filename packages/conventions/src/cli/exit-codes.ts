@@ -67,3 +67,12 @@ export function isCommanderUsageError(error: CommanderErrorLike): boolean {
 export function exitCodeOf(error: CommanderErrorLike): number {
   return isCommanderUsageError(error) ? EXIT_CODES.usage : error.exitCode;
 }
+
+/**
+ * For a program's commander `exitOverride`: after commander's own usage errors (not a failed run)
+ * writes the hint to --help, and gives the table's code to throw the error again with.
+ */
+export function tableExitCode(error: CommanderErrorLike, stderr: { write(text: string): unknown } = process.stderr): number {
+  if (isCommanderUsageError(error)) stderr.write("(run with --help for usage)\n");
+  return exitCodeOf(error);
+}
